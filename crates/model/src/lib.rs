@@ -28,3 +28,5 @@ pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
 pub use language::{detect_language, Language};
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
 pub use scored::{CategoryScore, Field, Hit, ScoredItem, TermKind};
+pub mod stage;
+pub use stage::{BoxFuture, ItemSink, ScoredSink, SinkError};
