@@ -2,7 +2,8 @@
 //!
 //! Terms and text must be normalised *alike*, or a term would never meet its text; that is
 //! why this is a crate of its own that both `websense-lexicon` (validation) and
-//! `websense-matcher` (matching) use.
+//! `websense-matcher` (matching) use. It owns the normal form and the map from the normal
+//! form back to the original text; it must not know about terms, lexicons or matching.
 //!
 //! The normal form, per character of the input:
 //!
@@ -17,7 +18,39 @@
 //!
 //! So a word boundary in normalised text is simply the text's edge or a space, and a phrase
 //! term `grote vervanging` meets `Grote, vervanging!` with any separators in between.
+//!
+//! # Three ways in
+//!
+//! * [`normalize`] is the definition: simple, one [`fold_char`] per character. Use it for
+//!   terms and anything small.
+//! * [`normalize_with_map`] also returns a [`SpanMap`], which turns a byte range of the
+//!   normal form back into the byte range of the original text it came from, so a hit found
+//!   in normal form can be highlighted in the post as written.
+//! * [`normalize_into`] is the same as `normalize_with_map` into reusable buffers, handing
+//!   every output byte to a callback as it is produced. The matcher drives its automaton
+//!   from that callback, so normalising and matching are one pass over the post.
+//!
+//! # Design and costs
+//!
+//! `normalize_into` reads ASCII through a 128-entry table (lower-cased letter or digit, or
+//! "separator"), and every other character below U+3000 (Latin, Greek, Cyrillic, Hebrew,
+//! Arabic, general punctuation, common symbols) through a table of precomputed
+//! [`fold_char`] results built once per process (about 180 KiB, a few milliseconds).
+//! Only rarer characters (emoji, CJK, ...) pay for a real decomposition. Its output is
+//! identical to [`normalize`], which the tests check on random text.
+//!
+//! The span map is sparse. Within a *linear* segment each normal-form byte stands for the
+//! original byte at a fixed offset, so a run of ASCII words costs nothing; an anchor is
+//! recorded only where that offset changes (a run of several separators, a leading
+//! separator, a character whose fold has another length or expands, such as `é` -> `e`,
+//! `ß` -> `ss` or `ﬁ` -> `fi`). Such a character gets a *non-linear* segment of its own,
+//! and every normal-form byte of it maps to the whole original character, so a range that
+//! starts or ends inside an expansion widens to that character. Ignored characters
+//! (combining marks, soft hyphens) right after a letter belong to that letter: a range
+//! ending at the letter also covers them. Looking up a range is two binary searches.
 
+use std::ops::Range;
+use std::sync::OnceLock;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// What one input character contributes to the normal form.
@@ -100,13 +133,380 @@ pub fn normalize(text: &str) -> String {
     out
 }
 
+/// A normal form together with the map back to the text it came from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Normalized {
+    pub text: String,
+    pub map: SpanMap,
+}
+
+/// The normal form of `text` (identical to [`normalize`]) and its [`SpanMap`].
+pub fn normalize_with_map(text: &str) -> Normalized {
+    let mut bytes = Vec::new();
+    let mut map = SpanMap::default();
+    normalize_into(text, &mut bytes, &mut map, |_, _| {});
+    let text = String::from_utf8(bytes).expect("the normal form is built from whole characters");
+    Normalized { text, map }
+}
+
+/// Maps byte ranges of a normal form back to byte ranges of its original text.
+///
+/// See the crate doc for what a range maps to. Built by [`normalize_with_map`] or
+/// [`normalize_into`]; a default map belongs to the empty text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpanMap {
+    /// Sorted by `norm`, strictly increasing. Segment `i` covers the normal-form bytes
+    /// `[norm_i, norm_{i+1})` and the original bytes `[orig_i, orig_{i+1})`, where the
+    /// segment after the last is `end`.
+    segments: Vec<Segment>,
+    end: Anchor,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Anchor {
+    norm: usize,
+    orig: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Segment {
+    at: Anchor,
+    /// Byte `norm + k` stands for original byte `orig + k`; otherwise every byte of the
+    /// segment stands for the whole original range.
+    linear: bool,
+}
+
+impl SpanMap {
+    /// The original byte range that the normal-form range `start..end` came from.
+    ///
+    /// `start` and `end` must lie on character boundaries of the normal form; the result
+    /// then lies on character boundaries of the original text. An empty range maps to an
+    /// empty range.
+    ///
+    /// # Panics
+    /// When `start > end` or `end` is past the end of the normal form.
+    pub fn original_span(&self, start: usize, end: usize) -> Range<usize> {
+        assert!(
+            start <= end && end <= self.end.norm,
+            "range {start}..{end} is outside the normal form"
+        );
+        if start == end {
+            let at = self.original_start(start);
+            return at..at;
+        }
+        let i = self.segment_at(end - 1);
+        let seg = self.segments[i];
+        let orig_end = if seg.linear {
+            seg.at.orig + (end - seg.at.norm)
+        } else {
+            self.segments.get(i + 1).map_or(self.end, |s| s.at).orig
+        };
+        self.original_start(start)..orig_end
+    }
+
+    fn original_start(&self, norm: usize) -> usize {
+        if norm == self.end.norm {
+            return self.end.orig;
+        }
+        let seg = self.segments[self.segment_at(norm)];
+        if seg.linear {
+            seg.at.orig + (norm - seg.at.norm)
+        } else {
+            seg.at.orig
+        }
+    }
+
+    /// Index of the segment holding normal-form byte `norm`.
+    fn segment_at(&self, norm: usize) -> usize {
+        self.segments.partition_point(|s| s.at.norm <= norm) - 1
+    }
+
+    /// Bytes of heap this map holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.segments.capacity() * std::mem::size_of::<Segment>()
+    }
+
+    fn clear(&mut self) {
+        self.segments.clear();
+        self.end = Anchor::default();
+    }
+
+    fn push(&mut self, norm: usize, orig: usize, linear: bool) {
+        self.segments.push(Segment {
+            at: Anchor { norm, orig },
+            linear,
+        });
+    }
+}
+
+/// Normalise `text` into `out` (cleared first; the same bytes as [`normalize`]) and record
+/// its span map in `map` (cleared first), calling `on_byte(byte, end)` for every byte as it
+/// is appended, where `end` is the length of `out` after it.
+///
+/// Buffers are reused, so a caller that keeps them allocates nothing in the steady state.
+#[inline]
+pub fn normalize_into<F>(text: &str, out: &mut Vec<u8>, map: &mut SpanMap, mut on_byte: F)
+where
+    F: FnMut(u8, usize),
+{
+    out.clear();
+    out.reserve(text.len());
+    map.clear();
+    let table = fold_table();
+    let bytes = text.as_bytes();
+    let mut state = MapBuilder {
+        pending_separator: true,
+        run_start: 0,
+        open_linear: false,
+        delta: 0,
+    };
+    let mut slow = String::new();
+    // Something other than an ASCII letter or digit was seen since the last one, so the next
+    // one must settle a pending separator and check its anchor.
+    let mut fresh = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        if byte < 0x80 {
+            let folded = ASCII_FOLD[byte as usize];
+            if folded != 0 {
+                if fresh {
+                    state.begin_emitted(i, true, out, map, &mut on_byte);
+                    fresh = false;
+                }
+                out.push(folded);
+                on_byte(folded, out.len());
+            } else if !state.pending_separator {
+                state.pending_separator = true;
+                state.run_start = i;
+                fresh = true;
+            }
+            i += 1;
+            continue;
+        }
+        let (code, len) = decode_non_ascii(bytes, i);
+        let tabled = table
+            .get(code as usize - 0x80)
+            .filter(|f| f.len != UNTABLED);
+        let (class, linear, folded): (CharClass, bool, &[u8]) = match tabled {
+            Some(f) => (f.class, f.linear, &f.bytes[..f.len as usize]),
+            None => {
+                slow.clear();
+                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+                let class = fold_char(c, &mut slow);
+                (class, is_linear(&slow, len), slow.as_bytes())
+            }
+        };
+        match class {
+            CharClass::Emitted => {
+                state.begin_emitted(i, linear, out, map, &mut on_byte);
+                for &b in folded {
+                    out.push(b);
+                    on_byte(b, out.len());
+                }
+            }
+            CharClass::Separator => {
+                if !state.pending_separator {
+                    state.pending_separator = true;
+                    state.run_start = i;
+                }
+            }
+            CharClass::Ignored => {
+                if !state.pending_separator {
+                    state.trailing_ignored(out, map);
+                }
+            }
+        }
+        fresh = true;
+        i += len;
+    }
+    let content_end = if state.pending_separator {
+        state.run_start
+    } else {
+        text.len()
+    };
+    map.end = Anchor {
+        norm: out.len(),
+        orig: content_end,
+    };
+}
+
+/// Span-map bookkeeping of [`normalize_into`].
+struct MapBuilder {
+    /// Separators (or the start of the text) were seen since the last emitted character.
+    pending_separator: bool,
+    /// Where the current separator run began in the original text.
+    run_start: usize,
+    /// The last segment is linear with `orig - norm == delta`.
+    open_linear: bool,
+    delta: isize,
+}
+
+impl MapBuilder {
+    /// A character that emits letters starts at original offset `orig`: write the pending
+    /// separator (if any) and anchor the character.
+    #[inline]
+    fn begin_emitted<F: FnMut(u8, usize)>(
+        &mut self,
+        orig: usize,
+        linear: bool,
+        out: &mut Vec<u8>,
+        map: &mut SpanMap,
+        on_byte: &mut F,
+    ) {
+        if self.pending_separator {
+            self.pending_separator = false;
+            let norm = out.len();
+            if norm > 0 {
+                if orig - self.run_start == 1 {
+                    self.anchor_linear(norm, self.run_start, map);
+                } else {
+                    map.push(norm, self.run_start, false);
+                    self.open_linear = false;
+                }
+                out.push(b' ');
+                on_byte(b' ', norm + 1);
+            }
+        }
+        let norm = out.len();
+        if linear {
+            self.anchor_linear(norm, orig, map);
+        } else {
+            map.push(norm, orig, false);
+            self.open_linear = false;
+        }
+    }
+
+    #[inline]
+    fn anchor_linear(&mut self, norm: usize, orig: usize, map: &mut SpanMap) {
+        let delta = orig as isize - norm as isize;
+        if !(self.open_linear && delta == self.delta) {
+            map.push(norm, orig, true);
+            self.open_linear = true;
+            self.delta = delta;
+        }
+    }
+
+    /// An ignored character follows an emitted one: it belongs to that character, which so
+    /// needs a non-linear segment of its own (the segment then grows over the ignored bytes).
+    fn trailing_ignored(&mut self, out: &[u8], map: &mut SpanMap) {
+        if !self.open_linear {
+            return;
+        }
+        self.open_linear = false;
+        let mut char_start = out.len() - 1;
+        while out[char_start] & 0xC0 == 0x80 {
+            char_start -= 1;
+        }
+        let last = map
+            .segments
+            .last_mut()
+            .expect("an emitted character has a segment");
+        if last.at.norm == char_start {
+            last.linear = false;
+        } else {
+            let orig = (char_start as isize + self.delta) as usize;
+            map.push(char_start, orig, false);
+        }
+    }
+}
+
+/// ASCII letters and digits lower-cased; 0 for separators.
+const ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The code point and UTF-8 length of the non-ASCII character at `bytes[i]` (valid UTF-8).
+#[inline]
+fn decode_non_ascii(bytes: &[u8], i: usize) -> (u32, usize) {
+    let b0 = bytes[i] as u32;
+    let cont = |k: usize| (bytes[i + k] & 0x3F) as u32;
+    if b0 < 0xE0 {
+        (((b0 & 0x1F) << 6) | cont(1), 2)
+    } else if b0 < 0xF0 {
+        (((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2), 3)
+    } else {
+        (
+            ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+            4,
+        )
+    }
+}
+
+/// A fold that is one character of the input's byte length maps byte for byte.
+fn is_linear(folded: &str, input_len: usize) -> bool {
+    let mut chars = folded.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.len_utf8() == input_len)
+}
+
+/// Precomputed [`fold_char`] of U+0080..U+2FFF.
+const TABLE_END: u32 = 0x3000;
+const FOLD_CAPACITY: usize = 12;
+const UNTABLED: u8 = u8::MAX;
+
+struct Fold {
+    class: CharClass,
+    linear: bool,
+    /// Bytes used in `bytes`, or `UNTABLED` when the fold is too long to store.
+    len: u8,
+    bytes: [u8; FOLD_CAPACITY],
+}
+
+fn fold_table() -> &'static [Fold] {
+    static TABLE: OnceLock<Vec<Fold>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut folded = String::new();
+        (0x80..TABLE_END)
+            .map(|code| {
+                // Surrogates are not characters and never occur in a &str.
+                let Some(c) = char::from_u32(code) else {
+                    return Fold {
+                        class: CharClass::Ignored,
+                        linear: false,
+                        len: UNTABLED,
+                        bytes: [0; FOLD_CAPACITY],
+                    };
+                };
+                folded.clear();
+                let class = fold_char(c, &mut folded);
+                let mut bytes = [0; FOLD_CAPACITY];
+                let len = if folded.len() <= FOLD_CAPACITY {
+                    bytes[..folded.len()].copy_from_slice(folded.as_bytes());
+                    folded.len() as u8
+                } else {
+                    UNTABLED
+                };
+                Fold {
+                    class,
+                    linear: is_linear(&folded, c.len_utf8()),
+                    len,
+                    bytes,
+                }
+            })
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn folds_case_diacritics_and_separators() {
-        assert_eq!(normalize("  Één, TWEE!!  drie\n\tvier "), "een twee drie vier");
+        assert_eq!(
+            normalize("  Één, TWEE!!  drie\n\tvier "),
+            "een twee drie vier"
+        );
         assert_eq!(normalize("Ärger"), "arger");
         assert_eq!(normalize("STRASSE"), normalize("straße"));
         assert_eq!(normalize("İSTANBUL"), "istanbul");
@@ -116,5 +516,106 @@ mod tests {
         assert_eq!(normalize("🙂🙂"), "");
         assert_eq!(normalize("ΟΔΟΣ"), "οδοσ");
         assert_eq!(normalize("covid-19"), "covid 19");
+    }
+
+    /// The original text of the normal-form range `start..end` of `text`.
+    fn original<'a>(text: &'a str, start: usize, end: usize) -> &'a str {
+        let n = normalize_with_map(text);
+        &text[n.map.original_span(start, end)]
+    }
+
+    #[test]
+    fn spans_map_back_where_lengths_change() {
+        // "strasse" from "Straße": a range inside the expansion of ß widens to ß.
+        let text = "Die Straße!";
+        let n = normalize_with_map(text);
+        assert_eq!(n.text, "die strasse");
+        assert_eq!(&text[n.map.original_span(4, 11)], "Straße");
+        assert_eq!(&text[n.map.original_span(8, 10)], "ß");
+        assert_eq!(&text[n.map.original_span(9, 11)], "ße");
+        assert_eq!(&text[n.map.original_span(0, 3)], "Die");
+        assert_eq!(original("  İSTANBUL", 0, 8), "İSTANBUL");
+        assert_eq!(original("de ﬁnanciën", 3, 6), "ﬁn");
+        assert_eq!(original("de ﬁnanciën", 4, 5), "ﬁ");
+        assert_eq!(original("de ﬁnanciën", 8, 12), "ciën");
+        // NFD: the combining mark after the last letter belongs to it.
+        assert_eq!(original("cafe\u{301}, nu", 0, 4), "cafe\u{301}");
+        assert_eq!(original("cafe\u{301}, nu", 5, 7), "nu");
+        assert_eq!(original("e\u{301}e\u{301}n", 0, 3), "e\u{301}e\u{301}n");
+        assert_eq!(original("e\u{301}e\u{301}n", 1, 2), "e\u{301}");
+        assert_eq!(original("volks\u{AD}verrader", 0, 5), "volks\u{AD}");
+        assert_eq!(original("volks\u{AD}verrader", 5, 13), "verrader");
+        assert_eq!(original("ＷＯＲＤ ok", 0, 4), "ＷＯＲＤ");
+        assert_eq!(original("ＷＯＲＤ ok", 5, 7), "ok");
+        // a run of separators is one space
+        assert_eq!(original("a , 🙄 b", 1, 2), " , 🙄 ");
+        assert_eq!(original("a , 🙄 b!!", 2, 3), "b");
+        assert_eq!(original("", 0, 0), "");
+    }
+
+    /// Reference: normalise per character, recording for every normal-form byte the
+    /// original range it stands for.
+    fn dense(text: &str) -> (String, Vec<Range<usize>>) {
+        let mut out = String::new();
+        let mut origin: Vec<Range<usize>> = Vec::new();
+        let mut pending: Option<usize> = None;
+        let mut last_char: Option<Range<usize>> = None; // normal-form bytes of the last letter
+        for (at, c) in text.char_indices() {
+            let end = at + c.len_utf8();
+            let mut folded = String::new();
+            match fold_char(c, &mut folded) {
+                CharClass::Emitted => {
+                    if let Some(run_start) = pending.take() {
+                        if !out.is_empty() {
+                            out.push(' ');
+                            origin.push(run_start..at);
+                        }
+                    }
+                    last_char = Some(out.len()..out.len() + folded.len());
+                    out.push_str(&folded);
+                    origin.extend(std::iter::repeat(at..end).take(folded.len()));
+                }
+                CharClass::Separator => {
+                    pending.get_or_insert(at);
+                }
+                CharClass::Ignored => {
+                    if pending.is_none() {
+                        if let Some(bytes) = &last_char {
+                            for o in &mut origin[bytes.clone()] {
+                                o.end = end;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (out, origin)
+    }
+
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "a", "B", "z", "9", " ", "  ", "\n", ",", "!?", "-", "ß", "ẞ", "İ", "é", "e\u{301}",
+            "\u{301}", "\u{AD}", "\u{200B}", "ﬁ", "Ｗ", "🙄", "👍🏽", "Ω", "ς", "½", "㎉", "ǅ", "…",
+            "’", "\u{FDFA}", "字",
+        ])
+    }
+
+    proptest! {
+        #[test]
+        fn streaming_form_and_map_match_the_reference(pieces in prop::collection::vec(piece(), 0..24)) {
+            let text: String = pieces.concat();
+            let n = normalize_with_map(&text);
+            prop_assert_eq!(&n.text, &normalize(&text));
+            let (reference, origin) = dense(&text);
+            prop_assert_eq!(&n.text, &reference);
+            let boundaries: Vec<usize> =
+                (0..=n.text.len()).filter(|&b| n.text.is_char_boundary(b)).collect();
+            for (k, &start) in boundaries.iter().enumerate() {
+                for &end in &boundaries[k + 1..] {
+                    let want = origin[start].start..origin[end - 1].end;
+                    prop_assert_eq!(n.map.original_span(start, end), want, "{}..{} of {:?}", start, end, text);
+                }
+            }
+        }
     }
 }
