@@ -1,0 +1,498 @@
+//! Turning the lists curators already have into a `.lex` file: plain lists, TSV tables and
+//! LIWC-style `.dic` dictionaries (see the crate doc for each format).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use websense_model::TermKind;
+use websense_normalize::normalize;
+
+use crate::lexfile::{parse_term_fields, strip_comment};
+use crate::set::decode;
+use crate::term::{is_identifier, is_language_code, is_lexicon_name, render_glob};
+use crate::{Location, Problem, ProblemKind, Term};
+
+/// The input formats `websense lexicon import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportFormat {
+    /// One term per line, `#` comments, globs allowed; all terms in one category.
+    Plain,
+    /// Tab-separated with a header row naming at least `term`.
+    Tsv,
+    /// LIWC-style dictionary: `%`, category lines, `%`, then `term<TAB>ids`.
+    Dic,
+}
+
+impl ImportFormat {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "plain" => ImportFormat::Plain,
+            "tsv" => ImportFormat::Tsv,
+            "dic" => ImportFormat::Dic,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportFormat::Plain => "plain",
+            ImportFormat::Tsv => "tsv",
+            ImportFormat::Dic => "dic",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportOptions {
+    pub format: ImportFormat,
+    /// The category of every term of a plain list, and of TSV rows without one.
+    pub category: Option<String>,
+    /// The `name:` of the lexicon written.
+    pub name: String,
+    /// The `languages:` of the lexicon written; none leaves the header out (a warning when
+    /// loaded).
+    pub languages: Vec<String>,
+}
+
+/// An import's result: the `.lex` text with every term that passed, and the problems of the
+/// lines that did not (reported with input line numbers).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Imported {
+    /// The `.lex` file.
+    pub text: String,
+    /// Its sections' categories, in the order written.
+    pub categories: Vec<String>,
+    /// Number of term lines written.
+    pub terms: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Options that make an import impossible; problems of input lines are [`Problem`]s.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("a plain list needs --category: every term goes into that one category")]
+    CategoryRequired,
+    #[error("a .dic file names its own categories; --category does not apply")]
+    CategoryWithDic,
+    #[error("category `{0}` must be lowercase letters, digits and _, starting with a letter")]
+    BadCategory(String),
+    #[error("lexicon name `{0}` must be letters, digits, `-`, `_` or `.` (e.g. `nl-kern`)")]
+    BadName(String),
+    #[error("language `{0}` is not a two-letter lowercase ISO 639-1 code (nl, en, ...)")]
+    BadLanguage(String),
+}
+
+/// Read `path` and import it (lines that are not UTF-8 are reported and skipped).
+pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut problems = Vec::new();
+    let text = decode(path, &bytes, &mut problems);
+    let mut imported = import(&text, path, options)?;
+    problems.append(&mut imported.problems);
+    imported.problems = problems;
+    Ok(imported)
+}
+
+/// Import `input` (read from `source`, the name problems carry).
+pub fn import(
+    input: &str,
+    source: &Path,
+    options: &ImportOptions,
+) -> Result<Imported, ImportError> {
+    if !is_lexicon_name(&options.name) {
+        return Err(ImportError::BadName(options.name.clone()));
+    }
+    if let Some(code) = options.languages.iter().find(|c| !is_language_code(c)) {
+        return Err(ImportError::BadLanguage(code.clone()));
+    }
+    if let Some(category) = options.category.as_ref().filter(|c| !is_identifier(c)) {
+        return Err(ImportError::BadCategory(category.clone()));
+    }
+    let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
+    let mut builder = Builder {
+        source,
+        terms: Vec::new(),
+        first_of: HashMap::new(),
+        problems: Vec::new(),
+    };
+    match options.format {
+        ImportFormat::Plain => {
+            let category = options
+                .category
+                .as_deref()
+                .ok_or(ImportError::CategoryRequired)?;
+            read_plain(input, category, &mut builder);
+        }
+        ImportFormat::Tsv => read_tsv(input, options.category.as_deref(), &mut builder),
+        ImportFormat::Dic => {
+            if options.category.is_some() {
+                return Err(ImportError::CategoryWithDic);
+            }
+            read_dic(input, &mut builder);
+        }
+    }
+    Ok(builder.finish(options))
+}
+
+/// A stub to add to `categories.toml` for each of `names`.
+pub fn category_stub(names: &[String]) -> String {
+    let mut stub = String::new();
+    for name in names {
+        stub.push_str(&format!(
+            "[{name}]\nlabel = \"{name}\"        # TODO: a short label, Dutch first\n\
+             description = \"TODO: what the terms of this category are evidence of.\"\n\
+             threshold = 4.0\n\n"
+        ));
+    }
+    stub
+}
+
+/// An identifier for a category named `name` in another tool (`Anti-Overheid` ->
+/// `anti_overheid`, `2 Posemo` -> `c_2_posemo`), or `None` if it has no letters or digits.
+pub fn identifier_from(name: &str) -> Option<String> {
+    let mut id = String::new();
+    for c in normalize(name).chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            id.push(c);
+        } else if !id.ends_with('_') && !id.is_empty() {
+            id.push('_');
+        }
+    }
+    let id = id.trim_end_matches('_');
+    match id.chars().next() {
+        None => None,
+        Some(c) if c.is_ascii_digit() => Some(format!("c_{id}")),
+        Some(_) => Some(id.to_string()),
+    }
+}
+
+struct Builder<'a> {
+    source: &'a Path,
+    terms: Vec<Term>,
+    /// (category, normalised, kind) -> index in `terms`.
+    first_of: HashMap<(String, String, TermKind), usize>,
+    problems: Vec<Problem>,
+}
+
+impl Builder<'_> {
+    fn error(&mut self, kind: ProblemKind, line: usize, message: impl Into<String>) {
+        self.problems
+            .push(Problem::error(kind, self.source, line, message));
+    }
+
+    /// Check one term as the loader would, and keep it unless it is in error or a duplicate.
+    fn add(&mut self, line: usize, category: &str, fields: &[&str]) {
+        let location = Location {
+            file: self.source.to_path_buf(),
+            line,
+        };
+        let Some(term) = parse_term_fields(fields, category, location, &mut self.problems) else {
+            return;
+        };
+        let key = (term.category.clone(), term.normalized.clone(), term.kind);
+        if let Some(&first) = self.first_of.get(&key) {
+            let first = &self.terms[first];
+            let (severity_is_error, kind, message) = if first.weight == term.weight {
+                (
+                    false,
+                    ProblemKind::DuplicateTerm,
+                    format!(
+                        "`{}` is already in [{category}] at line {}; left out",
+                        term.text, first.location.line
+                    ),
+                )
+            } else {
+                (
+                    true,
+                    ProblemKind::ConflictingWeight,
+                    format!(
+                        "`{}` is already in [{category}] at line {} with weight {}; this line (weight {}) is left out",
+                        term.text, first.location.line, first.weight, term.weight
+                    ),
+                )
+            };
+            self.problems.push(if severity_is_error {
+                Problem::error(kind, self.source, line, message)
+            } else {
+                Problem::warning(kind, self.source, line, message)
+            });
+            return;
+        }
+        self.first_of.insert(key, self.terms.len());
+        self.terms.push(term);
+    }
+
+    fn finish(self, options: &ImportOptions) -> Imported {
+        let mut categories: Vec<String> = Vec::new();
+        for term in &self.terms {
+            if !categories.contains(&term.category) {
+                categories.push(term.category.clone());
+            }
+        }
+        let file_name = self
+            .source
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let mut text = format!(
+            "# Imported by `websense lexicon import --format {}` from {}.\n\
+             # Check the directory with `websense lexicon check DIR`.\n\
+             name: {}\n",
+            options.format.as_str(),
+            lex_safe(&file_name),
+            options.name
+        );
+        if !options.languages.is_empty() {
+            text.push_str(&format!("languages: {}\n", options.languages.join(", ")));
+        }
+        for category in &categories {
+            text.push_str(&format!("\n[{category}]\n"));
+            for term in self.terms.iter().filter(|t| &t.category == category) {
+                text.push_str(&term_line(term));
+                text.push('\n');
+            }
+        }
+        Imported {
+            text,
+            categories,
+            terms: self.terms.len(),
+            problems: self.problems,
+        }
+    }
+}
+
+/// A `.lex` term line for `term`, fields left out where they are the default.
+fn term_line(term: &Term) -> String {
+    let mut fields = vec![render_glob(&lex_safe(&term.text), term.kind)];
+    if term.weight != 1.0 {
+        fields.push(term.weight.to_string());
+    }
+    if !term.exclusions.is_empty() {
+        fields.resize(3, String::new());
+        let exclusions: Vec<String> = term.exclusions.iter().map(|e| lex_safe(e)).collect();
+        fields.push(exclusions.join("; "));
+    }
+    fields.join(" | ")
+}
+
+/// `text` with the characters a `.lex` line gives a meaning (`|`, `;`, `#`, `[`, `]`)
+/// turned into spaces. Normalisation treats them as separators anyway, so the term's
+/// normal form, and with it what it matches, stays the same.
+fn lex_safe(text: &str) -> String {
+    text.replace(['|', ';', '#', '[', ']'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn read_plain(input: &str, category: &str, builder: &mut Builder<'_>) {
+    for (index, raw) in input.lines().enumerate() {
+        let line = index + 1;
+        let content = strip_comment(raw).trim();
+        if content.is_empty() {
+            continue;
+        }
+        if content.contains('|') {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                "a plain list has one term per line and no `|` fields; import a table as TSV",
+            );
+            continue;
+        }
+        builder.add(line, category, &[content]);
+    }
+}
+
+const TSV_COLUMNS: [&str; 5] = ["term", "category", "weight", "kind", "exclusions"];
+
+fn read_tsv(input: &str, default_category: Option<&str>, builder: &mut Builder<'_>) {
+    let mut lines = input
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((header_line, header)) = lines.next() else {
+        return;
+    };
+    let columns: BTreeMap<&str, usize> = header
+        .split('\t')
+        .map(|c| unquote(c).to_ascii_lowercase())
+        .enumerate()
+        .filter_map(|(i, name)| TSV_COLUMNS.iter().find(|&&c| c == name).map(|&c| (c, i)))
+        .collect();
+    let Some(&term_column) = columns.get("term") else {
+        builder.error(
+            ProblemKind::ImportSyntax,
+            header_line,
+            "the first line must be a header naming a `term` column (and optionally category, weight, kind, exclusions)",
+        );
+        return;
+    };
+    if !columns.contains_key("category") && default_category.is_none() {
+        builder.error(
+            ProblemKind::ImportSyntax,
+            header_line,
+            "no `category` column: give one, or give --category for all rows",
+        );
+        return;
+    }
+    for (line, row) in lines {
+        let cells: Vec<String> = row.split('\t').map(unquote).collect();
+        let cell = |column: &str| {
+            columns
+                .get(column)
+                .and_then(|&i| cells.get(i))
+                .map_or("", |c| c.as_str())
+        };
+        let category = match cell("category") {
+            "" => default_category.map(str::to_string),
+            name => match identifier_from(name) {
+                Some(id) => Some(id),
+                None => {
+                    builder.error(
+                        ProblemKind::BadCategoryName,
+                        line,
+                        format!("category `{name}` has no letters or digits"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let Some(category) = category else {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                "row has no category (fill the cell, or give --category)",
+            );
+            continue;
+        };
+        let term = cells.get(term_column).map_or("", |c| c.as_str());
+        let fields = [term, cell("weight"), cell("kind"), cell("exclusions")];
+        builder.add(line, &category, &fields);
+    }
+}
+
+/// A TSV cell, trimmed, without the double quotes spreadsheets put around some cells.
+fn unquote(cell: &str) -> String {
+    let cell = cell.trim();
+    match cell.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\"").trim().to_string(),
+        None => cell.to_string(),
+    }
+}
+
+fn read_dic(input: &str, builder: &mut Builder<'_>) {
+    let mut lines = input
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty());
+    match lines.next() {
+        Some((_, "%")) => {}
+        Some((line, _)) => {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                "a .dic file opens with a `%` line, then `id name` category lines, then `%`",
+            );
+            return;
+        }
+        None => return,
+    }
+    // id -> category identifier
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut names_of: HashMap<String, String> = HashMap::new();
+    let mut closed = false;
+    let mut last_line = 1;
+    for (line, content) in lines.by_ref() {
+        last_line = line;
+        if content == "%" {
+            closed = true;
+            break;
+        }
+        let mut tokens = content.split_whitespace();
+        let (Some(id), Some(name)) = (tokens.next(), tokens.next()) else {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                format!("`{content}`: a category line is `id name`"),
+            );
+            continue;
+        };
+        let Some(identifier) = identifier_from(name) else {
+            builder.error(
+                ProblemKind::BadCategoryName,
+                line,
+                format!("category `{name}` has no letters or digits"),
+            );
+            continue;
+        };
+        if ids.contains_key(id) {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                format!("category id `{id}` is declared twice"),
+            );
+            continue;
+        }
+        if let Some(other) = names_of.insert(identifier.clone(), name.to_string()) {
+            if other != name {
+                builder.problems.push(Problem::warning(
+                    ProblemKind::ImportSyntax,
+                    builder.source,
+                    line,
+                    format!("categories `{other}` and `{name}` both become `{identifier}`; merged"),
+                ));
+            }
+        }
+        ids.insert(id.to_string(), identifier);
+    }
+    if !closed {
+        builder.error(
+            ProblemKind::ImportSyntax,
+            last_line,
+            "the category list is not closed by a `%` line",
+        );
+        return;
+    }
+    for (line, content) in lines {
+        let (term, id_tokens): (String, Vec<&str>) = match content.split_once('\t') {
+            Some((term, ids)) => (term.trim().to_string(), ids.split_whitespace().collect()),
+            None => {
+                // Space-separated: the trailing tokens that are category ids.
+                let tokens: Vec<&str> = content.split_whitespace().collect();
+                let ids_from = tokens
+                    .iter()
+                    .rposition(|t| !ids.contains_key(*t))
+                    .map_or(0, |i| i + 1);
+                (tokens[..ids_from].join(" "), tokens[ids_from..].to_vec())
+            }
+        };
+        if id_tokens.is_empty() {
+            builder.error(
+                ProblemKind::ImportSyntax,
+                line,
+                format!("`{content}`: a term line is `term<TAB>category ids`"),
+            );
+            continue;
+        }
+        for id in id_tokens {
+            match ids.get(id).cloned() {
+                Some(category) => builder.add(line, &category, &[&term]),
+                None => builder.error(
+                    ProblemKind::UnknownCategoryId,
+                    line,
+                    format!("category id `{id}` of `{term}` is not declared in the header"),
+                ),
+            }
+        }
+    }
+}
