@@ -1,0 +1,539 @@
+//! The matcher: scores and tags every post against the curated lexicons, in bulk.
+//!
+//! It owns the matching semantics, the compiled form of a [`LexiconSet`] and the scores it
+//! gives an item. It must not read lexicon files (that is `websense-lexicon`), define the
+//! normal form (that is `websense-normalize`), or do I/O: it is a pure, read-only function
+//! from items to [`ScoredItem`]s that any number of threads may share.
+//!
+//! # Matching semantics
+//!
+//! Text and terms are compared in the normal form of `websense-normalize` (NFKD, marks
+//! removed, full case folding, every run of separators one space). So in normalised text a
+//! *word boundary* is the edge of the text or a space, and a term kind says where it needs
+//! one ([`TermKind`]):
+//!
+//! | kind     | boundary before | boundary after | example                                     |
+//! |----------|-----------------|----------------|---------------------------------------------|
+//! | `word`   | yes             | yes            | `nazi` hits `🙄Nazi!`, not `nazis`/`nazi2`  |
+//! | `prefix` | yes             | no             | `volksverrader` hits `Volksverraders`       |
+//! | `suffix` | no              | yes            | `moslim` hits `haatmoslim`                  |
+//! | `infix`  | no              | no             | `terrorist` hits `klimaatterroristen`        |
+//! | `phrase` | yes             | yes            | `grote vervanging` hits `Grote,\n vervanging` |
+//!
+//! A phrase is a word whose normal form holds spaces; since any run of separators folded to
+//! one space, punctuation and line breaks between its words do not matter.
+//!
+//! * **Exclusions.** A term may name exclusion phrases (`grammar nazi` for `nazi`). A hit of
+//!   the term does not count, and is not reported, when it lies inside an occurrence of one
+//!   of its exclusion phrases (with word boundaries at both ends) in the same field.
+//! * **Overlaps.** Every hit of every term is reported, overlapping or not: `terrorist`
+//!   (infix) and `klimaatterroristen` (word) both hit `klimaatterroristen`; infix `ss` hits
+//!   `sss` twice.
+//! * **Spans.** [`Hit::start`]`..`[`Hit::end`] is the byte range in the *original* field
+//!   text, on character boundaries, so `&text[start..end]` is the hit as written even where
+//!   normalisation changed lengths (`ß` -> `ss`, `İ` -> `i`, `ﬁ` -> `fi`, NFD marks, soft
+//!   hyphens, full-width letters). A hit starting or ending inside the expansion of one
+//!   character covers that whole character, and ignored characters (combining marks, soft
+//!   hyphens) right after its last letter belong to it.
+//! * **Fields.** The title (if any) and the text are matched separately; [`Hit::field`]
+//!   says which.
+//! * **Scores.** A category's score is the sum of the weights of its counted hits. A term
+//!   counts at most [`MatcherOptions::max_hits_per_term`] hits per item (3 by default,
+//!   title and text together): a post that repeats one word fifty times is not fifty times
+//!   as strong a signal. All hits are still reported. An item is flagged for a category
+//!   when its score reaches the category's threshold. Every category with at least one hit
+//!   gets a [`CategoryScore`], in the order the lexicon set declares them.
+//!
+//! # Design and costs
+//!
+//! Every distinct normal-form string (term or exclusion) is compiled once into one
+//! Aho-Corasick automaton with standard (overlapping) match semantics, and fans out to the
+//! terms that use it: the same string may be a `word` in one category and an `infix` or an
+//! exclusion in another.
+//!
+//! Matching a field is **one fused pass**: [`websense_normalize::normalize_into`] produces
+//! the normal form byte by byte (ASCII through a table, other characters through a
+//! precomputed fold table) and hands each byte straight to the automaton, driven by hand
+//! through [`aho_corasick::automaton::Automaton`]. The pass only writes the normal form
+//! into a reusable buffer, a sparse span map, and the (rare) positions where the automaton
+//! is in a match state; the normalising work is independent of the automaton's chain of
+//! dependent table loads, so the CPU overlaps the two and the pass runs close to the speed
+//! of the bare automaton over pre-normalised bytes (the benchmark measures the ratio).
+//! Boundaries, exclusions, the map back to original offsets and scoring happen afterwards,
+//! only for match positions. Buffers live in a per-thread scratch, so the steady state
+//! allocates only the output.
+//!
+//! The automaton is a DFA (one table load per byte) when its transition table is estimated
+//! at most [`MatcherOptions::dfa_max_bytes`] (states x alphabet stride x 4 bytes; about
+//! 25 MB for 10,000 generated terms), else a contiguous NFA (a few bytes per transition,
+//! several times smaller, slower by the failure transitions it follows). A compiled
+//! [`Matcher`] is immutable, `Send + Sync`, and built once per lexicon version;
+//! [`MatcherHandle`] lets a running stream swap to a new version between batches.
+//! [`Matcher::score_batch`] spreads items over all cores with rayon; items are
+//! independent, so it scales with cores until memory bandwidth or the automaton's cache
+//! footprint limits it.
+//!
+//! Costs that remain: every byte of every post is normalised and stepped (no prefilter can
+//! skip text for thousands of patterns); non-ASCII characters above U+2FFF (emoji, CJK)
+//! take the slow per-character fold; hostile text that repeats a term reports every
+//! repetition (the score stays capped).
+
+mod handle;
+mod scan;
+
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::{contiguous, noncontiguous};
+use aho_corasick::{dfa, Anchored, MatchKind};
+use std::collections::HashMap;
+use websense_lexicon::{LexiconSet, Location};
+use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, TermKind};
+
+pub use handle::MatcherHandle;
+
+/// How a [`Matcher`] is built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatcherOptions {
+    /// A term counts at most this many hits per item towards its category's score.
+    pub max_hits_per_term: u32,
+    /// Which automaton to compile.
+    pub engine: Engine,
+    /// With [`Engine::Auto`], compile a DFA when its transition table is estimated at most
+    /// this many bytes, else a contiguous NFA.
+    pub dfa_max_bytes: usize,
+}
+
+impl Default for MatcherOptions {
+    fn default() -> Self {
+        MatcherOptions {
+            max_hits_per_term: 3,
+            engine: Engine::Auto,
+            dfa_max_bytes: 160 << 20,
+        }
+    }
+}
+
+/// The kind of Aho-Corasick automaton a matcher runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// A DFA if it fits [`MatcherOptions::dfa_max_bytes`], else a contiguous NFA.
+    Auto,
+    Dfa,
+    ContiguousNfa,
+}
+
+/// Why a lexicon set could not be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum MatcherError {
+    #[error("{location}: term {term:?} is empty once normalised")]
+    EmptyTerm { term: String, location: Location },
+    #[error(
+        "{location}: term {term:?}: {normalized:?} is not in normal form (expected {expected:?})"
+    )]
+    NotNormalized {
+        term: String,
+        normalized: String,
+        expected: String,
+        location: Location,
+    },
+    #[error("{location}: term {term:?} names category {category:?}, which is not declared")]
+    UnknownCategory {
+        term: String,
+        category: String,
+        location: Location,
+    },
+    #[error("{location}: term {term:?} has weight {weight}, which is not a finite number")]
+    BadWeight {
+        term: String,
+        weight: f64,
+        location: Location,
+    },
+    #[error("category {category:?} has threshold {threshold}, which is not a finite number")]
+    BadThreshold { category: String, threshold: f64 },
+    #[error("building the automaton failed: {0}")]
+    Build(#[from] aho_corasick::BuildError),
+}
+
+/// A lexicon set compiled for matching. Build once per lexicon version; share freely.
+pub struct Matcher {
+    version: String,
+    options: MatcherOptions,
+    automaton: Compiled,
+    start: StateID,
+    /// Indexed by the automaton's pattern id.
+    patterns: Vec<Pattern>,
+    /// The uses of all patterns, each pattern's a contiguous run.
+    uses: Vec<Use>,
+    terms: Vec<CompiledTerm>,
+    categories: Vec<CompiledCategory>,
+}
+
+enum Compiled {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
+}
+
+struct Pattern {
+    len: usize,
+    uses_start: u32,
+    uses_end: u32,
+}
+
+/// What a found pattern means for one term.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Use {
+    Term(u32),
+    Exclusion(u32),
+}
+
+struct CompiledTerm {
+    text: String,
+    category: u32,
+    weight: f64,
+    kind: TermKind,
+}
+
+struct CompiledCategory {
+    name: String,
+    threshold: f64,
+}
+
+/// What the matcher found in one item: its hits and category scores.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Findings {
+    /// Ordered by field (title first), start, end.
+    pub matches: Vec<Hit>,
+    pub scores: Vec<CategoryScore>,
+}
+
+impl Matcher {
+    /// Compile `set`. Fails with the term's location when a term is empty, not in normal
+    /// form, names an undeclared category, or has a weight that is not a number.
+    pub fn new(set: &LexiconSet, options: MatcherOptions) -> Result<Matcher, MatcherError> {
+        let mut categories = Vec::new();
+        let mut category_index = HashMap::new();
+        for c in &set.categories {
+            if !c.threshold.is_finite() {
+                return Err(MatcherError::BadThreshold {
+                    category: c.name.clone(),
+                    threshold: c.threshold,
+                });
+            }
+            category_index
+                .entry(c.name.as_str())
+                .or_insert(categories.len() as u32);
+            categories.push(CompiledCategory {
+                name: c.name.clone(),
+                threshold: c.threshold,
+            });
+        }
+
+        let mut strings: Vec<&str> = Vec::new();
+        let mut string_index: HashMap<&str, usize> = HashMap::new();
+        let mut uses_of: Vec<Vec<Use>> = Vec::new();
+        let mut terms = Vec::new();
+        for term in set.terms() {
+            let t = terms.len() as u32;
+            let Some(&category) = category_index.get(term.category.as_str()) else {
+                return Err(MatcherError::UnknownCategory {
+                    term: term.text.clone(),
+                    category: term.category.clone(),
+                    location: term.location.clone(),
+                });
+            };
+            if !term.weight.is_finite() {
+                return Err(MatcherError::BadWeight {
+                    term: term.text.clone(),
+                    weight: term.weight,
+                    location: term.location.clone(),
+                });
+            }
+            let exclusions = term
+                .exclusions_normalized
+                .iter()
+                .map(|x| (x, Use::Exclusion(t)));
+            for (string, usage) in
+                std::iter::once((&term.normalized, Use::Term(t))).chain(exclusions)
+            {
+                check_normal_form(string, &term.text, &term.location)?;
+                let p = *string_index.entry(string.as_str()).or_insert_with(|| {
+                    strings.push(string);
+                    uses_of.push(Vec::new());
+                    strings.len() - 1
+                });
+                if !uses_of[p].contains(&usage) {
+                    uses_of[p].push(usage);
+                }
+            }
+            terms.push(CompiledTerm {
+                text: term.text.clone(),
+                category,
+                weight: term.weight,
+                kind: term.kind,
+            });
+        }
+
+        let mut patterns = Vec::with_capacity(strings.len());
+        let mut uses = Vec::new();
+        for (string, u) in strings.iter().zip(&uses_of) {
+            let uses_start = uses.len() as u32;
+            uses.extend_from_slice(u);
+            patterns.push(Pattern {
+                len: string.len(),
+                uses_start,
+                uses_end: uses.len() as u32,
+            });
+        }
+
+        let nfa = noncontiguous::Builder::new()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&strings)?;
+        let engine = match options.engine {
+            Engine::Auto if estimated_dfa_bytes(&strings) <= options.dfa_max_bytes => Engine::Dfa,
+            Engine::Auto => Engine::ContiguousNfa,
+            chosen => chosen,
+        };
+        let automaton = match engine {
+            Engine::Dfa => Compiled::Dfa(dfa::Builder::new().build_from_noncontiguous(&nfa)?),
+            _ => Compiled::Nfa(contiguous::Builder::new().build_from_noncontiguous(&nfa)?),
+        };
+        let start = match &automaton {
+            Compiled::Dfa(a) => a.start_state(Anchored::No),
+            Compiled::Nfa(a) => a.start_state(Anchored::No),
+        }
+        .expect("automata are built with an unanchored start state");
+        Ok(Matcher {
+            version: set.version.clone(),
+            options,
+            automaton,
+            start,
+            patterns,
+            uses,
+            terms,
+            categories,
+        })
+    }
+
+    /// The lexicon version this matcher was compiled from.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn options(&self) -> &MatcherOptions {
+        &self.options
+    }
+
+    /// The automaton actually compiled ([`Engine::Dfa`] or [`Engine::ContiguousNfa`]).
+    pub fn engine(&self) -> Engine {
+        match self.automaton {
+            Compiled::Dfa(_) => Engine::Dfa,
+            Compiled::Nfa(_) => Engine::ContiguousNfa,
+        }
+    }
+
+    /// Distinct strings (terms and exclusions) in the automaton.
+    pub fn patterns_len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Heap memory of the compiled matcher: automaton, pattern and term tables.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let automaton = match &self.automaton {
+            Compiled::Dfa(a) => a.memory_usage(),
+            Compiled::Nfa(a) => a.memory_usage(),
+        };
+        let terms: usize = self
+            .terms
+            .iter()
+            .map(|t| size_of::<CompiledTerm>() + t.text.capacity())
+            .sum();
+        let categories: usize = self
+            .categories
+            .iter()
+            .map(|c| size_of::<CompiledCategory>() + c.name.capacity())
+            .sum();
+        automaton
+            + self.patterns.capacity() * size_of::<Pattern>()
+            + self.uses.capacity() * size_of::<Use>()
+            + terms
+            + categories
+            + self.version.capacity()
+    }
+
+    /// Hits and scores of an item with this title and text.
+    pub fn find(&self, title: Option<&str>, text: &str) -> Findings {
+        scan::with_scratch(|scratch| match &self.automaton {
+            Compiled::Dfa(a) => self.find_with(a, title, text, scratch),
+            Compiled::Nfa(a) => self.find_with(a, title, text, scratch),
+        })
+    }
+
+    /// `item` with its hits, scores and this matcher's lexicon version.
+    pub fn score(&self, item: &Item) -> ScoredItem {
+        self.score_item(item.clone())
+    }
+
+    /// Like [`Matcher::score`], taking the item by value (no copy).
+    pub fn score_item(&self, item: Item) -> ScoredItem {
+        let Findings { matches, scores } = self.find(item.title.as_deref(), &item.text);
+        ScoredItem {
+            item,
+            lexicon_version: self.version.clone(),
+            matches,
+            scores,
+        }
+    }
+
+    /// Score many items on all cores (rayon's pool), keeping their order.
+    pub fn score_batch(&self, items: Vec<Item>) -> Vec<ScoredItem> {
+        use rayon::prelude::*;
+        items
+            .into_par_iter()
+            .map(|item| self.score_item(item))
+            .collect()
+    }
+
+    fn find_with<A: Automaton>(
+        &self,
+        automaton: &A,
+        title: Option<&str>,
+        text: &str,
+        scratch: &mut scan::Scratch,
+    ) -> Findings {
+        scratch.found.clear();
+        if let Some(title) = title {
+            self.find_in_field(automaton, Field::Title, title, scratch);
+        }
+        self.find_in_field(automaton, Field::Text, text, scratch);
+        if scratch.found.is_empty() {
+            return Findings::default();
+        }
+        self.findings(&mut scratch.found)
+    }
+
+    fn find_in_field<A: Automaton>(
+        &self,
+        automaton: &A,
+        field: Field,
+        text: &str,
+        scratch: &mut scan::Scratch,
+    ) {
+        scan::scan(automaton, self.start, text, scratch);
+        if !scratch.match_ends.is_empty() {
+            scratch.resolve(self, automaton, field, text);
+        }
+    }
+
+    /// Turn the found hits into reported hits and capped scores.
+    fn findings(&self, found: &mut [scan::Found]) -> Findings {
+        // Count per term in reading order: title first, then text, by position.
+        found.sort_unstable_by_key(|f| (f.term, field_order(f.field), f.start, f.end));
+        let mut per_category: Vec<(u32, f64, u32)> = Vec::new();
+        let mut run = 0;
+        for (k, f) in found.iter().enumerate() {
+            if k == 0 || found[k - 1].term != f.term {
+                run = 0;
+            }
+            run += 1;
+            if run > self.options.max_hits_per_term {
+                continue;
+            }
+            let term = &self.terms[f.term as usize];
+            match per_category
+                .iter_mut()
+                .find(|(c, _, _)| *c == term.category)
+            {
+                Some((_, score, hits)) => {
+                    *score += term.weight;
+                    *hits += 1;
+                }
+                None => per_category.push((term.category, term.weight, 1)),
+            }
+        }
+        per_category.sort_unstable_by_key(|&(c, _, _)| c);
+        let scores = per_category
+            .into_iter()
+            .map(|(c, score, hits)| {
+                let category = &self.categories[c as usize];
+                CategoryScore {
+                    category: category.name.clone(),
+                    score,
+                    hits,
+                    flagged: score >= category.threshold,
+                }
+            })
+            .collect();
+
+        found.sort_unstable_by_key(|f| (field_order(f.field), f.start, f.end, f.term));
+        let matches = found
+            .iter()
+            .map(|f| {
+                let term = &self.terms[f.term as usize];
+                Hit {
+                    term: term.text.clone(),
+                    category: self.categories[term.category as usize].name.clone(),
+                    kind: term.kind,
+                    weight: term.weight,
+                    field: f.field,
+                    start: f.start,
+                    end: f.end,
+                }
+            })
+            .collect();
+        Findings { matches, scores }
+    }
+}
+
+fn field_order(field: Field) -> u8 {
+    match field {
+        Field::Title => 0,
+        Field::Text => 1,
+    }
+}
+
+fn check_normal_form(string: &str, term: &str, location: &Location) -> Result<(), MatcherError> {
+    if string.is_empty() {
+        return Err(MatcherError::EmptyTerm {
+            term: term.to_string(),
+            location: location.clone(),
+        });
+    }
+    let expected = websense_normalize::normalize(string);
+    if expected != string {
+        return Err(MatcherError::NotNormalized {
+            term: term.to_string(),
+            normalized: string.to_string(),
+            expected,
+            location: location.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Transition-table bytes of the DFA for these patterns: its states are the trie's nodes
+/// (distinct prefixes) plus four fixed ones, its stride the power of two above the number
+/// of byte classes (bytes the patterns use split the byte range into classes).
+fn estimated_dfa_bytes(strings: &[&str]) -> usize {
+    let mut sorted: Vec<&[u8]> = strings.iter().map(|s| s.as_bytes()).collect();
+    sorted.sort_unstable();
+    let mut states = 4;
+    let mut class_edges = [false; 256];
+    for (k, s) in sorted.iter().enumerate() {
+        let shared = k.checked_sub(1).map_or(0, |p| common_prefix(sorted[p], s));
+        states += s.len() - shared;
+        for &b in *s {
+            if b > 0 {
+                class_edges[b as usize - 1] = true;
+            }
+            class_edges[b as usize] = true;
+        }
+    }
+    let classes = class_edges[..255].iter().filter(|&&e| e).count() + 1;
+    states * classes.next_power_of_two() * 4
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
