@@ -279,7 +279,15 @@ fn term_line(term: &Term) -> String {
         let exclusions: Vec<String> = term.exclusions.iter().map(|e| lex_safe(e)).collect();
         fields.push(exclusions.join("; "));
     }
-    fields.join(" | ")
+    let mut line = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        match (i, field.is_empty()) {
+            (0, _) => line.push_str(field),
+            (_, true) => line.push_str(" |"),
+            (_, false) => line.push_str(&format!(" | {field}")),
+        }
+    }
+    line
 }
 
 /// `text` with the characters a `.lex` line gives a meaning (`|`, `;`, `#`, `[`, `]`)
@@ -407,7 +415,7 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
         }
         None => return,
     }
-    // id -> category identifier
+    // id (see `dic_id`) -> category identifier
     let mut ids: HashMap<String, String> = HashMap::new();
     let mut names_of: HashMap<String, String> = HashMap::new();
     let mut closed = false;
@@ -435,7 +443,8 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
             );
             continue;
         };
-        if ids.contains_key(id) {
+        let id = dic_id(id);
+        if ids.contains_key(&id) {
             builder.error(
                 ProblemKind::ImportSyntax,
                 line,
@@ -453,7 +462,7 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
                 ));
             }
         }
-        ids.insert(id.to_string(), identifier);
+        ids.insert(id, identifier);
     }
     if !closed {
         builder.error(
@@ -471,7 +480,7 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
                 let tokens: Vec<&str> = content.split_whitespace().collect();
                 let ids_from = tokens
                     .iter()
-                    .rposition(|t| !ids.contains_key(*t))
+                    .rposition(|t| !ids.contains_key(&dic_id(t)))
                     .map_or(0, |i| i + 1);
                 (tokens[..ids_from].join(" "), tokens[ids_from..].to_vec())
             }
@@ -485,7 +494,7 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
             continue;
         }
         for id in id_tokens {
-            match ids.get(id).cloned() {
+            match ids.get(&dic_id(id)).cloned() {
                 Some(category) => builder.add(line, &category, &[&term]),
                 None => builder.error(
                     ProblemKind::UnknownCategoryId,
@@ -494,5 +503,15 @@ fn read_dic(input: &str, builder: &mut Builder<'_>) {
                 ),
             }
         }
+    }
+}
+
+/// A `.dic` category id as a key: numeric ids compare as numbers (`03` is `3`).
+fn dic_id(token: &str) -> String {
+    if token.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = token.trim_start_matches('0');
+        if digits.is_empty() { "0" } else { digits }.to_string()
+    } else {
+        token.to_string()
     }
 }
