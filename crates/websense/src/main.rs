@@ -1,6 +1,13 @@
 //! The `websense` binary: command-line parsing and wiring of the stage crates, nothing else.
 
+mod cmd_lexicon;
+mod cmd_match;
+
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+use std::path::Path;
+use std::process::ExitCode;
+use websense_lexicon::LexiconSet;
 
 #[derive(Parser)]
 #[command(name = "websense", version, about = "Online signalling pipeline: collect, match, store, warn.")]
@@ -11,14 +18,43 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Score JSON Lines items against a lexicon directory; exit code 3 when input lines were rejected.
+    Match(cmd_match::MatchArgs),
+    /// Check lexicon directories and import curators' lists into .lex files.
+    Lexicon(cmd_lexicon::LexiconArgs),
     /// Print the version of this build.
     Version,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Version => println!("websense {}", env!("CARGO_PKG_VERSION")),
+    let result = match cli.command {
+        Command::Match(args) => cmd_match::run(args),
+        Command::Lexicon(args) => cmd_lexicon::run(args),
+        Command::Version => {
+            println!("websense {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("websense: error: {e:#}");
+            ExitCode::FAILURE
+        }
     }
-    Ok(())
+}
+
+/// Load a lexicon directory, printing every problem with its file and line on stderr.
+/// Lines with errors are skipped (the rest is used); only an unreadable directory is fatal.
+pub(crate) fn load_lexicons(dir: &Path) -> Result<LexiconSet> {
+    let (set, problems) = LexiconSet::load_dir(dir)?;
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    if errors > 0 {
+        eprintln!("websense: {errors} lexicon error(s); those lines are skipped (see `websense lexicon check`)");
+    }
+    Ok(set)
 }

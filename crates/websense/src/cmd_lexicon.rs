@@ -1,0 +1,204 @@
+//! `websense lexicon check|import`: the curator's tools for lexicon directories (the format
+//! and the checks are `websense-lexicon`'s; this only prints and exits).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use websense_lexicon::{
+    category_stub, has_errors, import_file, parse_categories, Categories, ImportFormat, ImportOptions,
+    LexiconSet, Problem, CATEGORIES_FILE,
+};
+
+#[derive(Args)]
+pub struct LexiconArgs {
+    #[command(subcommand)]
+    command: LexiconCommand,
+}
+
+#[derive(Subcommand)]
+enum LexiconCommand {
+    /// Check a lexicon directory: print every problem as `file:line: severity: message`;
+    /// exit code 1 when there are errors.
+    Check {
+        /// Directory with categories.toml and *.lex files.
+        dir: PathBuf,
+    },
+    /// Turn a plain list, a TSV table or a LIWC-style .dic file into a .lex file; exit code
+    /// 1 when input lines had errors (they are left out, the rest is written).
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Category of every term of a plain list, and of TSV rows without one.
+    #[arg(long)]
+    category: Option<String>,
+    /// Lexicon name written in the header [default: the input file's name without extension].
+    #[arg(long)]
+    name: Option<String>,
+    /// Languages of the terms, comma-separated ISO 639-1 codes (nl,en).
+    #[arg(long, value_delimiter = ',')]
+    languages: Vec<String>,
+    /// categories.toml to compare the imported categories with [default: the one next to
+    /// OUT].
+    #[arg(long)]
+    categories: Option<PathBuf>,
+    /// Overwrite OUT if it exists.
+    #[arg(long)]
+    force: bool,
+    /// The list to import.
+    input: PathBuf,
+    /// The .lex file to write [default: standard output].
+    #[arg(short, long = "output", value_name = "OUT")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Plain,
+    Tsv,
+    Dic,
+}
+
+pub fn run(args: LexiconArgs) -> Result<ExitCode> {
+    match args.command {
+        LexiconCommand::Check { dir } => check(&dir),
+        LexiconCommand::Import(args) => import(args),
+    }
+}
+
+fn check(dir: &Path) -> Result<ExitCode> {
+    let (set, problems) = LexiconSet::load_dir(dir)?;
+    print_problems(&problems);
+    println!(
+        "{}: {} lexicon(s), {} categories, {} terms, version {}; {}",
+        dir.display(),
+        set.lexicons.len(),
+        set.categories.len(),
+        set.terms().count(),
+        set.version,
+        tally(&problems)
+    );
+    Ok(exit_code(&problems))
+}
+
+fn import(args: ImportArgs) -> Result<ExitCode> {
+    let name = match args.name {
+        Some(name) => name,
+        None => args
+            .input
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .context("give --name: the input path has no file name")?,
+    };
+    let options = ImportOptions {
+        format: match args.format {
+            Format::Plain => ImportFormat::Plain,
+            Format::Tsv => ImportFormat::Tsv,
+            Format::Dic => ImportFormat::Dic,
+        },
+        category: args.category,
+        name,
+        languages: args.languages,
+    };
+    let imported = import_file(&args.input, &options)?;
+    print_problems(&imported.problems);
+    match &args.output {
+        Some(out) => {
+            if out.exists() && !args.force {
+                anyhow::bail!("{} exists; give --force to overwrite it", out.display());
+            }
+            std::fs::write(out, &imported.text)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+        }
+        None => print!("{}", imported.text),
+    }
+    eprintln!(
+        "imported {} term(s) in {} categories from {}; {}",
+        imported.terms,
+        imported.categories.len(),
+        args.input.display(),
+        tally(&imported.problems)
+    );
+    let categories_file = args.categories.or_else(|| {
+        let dir = args.output.as_deref()?.parent()?;
+        let file = if dir.as_os_str().is_empty() {
+            PathBuf::from(CATEGORIES_FILE)
+        } else {
+            dir.join(CATEGORIES_FILE)
+        };
+        file.exists().then_some(file)
+    });
+    match categories_file {
+        Some(file) => {
+            let missing = undeclared(&imported.categories, &file)?;
+            if !missing.is_empty() {
+                eprintln!(
+                    "not yet declared in {}: {}; add:\n\n{}",
+                    file.display(),
+                    missing.join(", "),
+                    category_stub(&missing)
+                );
+            }
+        }
+        None if !imported.categories.is_empty() => eprintln!(
+            "declare the categories in the {CATEGORIES_FILE} of the lexicon directory:\n\n{}",
+            category_stub(&imported.categories)
+        ),
+        None => {}
+    }
+    Ok(exit_code(&imported.problems))
+}
+
+/// The `categories` that `categories_file` does not declare (a declaration in error still
+/// counts as declared: checking the directory reports it).
+fn undeclared(categories: &[String], categories_file: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(categories_file)
+        .with_context(|| format!("cannot read {}", categories_file.display()))?;
+    let (declared, _) = parse_categories(categories_file, &text);
+    Ok(not_in(categories, &declared))
+}
+
+fn not_in(categories: &[String], declared: &Categories) -> Vec<String> {
+    categories
+        .iter()
+        .filter(|c| !declared.valid.iter().any(|d| &d.name == *c) && !declared.invalid.contains(*c))
+        .cloned()
+        .collect()
+}
+
+fn print_problems(problems: &[Problem]) {
+    for problem in problems {
+        eprintln!("{problem}");
+    }
+}
+
+fn tally(problems: &[Problem]) -> String {
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    format!("{errors} error(s), {} warning(s)", problems.len() - errors)
+}
+
+fn exit_code(problems: &[Problem]) -> ExitCode {
+    if has_errors(problems) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_categories_missing_from_categories_toml_are_undeclared() {
+        let toml = "[complot]\nlabel = \"C\"\ndescription = \"d\"\nthreshold = 4\n[kapot]\nlabel = \"K\"\n";
+        let (declared, _) = parse_categories(Path::new(CATEGORIES_FILE), toml);
+        let imported = vec!["complot".to_string(), "kapot".into(), "nieuw".into()];
+        assert_eq!(not_in(&imported, &declared), vec!["nieuw"]);
+    }
+}
