@@ -1,0 +1,136 @@
+//! End-to-end tests of `websense match` through the real binary.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn websense() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_websense"));
+    cmd.current_dir(repo_root());
+    cmd
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = websense()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn scores_the_bundled_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("scored.jsonl");
+    let status = websense()
+        .args(["match", "--lexicons", "lexicons", "--input", "samples/posts.jsonl", "--output"])
+        .arg(&out_path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let input_lines = std::fs::read_to_string(repo_root().join("samples/posts.jsonl")).unwrap().lines().count();
+    let scored: Vec<serde_json::Value> = std::fs::read_to_string(&out_path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(scored.len(), input_lines, "every item is written back");
+    let version = scored[0]["lexicon_version"].as_str().unwrap().to_string();
+    assert!(version.starts_with("lx-"));
+    // sample-002 speaks of "volksverraders": the prefix term must hit, with a span on the original text.
+    let item = scored.iter().find(|v| v["id"] == "sample-002").unwrap();
+    let text = item["text"].as_str().unwrap();
+    let hit = item["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["term"] == "volksverrader")
+        .expect("volksverrader hit");
+    let (s, e) = (hit["start"].as_u64().unwrap() as usize, hit["end"].as_u64().unwrap() as usize);
+    assert_eq!(&text[s..e], "volksverrader");
+    assert_eq!(hit["kind"], "prefix");
+    // a plainly harmless post has no hits
+    let benign = scored.iter().find(|v| v["id"] == "sample-001").unwrap();
+    assert!(benign["matches"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn malformed_lines_are_reported_with_their_number_and_never_dropped_silently() {
+    let input = concat!(
+        "{\"id\":\"a\",\"text\":\"Die volksverraders!\"}\n",
+        "this is not json\n",
+        "\n",
+        "{\"id\":\"b\"}\n",
+        "{\"id\":\"c\",\"text\":\"Mooie dag\"}\n",
+        "{\"id\":\"d\",\"text\":\"unterminated\n",
+    );
+    // without an errors file: stderr names each rejected line, exit code 3, good items still written
+    let (code, stdout, stderr) = run_with_stdin(&["match", "--lexicons", "lexicons"], input);
+    assert_eq!(code, 3, "stderr: {stderr}");
+    let ids: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["a", "c"]);
+    for line in ["-:2:", "-:4:", "-:6:"] {
+        assert!(stderr.contains(line), "{line} missing in {stderr}");
+    }
+    assert!(stderr.contains("3 rejected"), "{stderr}");
+
+    // with an errors file: one JSON record per rejected line, with the raw line kept
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.jsonl");
+    let (code, _, _) =
+        run_with_stdin(&["match", "--lexicons", "lexicons", "--errors", errors.to_str().unwrap()], input);
+    assert_eq!(code, 3);
+    let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&errors)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let lines: Vec<u64> = rejected.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 4, 6]);
+    assert_eq!(rejected[0]["raw"], "this is not json");
+    assert!(rejected[1]["error"].as_str().unwrap().contains("text"));
+}
+
+#[test]
+fn invalid_utf8_line_is_rejected_not_fatal() {
+    let mut child = websense()
+        .args(["match", "--lexicons", "lexicons"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"id\":\"x\",\"text\":\"\xff\xfe\"}\n{\"id\":\"y\",\"text\":\"ok\"}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    assert!(String::from_utf8(out.stderr).unwrap().contains("-:1:"));
+}
+
+#[test]
+fn missing_lexicon_directory_is_a_clear_error() {
+    let (code, _, stderr) = run_with_stdin(&["match", "--lexicons", "no/such/dir"], "");
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no/such/dir"), "{stderr}");
+}
