@@ -1,0 +1,680 @@
+//! The ClickHouse store.
+
+mod schema;
+mod writer;
+
+use crate::config::ClickhouseConfig;
+use crate::query::*;
+use crate::rows::*;
+use crate::{Store, StoreError};
+use ::clickhouse::{Client, Row};
+use chrono::{DateTime, Utc};
+use schema::{Features, DATA_TABLES};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use websense_model::{BoxFuture, CategoryScore, Hit, ScoredItem, ScoredSink, SinkError, TermKind};
+use writer::{rows_of, WriteRequest, Writer};
+
+/// A store in a ClickHouse server (or cluster front). Cheap to clone; clones share the writer.
+///
+/// Writes go to one writer task per store through a queue bounded by rows
+/// (`max_pending_rows`): `write` waits while it is full, and returns once the flush holding
+/// its batch is in ClickHouse. Dropping every clone lets the writer flush what it has and end.
+#[derive(Clone)]
+pub struct ClickhouseStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Without a default database: it may not exist before `migrate`.
+    root: Client,
+    client: Client,
+    db: String,
+    features: Features,
+    server_version: String,
+    max_pending_rows: usize,
+    pending: Arc<Semaphore>,
+    queue: mpsc::UnboundedSender<WriteRequest>,
+}
+
+fn ch_err(what: &str) -> impl Fn(::clickhouse::error::Error) -> StoreError + '_ {
+    move |e| StoreError::Clickhouse(format!("{what}: {e}"))
+}
+
+impl ClickhouseStore {
+    /// Connect, read the server's version and start the writer task (needs a Tokio runtime).
+    /// Call [`Store::migrate`] before use ([`crate::StoreConfig::open`] does).
+    pub async fn connect(config: ClickhouseConfig) -> Result<ClickhouseStore, StoreError> {
+        let db = config.database.clone();
+        if db.is_empty() || !db.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Config(format!(
+                "clickhouse database name {db:?}: use letters, digits and '_' only"
+            )));
+        }
+        if config.batch_rows == 0 || config.max_pending_rows == 0 || config.max_attempts == 0 {
+            return Err(StoreError::Config(
+                "clickhouse batch_rows, max_pending_rows and max_attempts must be at least 1"
+                    .into(),
+            ));
+        }
+        // RowBinary without schema validation: 18.16 lacks RowBinaryWithNamesAndTypes.
+        let root = Client::default()
+            .with_url(&config.url)
+            .with_user(&config.user)
+            .with_password(&config.password)
+            .with_validation(false);
+        let server_version: String = root
+            .query("SELECT version()")
+            .fetch_one()
+            .await
+            .map_err(|e| StoreError::Clickhouse(format!("cannot reach {}: {e}", config.url)))?;
+        let client = root.clone().with_database(&db);
+        let (queue, requests) = mpsc::unbounded_channel();
+        let writer = Writer {
+            client: client.clone(),
+            db: db.clone(),
+            batch_rows: config.batch_rows,
+            batch_wait: Duration::from_millis(config.batch_ms),
+            max_attempts: config.max_attempts,
+        };
+        tokio::spawn(writer.run(requests));
+        Ok(ClickhouseStore {
+            inner: Arc::new(Inner {
+                root,
+                client,
+                features: Features::of_version(&server_version),
+                server_version,
+                max_pending_rows: config.max_pending_rows,
+                pending: Arc::new(Semaphore::new(config.max_pending_rows)),
+                db,
+                queue,
+            }),
+        })
+    }
+
+    /// The server's `version()`, as read at connect.
+    pub fn server_version(&self) -> &str {
+        &self.inner.server_version
+    }
+
+    pub fn database(&self) -> &str {
+        &self.inner.db
+    }
+
+    fn query(&self, sql: &str, binds: &[String]) -> ::clickhouse::query::Query {
+        binds
+            .iter()
+            .fold(self.inner.client.query(sql), |q, b| q.bind(b.as_str()))
+    }
+
+    async fn wait_for_mutations(&self, table: &str) -> Result<(), StoreError> {
+        // 18.16 has no `mutations_sync`; polling works on every release.
+        for _ in 0..1200 {
+            let running: u64 = self
+                .inner
+                .client
+                .query("SELECT count() FROM system.mutations WHERE database = ? AND table = ? AND is_done = 0")
+                .bind(&self.inner.db)
+                .bind(table)
+                .fetch_one()
+                .await
+                .map_err(ch_err("mutation status"))?;
+            if running == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(StoreError::Clickhouse(format!(
+            "mutation on {}.{table} still running after 120 s",
+            self.inner.db
+        )))
+    }
+
+    async fn category_trend(
+        &self,
+        category: &str,
+        q: &TrendQuery,
+    ) -> Result<Vec<CategoryPoint>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct Point {
+            b: u32,
+            items: u64,
+            flagged: u64,
+            hits: u64,
+            score_micros: i64,
+        }
+        let db = &self.inner.db;
+        let size = q.bucket.seconds();
+        let (lo, hi) = q.range.bucket_bounds(q.bucket);
+        let mut binds = vec![category.to_string(), q.filter.rollup_tag().to_string()];
+        let filter = rollup_filter(&q.filter, &mut binds);
+        // Tuples are (item id, hits, score in millionths, flagged).
+        let sql = format!(
+            "SELECT b,
+                    toUInt64(length(arrayFilter(t -> t.2 >= 1, merged))) AS items,
+                    toUInt64(length(arrayFilter(t -> t.4 = 1, merged))) AS flagged,
+                    toUInt64(arraySum(arrayMap(t -> t.2, merged))) AS hits,
+                    toInt64(arraySum(arrayMap(t -> t.3, merged))) AS score_micros
+             FROM (
+                 SELECT toUInt32(intDiv(toUInt32(bucket), {size}) * {size}) AS b, groupUniqArrayMerge(per_item) AS merged
+                 FROM {db}.trend_categories
+                 WHERE category = ? AND tag = ? AND bucket >= toDateTime({lo}) AND bucket < toDateTime({hi}) {filter}
+                 GROUP BY b
+             ) ORDER BY b"
+        );
+        let points = self
+            .query(&sql, &binds)
+            .fetch_all::<Point>()
+            .await
+            .map_err(ch_err("category trend"))?;
+        Ok(points
+            .into_iter()
+            .map(|p| CategoryPoint {
+                bucket_start: secs_to_time(p.b.into()),
+                items: p.items,
+                flagged: p.flagged,
+                hits: p.hits,
+                score_micros: p.score_micros,
+            })
+            .collect())
+    }
+
+    async fn term_trend(
+        &self,
+        category: &str,
+        term: &str,
+        q: &TrendQuery,
+    ) -> Result<Vec<TermPoint>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct Point {
+            b: u32,
+            items: u64,
+            hits: u64,
+        }
+        let db = &self.inner.db;
+        let size = q.bucket.seconds();
+        let (lo, hi) = q.range.bucket_bounds(q.bucket);
+        let mut binds = vec![
+            category.to_string(),
+            term.to_string(),
+            q.filter.rollup_tag().to_string(),
+        ];
+        let filter = rollup_filter(&q.filter, &mut binds);
+        let sql = format!(
+            "SELECT toUInt32(intDiv(toUInt32(bucket), {size}) * {size}) AS b,
+                    toUInt64(uniqExactMerge(items)) AS items, toUInt64(uniqExactMerge(hits)) AS hits
+             FROM {db}.trend_terms
+             WHERE category = ? AND term = ? AND tag = ? AND bucket >= toDateTime({lo}) AND bucket < toDateTime({hi})
+                   {filter}
+             GROUP BY b ORDER BY b"
+        );
+        let points = self
+            .query(&sql, &binds)
+            .fetch_all::<Point>()
+            .await
+            .map_err(ch_err("term trend"))?;
+        Ok(points
+            .into_iter()
+            .map(|p| TermPoint {
+                bucket_start: secs_to_time(p.b.into()),
+                items: p.items,
+                hits: p.hits,
+            })
+            .collect())
+    }
+
+    async fn term_counts(&self, q: &TermCountsQuery) -> Result<Vec<TermCount>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct Count {
+            category: String,
+            term: String,
+            current_items: u64,
+            baseline_items: u64,
+        }
+        let db = &self.inner.db;
+        let (base_lo, cur_lo, cur_hi) = q.bounds();
+        let mut binds = vec![q.filter.rollup_tag().to_string()];
+        let mut filter = rollup_filter(&q.filter, &mut binds);
+        if let Some(category) = &q.category {
+            binds.push(category.clone());
+            filter.push_str(" AND category = ?");
+        }
+        let sql = format!(
+            "SELECT toString(category) AS category, toString(term) AS term,
+                    toUInt64(uniqExactMergeIf(items, bucket >= toDateTime({cur_lo}))) AS current_items,
+                    toUInt64(uniqExactMergeIf(items, bucket < toDateTime({cur_lo}))) AS baseline_items
+             FROM {db}.trend_terms
+             WHERE tag = ? AND bucket >= toDateTime({base_lo}) AND bucket < toDateTime({cur_hi}) {filter}
+             GROUP BY category, term ORDER BY category, term"
+        );
+        let counts = self
+            .query(&sql, &binds)
+            .fetch_all::<Count>()
+            .await
+            .map_err(ch_err("term counts"))?;
+        Ok(counts
+            .into_iter()
+            .map(|c| TermCount {
+                category: c.category,
+                term: c.term,
+                current_items: c.current_items,
+                baseline_items: c.baseline_items,
+            })
+            .collect())
+    }
+
+    async fn bucket_items(&self, q: &ItemsQuery) -> Result<Vec<StoredItem>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct ItemOut {
+            id: String,
+            source: String,
+            source_kind: String,
+            tags: Vec<String>,
+            url: Option<String>,
+            author_pseudonym: Option<String>,
+            author_handle: Option<String>,
+            published_ms: Option<i64>,
+            fetched_ms: i64,
+            language: String,
+            language_confidence: f64,
+            language_reliable: u8,
+            title: Option<String>,
+            text: String,
+            links: Vec<String>,
+            raw: String,
+            lexicon_version: String,
+            purged: u8,
+        }
+        #[derive(Row, Deserialize)]
+        struct MatchOut {
+            item_id: String,
+            term: String,
+            category: String,
+            kind: String,
+            field: String,
+            span_start: u64,
+            span_end: u64,
+            weight: f64,
+        }
+        #[derive(Row, Deserialize)]
+        struct ScoreOut {
+            item_id: String,
+            category: String,
+            score_micros: i64,
+            hits: u32,
+            flagged: u8,
+        }
+
+        let db = &self.inner.db;
+        let range = q.millis();
+        let time = time_filter(range);
+        let mut binds = Vec::new();
+        let mut filter = raw_filter(&q.filter, &mut binds);
+        match &q.subject {
+            None => {}
+            Some(Subject::Category(category)) => {
+                binds.push(category.clone());
+                filter.push_str(&format!(
+                    " AND id IN (SELECT item_id FROM {db}.scores WHERE {time} AND category = ? AND hits >= 1)"
+                ));
+            }
+            Some(Subject::Term { category, term }) => {
+                binds.push(category.clone());
+                binds.push(term.clone());
+                filter.push_str(&format!(
+                    " AND id IN (SELECT item_id FROM {db}.matches WHERE {time} AND category = ? AND term = ?)"
+                ));
+            }
+        }
+        let sql = format!(
+            "SELECT ?fields FROM {db}.items WHERE {time} {filter}
+             ORDER BY event_ms, id LIMIT 1 BY id LIMIT {}, {}",
+            q.offset, q.limit
+        );
+        let heads = self
+            .query(&sql, &binds)
+            .fetch_all::<ItemOut>()
+            .await
+            .map_err(ch_err("bucket items"))?;
+        if heads.is_empty() {
+            return Ok(Vec::new());
+        }
+
+        let ids: Vec<String> = heads.iter().map(|h| h.id.clone()).collect();
+        let placeholders = vec!["?"; ids.len()].join(",");
+        let sql = format!(
+            "SELECT ?fields FROM {db}.matches WHERE {time} AND item_id IN ({placeholders})
+             ORDER BY item_id, ordinal LIMIT 1 BY item_id, ordinal"
+        );
+        let mut matches: HashMap<String, Vec<Hit>> = HashMap::new();
+        for m in self
+            .query(&sql, &ids)
+            .fetch_all::<MatchOut>()
+            .await
+            .map_err(ch_err("bucket matches"))?
+        {
+            matches.entry(m.item_id).or_default().push(Hit {
+                term: m.term,
+                category: m.category,
+                kind: TermKind::parse(&m.kind).unwrap_or(TermKind::Word),
+                weight: m.weight,
+                field: parse_field(&m.field),
+                start: m.span_start as usize,
+                end: m.span_end as usize,
+            });
+        }
+        let sql = format!(
+            "SELECT ?fields FROM {db}.scores WHERE {time} AND item_id IN ({placeholders})
+             ORDER BY item_id, ordinal LIMIT 1 BY item_id, ordinal"
+        );
+        let mut scores: HashMap<String, Vec<CategoryScore>> = HashMap::new();
+        for s in self
+            .query(&sql, &ids)
+            .fetch_all::<ScoreOut>()
+            .await
+            .map_err(ch_err("bucket scores"))?
+        {
+            scores.entry(s.item_id).or_default().push(CategoryScore {
+                category: s.category,
+                score: score_from_micros(s.score_micros),
+                hits: s.hits,
+                flagged: s.flagged != 0,
+            });
+        }
+
+        Ok(heads
+            .into_iter()
+            .map(|h| StoredItem {
+                matches: matches.remove(&h.id).unwrap_or_default(),
+                scores: scores.remove(&h.id).unwrap_or_default(),
+                lexicon_version: h.lexicon_version,
+                text_purged: h.purged != 0,
+                item: ItemColumns {
+                    id: h.id,
+                    source: h.source,
+                    source_kind: h.source_kind,
+                    tags: h.tags,
+                    url: h.url,
+                    author_pseudonym: h.author_pseudonym,
+                    author_handle: h.author_handle,
+                    published_ms: h.published_ms,
+                    fetched_ms: h.fetched_ms,
+                    language: h.language,
+                    language_confidence: h.language_confidence,
+                    language_reliable: h.language_reliable != 0,
+                    title: h.title,
+                    text: h.text,
+                    links: h.links,
+                    raw: h.raw,
+                }
+                .into_item(),
+            })
+            .collect())
+    }
+
+    async fn totals(&self, q: &TotalsQuery) -> Result<Totals, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct ItemCounts {
+            items: u64,
+            purged_items: u64,
+        }
+        #[derive(Row, Deserialize)]
+        struct MatchCounts {
+            matched_items: u64,
+            hits: u64,
+        }
+        let db = &self.inner.db;
+        let time = q
+            .range
+            .map(|r| time_filter(r.millis()))
+            .unwrap_or_else(|| "1 = 1".into());
+        let mut binds = Vec::new();
+        let filter = raw_filter(&q.filter, &mut binds);
+        let items = self
+            .query(
+                &format!(
+                    "SELECT toUInt64(uniqExact(id)) AS items, toUInt64(uniqExactIf(id, purged = 1)) AS purged_items
+                     FROM {db}.items WHERE {time} {filter}"
+                ),
+                &binds,
+            )
+            .fetch_one::<ItemCounts>()
+            .await
+            .map_err(ch_err("totals"))?;
+        let matches = self
+            .query(
+                &format!(
+                    "SELECT toUInt64(uniqExact(item_id)) AS matched_items, toUInt64(uniqExact(item_id, ordinal)) AS hits
+                     FROM {db}.matches WHERE {time} {filter}"
+                ),
+                &binds,
+            )
+            .fetch_one::<MatchCounts>()
+            .await
+            .map_err(ch_err("totals"))?;
+        let flagged_items: u64 = self
+            .query(
+                &format!("SELECT toUInt64(uniqExactIf(item_id, flagged = 1)) FROM {db}.scores WHERE {time} {filter}"),
+                &binds,
+            )
+            .fetch_one()
+            .await
+            .map_err(ch_err("totals"))?;
+        Ok(Totals {
+            items: items.items,
+            matched_items: matches.matched_items,
+            hits: matches.hits,
+            flagged_items,
+            purged_items: items.purged_items,
+        })
+    }
+
+    async fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let db = &self.inner.db;
+        let cutoff_ms = clamp_ms(cutoff.timestamp_millis());
+        let condition = format!("event_ms < {cutoff_ms} AND purged = 0");
+        let purged: u64 = self
+            .inner
+            .client
+            .query(&format!(
+                "SELECT toUInt64(uniqExact(id)) FROM {db}.items WHERE {condition}"
+            ))
+            .fetch_one()
+            .await
+            .map_err(ch_err("purge"))?;
+        if purged > 0 {
+            self.inner
+                .client
+                .query(&format!(
+                    "ALTER TABLE {db}.items UPDATE title = NULL, text = '', author_pseudonym = NULL,
+                         author_handle = NULL, url = NULL, links = [], raw = '', purged = 1
+                     WHERE {condition}"
+                ))
+                .execute()
+                .await
+                .map_err(ch_err("purge"))?;
+            self.wait_for_mutations("items").await?;
+        }
+        Ok(purged)
+    }
+
+    async fn drop_older_than(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
+        let db = &self.inner.db;
+        let boundary = month_start(cutoff);
+        let dropped: u64 = self
+            .inner
+            .client
+            .query(&format!(
+                "SELECT toUInt64(uniqExact(id)) FROM {db}.items WHERE event_time < toDateTime({})",
+                boundary.timestamp()
+            ))
+            .fetch_one()
+            .await
+            .map_err(ch_err("retention"))?;
+        let keep_from = yyyymm(boundary);
+        for table in DATA_TABLES {
+            let partitions: Vec<String> = self
+                .inner
+                .client
+                .query("SELECT DISTINCT partition FROM system.parts WHERE database = ? AND table = ? AND active")
+                .bind(db)
+                .bind(*table)
+                .fetch_all()
+                .await
+                .map_err(ch_err("retention"))?;
+            for month in partitions
+                .iter()
+                .filter_map(|p| p.parse::<u32>().ok())
+                .filter(|m| *m < keep_from)
+            {
+                self.inner
+                    .client
+                    .query(&format!("ALTER TABLE {db}.{table} DROP PARTITION {month}"))
+                    .execute()
+                    .await
+                    .map_err(ch_err("retention"))?;
+            }
+        }
+        Ok(dropped)
+    }
+}
+
+/// Event-time bounds on a raw table: `event_time` prunes partitions, `event_ms` is exact.
+fn time_filter((lo, hi): (i64, i64)) -> String {
+    format!(
+        "event_time >= toDateTime({}) AND event_time <= toDateTime({}) AND event_ms >= {lo} AND event_ms < {hi}",
+        lo / 1000,
+        hi / 1000
+    )
+}
+
+/// `AND ...` conditions on a raw table's `source`, `language` and `tags`.
+fn raw_filter(filter: &Filter, binds: &mut Vec<String>) -> String {
+    let mut sql = String::new();
+    if let Some(source) = &filter.source {
+        binds.push(source.clone());
+        sql.push_str(" AND source = ?");
+    }
+    if let Some(language) = &filter.language {
+        binds.push(language.clone());
+        sql.push_str(" AND language = ?");
+    }
+    if let Some(tag) = filter.tag() {
+        binds.push(tag.to_string());
+        sql.push_str(" AND has(tags, ?)");
+    }
+    sql
+}
+
+/// `AND ...` conditions on a roll-up's `source` and `language`.
+fn rollup_filter(filter: &Filter, binds: &mut Vec<String>) -> String {
+    let mut sql = String::new();
+    if let Some(source) = &filter.source {
+        binds.push(source.clone());
+        sql.push_str(" AND source = ?");
+    }
+    if let Some(language) = &filter.language {
+        binds.push(language.clone());
+        sql.push_str(" AND language = ?");
+    }
+    sql
+}
+
+impl Store for ClickhouseStore {
+    fn backend(&self) -> &'static str {
+        "clickhouse"
+    }
+
+    fn migrate(&self) -> BoxFuture<'_, Result<u32, StoreError>> {
+        Box::pin(schema::migrate(
+            &self.inner.root,
+            &self.inner.db,
+            self.inner.features,
+        ))
+    }
+
+    fn write(&self, batch: Vec<ScoredItem>) -> BoxFuture<'_, Result<WriteSummary, StoreError>> {
+        Box::pin(async move {
+            if batch.is_empty() {
+                return Ok(WriteSummary::default());
+            }
+            let rows = rows_of(&batch);
+            let permits = rows.min(self.inner.max_pending_rows) as u32;
+            let permit = self
+                .inner
+                .pending
+                .clone()
+                .acquire_many_owned(permits)
+                .await
+                .map_err(|_| StoreError::Closed)?;
+            let (reply, answer) = oneshot::channel();
+            self.inner
+                .queue
+                .send(WriteRequest {
+                    batch,
+                    rows,
+                    _permit: permit,
+                    reply,
+                })
+                .map_err(|_| StoreError::Closed)?;
+            answer.await.map_err(|_| StoreError::Closed)?
+        })
+    }
+
+    fn category_trend<'a>(
+        &'a self,
+        category: &'a str,
+        query: &'a TrendQuery,
+    ) -> BoxFuture<'a, Result<Vec<CategoryPoint>, StoreError>> {
+        Box::pin(self.category_trend(category, query))
+    }
+
+    fn term_trend<'a>(
+        &'a self,
+        category: &'a str,
+        term: &'a str,
+        query: &'a TrendQuery,
+    ) -> BoxFuture<'a, Result<Vec<TermPoint>, StoreError>> {
+        Box::pin(self.term_trend(category, term, query))
+    }
+
+    fn term_counts<'a>(
+        &'a self,
+        query: &'a TermCountsQuery,
+    ) -> BoxFuture<'a, Result<Vec<TermCount>, StoreError>> {
+        Box::pin(self.term_counts(query))
+    }
+
+    fn bucket_items<'a>(
+        &'a self,
+        query: &'a ItemsQuery,
+    ) -> BoxFuture<'a, Result<Vec<StoredItem>, StoreError>> {
+        Box::pin(self.bucket_items(query))
+    }
+
+    fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {
+        Box::pin(self.totals(query))
+    }
+
+    fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(self.purge_raw_text(cutoff))
+    }
+
+    fn drop_older_than(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
+        Box::pin(self.drop_older_than(cutoff))
+    }
+}
+
+impl ScoredSink for ClickhouseStore {
+    fn send_scored(&self, items: Vec<ScoredItem>) -> BoxFuture<'_, Result<(), SinkError>> {
+        Box::pin(async move {
+            self.write(items)
+                .await
+                .map(|_| ())
+                .map_err(|e| SinkError::new(format!("store:clickhouse:{}", self.inner.db), e))
+        })
+    }
+}

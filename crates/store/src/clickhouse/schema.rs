@@ -1,0 +1,201 @@
+//! ClickHouse schema: versioned migrations whose statements are all idempotent.
+
+use crate::StoreError;
+use clickhouse::{Client, Row};
+use serde::{Deserialize, Serialize};
+
+/// What the server can do beyond ClickHouse 18.16, the oldest release we run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Features {
+    /// `LowCardinality(String)` for dimension columns (dictionary-encoded: smaller, faster
+    /// group-by). Experimental before 19.x, so only from 20.1 on; plain `String` before.
+    pub low_cardinality: bool,
+}
+
+impl Features {
+    pub fn of_version(version: &str) -> Features {
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let major = parts.next().unwrap_or(0);
+        Features {
+            low_cardinality: major >= 20,
+        }
+    }
+
+    fn dim(&self) -> &'static str {
+        if self.low_cardinality {
+            "LowCardinality(String)"
+        } else {
+            "String"
+        }
+    }
+}
+
+/// One migration: its version, what it does, and its statements (one per HTTP request).
+fn migrations(db: &str, f: Features) -> Vec<(u32, &'static str, Vec<String>)> {
+    let dim = f.dim();
+    vec![(
+        1,
+        "items, item ids, matches, scores and trend roll-ups",
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.items (
+                    id String, event_time DateTime('UTC'), event_ms Int64, published_ms Nullable(Int64),
+                    fetched_ms Int64, source {dim}, source_kind {dim}, tags Array(String), language {dim},
+                    language_confidence Float64, language_reliable UInt8, lexicon_version {dim},
+                    url Nullable(String), author_pseudonym Nullable(String), author_handle Nullable(String),
+                    title Nullable(String), text String, links Array(String), raw String, purged UInt8
+                ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(event_time) ORDER BY (event_time, id)"
+            ),
+            // Written last for each batch: an id here means the item and all its rows are in.
+            // Ordered by id with small granules so the existence check reads little.
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.item_ids (id String, event_time DateTime('UTC'))
+                 ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(event_time) ORDER BY id
+                 SETTINGS index_granularity = 256"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.matches (
+                    item_id String, event_time DateTime('UTC'), event_ms Int64, source {dim}, language {dim},
+                    tags Array(String), lexicon_version {dim}, ordinal UInt32, category {dim}, term {dim},
+                    kind {dim}, field {dim}, span_start UInt64, span_end UInt64, weight Float64
+                ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(event_time)
+                  ORDER BY (event_time, item_id, ordinal)"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.scores (
+                    item_id String, event_time DateTime('UTC'), event_ms Int64, source {dim}, language {dim},
+                    tags Array(String), lexicon_version {dim}, ordinal UInt32, category {dim},
+                    score_micros Int64, hits UInt32, flagged UInt8
+                ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(event_time)
+                  ORDER BY (event_time, item_id, ordinal)"
+            ),
+            // Per 5-minute bucket the set of (item id, hits, score, flagged): a set, so rows
+            // written twice merge into one and every count stays exact.
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.trend_categories (
+                    category {dim}, tag {dim}, bucket DateTime('UTC'), source {dim}, language {dim},
+                    per_item AggregateFunction(groupUniqArray, Tuple(String, UInt32, Int64, UInt8))
+                ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(bucket)
+                  ORDER BY (category, tag, bucket, source, language)"
+            ),
+            format!(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trend_categories_mv TO {db}.trend_categories AS
+                 SELECT category, tag, toDateTime(intDiv(toUInt32(event_time), 300) * 300, 'UTC') AS bucket,
+                        source, language,
+                        groupUniqArrayState(tuple(item_id, hits, score_micros, flagged)) AS per_item
+                 FROM {db}.scores ARRAY JOIN arrayConcat([''], tags) AS tag
+                 WHERE hits >= 1 OR flagged = 1
+                 GROUP BY category, tag, bucket, source, language"
+            ),
+            // Per 5-minute bucket the exact sets of item ids and of (item id, hit ordinal).
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.trend_terms (
+                    category {dim}, term {dim}, tag {dim}, bucket DateTime('UTC'), source {dim}, language {dim},
+                    items AggregateFunction(uniqExact, String),
+                    hits AggregateFunction(uniqExact, String, UInt32)
+                ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(bucket)
+                  ORDER BY (category, term, tag, bucket, source, language)"
+            ),
+            format!(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trend_terms_mv TO {db}.trend_terms AS
+                 SELECT category, term, tag, toDateTime(intDiv(toUInt32(event_time), 300) * 300, 'UTC') AS bucket,
+                        source, language, uniqExactState(item_id) AS items, uniqExactState(item_id, ordinal) AS hits
+                 FROM {db}.matches ARRAY JOIN arrayConcat([''], tags) AS tag
+                 GROUP BY category, term, tag, bucket, source, language"
+            ),
+        ],
+    )]
+}
+
+/// Every table that holds item data, children first and `item_ids` last (retention drops in
+/// this order, so an interrupted run leaves ids that still block re-writes, never rows
+/// without their id).
+pub(crate) const DATA_TABLES: &[&str] = &[
+    "trend_categories",
+    "trend_terms",
+    "matches",
+    "scores",
+    "items",
+    "item_ids",
+];
+
+#[derive(Row, Serialize, Deserialize)]
+struct MigrationRow {
+    version: u32,
+    name: String,
+    applied_at: u32,
+}
+
+/// Create the database and apply the migrations it lacks; returns the schema version.
+/// Statements are idempotent, so two processes migrating at once, or a run interrupted
+/// half-way, end in the same schema.
+pub(crate) async fn migrate(
+    root: &Client,
+    db: &str,
+    features: Features,
+) -> Result<u32, StoreError> {
+    let err = |what: &str, e: clickhouse::error::Error| {
+        StoreError::Clickhouse(format!("migration: {what}: {e}"))
+    };
+    root.query(&format!("CREATE DATABASE IF NOT EXISTS {db}"))
+        .execute()
+        .await
+        .map_err(|e| err("create database", e))?;
+    root.query(&format!(
+        "CREATE TABLE IF NOT EXISTS {db}.schema_migrations (version UInt32, name String, applied_at DateTime)
+         ENGINE = MergeTree ORDER BY version"
+    ))
+    .execute()
+    .await
+    .map_err(|e| err("schema_migrations", e))?;
+    let current: u32 = root
+        .query(&format!(
+            "SELECT toUInt32(max(version)) FROM {db}.schema_migrations"
+        ))
+        .fetch_one()
+        .await
+        .map_err(|e| err("read version", e))?;
+    let mut version = current;
+    for (v, name, statements) in migrations(db, features)
+        .into_iter()
+        .filter(|(v, _, _)| *v > current)
+    {
+        for sql in statements {
+            root.query(&sql)
+                .execute()
+                .await
+                .map_err(|e| err(&format!("version {v}: {sql}"), e))?;
+        }
+        let mut insert = root
+            .clone()
+            .with_database(db)
+            .insert::<MigrationRow>("schema_migrations")
+            .await
+            .map_err(|e| err("record version", e))?;
+        let applied_at = chrono::Utc::now().timestamp() as u32;
+        insert
+            .write(&MigrationRow {
+                version: v,
+                name: name.to_string(),
+                applied_at,
+            })
+            .await
+            .map_err(|e| err("record version", e))?;
+        insert.end().await.map_err(|e| err("record version", e))?;
+        version = v;
+    }
+    Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_follow_the_server_version() {
+        assert!(!Features::of_version("18.16.1").low_cardinality);
+        assert!(!Features::of_version("19.17.4.11").low_cardinality);
+        assert!(Features::of_version("24.8.4.13").low_cardinality);
+        assert!(!Features::of_version("garbage").low_cardinality);
+    }
+}

@@ -1,0 +1,805 @@
+//! The shared test suite: generated items with known hits, an oracle that counts them
+//! directly, and one scenario every backend must pass with the same answers.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use websense_model::{
+    Author, CategoryScore, Field, Hit, Item, ItemId, Language, Pseudonym, ScoredItem, SourceId,
+    SourceKind, SourceRef, TermKind,
+};
+use websense_store::*;
+
+/// xorshift64*: small, deterministic, good enough to spread test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+pub const LEXICON: &[(&str, &[&str])] = &[
+    (
+        "anti_overheid",
+        &["volksverrader", "dictatuur", "nepparlement", "landverraad"],
+    ),
+    ("complot", &["plandemie", "great reset", "gif"]),
+    ("polarisatie", &["zij tegen wij", "haatzaaien", "gif"]),
+];
+
+/// (source id, tags): one source repeats a tag, one has none.
+pub const SOURCES: &[(&str, &[&str])] = &[
+    ("nos", &["nieuws", "landelijk"]),
+    ("nu", &["nieuws"]),
+    ("mastodon-nl", &["social"]),
+    ("reddit-nl", &["social", "forum", "social"]),
+    ("blog-x", &[]),
+];
+
+pub const LANGUAGES: &[Option<&str>] = &[Some("nld"), Some("nld"), Some("eng"), None];
+
+/// Event times spread over five days around a month boundary (30 Jan - 4 Feb 2024).
+pub fn base_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 30, 0, 0, 0).unwrap()
+}
+
+fn ms(t: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t).unwrap()
+}
+
+/// `n` scored items with ids `item-{seed}-{i}`, known hits and scores. Times have
+/// millisecond precision (what the stores keep).
+pub fn generate(seed: u64, n: usize) -> Vec<ScoredItem> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| generate_one(&mut rng, &format!("item-{seed}-{i}"), "lex-1"))
+        .collect()
+}
+
+fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
+    let (source, tags) = *rng.pick(SOURCES);
+    let kind = *rng.pick(&[
+        SourceKind::Feed,
+        SourceKind::Mastodon,
+        SourceKind::Reddit,
+        SourceKind::JsonApi,
+    ]);
+    let event = base_time().timestamp_millis() + rng.below(5 * 86_400_000) as i64;
+    let (published_at, fetched_at) = if rng.chance(80) {
+        (Some(ms(event)), ms(event + rng.below(3_600_000) as i64))
+    } else {
+        (None, ms(event))
+    };
+    let language = rng.pick(LANGUAGES).map(|code| Language {
+        code: code.to_string(),
+        confidence: (rng.below(1000) as f64) / 1000.0,
+        reliable: rng.chance(50),
+    });
+    let text = format!("bericht {id} met wat woorden {}", rng.next());
+    let item = Item {
+        id: ItemId(id.to_string()),
+        source: SourceRef {
+            id: SourceId::new(source),
+            kind,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        },
+        url: rng
+            .chance(80)
+            .then(|| format!("https://example.org/{source}/{id}")),
+        author: rng.chance(70).then(|| Author {
+            pseudonym: Pseudonym(format!("p_{:020x}", rng.next() >> 4)),
+            handle: rng.chance(20).then(|| format!("@user{}", rng.below(50))),
+        }),
+        published_at,
+        fetched_at,
+        language,
+        title: rng.chance(50).then(|| format!("Kop van {id}")),
+        text,
+        links: if rng.chance(30) {
+            vec![format!("https://example.net/{}", rng.below(9))]
+        } else {
+            vec![]
+        },
+        raw: if rng.chance(30) {
+            serde_json::json!({"likes": rng.below(100), "lang": "nl", "nested": {"a": [1, 2]}})
+        } else {
+            serde_json::Value::Null
+        },
+    };
+
+    let mut matches = Vec::new();
+    for _ in 0..rng.below(5) {
+        let (category, terms) = *rng.pick(LEXICON);
+        let term = *rng.pick(terms);
+        let start = rng.below(200) as usize;
+        matches.push(Hit {
+            term: term.to_string(),
+            category: category.to_string(),
+            kind: *rng.pick(&[TermKind::Word, TermKind::Prefix, TermKind::Phrase]),
+            weight: *rng.pick(&[0.5, 1.0, 1.5]),
+            field: if rng.chance(10) {
+                Field::Title
+            } else {
+                Field::Text
+            },
+            start,
+            end: start + term.len(),
+        });
+    }
+    let mut scores = Vec::new();
+    for (category, _) in LEXICON {
+        let hits: Vec<&Hit> = matches.iter().filter(|h| h.category == *category).collect();
+        if !hits.is_empty() {
+            // A factor that makes scores non-round, so the millionths precision is exercised.
+            let score = hits.iter().map(|h| h.weight).sum::<f64>() * 0.3700001;
+            scores.push(CategoryScore {
+                category: category.to_string(),
+                score,
+                hits: hits.len() as u32,
+                flagged: score >= 0.9,
+            });
+        } else if rng.chance(8) {
+            // Scored but not hit: counts nowhere.
+            scores.push(CategoryScore {
+                category: category.to_string(),
+                score: 0.0,
+                hits: 0,
+                flagged: false,
+            });
+        } else if rng.chance(3) {
+            // Flagged without counted hits (e.g. by a rule): counts as flagged only.
+            scores.push(CategoryScore {
+                category: category.to_string(),
+                score: 2.0,
+                hits: 0,
+                flagged: true,
+            });
+        }
+    }
+    ScoredItem {
+        item,
+        lexicon_version: lexicon_version.to_string(),
+        matches,
+        scores,
+    }
+}
+
+/// Another version of an item: same id, other text, time, hits and lexicon version, as a
+/// re-fetch after an edit would give. Stores must keep the first version.
+pub fn changed_version(original: &ScoredItem, seed: u64) -> ScoredItem {
+    let mut rng = Rng::new(seed);
+    let mut changed = generate_one(&mut rng, original.item.id.as_str(), "lex-2");
+    changed.item.published_at = None;
+    changed.item.fetched_at = original.item.fetched_at + Duration::days(1);
+    changed
+}
+
+/// What the stores should hold: the first version of every id written, minus what was
+/// dropped, with purged items marked.
+#[derive(Default, Clone)]
+pub struct Oracle {
+    pub items: BTreeMap<String, ScoredItem>,
+    pub purged: BTreeSet<String>,
+}
+
+pub fn event_ms(s: &ScoredItem) -> i64 {
+    s.item
+        .event_time()
+        .timestamp_millis()
+        .clamp(0, 4_102_444_800_000 - 1)
+}
+
+fn matches_filter(s: &ScoredItem, f: &Filter) -> bool {
+    let language = s
+        .item
+        .language
+        .as_ref()
+        .map(|l| l.code.as_str())
+        .unwrap_or("");
+    f.source
+        .as_deref()
+        .map_or(true, |x| x == s.item.source.id.as_str())
+        && f.language.as_deref().map_or(true, |x| x == language)
+        && f.tag
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map_or(true, |t| s.item.source.tags.iter().any(|x| x == t))
+}
+
+fn micros(score: f64) -> i64 {
+    (score * 1e6).round() as i64
+}
+
+/// `[lo, hi)` bucket starts (seconds) of the buckets whose start lies in the range.
+fn aligned(range: &TimeRange, size: i64) -> (i64, i64) {
+    let up = |t: DateTime<Utc>| {
+        let ms = t.timestamp_millis();
+        let size_ms = size * 1000;
+        (ms + size_ms - 1).div_euclid(size_ms) * size
+    };
+    (up(range.from), up(range.to))
+}
+
+impl Oracle {
+    /// Record a write: returns the summary the store must report.
+    pub fn write(&mut self, batch: &[ScoredItem]) -> WriteSummary {
+        let mut summary = WriteSummary::default();
+        for s in batch {
+            if self.items.contains_key(s.item.id.as_str()) {
+                summary.duplicates += 1;
+            } else {
+                self.items.insert(s.item.id.0.clone(), s.clone());
+                summary.written += 1;
+            }
+        }
+        summary
+    }
+
+    pub fn purge(&mut self, cutoff: DateTime<Utc>) -> u64 {
+        let mut n = 0;
+        for (id, s) in &self.items {
+            if event_ms(s) < cutoff.timestamp_millis() && self.purged.insert(id.clone()) {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Drop the months before `cutoff`'s month.
+    pub fn drop_older_than(&mut self, cutoff: DateTime<Utc>) -> u64 {
+        use chrono::Datelike;
+        let boundary = Utc
+            .with_ymd_and_hms(cutoff.year(), cutoff.month(), 1, 0, 0, 0)
+            .unwrap()
+            .timestamp_millis();
+        let old: Vec<String> = self
+            .items
+            .iter()
+            .filter(|(_, s)| event_ms(s) < boundary)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &old {
+            self.items.remove(id);
+            self.purged.remove(id);
+        }
+        old.len() as u64
+    }
+
+    fn selected<'a>(&'a self, f: &'a Filter) -> impl Iterator<Item = &'a ScoredItem> + 'a {
+        self.items.values().filter(move |s| matches_filter(s, f))
+    }
+
+    pub fn category_trend(&self, category: &str, q: &TrendQuery) -> Vec<CategoryPoint> {
+        let size = q.bucket.seconds();
+        let (lo, hi) = aligned(&q.range, size);
+        let mut points: BTreeMap<i64, CategoryPoint> = BTreeMap::new();
+        for s in self.selected(&q.filter) {
+            let b = (event_ms(s) / 1000).div_euclid(size) * size;
+            if b < lo || b >= hi {
+                continue;
+            }
+            for c in s
+                .scores
+                .iter()
+                .filter(|c| c.category == category && (c.hits >= 1 || c.flagged))
+            {
+                let p = points.entry(b).or_insert_with(|| CategoryPoint {
+                    bucket_start: DateTime::from_timestamp(b, 0).unwrap(),
+                    items: 0,
+                    flagged: 0,
+                    hits: 0,
+                    score_micros: 0,
+                });
+                p.items += u64::from(c.hits >= 1);
+                p.flagged += u64::from(c.flagged);
+                p.hits += u64::from(c.hits);
+                p.score_micros += micros(c.score);
+            }
+        }
+        points.into_values().collect()
+    }
+
+    pub fn term_trend(&self, category: &str, term: &str, q: &TrendQuery) -> Vec<TermPoint> {
+        let size = q.bucket.seconds();
+        let (lo, hi) = aligned(&q.range, size);
+        let mut points: BTreeMap<i64, TermPoint> = BTreeMap::new();
+        for s in self.selected(&q.filter) {
+            let b = (event_ms(s) / 1000).div_euclid(size) * size;
+            let hits = s
+                .matches
+                .iter()
+                .filter(|h| h.category == category && h.term == term)
+                .count() as u64;
+            if b < lo || b >= hi || hits == 0 {
+                continue;
+            }
+            let p = points.entry(b).or_insert_with(|| TermPoint {
+                bucket_start: DateTime::from_timestamp(b, 0).unwrap(),
+                items: 0,
+                hits: 0,
+            });
+            p.items += 1;
+            p.hits += hits;
+        }
+        points.into_values().collect()
+    }
+
+    pub fn term_counts(&self, q: &TermCountsQuery) -> Vec<TermCount> {
+        let (lo, hi) = aligned(&q.current, 300);
+        let base_lo = lo - (hi - lo);
+        let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+        for s in self.selected(&q.filter) {
+            let b = (event_ms(s) / 1000).div_euclid(300) * 300;
+            let terms: BTreeSet<(&str, &str)> = s
+                .matches
+                .iter()
+                .filter(|h| q.category.as_deref().map_or(true, |c| c == h.category))
+                .map(|h| (h.category.as_str(), h.term.as_str()))
+                .collect();
+            for (category, term) in terms {
+                let c = counts
+                    .entry((category.to_string(), term.to_string()))
+                    .or_default();
+                if b >= lo && b < hi {
+                    c.0 += 1;
+                } else if b >= base_lo && b < lo {
+                    c.1 += 1;
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .filter(|(_, (cur, base))| cur + base > 0)
+            .map(
+                |((category, term), (current_items, baseline_items))| TermCount {
+                    category,
+                    term,
+                    current_items,
+                    baseline_items,
+                },
+            )
+            .collect()
+    }
+
+    pub fn expected_stored(&self, s: &ScoredItem) -> StoredItem {
+        let purged = self.purged.contains(s.item.id.as_str());
+        let mut item = s.item.clone();
+        if purged {
+            item.title = None;
+            item.text = String::new();
+            item.author = None;
+            item.url = None;
+            item.links = Vec::new();
+            item.raw = serde_json::Value::Null;
+        }
+        StoredItem {
+            item,
+            lexicon_version: s.lexicon_version.clone(),
+            matches: s.matches.clone(),
+            scores: s
+                .scores
+                .iter()
+                .map(|c| CategoryScore {
+                    score: micros(c.score) as f64 / 1e6,
+                    ..c.clone()
+                })
+                .collect(),
+            text_purged: purged,
+        }
+    }
+
+    pub fn bucket_items(&self, q: &ItemsQuery) -> Vec<StoredItem> {
+        let size_ms = q.bucket.seconds() * 1000;
+        let lo = q.at.timestamp_millis().div_euclid(size_ms) * size_ms;
+        let mut selected: Vec<&ScoredItem> = self
+            .selected(&q.filter)
+            .filter(|s| (lo..lo + size_ms).contains(&event_ms(s)))
+            .filter(|s| match &q.subject {
+                None => true,
+                Some(Subject::Category(c)) => {
+                    s.scores.iter().any(|x| &x.category == c && x.hits >= 1)
+                }
+                Some(Subject::Term { category, term }) => s
+                    .matches
+                    .iter()
+                    .any(|h| &h.category == category && &h.term == term),
+            })
+            .collect();
+        selected.sort_by(|a, b| {
+            event_ms(a)
+                .cmp(&event_ms(b))
+                .then(a.item.id.cmp(&b.item.id))
+        });
+        selected
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|s| self.expected_stored(s))
+            .collect()
+    }
+
+    pub fn totals(&self, q: &TotalsQuery) -> Totals {
+        let mut t = Totals::default();
+        for s in self.selected(&q.filter) {
+            let ev = event_ms(s);
+            if let Some(r) = &q.range {
+                if ev < r.from.timestamp_millis() || ev >= r.to.timestamp_millis() {
+                    continue;
+                }
+            }
+            t.items += 1;
+            t.matched_items += u64::from(!s.matches.is_empty());
+            t.hits += s.matches.len() as u64;
+            t.flagged_items += u64::from(s.scores.iter().any(|c| c.flagged));
+            t.purged_items += u64::from(self.purged.contains(s.item.id.as_str()));
+        }
+        t
+    }
+}
+
+pub fn filters() -> Vec<Filter> {
+    let f = |source: Option<&str>, tag: Option<&str>, language: Option<&str>| Filter {
+        source: source.map(String::from),
+        tag: tag.map(String::from),
+        language: language.map(String::from),
+    };
+    vec![
+        Filter::default(),
+        f(Some("nos"), None, None),
+        f(None, Some("social"), None),
+        f(None, Some("nieuws"), Some("nld")),
+        f(None, None, Some("")),
+        f(Some("reddit-nl"), Some("forum"), Some("eng")),
+        f(None, Some(""), None),
+    ]
+}
+
+/// Every question the dashboard asks, answered by the store and by the oracle; panics on
+/// the first difference. Returns the answers, so backends can be compared with each other.
+pub async fn check_all(store: &dyn Store, oracle: &Oracle, label: &str) -> Vec<String> {
+    let mut transcript = Vec::new();
+    let mut record = |what: String, answer: String| transcript.push(format!("{what} => {answer}"));
+    let whole = TimeRange::new(
+        base_time() - Duration::days(40),
+        base_time() + Duration::days(40),
+    );
+    // Unaligned bounds: series keep the buckets whose start lies inside.
+    let part = TimeRange::new(
+        base_time() + Duration::hours(30) + Duration::minutes(7),
+        base_time() + Duration::hours(71) + Duration::seconds(1),
+    );
+    let sizes = [BucketSize::FiveMinutes, BucketSize::Hour, BucketSize::Day];
+
+    for filter in filters() {
+        for bucket in sizes {
+            for range in [whole, part] {
+                let q = TrendQuery {
+                    bucket,
+                    range,
+                    filter: filter.clone(),
+                };
+                for (category, terms) in LEXICON {
+                    let got = store.category_trend(category, &q).await.unwrap();
+                    let want = oracle.category_trend(category, &q);
+                    assert_eq!(got, want, "{label}: category trend {category} {q:?}");
+                    record(format!("category {category} {q:?}"), format!("{got:?}"));
+                    for term in terms.iter().take(2) {
+                        let got = store.term_trend(category, term, &q).await.unwrap();
+                        let want = oracle.term_trend(category, term, &q);
+                        assert_eq!(got, want, "{label}: term trend {category}/{term} {q:?}");
+                        record(format!("term {category}/{term} {q:?}"), format!("{got:?}"));
+                    }
+                }
+            }
+        }
+
+        for (hours, category) in [
+            (24, None),
+            (6, Some("complot")),
+            (48, Some("anti_overheid")),
+        ] {
+            let current = TimeRange::new(
+                base_time() + Duration::hours(60),
+                base_time() + Duration::hours(60 + hours),
+            );
+            let q = TermCountsQuery {
+                current,
+                category: category.map(String::from),
+                filter: filter.clone(),
+            };
+            let got = store.term_counts(&q).await.unwrap();
+            let want = oracle.term_counts(&q);
+            assert_eq!(got, want, "{label}: term counts {q:?}");
+            record(format!("term counts {q:?}"), format!("{got:?}"));
+            let rq = RisingQuery {
+                counts: q,
+                min_items: 2,
+                limit: 5,
+            };
+            let rising = store.rising_terms(&rq).await.unwrap();
+            assert_eq!(rising, rank_rising(want, 2, 5), "{label}: rising {rq:?}");
+            record(format!("rising {rq:?}"), format!("{rising:?}"));
+        }
+
+        for range in [None, Some(part), Some(whole)] {
+            let q = TotalsQuery {
+                range,
+                filter: filter.clone(),
+            };
+            let got = store.totals(&q).await.unwrap();
+            assert_eq!(got, oracle.totals(&q), "{label}: totals {q:?}");
+            record(format!("totals {q:?}"), format!("{got:?}"));
+        }
+    }
+
+    // Items of buckets: a busy day bucket a page at a time, and hour buckets with subjects.
+    let day = base_time() + Duration::days(2) + Duration::hours(5);
+    let mut paged = Vec::new();
+    for page in 0.. {
+        let q = ItemsQuery {
+            bucket: BucketSize::Day,
+            at: day,
+            subject: None,
+            filter: Filter::default(),
+            limit: 40,
+            offset: page * 40,
+        };
+        let got = store.bucket_items(&q).await.unwrap();
+        assert_eq!(got, oracle.bucket_items(&q), "{label}: items {q:?}");
+        record(format!("items {q:?}"), serde_json::to_string(&got).unwrap());
+        if got.is_empty() {
+            break;
+        }
+        paged.extend(got);
+    }
+    let all_of_day = oracle.bucket_items(&ItemsQuery {
+        bucket: BucketSize::Day,
+        at: day,
+        subject: None,
+        filter: Filter::default(),
+        limit: usize::MAX,
+        offset: 0,
+    });
+    assert_eq!(
+        paged.len(),
+        all_of_day.len(),
+        "{label}: paging lost or repeated items"
+    );
+    assert!(!paged.is_empty(), "{label}: the test day has no items");
+
+    let subjects = [
+        None,
+        Some(Subject::Category("anti_overheid".into())),
+        Some(Subject::Term {
+            category: "complot".into(),
+            term: "gif".into(),
+        }),
+        Some(Subject::Term {
+            category: "polarisatie".into(),
+            term: "gif".into(),
+        }),
+    ];
+    for hour in [3, 40, 77, 100] {
+        for subject in &subjects {
+            for filter in [
+                Filter::default(),
+                Filter {
+                    tag: Some("social".into()),
+                    ..Filter::default()
+                },
+            ] {
+                let q = ItemsQuery {
+                    bucket: BucketSize::Hour,
+                    at: base_time() + Duration::hours(hour) + Duration::minutes(59),
+                    subject: subject.clone(),
+                    filter,
+                    limit: 1000,
+                    offset: 0,
+                };
+                let got = store.bucket_items(&q).await.unwrap();
+                assert_eq!(got, oracle.bucket_items(&q), "{label}: items {q:?}");
+                record(format!("items {q:?}"), serde_json::to_string(&got).unwrap());
+            }
+        }
+    }
+    transcript
+}
+
+pub fn batches(items: &[ScoredItem], size: usize) -> Vec<Vec<ScoredItem>> {
+    items.chunks(size).map(|c| c.to_vec()).collect()
+}
+
+/// The scenario every backend runs: writes with re-deliveries, overlapping batches, changed
+/// versions and in-batch repeats; then purge and retention. Every answer is checked against
+/// the oracle; the transcript of answers is returned for comparison across backends.
+pub async fn scenario(store: &dyn Store) -> Vec<String> {
+    let mut transcript = Vec::new();
+    assert_eq!(store.migrate().await.unwrap(), 1);
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        1,
+        "migrating again changes nothing"
+    );
+
+    let items = generate(7, 600);
+    let mut oracle = Oracle::default();
+    let batches = batches(&items, 50);
+    for batch in &batches {
+        let want = oracle.write(batch);
+        assert_eq!(store.write(batch.clone()).await.unwrap(), want);
+        assert_eq!(want.written, 50);
+    }
+    transcript.extend(check_all(store, &oracle, "after first delivery").await);
+    // The data must exercise what is checked: otherwise empty answers would agree trivially.
+    let day = TrendQuery {
+        bucket: BucketSize::Day,
+        range: TimeRange::new(base_time(), base_time() + Duration::days(5)),
+        filter: Filter::default(),
+    };
+    let points = oracle.category_trend("complot", &day);
+    assert!(
+        points.len() == 5
+            && points
+                .iter()
+                .all(|p| p.items > 3 && p.flagged > 0 && p.items != p.flagged)
+    );
+    assert!(points.iter().map(|p| p.flagged).sum::<u64>() >= 10);
+    assert!(
+        transcript
+            .iter()
+            .filter(|l| l.starts_with("rising") && !l.ends_with("=> []"))
+            .count()
+            > 5
+    );
+    assert!(
+        transcript
+            .iter()
+            .filter(|l| l.starts_with("items") && l.contains("\"text_purged\""))
+            .count()
+            > 20
+    );
+
+    // Re-delivery of whole batches, an overlapping batch, and a batch mixing old and new.
+    let mut redelivered = vec![batches[0].clone(), batches[3].clone()];
+    redelivered.push(items[225..275].to_vec());
+    let extra = generate(8, 30);
+    let mut mixed = items[590..600].to_vec();
+    mixed.extend(extra.iter().cloned());
+    mixed.push(extra[0].clone()); // a repeat inside one batch
+    redelivered.push(mixed);
+    // Changed versions of stored items (re-fetched after an edit, another lexicon): ignored.
+    redelivered.push(
+        items
+            .iter()
+            .step_by(37)
+            .map(|s| changed_version(s, 99))
+            .collect(),
+    );
+    for batch in &redelivered {
+        let want = oracle.write(batch);
+        assert_eq!(store.write(batch.clone()).await.unwrap(), want);
+    }
+    assert_eq!(oracle.items.len(), 630);
+    transcript.extend(check_all(store, &oracle, "after re-delivery").await);
+
+    // Purge raw text of everything before 1 Feb 12:00.
+    let purge_cutoff = Utc.with_ymd_and_hms(2024, 2, 1, 12, 0, 0).unwrap();
+    let want = oracle.purge(purge_cutoff);
+    assert!(want > 0);
+    assert_eq!(store.purge_raw_text(purge_cutoff).await.unwrap(), want);
+    assert_eq!(
+        store.purge_raw_text(purge_cutoff).await.unwrap(),
+        0,
+        "a second purge finds nothing"
+    );
+    // A purged item delivered again stays purged.
+    let again = vec![oracle
+        .items
+        .values()
+        .find(|s| oracle.purged.contains(s.item.id.as_str()))
+        .unwrap()
+        .clone()];
+    assert_eq!(
+        store.write(again).await.unwrap(),
+        WriteSummary {
+            written: 0,
+            duplicates: 1
+        }
+    );
+    transcript.extend(check_all(store, &oracle, "after purge").await);
+
+    // Retention with a cutoff in February drops all of January, and nothing of February.
+    let cutoff = Utc.with_ymd_and_hms(2024, 2, 20, 0, 0, 0).unwrap();
+    let january: Vec<ScoredItem> = oracle
+        .items
+        .values()
+        .filter(|s| {
+            event_ms(s)
+                < Utc
+                    .with_ymd_and_hms(2024, 2, 1, 0, 0, 0)
+                    .unwrap()
+                    .timestamp_millis()
+        })
+        .take(3)
+        .cloned()
+        .collect();
+    let want = oracle.drop_older_than(cutoff);
+    assert!(want > 0 && !oracle.items.is_empty());
+    assert_eq!(store.drop_older_than(cutoff).await.unwrap(), want);
+    assert_eq!(store.drop_older_than(cutoff).await.unwrap(), 0);
+    transcript.extend(check_all(store, &oracle, "after retention").await);
+
+    // A dropped id written again is stored again.
+    let want = oracle.write(&january);
+    assert_eq!(want.written, 3);
+    assert_eq!(store.write(january).await.unwrap(), want);
+    transcript.extend(check_all(store, &oracle, "after re-writing dropped items").await);
+    transcript
+}
+
+/// The ClickHouse server the tests use, from `WEBSENSE_TEST_CLICKHOUSE`. Without it the test
+/// fails, unless `WEBSENSE_SKIP_SERVICES=1` says to skip tests that need services.
+pub fn clickhouse_url() -> Option<String> {
+    match std::env::var("WEBSENSE_TEST_CLICKHOUSE") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") => {
+            eprintln!("skipped: needs ClickHouse (WEBSENSE_SKIP_SERVICES=1)");
+            None
+        }
+        _ => panic!(
+            "WEBSENSE_TEST_CLICKHOUSE is not set: run the tests with scripts/test (it starts ClickHouse), \
+             or `eval \"$(scripts/services start)\"` first; WEBSENSE_SKIP_SERVICES=1 skips these tests"
+        ),
+    }
+}
+
+/// A database name no other test uses.
+pub fn fresh_database(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("ws_test_{name}_{}_{nanos}", std::process::id())
+}
+
+pub fn clickhouse_config(url: &str, database: &str) -> ClickhouseConfig {
+    ClickhouseConfig {
+        url: url.to_string(),
+        database: database.to_string(),
+        batch_rows: 2_000,
+        batch_ms: 20,
+        max_attempts: 3,
+        ..ClickhouseConfig::default()
+    }
+}
+
+/// A client for looking under the store (raw SQL), without a default database.
+pub fn raw_client(url: &str) -> clickhouse::Client {
+    clickhouse::Client::default()
+        .with_url(url)
+        .with_validation(false)
+}
+
+pub async fn drop_database(url: &str, database: &str) {
+    raw_client(url)
+        .query(&format!("DROP DATABASE IF EXISTS {database}"))
+        .execute()
+        .await
+        .unwrap();
+}
