@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use websense_lexicon::{
-    category_stub, has_errors, import_file, parse_categories, Categories, ImportFormat, ImportOptions,
-    LexiconSet, Problem, CATEGORIES_FILE,
+    category_stub, has_errors, import_file, parse_categories, Categories, ImportFormat,
+    ImportOptions, LexiconSet, Problem, CATEGORIES_FILE,
 };
 
 #[derive(Args)]
@@ -105,20 +105,24 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         name,
         languages: args.languages,
     };
+    if let Some(out) = args
+        .output
+        .as_ref()
+        .filter(|out| out.exists() && !args.force)
+    {
+        anyhow::bail!("{} exists; give --force to overwrite it", out.display());
+    }
     let imported = import_file(&args.input, &options)?;
     print_problems(&imported.problems);
     match &args.output {
         Some(out) => {
-            if out.exists() && !args.force {
-                anyhow::bail!("{} exists; give --force to overwrite it", out.display());
-            }
             std::fs::write(out, &imported.text)
                 .with_context(|| format!("cannot write {}", out.display()))?;
         }
         None => print!("{}", imported.text),
     }
     eprintln!(
-        "imported {} term(s) in {} categories from {}; {}",
+        "imported {} term(s), {} category(ies) from {}; {}",
         imported.terms,
         imported.categories.len(),
         args.input.display(),
@@ -193,6 +197,69 @@ fn exit_code(problems: &[Problem]) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shipped() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lexicons")
+    }
+
+    fn import_args(input: PathBuf, output: PathBuf, category: &str) -> ImportArgs {
+        ImportArgs {
+            format: Format::Plain,
+            category: Some(category.into()),
+            name: None,
+            languages: vec!["nl".into()],
+            categories: None,
+            force: false,
+            input,
+            output: Some(output),
+        }
+    }
+
+    #[test]
+    fn check_fails_only_on_errors() {
+        assert_eq!(check(&shipped()).unwrap(), ExitCode::SUCCESS);
+        let dir = tempfile::tempdir().unwrap();
+        assert!(check(dir.path()).is_err(), "no categories.toml");
+        std::fs::copy(
+            shipped().join(CATEGORIES_FILE),
+            dir.path().join(CATEGORIES_FILE),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("a.lex"), "name: a\n[complot]\nplandemie\n").unwrap();
+        assert_eq!(
+            check(dir.path()).unwrap(),
+            ExitCode::SUCCESS,
+            "warnings only"
+        );
+        std::fs::write(dir.path().join("b.lex"), "name: b\n[complot]\n!!!\n").unwrap();
+        assert_eq!(check(dir.path()).unwrap(), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn import_writes_what_loads_and_keeps_existing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            shipped().join(CATEGORIES_FILE),
+            dir.path().join(CATEGORIES_FILE),
+        )
+        .unwrap();
+        let input = dir.path().join("lijst.txt");
+        std::fs::write(&input, "# mijn lijst\nnieuwterm*\n!!!\n").unwrap();
+        let out = dir.path().join("lijst.lex");
+        let code = import(import_args(input.clone(), out.clone(), "complot")).unwrap();
+        assert_eq!(code, ExitCode::FAILURE, "one input line in error");
+        let (set, problems) = LexiconSet::load_dir(dir.path()).unwrap();
+        assert!(!has_errors(&problems), "{problems:?}");
+        assert_eq!(set.lexicons[0].name, "lijst");
+        assert_eq!(set.terms().count(), 1);
+
+        std::fs::write(&input, "ander\n").unwrap();
+        assert!(import(import_args(input.clone(), out.clone(), "complot")).is_err());
+        let mut forced = import_args(input, out.clone(), "complot");
+        forced.force = true;
+        assert_eq!(import(forced).unwrap(), ExitCode::SUCCESS);
+        assert!(std::fs::read_to_string(&out).unwrap().contains("\nander\n"));
+    }
 
     #[test]
     fn only_categories_missing_from_categories_toml_are_undeclared() {
