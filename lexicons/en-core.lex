@@ -24,6 +24,9 @@ uniparty                  | 2
 unelected bureaucrats     | 2
 career politicians        | 1
 drain the swamp           | 2
+sold us out               | 1.5
+sold out our country      | 2
+illegitimate government   | 2
 government overreach      | 1.5
 big brother               | 1
 jackboot*                 | 1.5
@@ -49,15 +52,15 @@ fake pandemic             | 3
 clot shot*                | 3
 death jab*                | 3
 poison jab*               | 3
-kill shot                 | 2
-died suddenly             | 2
+kill shot                 | 1.5
+died suddenly             | 1
 turbo cancer              | 3
 depopulation*             | 2.5 | | rural depopulation
 population control        | 1.5
 bioweapon*                | 1.5
 graphene oxide            | 2
 shadow government         | 2
-cabal                     | 2
+cabal                     | 1.5
 controlled opposition     | 2
 crisis actor*             | 3
 khazarian mafia           | 3
@@ -84,7 +87,7 @@ weather modification      | 1.5
 [ontmenselijking]
 vermin                    | 2
 cockroach*                | 2
-parasite*                 | 2
+parasite*                 | 1.5
 rats                      | 1
 are animals               | 2.5
 they're animals           | 2.5
@@ -136,15 +139,15 @@ i'll kill you             | 3
 gonna kill you            | 3
 going to kill you         | 2.5 | | not going to kill you
 execute them              | 3
-public execution*         | 2
-firing squad              | 2.5
+public execution*         | 1.5
+firing squad              | 2
 lynch them                | 3
 lynch mob                 | 2
-lynching                  | 2
-burn them                 | 2
+lynching                  | 1.5
+burn them                 | 1.5
 burn them alive           | 3
 burn it all down          | 2
-pipe bomb*                | 2
+pipe bomb*                | 1.5
 civil war                 | 1.5
 boogaloo                  | 2
 second amendment solution* | 3
@@ -159,7 +162,7 @@ storm the capitol         | 3
 storm parliament          | 2.5
 take up arms              | 2.5
 armed uprising            | 2.5
-armed resistance          | 2
+armed resistance          | 1.5
 lock and load             | 1.5
 i will rape you           | 3
 should be raped           | 3
@@ -168,13 +171,15 @@ hope you die              | 3
 hope you get cancer       | 2.5
 die in a fire             | 2
 gas them                  | 3
-behead*                   | 2
+behead*                   | 1.5
 slit your throat          | 3
 slit their throats        | 3
 exterminate*              | 2
 wipe them out             | 2.5
 wiped off the map         | 2
 shoot on sight            | 2.5
+every last one of them    | 1.5
+pitchforks                | 1.5
 death threat*             | 1        # reports of threats: context for an analyst
 
 [wij_zij]
@@ -215,7 +220,7 @@ remigration               | 2
 send them back            | 2
 go back to your country   | 2.5
 back where you came from  | 2.5
-invaders                  | 2
+invaders                  | 2 | | space invaders
 migrant invasion          | 3
 invasion                  | 1 | | invasion of ukraine; russian invasion; invasion of iraq; d day invasion
 illegals                  | 2
@@ -244,6 +249,7 @@ ban the koran             | 2
 no more mosques           | 2
 stop the boats            | 1
 deport them all           | 3
+should be deported        | 2
 mass deportation*         | 1.5
 cultural enricher*        | 2.5
 shithole country          | 2.5

@@ -20,7 +20,7 @@ young global leader*      | 2
 klaus schwab              | 1
 great reset               | 2
 new world order           | 3
-nwo                       | 2
+nwo                       | 1 | | nwo subsidie; nwo financiering; nwo veni; nwo vidi; nwo vici; nwo onderzoek   # also the Dutch Research Council
 deep state                | 2
 globalist*                | 2        # globalisten, globalistische, globalists
 agenda 2030               | 1.5
@@ -77,7 +77,7 @@ taqiyya                   | 2
 takiya                    | 2
 
 [mediawantrouwen]
-msm                       | 2
+msm                       | 1.5      # also "men who have sex with men" in health messaging
 fake news                 | 1
 mainstream media          | 1.5
 propaganda                | 1

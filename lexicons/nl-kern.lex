@@ -18,6 +18,9 @@ languages: nl
 volksverrader*            | 3        # volksverraders, volksverraderij
 landverrader*             | 3
 volksverraad              | 3
+verkopen ons land         | 2
+ons land verkocht         | 2
+illegitiem*               | 1.5      # illegitieme regering
 landverraad               | 2
 hoogverraad               | 2
 verraders van het volk    | 3
@@ -67,7 +70,7 @@ tribunaal                 | 1.5 | | internationaal tribunaal; internationale tri
 neurenberg 2.0            | 3
 nurnberg 2.0              | 3
 moeten berecht worden     | 1.5
-volksopstand              | 2
+volksopstand              | 1.5
 weg met de regering       | 1.5
 het kabinet moet weg      | 1
 politieke elite           | 1.5
@@ -91,6 +94,9 @@ gifspuit*                 | 3
 doodsprik*                | 3
 turbokanker               | 3
 experimentele vaccin*     | 1.5
+vaccin is gif             | 2.5
+vaccins zijn gif          | 2.5
+digitale euro             | 1
 plotseling overleden      | 1
 vaccinschade              | 1
 grafeenoxide              | 2
@@ -107,7 +113,7 @@ geheim genootschap        | 1
 geheime genootschappen    | 1
 vrijmetselaars            | 1
 gecontroleerde oppositie  | 2
-valse vlag                | 2
+valse vlag                | 1.5 | | onder valse vlag
 grote reset               | 2
 cultuurmarxis*            | 2
 cultureel marxisme        | 2
@@ -133,7 +139,7 @@ satanische elite          | 3
 pedonetwerk*              | 2
 reptiloide*               | 3
 # Calls to 'wake up' and 'do your own research'
-word wakker               | 1.5
+word wakker               | 1 | | ik word wakker
 slapende massa            | 2
 doe je eigen onderzoek    | 1.5
 doe zelf onderzoek        | 1.5
@@ -144,7 +150,7 @@ farmaceutische maffia     | 2
 # Vermin, parasites, animals
 ongedierte                | 2 | | ongedierte bestrijden; last van ongedierte
 kakkerlak*                | 2
-parasiet*                 | 2
+parasiet*                 | 1.5
 ratten                    | 1
 het zijn ratten           | 3
 het zijn beesten          | 3
@@ -228,6 +234,9 @@ kopschot                  | 2.5
 ophangen                  | 1.5 | | de was ophangen; was ophangen; telefoon ophangen; de telefoon ophangen; schilderij ophangen; lampjes ophangen; slingers ophangen
 opknopen                  | 2.5
 moeten opgehangen worden  | 3
+moeten hangen             | 2.5
+moet hangen               | 2.5
+hooivork*                 | 1.5      # symbol of (farmer) uprising
 aan de hoogste boom       | 3
 aan een lantaarnpaal      | 3
 aan de lantaarnpaal       | 3
@@ -361,11 +370,13 @@ stuur ze terug            | 2
 terug naar je eigen land  | 2.5
 terug naar eigen land     | 2
 terug naar je land        | 2
+terug naar hun eigen land | 2.5
+terug naar hun land       | 2
 buitenlanders eruit       | 3
 minder marokkanen         | 2.5
 minder minder             | 2
-deporteren                | 2
-deportatie*               | 1.5
+deporteren                | 1.5
+deportatie*               | 1      # also WWII history and commemoration
 # Islam as threat
 islamisering*             | 1.5
 islamofascis*             | 2.5
@@ -377,6 +388,7 @@ achterlijke religie       | 2
 islam verbieden           | 2
 koran verbieden           | 2
 moskeeen sluiten          | 2
+kalifaat                  | 1
 
 [mediawantrouwen]
 leugenpers                | 3
@@ -393,7 +405,7 @@ nepjournalist*            | 2
 journaille                | 1.5
 persmuskieten             | 1
 lakeien                   | 1.5
-schoothondjes             | 2
+schoothondjes             | 1.5
 spreekbuis van de overheid | 2
 spreekbuis van het kabinet | 2
 nos liegt                 | 2

@@ -141,9 +141,11 @@
 //!
 //! # Costs
 //!
-//! Loading is linear in the size of the files plus one hash-map entry per term; the
-//! shipped lexicons (about 500 terms) load in well under a millisecond of parsing. Nothing
-//! here is on the matching path.
+//! Loading is linear in the size of the files, with one normalisation and one hash-map entry
+//! per term and exclusion. The shipped lexicons (about 700 terms in three files) load,
+//! checked and hashed, in about 1 ms in a release build (`cargo run --release -p
+//! websense-lexicon --example load_lexicons -- lexicons`). Nothing here is on the matching
+//! path: a set is loaded once and handed to the matcher.
 
 mod categories;
 mod import;
