@@ -83,7 +83,7 @@
 //!   `prefix`/`suffix`/`infix` on a term without stars stand in for the stars (import from
 //!   tables with a kind column relies on this).
 //! * *exclusions*: `;`-separated phrases in which a hit of the term does not count
-//!   (`kill | 1 | | kill time; killer app`). Each must contain the term with the
+//!   (`kill | 1 | | kill time; kill switch`). Each must contain the term with the
 //!   term's boundaries (`skill` does not contain the word `kill`), since otherwise it could
 //!   never apply; one equal to a word or phrase term would cancel every hit; both are
 //!   errors, as is one that normalises to nothing. Empty items (a trailing `;`) are ignored.
