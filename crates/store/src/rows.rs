@@ -168,7 +168,7 @@ impl ItemColumns {
             }),
             published_at: self.published_ms.map(from_ms),
             fetched_at: from_ms(self.fetched_ms),
-            language: (!self.language.is_empty()).then(|| Language {
+            language: (!self.language.is_empty()).then_some(Language {
                 code: self.language,
                 confidence: self.language_confidence,
                 reliable: self.language_reliable,

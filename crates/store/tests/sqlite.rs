@@ -1,16 +1,10 @@
-//! The embedded store against the shared scenario, and what only a file on disk can show.
+//! What only the embedded store can show: a file on disk, reopened; concurrent access.
+//! The shared scenario runs in `equality.rs`.
 
 mod common;
 
 use common::*;
 use websense_store::*;
-
-#[tokio::test]
-async fn embedded_store_passes_the_scenario() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("ws.db")).await.unwrap();
-    scenario(&store).await;
-}
 
 #[tokio::test]
 async fn writes_survive_reopening_and_the_file_is_in_wal_mode() {

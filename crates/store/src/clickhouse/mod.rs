@@ -490,7 +490,8 @@ impl ClickhouseStore {
                 .client
                 .query(&format!(
                     "ALTER TABLE {db}.items UPDATE title = NULL, text = '', author_pseudonym = NULL,
-                         author_handle = NULL, url = NULL, links = [], raw = '', purged = 1
+                         author_handle = NULL, url = NULL, links = CAST([] AS Array(String)), raw = '',
+                         purged = 1
                      WHERE {condition}"
                 ))
                 .execute()

@@ -214,12 +214,12 @@ fn matches_filter(s: &ScoredItem, f: &Filter) -> bool {
         .unwrap_or("");
     f.source
         .as_deref()
-        .map_or(true, |x| x == s.item.source.id.as_str())
-        && f.language.as_deref().map_or(true, |x| x == language)
+        .is_none_or(|x| x == s.item.source.id.as_str())
+        && f.language.as_deref().is_none_or(|x| x == language)
         && f.tag
             .as_deref()
             .filter(|t| !t.is_empty())
-            .map_or(true, |t| s.item.source.tags.iter().any(|x| x == t))
+            .is_none_or(|t| s.item.source.tags.iter().any(|x| x == t))
 }
 
 fn micros(score: f64) -> i64 {
@@ -349,7 +349,7 @@ impl Oracle {
             let terms: BTreeSet<(&str, &str)> = s
                 .matches
                 .iter()
-                .filter(|h| q.category.as_deref().map_or(true, |c| c == h.category))
+                .filter(|h| q.category.as_deref().is_none_or(|c| c == h.category))
                 .map(|h| (h.category.as_str(), h.term.as_str()))
                 .collect();
             for (category, term) in terms {
