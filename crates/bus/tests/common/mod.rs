@@ -1,0 +1,81 @@
+//! Shared by the bus tests: the real broker from the environment, unique names, items.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use websense_bus::KafkaConfig;
+use websense_model::{Item, ItemId, SourceId, SourceKind, SourceRef};
+
+/// The broker to test against (`WEBSENSE_TEST_KAFKA`). `None` means: skip (only when
+/// `WEBSENSE_SKIP_SERVICES=1`); otherwise a missing broker fails the test.
+pub fn kafka_brokers() -> Option<String> {
+    if let Ok(brokers) = std::env::var("WEBSENSE_TEST_KAFKA") {
+        return Some(brokers);
+    }
+    if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") {
+        eprintln!("skipped: WEBSENSE_SKIP_SERVICES=1 and no WEBSENSE_TEST_KAFKA");
+        return None;
+    }
+    panic!(
+        "WEBSENSE_TEST_KAFKA is not set: run the tests through scripts/test (it starts a broker), \
+         or `eval \"$(scripts/services start)\"` first; WEBSENSE_SKIP_SERVICES=1 skips them"
+    );
+}
+
+/// A name no other test (or earlier run) uses.
+pub fn unique(what: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "test-{what}-{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A Kafka configuration with fresh topics and group, tuned for a quick group join.
+pub fn kafka_config(brokers: &str, name: &str) -> KafkaConfig {
+    let base = unique(name);
+    let mut config = KafkaConfig {
+        brokers: brokers.to_string(),
+        raw_topic: format!("{base}-raw"),
+        scored_topic: format!("{base}-scored"),
+        dead_letter_topic: format!("{base}-dead"),
+        group_id: base,
+        partitions: 3,
+        batch_size: 10,
+        batch_wait_ms: 50,
+        ..KafkaConfig::default()
+    };
+    // Without these a group join waits for the default rebalance timeout (see shared/README).
+    for (key, value) in [
+        ("session.timeout.ms", "6000"),
+        ("max.poll.interval.ms", "6000"),
+    ] {
+        config.consumer_settings.insert(key.into(), value.into());
+    }
+    config
+}
+
+pub fn item(n: usize) -> Item {
+    let source = SourceRef {
+        id: SourceId::new("bus-test"),
+        kind: SourceKind::File,
+        tags: vec![],
+    };
+    let mut item = Item::new(
+        ItemId::derive(&source.id, &format!("post-{n}")),
+        source,
+        format!("Bericht nummer {n} over de gemeenteraad"),
+    );
+    item.url = Some(format!("https://example.org/posts/{n}"));
+    // Fixed, so that a record read back compares equal to the one sent.
+    item.fetched_at = chrono::DateTime::from_timestamp(1_700_000_000 + n as i64, 0).unwrap();
+    item
+}
+
+pub fn items(range: std::ops::Range<usize>) -> Vec<Item> {
+    range.map(item).collect()
+}
