@@ -81,6 +81,7 @@
 mod handle;
 mod scan;
 
+pub mod bench;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};

@@ -33,7 +33,7 @@ fn dense(text: &str) -> (Vec<u8>, Vec<Range<usize>>) {
                 }
                 last_letter = Some(out.len()..out.len() + folded.len());
                 out.push_str(&folded);
-                origin.extend(std::iter::repeat(at..end).take(folded.len()));
+                origin.resize(origin.len() + folded.len(), at..end);
             }
             CharClass::Separator => {
                 separator_run.get_or_insert(at);

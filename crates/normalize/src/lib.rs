@@ -32,12 +32,17 @@
 //!
 //! # Design and costs
 //!
-//! `normalize_into` reads ASCII through a 128-entry table (lower-cased letter or digit, or
-//! "separator"), and every other character below U+3000 (Latin, Greek, Cyrillic, Hebrew,
-//! Arabic, general punctuation, common symbols) through a table of precomputed
-//! [`fold_char`] results built once per process (about 180 KiB, a few milliseconds).
-//! Only rarer characters (emoji, CJK, ...) pay for a real decomposition. Its output is
-//! identical to [`normalize`], which the tests check on random text.
+//! `normalize_into` takes ASCII eight bytes at a time where they map one to one (no byte
+//! of 0x80 or more, no separator after a separator): a few word operations lower-case the
+//! letters and turn separators into spaces, which is most of a post. Other ASCII goes byte
+//! by byte through a 128-entry table, a separator run writing its space as soon as it
+//! starts and dropping the rest of the run. Every other character below U+3000 (Latin,
+//! Greek, Cyrillic, Hebrew, Arabic, general punctuation, common symbols) is looked up in a
+//! table of precomputed [`fold_char`] results built once per process (about 180 KiB, a few
+//! milliseconds); only rarer characters (emoji, CJK, ...) pay for a real decomposition.
+//! The output is identical to [`normalize`], which the tests check on random text. Costs:
+//! about 2.8 GB/s on plain ASCII words, nearer 0.6 GB/s on post-like text, where
+//! punctuation runs, diacritics and emoji leave the fast path every few words.
 //!
 //! The span map is sparse. Within a *linear* segment each normal-form byte stands for the
 //! original byte at a fixed offset, so a run of ASCII words costs nothing; an anchor is
@@ -241,7 +246,11 @@ impl SpanMap {
 
 /// Normalise `text` into `out` (cleared first; the same bytes as [`normalize`]) and record
 /// its span map in `map` (cleared first), calling `on_byte(byte, end)` for every byte as it
-/// is appended, where `end` is the length of `out` after it.
+/// is written, where `end` is the normal-form length after it.
+///
+/// A separator run writes its space as soon as it starts, so when the text ends in
+/// separators `on_byte` sees one trailing space that the final normal form (and `out`) does
+/// not have. Nothing that ends in a space can match there, and no term ends in a space.
 ///
 /// Buffers are reused, so a caller that keeps them allocates nothing in the steady state.
 #[inline]
@@ -249,171 +258,252 @@ pub fn normalize_into<F>(text: &str, out: &mut Vec<u8>, map: &mut SpanMap, mut o
 where
     F: FnMut(u8, usize),
 {
-    out.clear();
-    out.reserve(text.len());
     map.clear();
+    out.clear();
+    // ASCII never writes more bytes than it reads, so this holds all of an ASCII text; a
+    // character that expands grows it for the rest (below).
+    out.resize(text.len(), 0);
+    // Written through a slice: its pointer and length stay in registers, where stores through
+    // `out` itself would make the compiler reload them after every byte.
+    let mut buf = out.as_mut_slice();
     let table = fold_table();
     let bytes = text.as_bytes();
-    let mut state = MapBuilder {
-        pending_separator: true,
-        run_start: 0,
-        open_linear: false,
-        delta: 0,
-    };
+    // The hot state is four integers, kept out of reach of the helpers (they get values and
+    // return values) so that it, and whatever `on_byte` keeps, can live in registers.
+    let mut n = 0;
+    // The last byte written; a space also at the start, so that leading separators vanish.
+    let mut last = b' ';
+    // `orig - norm` of the open linear segment, or NO_DELTA when the open segment (if any)
+    // is not linear.
+    let mut delta = NO_DELTA;
     let mut slow = String::new();
-    // Something other than an ASCII letter or digit was seen since the last one, so the next
-    // one must settle a pending separator and check its anchor.
-    let mut fresh = true;
     let mut i = 0;
     while i < bytes.len() {
+        if let Some(word) = bytes.get(i..i + 8) {
+            // The leading bytes of the next 8 that map one to one, continuing the open
+            // linear segment, go through in one step (most of a post).
+            let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+            let (folded, good) = fold_ascii_word(word, last);
+            if good > 0 && i as isize - n as isize == delta {
+                let folded = folded.to_le_bytes();
+                buf[n..n + 8].copy_from_slice(&folded);
+                if good == 8 {
+                    for (k, &b) in folded.iter().enumerate() {
+                        on_byte(b, n + k + 1);
+                    }
+                } else {
+                    for (k, &b) in folded[..good].iter().enumerate() {
+                        on_byte(b, n + k + 1);
+                    }
+                }
+                n += good;
+                i += good;
+                last = folded[good - 1];
+                continue;
+            }
+        }
         let byte = bytes[i];
         if byte < 0x80 {
             let folded = ASCII_FOLD[byte as usize];
-            if folded != 0 {
-                if fresh {
-                    state.begin_emitted(i, true, out, map, &mut on_byte);
-                    fresh = false;
+            let is_space = folded == b' ';
+            // Non-short-circuit: letters and separators alternate unpredictably, so this is
+            // computed without a branch; it is false only inside a separator run.
+            let emit = !is_space | (last != b' ');
+            if emit {
+                if i as isize - n as isize != delta {
+                    delta = anchor_ascii(i, n, is_space, last, delta, map);
                 }
-                out.push(folded);
-                on_byte(folded, out.len());
-            } else if !state.pending_separator {
-                state.pending_separator = true;
-                state.run_start = i;
-                fresh = true;
+                buf[n] = folded;
+                n += 1;
+                on_byte(folded, n);
+                last = folded;
             }
             i += 1;
             continue;
         }
-        let (code, len) = decode_non_ascii(bytes, i);
-        let tabled = table
-            .get(code as usize - 0x80)
-            .filter(|f| f.len != UNTABLED);
-        let (class, linear, folded): (CharClass, bool, &[u8]) = match tabled {
-            Some(f) => (f.class, f.linear, &f.bytes[..f.len as usize]),
-            None => {
-                slow.clear();
-                let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                let class = fold_char(c, &mut slow);
-                (class, is_linear(&slow, len), slow.as_bytes())
-            }
-        };
+        let (class, linear, len, folded) = fold_non_ascii(bytes, i, table, &mut slow);
         match class {
             CharClass::Emitted => {
-                state.begin_emitted(i, linear, out, map, &mut on_byte);
-                for &b in folded {
-                    out.push(b);
-                    on_byte(b, out.len());
+                let needed = n + folded.len() + (bytes.len() - i);
+                if buf.len() < needed {
+                    out.resize(needed, 0);
+                    buf = out.as_mut_slice();
                 }
+                if last == b' ' && n > 0 && i - space_origin(n, delta, map) > 1 {
+                    delta = space_spans_run(n, delta, map);
+                }
+                if linear {
+                    delta = anchor_linear(n, i, delta, map);
+                } else {
+                    map.push(n, i, false);
+                    delta = NO_DELTA;
+                }
+                for &b in folded {
+                    buf[n] = b;
+                    n += 1;
+                    on_byte(b, n);
+                }
+                last = folded[folded.len() - 1];
             }
             CharClass::Separator => {
-                if !state.pending_separator {
-                    state.pending_separator = true;
-                    state.run_start = i;
+                if last != b' ' {
+                    map.push(n, i, false);
+                    delta = NO_DELTA;
+                    buf[n] = b' ';
+                    n += 1;
+                    on_byte(b' ', n);
+                    last = b' ';
                 }
             }
             CharClass::Ignored => {
-                if !state.pending_separator {
-                    state.trailing_ignored(out, map);
+                if last != b' ' && delta != NO_DELTA {
+                    split_last_char(&buf[..n], delta, map);
+                    delta = NO_DELTA;
                 }
             }
         }
-        fresh = true;
         i += len;
     }
-    let content_end = if state.pending_separator {
-        state.run_start
+    let content_end = if last == b' ' && n > 0 {
+        // the trailing space of a trailing separator run
+        let run_start = space_origin(n, delta, map);
+        n -= 1;
+        if map.segments.last().is_some_and(|s| s.at.norm == n) {
+            map.segments.pop();
+        }
+        run_start
+    } else if n == 0 {
+        0
     } else {
         text.len()
     };
+    out.truncate(n);
     map.end = Anchor {
-        norm: out.len(),
+        norm: n,
         orig: content_end,
     };
 }
 
-/// Span-map bookkeeping of [`normalize_into`].
-struct MapBuilder {
-    /// Separators (or the start of the text) were seen since the last emitted character.
-    pending_separator: bool,
-    /// Where the current separator run began in the original text.
-    run_start: usize,
-    /// The last segment is linear with `orig - norm == delta`.
-    open_linear: bool,
+/// Fold the non-ASCII character at `bytes[i]`: its class, whether it maps byte for byte,
+/// its length in `bytes`, and its fold (from the table, or computed into `slow`).
+#[inline(never)]
+fn fold_non_ascii<'a>(
+    bytes: &[u8],
+    i: usize,
+    table: &'a [Fold],
+    slow: &'a mut String,
+) -> (CharClass, bool, usize, &'a [u8]) {
+    let (code, len) = decode_non_ascii(bytes, i);
+    match table
+        .get(code as usize - 0x80)
+        .filter(|f| f.len != UNTABLED)
+    {
+        Some(f) => (f.class, f.linear, len, &f.bytes[..f.len as usize]),
+        None => {
+            slow.clear();
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            let class = fold_char(c, slow);
+            (class, is_linear(slow, len), len, slow.as_bytes())
+        }
+    }
+}
+
+/// Where the separator run of the space at `norm - 1` began: the start of its own segment,
+/// or else (it continues the open linear segment) at the segment's offset.
+fn space_origin(norm: usize, delta: isize, map: &SpanMap) -> usize {
+    match map.segments.last() {
+        Some(seg) if seg.at.norm == norm - 1 => seg.at.orig,
+        _ => (norm as isize - 1 + delta) as usize,
+    }
+}
+
+/// `delta` when no linear segment is open; no real `orig - norm` is this small.
+const NO_DELTA: isize = isize::MIN;
+
+/// An ASCII byte at original `orig` is written at `norm`, but does not continue the open
+/// linear segment: after a separator run of more than one byte, after a character that
+/// did not map byte for byte, or at the start. Returns the new `delta`.
+#[cold]
+fn anchor_ascii(
+    orig: usize,
+    norm: usize,
+    is_space: bool,
+    last: u8,
     delta: isize,
+    map: &mut SpanMap,
+) -> isize {
+    if !is_space && last == b' ' && norm > 0 {
+        space_spans_run(norm, delta, map);
+    }
+    map.push(norm, orig, true);
+    orig as isize - norm as isize
 }
 
-impl MapBuilder {
-    /// A character that emits letters starts at original offset `orig`: write the pending
-    /// separator (if any) and anchor the character.
-    #[inline]
-    fn begin_emitted<F: FnMut(u8, usize)>(
-        &mut self,
-        orig: usize,
-        linear: bool,
-        out: &mut Vec<u8>,
-        map: &mut SpanMap,
-        on_byte: &mut F,
-    ) {
-        if self.pending_separator {
-            self.pending_separator = false;
-            let norm = out.len();
-            if norm > 0 {
-                if orig - self.run_start == 1 {
-                    self.anchor_linear(norm, self.run_start, map);
-                } else {
-                    map.push(norm, self.run_start, false);
-                    self.open_linear = false;
-                }
-                out.push(b' ');
-                on_byte(b' ', norm + 1);
-            }
-        }
-        let norm = out.len();
-        if linear {
-            self.anchor_linear(norm, orig, map);
-        } else {
-            map.push(norm, orig, false);
-            self.open_linear = false;
-        }
+/// The space just before `norm` stands for a separator run longer than one byte, up to the
+/// character written at `norm`: give it a non-linear segment. Returns the new `delta`.
+fn space_spans_run(norm: usize, delta: isize, map: &mut SpanMap) -> isize {
+    let run_start = space_origin(norm, delta, map);
+    match map.segments.last_mut() {
+        Some(seg) if seg.at.norm == norm - 1 => seg.linear = false,
+        _ => map.push(norm - 1, run_start, false),
     }
+    NO_DELTA
+}
 
-    #[inline]
-    fn anchor_linear(&mut self, norm: usize, orig: usize, map: &mut SpanMap) {
-        let delta = orig as isize - norm as isize;
-        if !(self.open_linear && delta == self.delta) {
-            map.push(norm, orig, true);
-            self.open_linear = true;
-            self.delta = delta;
-        }
+/// Continue the open linear segment with a character at `norm` from `orig`, or open one.
+/// Returns the new `delta`.
+fn anchor_linear(norm: usize, orig: usize, delta: isize, map: &mut SpanMap) -> isize {
+    let d = orig as isize - norm as isize;
+    if d != delta {
+        map.push(norm, orig, true);
     }
+    d
+}
 
-    /// An ignored character follows an emitted one: it belongs to that character, which so
-    /// needs a non-linear segment of its own (the segment then grows over the ignored bytes).
-    fn trailing_ignored(&mut self, out: &[u8], map: &mut SpanMap) {
-        if !self.open_linear {
-            return;
-        }
-        self.open_linear = false;
-        let mut char_start = out.len() - 1;
-        while out[char_start] & 0xC0 == 0x80 {
-            char_start -= 1;
-        }
-        let last = map
-            .segments
-            .last_mut()
-            .expect("an emitted character has a segment");
-        if last.at.norm == char_start {
-            last.linear = false;
-        } else {
-            let orig = (char_start as isize + self.delta) as usize;
-            map.push(char_start, orig, false);
-        }
+/// An ignored character (combining mark, soft hyphen) follows the last character of `out`,
+/// which lies in the open linear segment: it belongs to that character, which so needs a
+/// non-linear segment of its own (that then grows over the ignored bytes).
+fn split_last_char(out: &[u8], delta: isize, map: &mut SpanMap) {
+    let mut char_start = out.len() - 1;
+    while out[char_start] & 0xC0 == 0x80 {
+        char_start -= 1;
+    }
+    match map.segments.last_mut() {
+        Some(seg) if seg.at.norm == char_start => seg.linear = false,
+        _ => map.push(char_start, (char_start as isize + delta) as usize, false),
     }
 }
 
-/// ASCII letters and digits lower-cased; 0 for separators.
+/// The normal form of 8 bytes (little-endian in `word`) as far as it maps them one to
+/// one: letters and digits lower-cased and each separator a space, for the leading bytes
+/// that are ASCII and not a separator after a separator (or after `last`, the byte written
+/// before). Returns the folded word and how many leading bytes that holds for.
+#[inline(always)]
+fn fold_ascii_word(word: u64, last: u8) -> (u64, usize) {
+    const fn splat(b: u8) -> u64 {
+        b as u64 * 0x0101_0101_0101_0101
+    }
+    const HIGH: u64 = splat(0x80);
+    // For a byte below 0x80, adding 0x80 - lo sets its high bit exactly when it is >= lo.
+    // A byte of 0x80 or more may carry into the bytes after it, which so become
+    // meaningless, but only bytes before the first such byte are used.
+    let at_least = |lo: u8| word.wrapping_add(splat(0x80 - lo)) & HIGH;
+    let upper = at_least(b'A') & !at_least(b'Z' + 1);
+    let lower = at_least(b'a') & !at_least(b'z' + 1);
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let separators = !(upper | lower | digit) & HIGH;
+    let after_space = if last == b' ' { 0x80 } else { 0 };
+    let doubled = separators & ((separators << 8) | after_space);
+    let good = ((word & HIGH) | doubled).trailing_zeros() as usize / 8;
+    let separator_bytes = (separators >> 7) * 0xFF;
+    let lowered = word | (upper >> 2);
+    let folded = (lowered & !separator_bytes) | (splat(b' ') & separator_bytes);
+    (folded, good)
+}
+
+/// ASCII letters and digits lower-cased; a space for everything else.
 const ASCII_FOLD: [u8; 128] = {
-    let mut table = [0u8; 128];
+    let mut table = [b' '; 128];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
@@ -519,7 +609,7 @@ mod tests {
     }
 
     /// The original text of the normal-form range `start..end` of `text`.
-    fn original<'a>(text: &'a str, start: usize, end: usize) -> &'a str {
+    fn original(text: &str, start: usize, end: usize) -> &str {
         let n = normalize_with_map(text);
         &text[n.map.original_span(start, end)]
     }
@@ -573,7 +663,7 @@ mod tests {
                     }
                     last_char = Some(out.len()..out.len() + folded.len());
                     out.push_str(&folded);
-                    origin.extend(std::iter::repeat(at..end).take(folded.len()));
+                    origin.resize(origin.len() + folded.len(), at..end);
                 }
                 CharClass::Separator => {
                     pending.get_or_insert(at);
@@ -594,9 +684,42 @@ mod tests {
 
     fn piece() -> impl Strategy<Value = &'static str> {
         prop::sample::select(vec![
-            "a", "B", "z", "9", " ", "  ", "\n", ",", "!?", "-", "ß", "ẞ", "İ", "é", "e\u{301}",
-            "\u{301}", "\u{AD}", "\u{200B}", "ﬁ", "Ｗ", "🙄", "👍🏽", "Ω", "ς", "½", "㎉", "ǅ", "…",
-            "’", "\u{FDFA}", "字",
+            "a",
+            "B",
+            "z",
+            "9",
+            " ",
+            "  ",
+            "\n",
+            ",",
+            "!?",
+            "-",
+            "ß",
+            "ẞ",
+            "İ",
+            "é",
+            "e\u{301}",
+            "Zeven Woorden",
+            "abcdefgh",
+            ", ",
+            "A.B.C.",
+            "0123",
+            "\u{301}",
+            "\u{AD}",
+            "\u{200B}",
+            "ﬁ",
+            "Ｗ",
+            "🙄",
+            "👍🏽",
+            "Ω",
+            "ς",
+            "½",
+            "㎉",
+            "ǅ",
+            "…",
+            "’",
+            "\u{FDFA}",
+            "字",
         ])
     }
 
