@@ -1,5 +1,6 @@
 //! The `websense` binary: command-line parsing and wiring of the stage crates, nothing else.
 
+mod cmd_bench;
 mod cmd_lexicon;
 mod cmd_match;
 
@@ -22,6 +23,8 @@ enum Command {
     Match(cmd_match::MatchArgs),
     /// Check lexicon directories and import curators' lists into .lex files.
     Lexicon(cmd_lexicon::LexiconArgs),
+    /// Benchmarks that print figures: `websense bench match`.
+    Bench(cmd_bench::BenchArgs),
     /// Print the version of this build.
     Version,
 }
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Match(args) => cmd_match::run(args),
         Command::Lexicon(args) => cmd_lexicon::run(args),
+        Command::Bench(args) => cmd_bench::run(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
