@@ -1,0 +1,430 @@
+//! The collector: every enabled source, once or on its interval, into one sink.
+//!
+//! A round of a source is: harvest (fetch and parse, see [`crate::sources`]), drop items
+//! handed on before (by id), hand the rest to the sink, and only then save the cursor. A
+//! failing source is logged and recorded in its status; it never stops the others. In
+//! continuous mode a stop signal interrupts harvests and sleeps, but not a hand-over in
+//! progress: that one finishes and saves its cursor first.
+
+use crate::config::{Config, Source};
+use crate::cursor::{Cursor, CursorStore, SeenIds};
+use crate::http::Fetcher;
+use crate::parse::ItemContext;
+use crate::sources::{harvest, Harvest, RoundError};
+use crate::status::{LastError, Progress, SourceStatus, StatusBoard};
+use chrono::Utc;
+use rand::Rng;
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex, Semaphore};
+use websense_model::{ItemSink, PseudonymKey, SourceId, SourceRef};
+
+/// The collector could not be set up.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(pub String);
+
+/// A source's failed round, as reported.
+#[derive(Clone, Debug)]
+pub struct SourceFailure {
+    pub source: SourceId,
+    pub url: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "source `{}` ({}): {}",
+            self.source, self.url, self.message
+        )
+    }
+}
+
+/// What a collect did.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub sources: usize,
+    /// Sources whose last round succeeded (including "not modified").
+    pub sources_ok: usize,
+    /// Sources whose last round failed.
+    pub sources_failed: usize,
+    pub items: u64,
+    pub duplicates: u64,
+    /// The last failure of each failing source.
+    pub failures: Vec<SourceFailure>,
+}
+
+struct SourceTask {
+    source: Source,
+    /// Loaded from the cursor store on the first round.
+    state: Mutex<Option<SourceState>>,
+}
+
+struct SourceState {
+    cursor: Cursor,
+    seen: SeenIds,
+}
+
+enum RoundOutcome {
+    Ok,
+    Failed { error: RoundError },
+    Stopped,
+}
+
+/// Collects every enabled source of a configuration.
+pub struct Collector {
+    tasks: Vec<Arc<SourceTask>>,
+    fetcher: Fetcher,
+    sink: Arc<dyn ItemSink>,
+    cursors: Arc<dyn CursorStore>,
+    status: Arc<StatusBoard>,
+    progress: Arc<Progress>,
+    key: Arc<PseudonymKey>,
+    keep_author_handles: bool,
+    seen_capacity: usize,
+    slots: Semaphore,
+}
+
+impl Collector {
+    /// Set up a collector for the enabled sources of `config`. Loads the pseudonym key, or
+    /// generates one (and says so) when the key file does not exist yet.
+    pub fn new(
+        config: &Config,
+        sink: Arc<dyn ItemSink>,
+        cursors: Arc<dyn CursorStore>,
+    ) -> Result<Arc<Collector>, SetupError> {
+        let sources = config.sources().map_err(|e| SetupError(e.to_string()))?;
+        let state_dir = &config.collect.state_dir;
+        std::fs::create_dir_all(state_dir).map_err(|e| {
+            SetupError(format!(
+                "cannot create state_dir {}: {e}",
+                state_dir.display()
+            ))
+        })?;
+        let key = load_or_create_key(&config.pseudonym_key_file())?;
+        let fetcher = Fetcher::new(&config.collect).map_err(SetupError)?;
+        let enabled: Vec<Source> = sources.into_iter().filter(|s| s.enabled).collect();
+        let status = StatusBoard::new(
+            enabled
+                .iter()
+                .map(|s| SourceStatus::new(s.id.clone(), s.kind, s.start_url()))
+                .collect(),
+            Some(state_dir.join("status.json")),
+        );
+        Ok(Arc::new(Collector {
+            tasks: enabled
+                .into_iter()
+                .map(|source| {
+                    Arc::new(SourceTask {
+                        source,
+                        state: Mutex::new(None),
+                    })
+                })
+                .collect(),
+            fetcher,
+            sink,
+            cursors,
+            status: Arc::new(status),
+            progress: Arc::new(Progress::default()),
+            key: Arc::new(key),
+            keep_author_handles: config.privacy.keep_author_handles,
+            seen_capacity: config.collect.seen_ids_per_source,
+            slots: Semaphore::new(config.collect.max_concurrent_sources),
+        }))
+    }
+
+    /// Number of enabled sources.
+    pub fn source_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn status(&self) -> Arc<StatusBoard> {
+        self.status.clone()
+    }
+
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// One round of every enabled source, all at once within the concurrency limits.
+    pub async fn run_once(self: &Arc<Self>) -> Summary {
+        let handles: Vec<_> = self
+            .tasks
+            .iter()
+            .map(|task| {
+                let me = self.clone();
+                let task = task.clone();
+                tokio::spawn(async move { me.round(&task, None).await })
+            })
+            .collect();
+        for h in handles {
+            if let Err(e) = h.await {
+                tracing::error!(error = %e, "a source task failed");
+            }
+        }
+        self.status.persist(true).await;
+        self.summary()
+    }
+
+    /// Every enabled source on its own interval, until `stop` turns true.
+    pub async fn run(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Summary {
+        let handles: Vec<_> = self
+            .tasks
+            .iter()
+            .map(|task| {
+                let me = self.clone();
+                let task = task.clone();
+                let stop = stop.clone();
+                tokio::spawn(async move { me.source_loop(task, stop).await })
+            })
+            .collect();
+        for h in handles {
+            if let Err(e) = h.await {
+                tracing::error!(error = %e, "a source task failed");
+            }
+        }
+        self.status.persist(true).await;
+        self.summary()
+    }
+
+    async fn source_loop(&self, task: Arc<SourceTask>, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let pause = match self.round(&task, Some(stop.clone())).await {
+                RoundOutcome::Stopped => return,
+                RoundOutcome::Ok => {
+                    failures = 0;
+                    task.source.interval
+                }
+                RoundOutcome::Failed { error } => {
+                    failures += 1;
+                    // A failing source is asked less often: up to 8 times its interval.
+                    let backoff = task.source.interval * 2u32.pow((failures - 1).min(3));
+                    backoff.max(error.retry_after.unwrap_or_default())
+                }
+            };
+            // A little jitter keeps sources with equal intervals from moving in lockstep.
+            let pause = pause.mul_f64(rand::rng().random_range(0.9..1.1));
+            self.status.update(&task.source.id, |s| {
+                s.next_fetch = chrono::Duration::from_std(pause)
+                    .ok()
+                    .map(|d| Utc::now() + d)
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    }
+
+    /// One round of one source. With `stop`, the harvest is abandoned when it fires; a
+    /// hand-over that has begun always completes.
+    async fn round(&self, task: &SourceTask, stop: Option<watch::Receiver<bool>>) -> RoundOutcome {
+        let Ok(_slot) = self.slots.acquire().await else {
+            return RoundOutcome::Stopped;
+        };
+        let source = &task.source;
+        let mut state = task.state.lock().await;
+        if state.is_none() {
+            match self.cursors.load(source.id.clone()).await {
+                Ok(cursor) => {
+                    let mut cursor = cursor.unwrap_or_default();
+                    let seen = SeenIds::new(self.seen_capacity, std::mem::take(&mut cursor.seen));
+                    *state = Some(SourceState { cursor, seen });
+                }
+                Err(e) => {
+                    let error = RoundError {
+                        url: source.start_url(),
+                        message: e.to_string(),
+                        retry_after: None,
+                    };
+                    return self.record_failure(source, error).await;
+                }
+            }
+        }
+        let st = state.as_mut().expect("state loaded above");
+        let ctx = ItemContext {
+            source: SourceRef {
+                id: source.id.clone(),
+                kind: source.kind,
+                tags: source.tags.clone(),
+            },
+            key: self.key.clone(),
+            keep_author_handles: self.keep_author_handles,
+            fetched_at: Utc::now(),
+        };
+        let harvested = {
+            let work = harvest(source, &self.fetcher, &st.cursor, &st.seen, &ctx);
+            match stop {
+                None => work.await,
+                Some(mut stop) => tokio::select! {
+                    r = work => r,
+                    _ = stop.wait_for(|s| *s) => return RoundOutcome::Stopped,
+                },
+            }
+        };
+        match harvested {
+            Ok(h) => self.deliver(source, st, h).await,
+            Err(error) => self.record_failure(source, error).await,
+        }
+    }
+
+    /// Hand new items on, then save the cursor.
+    async fn deliver(
+        &self,
+        source: &Source,
+        st: &mut SourceState,
+        harvest: Harvest,
+    ) -> RoundOutcome {
+        for w in &harvest.warnings {
+            tracing::warn!(source = %source.id, url = %source.start_url(), warning = %w, "odd input");
+        }
+        let mut batch_ids = HashSet::new();
+        let mut fresh = Vec::new();
+        let mut duplicates = 0usize;
+        for item in harvest.items {
+            if st.seen.contains(&item.id) || !batch_ids.insert(item.id.clone()) {
+                duplicates += 1;
+            } else {
+                fresh.push(item);
+            }
+        }
+        let ids: Vec<_> = fresh.iter().map(|i| i.id.clone()).collect();
+        let count = fresh.len();
+        if !fresh.is_empty() {
+            if let Err(e) = self.sink.send(fresh).await {
+                let error = RoundError {
+                    url: e.sink.clone(),
+                    message: format!("sink refused the items: {}", e.message),
+                    retry_after: None,
+                };
+                return self.record_failure(source, error).await;
+            }
+        }
+        let before = (st.cursor.validators.clone(), st.cursor.last_id.clone());
+        for id in ids {
+            st.seen.insert(id);
+        }
+        if let Some(v) = harvest.validators {
+            st.cursor.validators = v;
+        }
+        if harvest.last_id.is_some() {
+            st.cursor.last_id = harvest.last_id;
+        }
+        if count > 0 || before != (st.cursor.validators.clone(), st.cursor.last_id.clone()) {
+            let cursor = Cursor {
+                seen: st.seen.to_vec(),
+                ..st.cursor.clone()
+            };
+            if let Err(e) = self.cursors.save(source.id.clone(), cursor).await {
+                // The items are out; without the cursor they will come again and be
+                // de-duplicated downstream. Loud, but not a lost item.
+                tracing::error!(source = %source.id, error = %e, "cannot save cursor");
+            }
+        }
+        tracing::info!(source = %source.id, items = count, duplicates, not_modified = harvest.not_modified, "round done");
+        self.progress.rounds_ok.fetch_add(1, Ordering::Relaxed);
+        self.progress
+            .items
+            .fetch_add(count as u64, Ordering::Relaxed);
+        self.progress
+            .duplicates
+            .fetch_add(duplicates as u64, Ordering::Relaxed);
+        let now = Utc::now();
+        self.status.update(&source.id, |s| {
+            s.last_fetch = Some(now);
+            s.last_success = Some(now);
+            s.consecutive_failures = 0;
+            s.items_total += count as u64;
+            s.duplicates_total += duplicates as u64;
+            s.warnings = harvest.warnings;
+        });
+        self.status.persist(false).await;
+        RoundOutcome::Ok
+    }
+
+    async fn record_failure(&self, source: &Source, error: RoundError) -> RoundOutcome {
+        tracing::warn!(source = %source.id, url = %error.url, error = %error.message, "source failed");
+        self.progress.rounds_failed.fetch_add(1, Ordering::Relaxed);
+        let now = Utc::now();
+        self.status.update(&source.id, |s| {
+            s.last_fetch = Some(now);
+            s.consecutive_failures += 1;
+            s.last_error = Some(LastError {
+                at: now,
+                url: error.url.clone(),
+                message: error.message.clone(),
+            });
+        });
+        self.status.persist(false).await;
+        RoundOutcome::Failed { error }
+    }
+
+    fn summary(&self) -> Summary {
+        let (_, _, items, duplicates) = self.progress.load();
+        let statuses = self.status.snapshot();
+        let failing: Vec<&SourceStatus> = statuses.iter().filter(|s| s.is_failing()).collect();
+        Summary {
+            sources: statuses.len(),
+            sources_ok: statuses
+                .iter()
+                .filter(|s| !s.is_failing() && s.last_fetch.is_some())
+                .count(),
+            sources_failed: failing.len(),
+            items,
+            duplicates,
+            failures: failing
+                .iter()
+                .filter_map(|s| {
+                    let e = s.last_error.as_ref()?;
+                    Some(SourceFailure {
+                        source: s.id.clone(),
+                        url: e.url.clone(),
+                        message: e.message.clone(),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Read the pseudonym key, or create a random one (readable by the owner only).
+pub fn load_or_create_key(path: &Path) -> Result<PseudonymKey, SetupError> {
+    if path.exists() {
+        return PseudonymKey::from_file(path).map_err(|e| SetupError(e.to_string()));
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill(&mut bytes);
+    let text = format!("{}\n", hex::encode(bytes));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SetupError(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = options.open(path).and_then(|mut f| {
+        use std::io::Write;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    });
+    write.map_err(|e| {
+        SetupError(format!(
+            "cannot write pseudonym key {}: {e}",
+            path.display()
+        ))
+    })?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a new pseudonym key; keep it secret and back it up: without it, authors get new pseudonyms"
+    );
+    PseudonymKey::from_file(path).map_err(|e| SetupError(e.to_string()))
+}

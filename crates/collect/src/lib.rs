@@ -1,0 +1,52 @@
+//! Collectors of websense: public posts from feeds and public APIs, as [`Item`]s.
+//!
+//! This crate owns getting posts in: the `[collect]`, `[privacy]` and `[[sources]]`
+//! configuration ([`config`]), polite and guarded HTTP ([`http`]), one parser per source kind
+//! ([`parse`]: RSS/Atom/JSON Feed, Mastodon, Reddit, Bluesky search, Telegram channel previews,
+//! configured JSON APIs), cursors that make collecting resumable ([`cursor`]), per-source
+//! status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]). [`Collector`] ties them
+//! together, once or continuously.
+//!
+//! It must not touch what comes after the sink: no matching, no storage, no bus. Items leave
+//! through [`websense_model::ItemSink`], whichever sink the binary plugs in.
+//!
+//! # Design
+//!
+//! * **Exactly-once out of at-least-once.** A source's cursor (validators, last platform id,
+//!   recently handed-on item ids) is saved only after the sink accepted the round's items.
+//!   A crash in between repeats a round; the remembered ids and the ids' stability
+//!   ([`websense_model::ItemId::derive`] over source and guid) make repeats harmless.
+//! * **Hostile input.** Bodies are capped while streaming, decoded by evidence rather than
+//!   trust ([`encoding`]), parsed by parsers that return errors instead of panicking (fuzzed
+//!   by the tests), and HTML is reduced to text by a linear-time tokenizer ([`html`]).
+//!   Redirects are followed by hand, each hop checked against the SSRF policy.
+//! * **Isolation.** One source's failure is recorded in its status and logged with the
+//!   source id, URL and cause; other sources go on.
+//!
+//! # Costs
+//!
+//! Per source in memory: its cursor, at most `seen_ids_per_source` ids (about 100 bytes
+//! each), and one round's items while they are handed on. Per round: one request per page,
+//! per-host rate limited; one cursor file write (fsync) when something changed. Parsing is
+//! linear in the body, which is capped (`max_body_bytes`).
+//!
+//! [`Item`]: websense_model::Item
+//! [`ItemSink`]: websense_model::ItemSink
+
+pub mod collector;
+pub mod config;
+pub mod cursor;
+pub mod encoding;
+pub mod html;
+pub mod http;
+pub mod parse;
+pub mod sink;
+mod sources;
+pub mod status;
+
+pub use collector::{load_or_create_key, Collector, SetupError, SourceFailure, Summary};
+pub use config::{CollectConfig, Config, PrivacyConfig, Source, SourceConfig};
+pub use cursor::{Cursor, CursorStore, FileCursorStore};
+pub use sink::JsonlSink;
+pub use sources::RoundError;
+pub use status::{Progress, SourceStatus, StatusBoard};

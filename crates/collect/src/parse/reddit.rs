@@ -1,0 +1,140 @@
+//! Reddit listings (`/r/NAME/new.json`): `{"kind":"Listing","data":{"after":..,"children":[..]}}`,
+//! paged with `?after=FULLNAME`.
+
+use super::{json_body, str_field, ItemContext, Page, ParseError};
+use crate::html::links_in_text;
+use serde_json::{json, Value};
+use url::Url;
+
+/// Parse one listing page. `base` makes permalinks absolute.
+pub fn parse_listing(
+    body: &[u8],
+    content_type: Option<&str>,
+    base: &Url,
+    ctx: &ItemContext,
+) -> Result<Page, ParseError> {
+    let mut page = Page::default();
+    let value = json_body(body, content_type, &mut page.warnings)?;
+    let data = value
+        .get("data")
+        .filter(|_| value.get("kind").and_then(Value::as_str) == Some("Listing"))
+        .ok_or_else(|| {
+            ParseError::new("expected a Reddit listing (`kind: Listing` with `data`)")
+        })?;
+    let children = data
+        .get("children")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ParseError::new("listing has no `children` array"))?;
+    for child in children {
+        let Some(post) = child.get("data") else {
+            page.warnings
+                .push("a listing entry without `data` was skipped".into());
+            continue;
+        };
+        let Some(name) = str_field(post, "name") else {
+            page.warnings
+                .push("a post without `name` was skipped".into());
+            continue;
+        };
+        page.platform_ids.push(name.to_string());
+        let mut item = ctx.item(&name);
+        item.title = str_field(post, "title")
+            .map(|t| unescape(&t))
+            .filter(|t| !t.is_empty());
+        let text = str_field(post, "selftext")
+            .map(|t| unescape(&t))
+            .unwrap_or_default();
+        let mut links = Vec::new();
+        if post.get("is_self").and_then(Value::as_bool) == Some(false) {
+            if let Some(u) = str_field(post, "url").and_then(|u| Url::parse(&u).ok()) {
+                links.push(String::from(u));
+            }
+        }
+        for l in links_in_text(&text) {
+            if !links.contains(&l) {
+                links.push(l);
+            }
+        }
+        item.text = text;
+        item.links = links;
+        item.url = str_field(post, "permalink")
+            .and_then(|p| base.join(&p).ok())
+            .map(String::from);
+        item.published_at = post
+            .get("created_utc")
+            .and_then(Value::as_f64)
+            .and_then(super::time::unix_time);
+        item.author = str_field(post, "author")
+            .filter(|a| a != "[deleted]" && a != "[removed]")
+            .and_then(|a| ctx.author("reddit", &a));
+        item.raw = json!({
+            "subreddit": post.get("subreddit"),
+            "score": post.get("score"),
+            "num_comments": post.get("num_comments"),
+            "over_18": post.get("over_18"),
+            "flair": post.get("link_flair_text"),
+        });
+        page.items.push(ctx.finish(item));
+    }
+    page.next = str_field(data, "after")
+        .map(|a| a.into_owned())
+        .filter(|a| !a.is_empty());
+    Ok(page)
+}
+
+/// Reddit escapes `&`, `<` and `>` in titles and selftext.
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::testing::ctx;
+    use websense_model::SourceKind;
+
+    #[test]
+    fn listing_posts_and_after() {
+        let body = br#"{"kind":"Listing","data":{"after":"t3_b","children":[
+          {"kind":"t3","data":{"name":"t3_a","title":"Fiets &amp; trein","selftext":"Zie https://ov.example/x.","author":"kees",
+           "created_utc":1709287200.0,"permalink":"/r/nl/comments/a/fiets/","is_self":true,"subreddit":"nl","score":5}},
+          {"kind":"t3","data":{"name":"t3_b","title":"Link","selftext":"","author":"[deleted]","is_self":false,"url":"https://news.example/1","permalink":"/r/nl/comments/b/link/"}}]}}"#;
+        let page = parse_listing(
+            body,
+            None,
+            &Url::parse("https://www.reddit.com").unwrap(),
+            &ctx(SourceKind::Reddit),
+        )
+        .unwrap();
+        assert_eq!(page.next.as_deref(), Some("t3_b"));
+        assert_eq!(page.platform_ids, vec!["t3_a", "t3_b"]);
+        let a = &page.items[0];
+        assert_eq!(a.title.as_deref(), Some("Fiets & trein"));
+        assert_eq!(a.links, vec!["https://ov.example/x"]);
+        assert_eq!(
+            a.url.as_deref(),
+            Some("https://www.reddit.com/r/nl/comments/a/fiets/")
+        );
+        assert_eq!(
+            a.published_at.unwrap().to_rfc3339(),
+            "2024-03-01T10:00:00+00:00"
+        );
+        assert!(page.items[1].author.is_none());
+        assert_eq!(page.items[1].links, vec!["https://news.example/1"]);
+    }
+
+    #[test]
+    fn not_a_listing() {
+        assert!(parse_listing(
+            br#"{"message":"Forbidden","error":403}"#,
+            None,
+            &Url::parse("https://r.example").unwrap(),
+            &ctx(SourceKind::Reddit)
+        )
+        .is_err());
+    }
+}

@@ -1,0 +1,272 @@
+//! Every collector against a local server serving the fixtures.
+
+mod common;
+
+use common::*;
+use std::collections::HashSet;
+use websense_model::{ItemId, PseudonymKey, SourceId};
+
+#[tokio::test]
+async fn every_source_kind_is_collected_with_paging() {
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let (sources, counts) = all_kinds_sources(&server, "");
+    let config = config_text(&dir.path().join("state"), "", &sources);
+    let out = dir.path().join("items.jsonl");
+
+    let summary = collect_once(&config, &out).await;
+    assert_eq!(summary.sources_failed, 0, "{:?}", summary.failures);
+    assert_eq!(summary.sources_ok, counts.len());
+    let items = read_items(&out);
+    for (id, n) in &counts {
+        assert_eq!(items_of(&items, id).len(), *n, "items of {id}");
+    }
+    assert_eq!(summary.items as usize, items.len());
+    let ids: HashSet<&ItemId> = items.iter().map(|i| &i.id).collect();
+    assert_eq!(ids.len(), items.len(), "no item twice");
+
+    // Feeds: HTML stripped, scripts dropped, relative links resolved, ids from guids.
+    let rss = items_of(&items, "rss20");
+    let plan = rss
+        .iter()
+        .find(|i| i.title.as_deref() == Some("Raad stemt in met nieuw woningbouwplan"))
+        .unwrap();
+    assert_eq!(
+        plan.id,
+        ItemId::derive(&SourceId::new("rss20"), "vbs-2024-0301")
+    );
+    assert_eq!(
+        plan.text,
+        "De gemeenteraad heeft gisteravond ingestemd met het woningbouwplan voor de wijk Oost."
+    );
+    assert!(
+        plan.links
+            .contains(&"https://voorbeeldstad.example/plannen/woningbouw".to_string()),
+        "{:?}",
+        plan.links
+    );
+    assert_eq!(
+        plan.published_at.unwrap().to_rfc3339(),
+        "2024-03-01T09:00:00+00:00"
+    );
+    assert_eq!(plan.language.as_ref().unwrap().code, "nld");
+    assert_eq!(plan.source.kind.as_str(), "feed");
+    let wind = rss
+        .iter()
+        .find(|i| i.title.as_deref() == Some("Inspraakavond over windmolens"))
+        .unwrap();
+    assert!(
+        wind.text.contains("12 maart")
+            && wind
+                .links
+                .contains(&"https://voorbeeldstad.example/wind".to_string())
+    );
+
+    let atom = items_of(&items, "atom");
+    let subsidy = atom
+        .iter()
+        .find(|i| i.title.as_deref() == Some("Subsidie voor dorpshuizen"))
+        .unwrap();
+    assert_eq!(
+        subsidy.url.as_deref(),
+        Some("https://provincie.example/nieuws/subsidie-dorpshuizen")
+    );
+    assert!(
+        subsidy
+            .links
+            .contains(&"https://provincie.example/nieuws/regeling".to_string()),
+        "{:?}",
+        subsidy.links
+    );
+    let yt = items_of(&items, "youtube");
+    assert!(yt
+        .iter()
+        .any(|i| i.text.contains("komst van een asielzoekerscentrum")));
+    assert!(items_of(&items, "rss10")
+        .iter()
+        .any(|i| i.title.as_deref() == Some("Coalitie onder druk")));
+    assert!(items_of(&items, "jsonfeed")
+        .iter()
+        .any(|i| i.text == "Vanaf juli betaalt u meer voor parkeren in het centrum."));
+
+    // Mastodon: both pages; authors pseudonymised with their instance; no handles kept.
+    let key = PseudonymKey::from_file(&dir.path().join("state/pseudonym.key")).unwrap();
+    let masto = items_of(&items, "mastodon-local");
+    let anna = masto
+        .iter()
+        .find(|i| i.url.as_deref() == Some("https://mastodon.example/@anna/110003"))
+        .unwrap();
+    assert_eq!(
+        anna.author.as_ref().unwrap().pseudonym,
+        key.pseudonymise("mastodon", "anna@mastodon.example")
+    );
+    assert!(anna.author.as_ref().unwrap().handle.is_none());
+    assert!(
+        masto.iter().any(|i| i.text.contains("petitie")),
+        "page 2 collected"
+    );
+    let local_query = &server.hits("/api/v1/timelines/public")[0].query;
+    assert!(
+        local_query.contains("local=true") && local_query.contains("limit=40"),
+        "{local_query}"
+    );
+    assert!(!server.hits("/api/v1/timelines/tag/gemeenteraad").is_empty());
+
+    // Reddit, Bluesky, Telegram, JSON API.
+    let reddit = items_of(&items, "reddit");
+    let bus = reddit
+        .iter()
+        .find(|i| i.id == ItemId::derive(&SourceId::new("reddit"), "t3_r0001"))
+        .unwrap();
+    assert_eq!(
+        bus.title.as_deref(),
+        Some("Bus 12 rijdt niet meer & niemand zegt iets")
+    );
+    assert_eq!(
+        bus.url.as_deref(),
+        Some(&*server.url("/r/voorbeeldstad/comments/r0001/bus_12_rijdt_niet_meer/"))
+    );
+    assert!(
+        reddit.iter().any(|i| i.title.as_deref() == Some("Optocht")),
+        "page 2 collected"
+    );
+    let bsky = items_of(&items, "bluesky");
+    assert!(bsky.iter().any(|i| i
+        .links
+        .contains(&"https://raad.example/zwembad".to_string())));
+    assert!(server.hits("/xrpc/app.bsky.feed.searchPosts")[0]
+        .query
+        .contains("lang=nl"));
+    let tg = items_of(&items, "telegram");
+    let post = tg
+        .iter()
+        .find(|i| i.url.as_deref() == Some("https://t.me/voorbeeldkanaal/102"))
+        .unwrap();
+    assert_eq!(
+        post.text,
+        "Update: morgen protest bij het gemeentehuis, 19:00 uur."
+    );
+    assert!(
+        tg.iter().any(|i| i.text.contains("burgemeester")),
+        "older page collected"
+    );
+    let tg_queries: Vec<String> = server
+        .hits("/s/voorbeeldkanaal")
+        .iter()
+        .map(|h| h.query.clone())
+        .collect();
+    assert_eq!(tg_queries, vec!["", "before=101", "before=99"]);
+    let meldingen = items_of(&items, "meldingen");
+    assert!(meldingen
+        .iter()
+        .any(|i| i.url.as_deref() == Some(&*server.url("/meldingen/503"))));
+
+    // Every request said who we are.
+    assert!(server
+        .all_hits()
+        .iter()
+        .all(|h| h.header("user-agent") == Some("websense-test/1 (+mailto:test@example.org)")));
+    // Status is on disk for the dashboard.
+    let status: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("state/status.json")).unwrap())
+            .unwrap();
+    assert_eq!(status.as_array().unwrap().len(), counts.len());
+    assert_eq!(status[0]["consecutive_failures"], 0);
+}
+
+#[tokio::test]
+async fn a_second_run_re_emits_nothing_and_uses_the_cursors() {
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let (sources, counts) = all_kinds_sources(&server, "");
+    let config = config_text(&dir.path().join("state"), "", &sources);
+    let out = dir.path().join("items.jsonl");
+    let first = collect_once(&config, &out).await;
+    let n = read_items(&out).len();
+    assert_eq!(n, counts.iter().map(|c| c.1).sum::<usize>());
+    assert_eq!(first.items as usize, n);
+
+    let second = collect_once(&config, &out).await;
+    assert_eq!(second.sources_failed, 0, "{:?}", second.failures);
+    assert_eq!(second.items, 0);
+    assert_eq!(read_items(&out).len(), n);
+    // Feeds came back 304; paged sources were de-duplicated by id and stopped after one page.
+    let rss = server.hits("/rss20.xml");
+    assert_eq!(rss.len(), 2);
+    assert!(
+        rss[1].header("if-none-match").is_some() && rss[1].header("if-modified-since").is_some()
+    );
+    assert!(second.duplicates > 0);
+    let masto = server.hits("/api/v1/timelines/public");
+    assert_eq!(masto.len(), 3, "second round: one page");
+    assert!(
+        masto[2].query.contains("since_id=110003"),
+        "{}",
+        masto[2].query
+    );
+    let reddit = server.hits("/r/voorbeeldstad/new.json");
+    assert_eq!(
+        reddit.len(),
+        3,
+        "second round stops at a page with nothing new"
+    );
+}
+
+#[tokio::test]
+async fn disabled_sources_are_skipped() {
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = source(
+        "on",
+        "feed",
+        &format!("url = \"{}\"", server.url("/rss20.xml")),
+    ) + &source(
+        "off",
+        "feed",
+        &format!("url = \"{}\"\nenabled = false", server.url("/atom.xml")),
+    );
+    let out = dir.path().join("items.jsonl");
+    let summary = collect_once(&config_text(&dir.path().join("state"), "", &sources), &out).await;
+    assert_eq!(summary.sources, 1);
+    assert!(server.hits("/atom.xml").is_empty());
+    assert_eq!(read_items(&out).len(), 3);
+}
+
+#[tokio::test]
+async fn author_handles_only_when_configured() {
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("my.key");
+    std::fs::write(&key_file, "0123456789abcdef0123456789abcdef\n").unwrap();
+    let sources = format!(
+        "[privacy]\nkeep_author_handles = true\npseudonym_key_file = \"{}\"\n{}",
+        key_file.display(),
+        source(
+            "m",
+            "mastodon",
+            &format!("instance = \"{}\"", server.url(""))
+        )
+    );
+    let out = dir.path().join("items.jsonl");
+    collect_once(&config_text(&dir.path().join("state"), "", &sources), &out).await;
+    let items = read_items(&out);
+    let key = PseudonymKey::from_file(&key_file).unwrap();
+    let bram = items
+        .iter()
+        .find(|i| i.text.contains("inspraak was te kort"))
+        .unwrap();
+    let author = bram.author.as_ref().unwrap();
+    assert_eq!(author.handle.as_deref(), Some("bram@andere.example"));
+    assert_eq!(
+        author.pseudonym,
+        key.pseudonymise("mastodon", "bram@andere.example")
+    );
+    assert!(
+        !dir.path().join("state/pseudonym.key").exists(),
+        "the configured key is used, none generated"
+    );
+}
