@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{watch, Mutex, Semaphore};
+use tokio::task::JoinSet;
 use websense_model::{ItemSink, PseudonymKey, SourceId, SourceRef};
 
 /// The collector could not be set up.
@@ -151,39 +152,31 @@ impl Collector {
     }
 
     /// One round of every enabled source, all at once within the concurrency limits.
+    /// Dropping the returned future stops every source task with it.
     pub async fn run_once(self: &Arc<Self>) -> Summary {
-        let handles: Vec<_> = self
-            .tasks
-            .iter()
-            .map(|task| {
-                let me = self.clone();
-                let task = task.clone();
-                tokio::spawn(async move { me.round(&task, None).await })
-            })
-            .collect();
-        for h in handles {
-            if let Err(e) = h.await {
-                tracing::error!(error = %e, "a source task failed");
-            }
+        let mut set = JoinSet::new();
+        for task in &self.tasks {
+            let (me, task) = (self.clone(), task.clone());
+            set.spawn(async move { me.round(&task, None).await });
         }
-        self.status.persist(true).await;
-        self.summary()
+        self.join_all(set).await
     }
 
-    /// Every enabled source on its own interval, until `stop` turns true.
+    /// Every enabled source on its own interval, until `stop` turns true. Dropping the
+    /// returned future stops every source task with it (as a crash would); sending `true`
+    /// stops them gracefully.
     pub async fn run(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Summary {
-        let handles: Vec<_> = self
-            .tasks
-            .iter()
-            .map(|task| {
-                let me = self.clone();
-                let task = task.clone();
-                let stop = stop.clone();
-                tokio::spawn(async move { me.source_loop(task, stop).await })
-            })
-            .collect();
-        for h in handles {
-            if let Err(e) = h.await {
+        let mut set = JoinSet::new();
+        for task in &self.tasks {
+            let (me, task, stop) = (self.clone(), task.clone(), stop.clone());
+            set.spawn(async move { me.source_loop(task, stop).await });
+        }
+        self.join_all(set).await
+    }
+
+    async fn join_all<T: 'static>(&self, mut set: JoinSet<T>) -> Summary {
+        while let Some(result) = set.join_next().await {
+            if let Err(e) = result {
                 tracing::error!(error = %e, "a source task failed");
             }
         }

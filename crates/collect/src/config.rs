@@ -80,7 +80,8 @@ impl Config {
             message: e.to_string(),
         })?;
         refuse_logins(&value)?;
-        let config: Config = toml::Table::try_into(value).map_err(|e| ConfigError::Parse {
+        // Deserialise from the text, not the table, so errors carry line and column.
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: None,
             message: e.to_string(),
         })?;

@@ -74,47 +74,45 @@ impl CursorStore for FileCursorStore {
     fn load(&self, source: SourceId) -> BoxFuture<'_, Result<Option<Cursor>, CursorError>> {
         let path = self.path(&source);
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let err = |message: String| CursorError {
-                    path: path.display().to_string(),
-                    message,
-                };
-                let bytes = match std::fs::read(&path) {
-                    Ok(b) => b,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-                    Err(e) => return Err(err(format!("cannot read: {e}"))),
-                };
-                serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|e| err(format!("unreadable cursor: {e}")))
-            })
-            .await
-            .map_err(|e| CursorError {
-                path: String::new(),
-                message: format!("load task failed: {e}"),
-            })?
+            let err = |message: String| CursorError {
+                path: path.display().to_string(),
+                message,
+            };
+            let bytes = match blocking(|| std::fs::read(&path)) {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(err(format!("cannot read: {e}"))),
+            };
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| err(format!("unreadable cursor: {e}")))
         })
     }
 
     fn save(&self, source: SourceId, cursor: Cursor) -> BoxFuture<'_, Result<(), CursorError>> {
         let path = self.path(&source);
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let bytes = serde_json::to_vec(&cursor).map_err(|e| CursorError {
-                    path: path.display().to_string(),
-                    message: format!("cannot encode: {e}"),
-                })?;
-                write_atomically(&path, &bytes).map_err(|e| CursorError {
-                    path: path.display().to_string(),
-                    message: format!("cannot write: {e}"),
-                })
-            })
-            .await
-            .map_err(|e| CursorError {
-                path: String::new(),
-                message: format!("save task failed: {e}"),
-            })?
+            let err = |message: String| CursorError {
+                path: path.display().to_string(),
+                message,
+            };
+            let bytes =
+                serde_json::to_vec(&cursor).map_err(|e| err(format!("cannot encode: {e}")))?;
+            blocking(|| write_atomically(&path, &bytes))
+                .map_err(|e| err(format!("cannot write: {e}")))
         })
+    }
+}
+
+/// Run blocking file I/O from async code, to completion, before the calling future can be
+/// dropped. Unlike `spawn_blocking`, a write started here can never land after its caller
+/// was cancelled: dropping a collector behaves like a crash (a write happened or it did
+/// not), never like a write arriving late behind a restarted collector's back.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        // A current-thread runtime has no other thread to move tasks to; run it in place.
+        _ => f(),
     }
 }
 

@@ -526,10 +526,31 @@ fn request_error(url: &Url, e: &reqwest::Error) -> FetchError {
     };
     let message = if e.is_timeout() {
         format!("timed out ({})", chain(e))
+    } else if url.scheme() == "https" && e.is_connect() && has_invalid_data(e) {
+        // rustls reports handshake and certificate failures as invalid data while connecting.
+        format!("TLS error: {}", chain(e))
     } else {
         chain(e)
     };
     FetchError::new(url, kind, message)
+}
+
+fn has_invalid_data(e: &(dyn StdError + 'static)) -> bool {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(s) = source {
+        // io::Error hides the error it wraps from `source()`; look inside it by hand.
+        let mut io = s.downcast_ref::<std::io::Error>();
+        while let Some(err) = io {
+            if err.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = err
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// An error and its causes on one line, without reqwest's repetition of the URL.

@@ -9,18 +9,19 @@
 //! (about 100 bytes with the set's overhead) in memory per line in the file; the bus and the
 //! store sinks de-duplicate downstream instead.
 
+use crate::cursor::blocking;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use websense_model::{BoxFuture, Item, ItemId, ItemSink, SinkError};
 
 /// Writes items as JSON Lines.
 pub struct JsonlSink {
     name: String,
-    target: Arc<Mutex<Target>>,
+    target: Mutex<Target>,
 }
 
 enum Target {
@@ -36,7 +37,7 @@ impl JsonlSink {
     pub fn stdout() -> JsonlSink {
         JsonlSink {
             name: "jsonl:-".into(),
-            target: Arc::new(Mutex::new(Target::Stdout)),
+            target: Mutex::new(Target::Stdout),
         }
     }
 
@@ -54,7 +55,7 @@ impl JsonlSink {
             read_ids(&mut file, path).map_err(|e| err(format!("cannot read back: {e}")))?;
         Ok(JsonlSink {
             name,
-            target: Arc::new(Mutex::new(Target::File { file, written })),
+            target: Mutex::new(Target::File { file, written }),
         })
     }
 }
@@ -103,15 +104,9 @@ fn read_ids(file: &mut File, path: &Path) -> std::io::Result<HashSet<ItemId>> {
 
 impl ItemSink for JsonlSink {
     fn send(&self, items: Vec<Item>) -> BoxFuture<'_, Result<(), SinkError>> {
-        let target = self.target.clone();
-        let name = self.name.clone();
         Box::pin(async move {
-            let name2 = name.clone();
-            tokio::task::spawn_blocking(move || {
-                write_batch(&target, items).map_err(|e| SinkError::new(name, e))
-            })
-            .await
-            .map_err(|e| SinkError::new(name2, format!("write task failed: {e}")))?
+            blocking(|| write_batch(&self.target, items))
+                .map_err(|e| SinkError::new(self.name.clone(), e))
         })
     }
 }

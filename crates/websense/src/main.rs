@@ -1,6 +1,7 @@
 //! The `websense` binary: command-line parsing and wiring of the stage crates, nothing else.
 
 mod cmd_bench;
+mod cmd_collect;
 mod cmd_lexicon;
 mod cmd_match;
 
@@ -25,6 +26,8 @@ enum Command {
     Lexicon(cmd_lexicon::LexiconArgs),
     /// Benchmarks that print figures: `websense bench match`.
     Bench(cmd_bench::BenchArgs),
+    /// Fetch every enabled source of a configuration into JSON Lines; exit code 1 when any source failed.
+    Collect(cmd_collect::CollectArgs),
     /// Print the version of this build.
     Version,
 }
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Match(args) => cmd_match::run(args),
         Command::Lexicon(args) => cmd_lexicon::run(args),
         Command::Bench(args) => cmd_bench::run(args),
+        Command::Collect(args) => cmd_collect::run(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

@@ -63,9 +63,28 @@ pub fn parse_feed(
             })
             .build()
     };
-    let feed = parser.parse(text.as_bytes()).map_err(|e| {
-        ParseError::new(format!("not a feed: {e} (starts with: {})", excerpt(text)))
-    })?;
+    let feed = match parser.parse(text.as_bytes()) {
+        Ok(feed) => feed,
+        Err(e) => {
+            // A body cut off mid-transfer still holds complete entries; keep those.
+            let salvaged = truncated_prefix(text).and_then(|t| parser.parse(t.as_bytes()).ok());
+            match salvaged {
+                Some(feed) if !feed.entries.is_empty() => {
+                    warnings.push(format!(
+                        "truncated document ({e}); kept the {} complete entries before the break",
+                        feed.entries.len()
+                    ));
+                    feed
+                }
+                _ => {
+                    return Err(ParseError::new(format!(
+                        "not a feed: {e} (starts with: {})",
+                        excerpt(text)
+                    )))
+                }
+            }
+        }
+    };
     if let Ok(bad) = bad_dates.lock() {
         if !bad.is_empty() {
             warnings.push(format!("unparseable dates left empty: {}", bad.join(" | ")));
@@ -81,6 +100,20 @@ pub fn parse_feed(
         warnings,
         ..Page::default()
     })
+}
+
+/// The document up to its last complete entry, with the root closed again.
+fn truncated_prefix(text: &str) -> Option<String> {
+    let (cut, closing) = if text.contains("<feed") {
+        (text.rfind("</entry>")? + "</entry>".len(), "</feed>")
+    } else if text.contains("<rdf:RDF") {
+        (text.rfind("</item>")? + "</item>".len(), "</rdf:RDF>")
+    } else if text.contains("<rss") {
+        (text.rfind("</item>")? + "</item>".len(), "</channel></rss>")
+    } else {
+        return None;
+    };
+    Some(format!("{}{closing}", &text[..cut]))
 }
 
 fn looks_like_html(text: &str) -> bool {

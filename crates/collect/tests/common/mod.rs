@@ -288,7 +288,7 @@ pub fn encoded_feeds() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str
                 "H\u{e9}t pl\u{e9}in",
             )),
             "text/xml; charset=UTF-8",
-            "Hét plein",
+            "Hét pléin",
         ),
         (
             "utf-8 with BOM",
@@ -303,14 +303,35 @@ pub fn encoded_feeds() -> Vec<(&'static str, Vec<u8>, &'static str, &'static str
     ]
 }
 
-/// A config with the test server allowed (tests that check the SSRF guard build their own).
-pub fn config_text(state_dir: &Path, extra_collect: &str, sources: &str) -> String {
-    format!(
-        "[collect]\nuser_agent = \"websense-test/1 (+mailto:test@example.org)\"\nstate_dir = \"{}\"\n\
-         allow_private_networks = true\nper_host_rate = 1000.0\nper_host_burst = 100\nper_host_concurrency = 8\n\
-         retry_base_delay = \"20ms\"\nretry_max_delay = \"3s\"\nrequest_timeout = \"5s\"\n{extra_collect}\n{sources}",
-        state_dir.display()
-    )
+/// A config with the test server allowed and fast retries; `overrides` (`key = value` lines)
+/// replace those defaults or add settings. Tests of the SSRF guard override
+/// `allow_private_networks`.
+pub fn config_text(state_dir: &Path, overrides: &str, sources: &str) -> String {
+    let defaults = [
+        (
+            "user_agent",
+            "\"websense-test/1 (+mailto:test@example.org)\"",
+        ),
+        ("allow_private_networks", "true"),
+        ("per_host_rate", "1000.0"),
+        ("per_host_burst", "100"),
+        ("per_host_concurrency", "8"),
+        ("retry_base_delay", "\"20ms\""),
+        ("retry_max_delay", "\"3s\""),
+        ("request_timeout", "\"5s\""),
+    ];
+    let overridden: Vec<&str> = overrides
+        .lines()
+        .filter_map(|l| l.split('=').next())
+        .map(str::trim)
+        .collect();
+    let mut text = format!("[collect]\nstate_dir = \"{}\"\n", state_dir.display());
+    for (k, v) in defaults {
+        if !overridden.contains(&k) {
+            text += &format!("{k} = {v}\n");
+        }
+    }
+    format!("{text}{overrides}\n{sources}")
 }
 
 /// A `[[sources]]` entry.

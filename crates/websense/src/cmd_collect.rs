@@ -1,0 +1,141 @@
+//! `websense collect`: fetch every enabled source of a configuration into JSON Lines.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use websense_collect::{Collector, Config, FileCursorStore, Summary};
+
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 when every source was fetched, 1 when any source failed \
+                        (each failure is listed with its source, URL and cause), 2 on a bad configuration."
+)]
+pub struct CollectArgs {
+    /// Configuration file: [collect], [privacy] and [[sources]] (see config/sources.example.toml).
+    #[arg(long)]
+    config: PathBuf,
+    /// Fetch every enabled source once, then exit; without it, collect continuously, each
+    /// source on its own interval, until Ctrl-C or SIGTERM.
+    #[arg(long)]
+    once: bool,
+    /// Where items go, as JSON Lines: a file (appended to; items already in it are not written
+    /// again) or `-` for standard output.
+    #[arg(long, default_value = "-")]
+    output: String,
+}
+
+pub fn run(args: CollectArgs) -> Result<ExitCode> {
+    init_logging(args.once);
+    let config = match Config::load(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("websense: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(collect(config, args))
+}
+
+async fn collect(config: Config, args: CollectArgs) -> Result<ExitCode> {
+    let sink = Arc::new(websense_collect::sink::open_output(&args.output)?);
+    let cursors = Arc::new(FileCursorStore::new(&config.collect.state_dir)?);
+    let collector = Collector::new(&config, sink, cursors)?;
+    let summary = if args.once {
+        let progress = show_progress(&collector);
+        let summary = collector.run_once().await;
+        if let Some(p) = progress {
+            p.abort();
+            eprint!("\r\x1b[2K");
+        }
+        summary
+    } else {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: finishing hand-overs in progress and saving cursors");
+            let _ = stop_tx.send(true);
+        });
+        collector.run(stop_rx).await
+    };
+    print_summary(&summary);
+    Ok(if summary.sources_failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A single updating line on stderr while a `--once` run is busy, when stderr is a terminal.
+fn show_progress(collector: &Arc<Collector>) -> Option<tokio::task::JoinHandle<()>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let progress = collector.progress();
+    let total = collector.source_count();
+    Some(tokio::spawn(async move {
+        loop {
+            let (ok, failed, items, duplicates) = progress.load();
+            eprint!(
+                "\r\x1b[2Kcollect: {}/{total} sources done, {failed} failed, {items} items, {duplicates} duplicates skipped",
+                ok + failed
+            );
+            let _ = std::io::stderr().flush();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }))
+}
+
+fn print_summary(summary: &Summary) {
+    for failure in &summary.failures {
+        eprintln!("failed: {failure}");
+    }
+    eprintln!(
+        "collect: {} sources, {} ok, {} failed; {} items, {} duplicates skipped",
+        summary.sources,
+        summary.sources_ok,
+        summary.sources_failed,
+        summary.items,
+        summary.duplicates
+    );
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Logs to stderr. `--once` shows warnings (every failing source) and worse; a continuous run
+/// also reports each round. `RUST_LOG` overrides both.
+fn init_logging(once: bool) {
+    let default = if once {
+        "warn"
+    } else {
+        "warn,websense_collect=info"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
