@@ -1,0 +1,298 @@
+//! Pushing confirmed signals to the case table's own system.
+//!
+//! Confirming a signal queues it (in the decision's transaction) with its JSON fixed. The
+//! [`Deliverer`] POSTs every due delivery with an `Idempotency-Key` header holding the signal
+//! id, and records each attempt. A 2xx answer delivers it. A connection error, a timeout,
+//! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (`base_delay_ms`,
+//! doubling, at most `max_delay_ms`) until `max_attempts`; any other answer (a `4xx`: the
+//! receiver refuses this request as such) gives up at once. Given-up deliveries stay in
+//! the database as `failed`, with every attempt, for people to look at.
+//!
+//! Exactly once, from the receiver's view: every attempt of a signal carries the same key
+//! and the same bytes, so a receiver that remembers keys it has processed processes each
+//! signal once, also when websense retries after a lost answer or a crash between the answer
+//! and recording it. With a `secret`, each request also carries
+//! `X-Websense-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
+//!
+//! One deliverer per room database: two would both send a due delivery (the receiver's
+//! de-duplication would still hold, but the attempt log would be confused).
+
+use crate::db::{self, Attempt, AttemptOutcome, DueDelivery, SharedConnection, SignalError};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// `[room.webhook]`: where confirmed signals go.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The receiver's URL (http or https).
+    pub url: String,
+    /// Signs each body with HMAC-SHA256 when set.
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "default_base_delay_ms")]
+    pub base_delay_ms: u64,
+    #[serde(default = "default_max_delay_ms")]
+    pub max_delay_ms: u64,
+    /// For one request, connecting included.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url)
+            .field("secret", &self.secret.as_ref().map(|_| "<secret>"))
+            .field("max_attempts", &self.max_attempts)
+            .field("base_delay_ms", &self.base_delay_ms)
+            .field("max_delay_ms", &self.max_delay_ms)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+fn default_max_attempts() -> u32 {
+    10
+}
+fn default_base_delay_ms() -> u64 {
+    2_000
+}
+fn default_max_delay_ms() -> u64 {
+    30 * 60_000
+}
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+
+impl WebhookConfig {
+    pub fn new(url: impl Into<String>) -> WebhookConfig {
+        WebhookConfig {
+            url: url.into(),
+            secret: None,
+            max_attempts: default_max_attempts(),
+            base_delay_ms: default_base_delay_ms(),
+            max_delay_ms: default_max_delay_ms(),
+            timeout_ms: default_timeout_ms(),
+        }
+    }
+
+    /// Check the settings; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let url = reqwest::Url::parse(&self.url)
+            .map_err(|e| format!("webhook.url {:?}: {e}", self.url))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("webhook.url {:?}: not http or https", self.url));
+        }
+        if self.max_attempts == 0 {
+            return Err("webhook.max_attempts must be at least 1".into());
+        }
+        if self.timeout_ms == 0 {
+            return Err("webhook.timeout_ms must be above 0".into());
+        }
+        Ok(())
+    }
+
+    /// The wait after `attempts` failed attempts.
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        let factor = 1u64 << attempts.saturating_sub(1).min(32);
+        Duration::from_millis(
+            self.base_delay_ms
+                .saturating_mul(factor)
+                .min(self.max_delay_ms),
+        )
+    }
+}
+
+/// The signature header's value for `body`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// What one pass over the due deliveries did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryRound {
+    pub attempted: usize,
+    pub delivered: usize,
+    pub retrying: usize,
+    pub given_up: usize,
+}
+
+/// The webhook worker.
+pub struct Deliverer {
+    conn: SharedConnection,
+    client: reqwest::Client,
+    config: WebhookConfig,
+    wake: Arc<Notify>,
+}
+
+/// Deliveries handled per pass; more wait for the next pass (which follows at once).
+const BATCH: usize = 50;
+/// The longest sleep between passes when nothing is due: a safety net, since confirming
+/// wakes the worker.
+const IDLE_POLL: Duration = Duration::from_secs(30);
+
+impl Deliverer {
+    pub fn new(conn: SharedConnection, config: WebhookConfig) -> Result<Deliverer, String> {
+        config.validate()?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.timeout_ms))
+            .user_agent(concat!(
+                "websense/",
+                env!("CARGO_PKG_VERSION"),
+                " (signal webhook)"
+            ))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("webhook client: {e}"))?;
+        Ok(Deliverer {
+            conn,
+            client,
+            config,
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// Notify this after queueing a delivery, so it goes out now rather than at the next poll.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    async fn with_db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, SignalError> + Send + 'static,
+    ) -> Result<T, SignalError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut c)
+        })
+        .await
+        .map_err(|e| SignalError::Corrupt {
+            id: String::new(),
+            message: format!("database task failed: {e}"),
+        })?
+    }
+
+    /// Attempt every delivery due now, once each.
+    pub async fn deliver_due(&self) -> Result<DeliveryRound, SignalError> {
+        let due = self
+            .with_db(|c| db::due_deliveries(c, Utc::now(), BATCH))
+            .await?;
+        let mut round = DeliveryRound::default();
+        for d in due {
+            let (attempt, outcome) = self.attempt(&d).await;
+            round.attempted += 1;
+            match outcome {
+                AttemptOutcome::Delivered => round.delivered += 1,
+                AttemptOutcome::RetryAt(_) => round.retrying += 1,
+                AttemptOutcome::GiveUp => round.given_up += 1,
+            }
+            match outcome {
+                AttemptOutcome::Delivered => {
+                    tracing::info!(signal = %d.signal_id, attempt = attempt.attempt, "signal delivered")
+                }
+                _ => tracing::warn!(signal = %d.signal_id, attempt = attempt.attempt,
+                    status = ?attempt.status, error = ?attempt.error, "signal delivery failed"),
+            }
+            let id = d.signal_id.clone();
+            self.with_db(move |c| db::record_attempt(c, &id, &attempt, outcome))
+                .await?;
+        }
+        Ok(round)
+    }
+
+    async fn attempt(&self, d: &DueDelivery) -> (Attempt, AttemptOutcome) {
+        let number = d.attempts + 1;
+        let at = Utc::now();
+        let started = Instant::now();
+        let mut request = self
+            .client
+            .post(&self.config.url)
+            .header("content-type", "application/json")
+            .header("idempotency-key", d.signal_id.as_str())
+            .body(d.payload.clone());
+        if let Some(secret) = &self.config.secret {
+            request = request.header(
+                "x-websense-signature",
+                signature(secret, d.payload.as_bytes()),
+            );
+        }
+        let result = request.send().await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let (status, error, retry) = match result {
+            Ok(response) => {
+                let status = response.status();
+                if status.is_success() {
+                    (Some(status.as_u16()), None, false)
+                } else {
+                    let body = response.text().await.unwrap_or_default();
+                    let body: String = body.chars().take(300).collect();
+                    let retry =
+                        status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429);
+                    (
+                        Some(status.as_u16()),
+                        Some(format!("HTTP {status}: {body}")),
+                        retry,
+                    )
+                }
+            }
+            Err(e) => (None, Some(format!("{e}")), true),
+        };
+        let outcome = if error.is_none() {
+            AttemptOutcome::Delivered
+        } else if retry && number < self.config.max_attempts {
+            AttemptOutcome::RetryAt(
+                Utc::now()
+                    + chrono::Duration::from_std(self.config.backoff(number)).unwrap_or_default(),
+            )
+        } else {
+            AttemptOutcome::GiveUp
+        };
+        (
+            Attempt {
+                attempt: number,
+                at,
+                status,
+                error,
+                duration_ms,
+            },
+            outcome,
+        )
+    }
+
+    /// Deliver until `shutdown` completes: a pass whenever woken or a delivery falls due.
+    pub async fn run(&self, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        loop {
+            // After a failed pass (the database is unwell), wait before trying again.
+            let floor = match self.deliver_due().await {
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook delivery pass failed");
+                    Duration::from_secs(1)
+                }
+            };
+            let next = self.with_db(|c| db::next_due(c)).await.ok().flatten();
+            let wait = match next {
+                Some(t) => (t - Utc::now()).to_std().unwrap_or_default().min(IDLE_POLL),
+                None => IDLE_POLL,
+            }
+            .max(floor);
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
