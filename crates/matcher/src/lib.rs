@@ -51,32 +51,41 @@
 //! terms that use it: the same string may be a `word` in one category and an `infix` or an
 //! exclusion in another.
 //!
-//! Matching a field is **one fused pass**: [`websense_normalize::normalize_into`] produces
-//! the normal form byte by byte (ASCII through a table, other characters through a
-//! precomputed fold table) and hands each byte straight to the automaton, driven by hand
-//! through [`aho_corasick::automaton::Automaton`]. The pass only writes the normal form
-//! into a reusable buffer, a sparse span map, and the (rare) positions where the automaton
-//! is in a match state; the normalising work is independent of the automaton's chain of
-//! dependent table loads, so the CPU overlaps the two and the pass runs close to the speed
-//! of the bare automaton over pre-normalised bytes (the benchmark measures the ratio).
+//! Items are matched in groups (one item for [`Matcher::find`], 32 per rayon task in
+//! [`Matcher::score_batch`]), in two passes over each field:
+//!
+//! 1. [`websense_normalize::normalize_into`] writes the normal form and a sparse span map
+//!    into reusable per-thread buffers (ASCII eight bytes at a time, other characters
+//!    through a precomputed fold table);
+//! 2. the automaton, driven by hand through [`aho_corasick::automaton::Automaton`], walks
+//!    the normal forms of **four fields at once in lockstep**. One walk is a chain of
+//!    dependent table loads, so a single walk waits on memory most of the time; four
+//!    independent chains keep four loads in flight. Long fields are cut into pieces of
+//!    about 512 bytes (each walked on past its end by the longest pattern's length, and
+//!    reporting only matches that start inside it), longest first, so the lanes stay
+//!    evenly loaded. Only positions where the automaton is in a match state are recorded.
+//!
 //! Boundaries, exclusions, the map back to original offsets and scoring happen afterwards,
-//! only for match positions. Buffers live in a per-thread scratch, so the steady state
-//! allocates only the output.
+//! only for those positions, which are rare. Normalising and matching could be fused into
+//! one pass instead, feeding each normal-form byte straight to the automaton; measured,
+//! that single walk was slower than the lanes, because it leaves the CPU one chain of
+//! loads to wait on. The normal form of a group is a few tens of KB, so the second pass
+//! reads it from cache.
 //!
 //! The automaton is a DFA (one table load per byte) when its transition table is estimated
 //! at most [`MatcherOptions::dfa_max_bytes`] (states x alphabet stride x 4 bytes; about
-//! 25 MB for 10,000 generated terms), else a contiguous NFA (a few bytes per transition,
-//! several times smaller, slower by the failure transitions it follows). A compiled
-//! [`Matcher`] is immutable, `Send + Sync`, and built once per lexicon version;
-//! [`MatcherHandle`] lets a running stream swap to a new version between batches.
-//! [`Matcher::score_batch`] spreads items over all cores with rayon; items are
-//! independent, so it scales with cores until memory bandwidth or the automaton's cache
-//! footprint limits it.
+//! 10 MB for 10,000 generated terms, 50 MB for 50,000), else a contiguous NFA (several
+//! times smaller, slower by the failure transitions it follows). A compiled [`Matcher`] is
+//! immutable, `Send + Sync`, and built once per lexicon version; [`MatcherHandle`] lets a
+//! running stream swap to a new version between batches. Groups are independent, so
+//! `score_batch` scales with cores until memory bandwidth or the shared cache (where a
+//! large automaton lives) limits it.
 //!
-//! Costs that remain: every byte of every post is normalised and stepped (no prefilter can
-//! skip text for thousands of patterns); non-ASCII characters above U+2FFF (emoji, CJK)
-//! take the slow per-character fold; hostile text that repeats a term reports every
-//! repetition (the score stays capped).
+//! Costs that remain: every byte of every post is normalised and walked (no prefilter can
+//! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
+//! normaliser off its eight-byte path (emoji and other characters above U+2FFF pay for a
+//! full decomposition); hostile text that repeats a term reports every repetition (the
+//! score stays capped). [`bench::run_match_bench`] measures all of this.
 
 mod handle;
 mod scan;
@@ -89,6 +98,9 @@ use aho_corasick::{dfa, Anchored, MatchKind};
 use std::collections::HashMap;
 use websense_lexicon::{LexiconSet, Location};
 use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, TermKind};
+
+/// Items scored together by one thread: their fields share the automaton walk.
+const GROUP: usize = 16;
 
 pub use handle::MatcherHandle;
 
@@ -365,10 +377,7 @@ impl Matcher {
 
     /// Hits and scores of an item with this title and text.
     pub fn find(&self, title: Option<&str>, text: &str) -> Findings {
-        scan::with_scratch(|scratch| match &self.automaton {
-            Compiled::Dfa(a) => self.find_with(a, title, text, scratch),
-            Compiled::Nfa(a) => self.find_with(a, title, text, scratch),
-        })
+        self.find_group(&[(title, text)]).pop().unwrap_or_default()
     }
 
     /// `item` with its hits, scores and this matcher's lexicon version.
@@ -378,13 +387,9 @@ impl Matcher {
 
     /// Like [`Matcher::score`], taking the item by value (no copy).
     pub fn score_item(&self, item: Item) -> ScoredItem {
-        let Findings { matches, scores } = self.find(item.title.as_deref(), &item.text);
-        ScoredItem {
-            item,
-            lexicon_version: self.version.clone(),
-            matches,
-            scores,
-        }
+        self.score_group(vec![item])
+            .pop()
+            .expect("one item in, one out")
     }
 
     /// Score many items on all cores (rayon's pool), keeping their order.
@@ -392,39 +397,44 @@ impl Matcher {
         use rayon::prelude::*;
         items
             .into_par_iter()
-            .map(|item| self.score_item(item))
+            .chunks(GROUP)
+            .flat_map_iter(|group| self.score_group(group))
             .collect()
     }
 
-    fn find_with<A: Automaton>(
-        &self,
-        automaton: &A,
-        title: Option<&str>,
-        text: &str,
-        scratch: &mut scan::Scratch,
-    ) -> Findings {
-        scratch.found.clear();
-        if let Some(title) = title {
-            self.find_in_field(automaton, Field::Title, title, scratch);
-        }
-        self.find_in_field(automaton, Field::Text, text, scratch);
-        if scratch.found.is_empty() {
-            return Findings::default();
-        }
-        self.findings(&mut scratch.found)
+    fn score_group(&self, group: Vec<Item>) -> Vec<ScoredItem> {
+        let fields: Vec<_> = group
+            .iter()
+            .map(|i| (i.title.as_deref(), i.text.as_str()))
+            .collect();
+        let findings = self.find_group(&fields);
+        group
+            .into_iter()
+            .zip(findings)
+            .map(|(item, Findings { matches, scores })| ScoredItem {
+                item,
+                lexicon_version: self.version.clone(),
+                matches,
+                scores,
+            })
+            .collect()
     }
 
-    fn find_in_field<A: Automaton>(
-        &self,
-        automaton: &A,
-        field: Field,
-        text: &str,
-        scratch: &mut scan::Scratch,
-    ) {
-        scan::scan(automaton, self.start, text, scratch);
-        if !scratch.match_ends.is_empty() {
-            scratch.resolve(self, automaton, field, text);
-        }
+    /// Findings of each (title, text), in order.
+    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<Findings> {
+        scan::with_scratch(|scratch| {
+            match &self.automaton {
+                Compiled::Dfa(a) => scratch.find(self, a, items),
+                Compiled::Nfa(a) => scratch.find(self, a, items),
+            }
+            let mut findings = vec![Findings::default(); items.len()];
+            let found = &mut scratch.found;
+            found.sort_unstable_by_key(|f| f.item);
+            for of_item in found.chunk_by_mut(|a, b| a.item == b.item) {
+                findings[of_item[0].item as usize] = self.findings(of_item);
+            }
+            findings
+        })
     }
 
     /// Turn the found hits into reported hits and capped scores.

@@ -1,4 +1,5 @@
-//! The fused pass over one field, and turning its match positions into hits.
+//! Matching a group of fields: normalise each, walk the automaton over several at once,
+//! and turn the match positions into hits.
 
 use crate::{Matcher, Use};
 use aho_corasick::automaton::{Automaton, StateID};
@@ -7,28 +8,40 @@ use std::cell::RefCell;
 use websense_model::{Field, TermKind};
 use websense_normalize::{normalize_into, SpanMap};
 
+/// How many fields the automaton walks in lockstep. A walk is a chain of dependent table
+/// loads; independent chains let the CPU wait for several loads at once.
+const LANES: usize = 4;
+
 /// A hit in original coordinates, before it becomes a [`websense_model::Hit`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Found {
+    pub item: u32,
     pub term: u32,
     pub field: Field,
     pub start: usize,
     pub end: usize,
 }
 
-/// Per-thread buffers, reused from item to item.
-#[derive(Default)]
-pub(crate) struct Scratch {
-    /// The normal form of the field being matched.
+/// One field of the group being matched: its normal form and span map.
+struct Slot {
+    item: u32,
+    field: Field,
     normalized: Vec<u8>,
     map: SpanMap,
-    /// Normal-form end offsets where the automaton was in a match state, with that state.
-    pub match_ends: Vec<(usize, StateID)>,
-    /// Term hits of the field in normal-form offsets: (term, start, end).
+}
+
+/// Per-thread buffers, reused from group to group.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    slots: Vec<Slot>,
+    /// The pieces the slots are walked in: (slot, start, limit).
+    pieces: Vec<(u32, usize, usize)>,
+    match_ends: Vec<MatchEnd>,
+    /// Term hits of one field in normal-form offsets: (term, start, end).
     candidates: Vec<(u32, usize, usize)>,
-    /// Exclusion occurrences of the field: (term they exclude for, start, end).
+    /// Exclusion occurrences of one field: (term they exclude for, start, end).
     exclusions: Vec<(u32, usize, usize)>,
-    /// Hits of the item so far (all fields).
+    /// Hits of the group.
     pub found: Vec<Found>,
 }
 
@@ -45,84 +58,270 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     })
 }
 
-/// Normalise `text` and step the automaton over every normal-form byte as it is produced,
-/// recording where it is in a match state.
-#[inline(never)]
-pub(crate) fn scan<A: Automaton>(automaton: &A, start: StateID, text: &str, scratch: &mut Scratch) {
-    let Scratch {
-        normalized,
-        map,
-        match_ends,
-        ..
-    } = scratch;
-    match_ends.clear();
-    let mut state = start;
-    normalize_into(text, normalized, map, |byte, end| {
-        state = automaton.next_state(Anchored::No, state, byte);
-        if automaton.is_special(state) {
-            match_ends.push((end, state));
-        }
-    });
-}
-
 impl Scratch {
-    /// Turn the match positions of the last [`scan`] into hits of `field`: fan each pattern
-    /// out to its uses, check boundaries, drop excluded hits, map spans to the original.
-    pub(crate) fn resolve<A: Automaton>(
+    /// Match the fields of a group of items (title, text), leaving their hits in `found`.
+    pub(crate) fn find<A: Automaton>(
         &mut self,
         matcher: &Matcher,
         automaton: &A,
-        field: Field,
-        text: &str,
+        items: &[(Option<&str>, &str)],
     ) {
-        let normalized = &self.normalized;
-        self.candidates.clear();
-        self.exclusions.clear();
-        for &(end, state) in &self.match_ends {
-            if !automaton.is_match(state) {
+        self.found.clear();
+        let mut used = 0;
+        for (item, &(title, text)) in items.iter().enumerate() {
+            let fields = title
+                .map(|t| (Field::Title, t))
+                .into_iter()
+                .chain([(Field::Text, text)]);
+            for (field, text) in fields {
+                if used == self.slots.len() {
+                    self.slots.push(Slot {
+                        item: 0,
+                        field,
+                        normalized: Vec::new(),
+                        map: SpanMap::default(),
+                    });
+                }
+                let slot = &mut self.slots[used];
+                normalize_into(text, &mut slot.normalized, &mut slot.map);
+                slot.item = item as u32;
+                slot.field = field;
+                used += 1;
+            }
+        }
+        let slots = &self.slots[..used];
+        walk(
+            automaton,
+            matcher.start,
+            slots,
+            &mut self.pieces,
+            &mut self.match_ends,
+        );
+        if self.match_ends.is_empty() {
+            return;
+        }
+        self.match_ends.sort_unstable_by_key(|m| m.slot);
+        let mut rest = &self.match_ends[..];
+        while let Some(&MatchEnd { slot, .. }) = rest.first() {
+            let in_slot = rest.iter().take_while(|m| m.slot == slot).count();
+            let slot = &self.slots[slot as usize];
+            resolve(
+                matcher,
+                automaton,
+                slot,
+                &rest[..in_slot],
+                &mut self.candidates,
+                &mut self.exclusions,
+            );
+            for &(term, start, end) in &self.candidates {
+                let span = slot.map.original_span(start, end);
+                self.found.push(Found {
+                    item: slot.item,
+                    term,
+                    field: slot.field,
+                    start: span.start,
+                    end: span.end,
+                });
+            }
+            rest = &rest[in_slot..];
+        }
+    }
+}
+
+/// Where the automaton was in a match state.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MatchEnd {
+    slot: u32,
+    /// Offset in the slot's normal form just after the match.
+    end: usize,
+    state: StateID,
+    /// Only patterns starting before this offset count here (see [`Piece`]).
+    limit: usize,
+}
+
+/// A stretch of one slot's normal form that one lane walks from the start state.
+///
+/// Long fields are cut into pieces so that the lanes stay evenly loaded. A piece walked
+/// from the start state finds every match that starts inside it; it walks on past its
+/// end by the longest pattern's length less one, to finish the matches that start inside
+/// it, and reports only those (`limit`): the next piece finds the others.
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    slot: u32,
+    /// The bytes not walked yet, and the normal-form offset of the first of them.
+    rest: &'a [u8],
+    at: usize,
+    limit: usize,
+    state: StateID,
+}
+
+/// Fields up to this many bytes (or eight times the longest pattern) are walked whole.
+const PIECE_LEN: usize = 512;
+
+/// Step the automaton over the normal form of every slot, in pieces, [`LANES`] pieces at a
+/// time in lockstep, recording where it is in a match state.
+fn walk<A: Automaton>(
+    automaton: &A,
+    start: StateID,
+    slots: &[Slot],
+    pieces: &mut Vec<(u32, usize, usize)>,
+    match_ends: &mut Vec<MatchEnd>,
+) {
+    match_ends.clear();
+    pieces.clear();
+    let overlap = automaton.max_pattern_len().saturating_sub(1);
+    let piece_len = PIECE_LEN.max(8 * automaton.max_pattern_len());
+    for (slot, s) in slots.iter().enumerate() {
+        let len = s.normalized.len();
+        let count = len.div_ceil(piece_len);
+        for k in 0..count {
+            // (slot, start, limit): equal pieces, the last one ending at the text's end
+            pieces.push((slot as u32, k * len / count, (k + 1) * len / count));
+        }
+    }
+    // Longest first, so that the lanes run out of work at about the same time.
+    pieces.sort_unstable_by_key(|&(_, start, limit)| std::cmp::Reverse(limit - start));
+    let mut queue = pieces.iter().map(|&(slot, at, limit)| {
+        let bytes = &slots[slot as usize].normalized;
+        Piece {
+            slot,
+            rest: &bytes[at..(limit + overlap).min(bytes.len())],
+            at,
+            limit,
+            state: start,
+        }
+    });
+    let idle = Piece {
+        slot: 0,
+        rest: &[],
+        at: 0,
+        limit: 0,
+        state: start,
+    };
+    let mut lanes = [idle; LANES];
+    loop {
+        for lane in lanes.iter_mut().filter(|l| l.rest.is_empty()) {
+            if let Some(piece) = queue.next() {
+                *lane = piece;
+            }
+        }
+        if lanes.iter().any(|l| l.rest.is_empty()) {
+            break;
+        }
+        lockstep(automaton, &mut lanes, match_ends);
+    }
+    // The queue is empty: finish what is left two lanes at a time, then the last one alone.
+    loop {
+        lanes.sort_unstable_by_key(|l| l.rest.is_empty());
+        match lanes.iter().take_while(|l| !l.rest.is_empty()).count() {
+            0 => break,
+            1 => {
+                let mut one = [lanes[0]];
+                lockstep(automaton, &mut one, match_ends);
+                lanes[0] = one[0];
+            }
+            _ => {
+                let mut pair = [lanes[0], lanes[1]];
+                lockstep(automaton, &mut pair, match_ends);
+                [lanes[0], lanes[1]] = pair;
+            }
+        }
+    }
+}
+
+/// Walk `N` pieces in lockstep until the shortest is done.
+#[inline(always)]
+fn lockstep<A: Automaton, const N: usize>(
+    automaton: &A,
+    lanes: &mut [Piece; N],
+    match_ends: &mut Vec<MatchEnd>,
+) {
+    let steps = lanes.iter().map(|l| l.rest.len()).min().unwrap_or(0);
+    // Plain arrays of states and equally long slices: the compiler keeps the states in
+    // registers and drops the bounds checks, so each chain is just its table loads.
+    let bytes: [&[u8]; N] = std::array::from_fn(|j| &lanes[j].rest[..steps]);
+    let mut states: [StateID; N] = std::array::from_fn(|j| lanes[j].state);
+    // One index into all lanes (and into the match offsets), not an iterator per lane.
+    #[allow(clippy::needless_range_loop)]
+    for k in 0..steps {
+        let mut special = false;
+        for j in 0..N {
+            states[j] = automaton.next_state(Anchored::No, states[j], bytes[j][k]);
+            special |= automaton.is_special(states[j]);
+        }
+        if special {
+            for (lane, &state) in lanes.iter().zip(&states) {
+                if automaton.is_special(state) {
+                    let end = lane.at + k + 1;
+                    match_ends.push(MatchEnd {
+                        slot: lane.slot,
+                        end,
+                        state,
+                        limit: lane.limit,
+                    });
+                }
+            }
+        }
+    }
+    for (lane, state) in lanes.iter_mut().zip(states) {
+        lane.state = state;
+        lane.rest = &lane.rest[steps..];
+        lane.at += steps;
+    }
+}
+
+/// Turn the match positions of one slot into term hits (in `candidates`, normal-form
+/// offsets): fan each pattern out to its uses, check boundaries, drop excluded hits.
+fn resolve<A: Automaton>(
+    matcher: &Matcher,
+    automaton: &A,
+    slot: &Slot,
+    match_ends: &[MatchEnd],
+    candidates: &mut Vec<(u32, usize, usize)>,
+    exclusions: &mut Vec<(u32, usize, usize)>,
+) {
+    let normalized = &slot.normalized;
+    candidates.clear();
+    exclusions.clear();
+    for &MatchEnd {
+        end, state, limit, ..
+    } in match_ends
+    {
+        if !automaton.is_match(state) {
+            continue;
+        }
+        for k in 0..automaton.match_len(state) {
+            let pattern = &matcher.patterns[automaton.match_pattern(state, k).as_usize()];
+            let start = end - pattern.len;
+            if start >= limit {
                 continue;
             }
-            for k in 0..automaton.match_len(state) {
-                let pattern = &matcher.patterns[automaton.match_pattern(state, k).as_usize()];
-                let start = end - pattern.len;
-                let before = start == 0 || normalized[start - 1] == b' ';
-                let after = end == normalized.len() || normalized[end] == b' ';
-                for &usage in &matcher.uses[pattern.uses_start as usize..pattern.uses_end as usize]
-                {
-                    match usage {
-                        Use::Term(t) => {
-                            let wanted = match matcher.terms[t as usize].kind {
-                                TermKind::Word | TermKind::Phrase => before && after,
-                                TermKind::Prefix => before,
-                                TermKind::Suffix => after,
-                                TermKind::Infix => true,
-                            };
-                            if wanted {
-                                self.candidates.push((t, start, end));
-                            }
+            let before = start == 0 || normalized[start - 1] == b' ';
+            let after = end == normalized.len() || normalized[end] == b' ';
+            for &usage in &matcher.uses[pattern.uses_start as usize..pattern.uses_end as usize] {
+                match usage {
+                    Use::Term(t) => {
+                        let wanted = match matcher.terms[t as usize].kind {
+                            TermKind::Word | TermKind::Phrase => before && after,
+                            TermKind::Prefix => before,
+                            TermKind::Suffix => after,
+                            TermKind::Infix => true,
+                        };
+                        if wanted {
+                            candidates.push((t, start, end));
                         }
-                        Use::Exclusion(t) => {
-                            if before && after {
-                                self.exclusions.push((t, start, end));
-                            }
+                    }
+                    Use::Exclusion(t) => {
+                        if before && after {
+                            exclusions.push((t, start, end));
                         }
                     }
                 }
             }
         }
-        if !self.exclusions.is_empty() {
-            drop_excluded(&mut self.candidates, &mut self.exclusions);
-        }
-        for &(term, start, end) in &self.candidates {
-            let span = self.map.original_span(start, end);
-            debug_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
-            self.found.push(Found {
-                term,
-                field,
-                start: span.start,
-                end: span.end,
-            });
-        }
+    }
+    if !exclusions.is_empty() {
+        drop_excluded(candidates, exclusions);
     }
 }
 

@@ -452,3 +452,44 @@ fn auto_engine_picks_a_dfa_when_it_fits() {
     assert_eq!(m.find(None, "Nazi").matches.len(), 1);
     assert!(m.heap_bytes() > 0);
 }
+
+#[test]
+fn hits_in_long_texts_are_found_once_wherever_they_lie() {
+    // Long fields are walked in pieces; a hit may straddle any piece boundary.
+    let lex = set(
+        &[("c", 1.0)],
+        vec![
+            term("grote vervanging", "c", Phrase, 1.0),
+            term("vervang", "c", Infix, 1.0),
+        ],
+    );
+    for m in matchers(&lex) {
+        let len = 2000;
+        let texts: Vec<String> = (0..len - 20)
+            .map(|at| {
+                format!(
+                    "{} Grote vervanging {}",
+                    "a".repeat(at),
+                    "b".repeat(len - 20 - at)
+                )
+            })
+            .collect();
+        let items = texts
+            .iter()
+            .map(|t| Item::new(ItemId(t.len().to_string()), SourceRef::unknown(), t.clone()));
+        let batch = m.score_batch(items.collect());
+        for (at, (text, scored)) in texts.iter().zip(&batch).enumerate() {
+            let single = m.find(None, text).matches;
+            assert_eq!(
+                single, scored.matches,
+                "batch and single item differ at {at}"
+            );
+            let got: Vec<_> = single.iter().map(|h| (h.term.as_str(), h.start)).collect();
+            assert_eq!(
+                got,
+                vec![("grote vervanging", at + 1), ("vervang", at + 7)],
+                "at {at}"
+            );
+        }
+    }
+}

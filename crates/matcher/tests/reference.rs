@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use std::ops::Range;
 use websense_lexicon::LexiconSet;
 use websense_matcher::{Engine, Matcher, MatcherOptions};
-use websense_model::{Field, TermKind};
+use websense_model::{CategoryScore, Field, Hit, Item, ItemId, SourceRef, TermKind};
 use websense_normalize::{fold_char, CharClass};
 
 const CAP: u32 = 2;
@@ -176,53 +176,129 @@ fn text() -> impl Strategy<Value = String> {
     prop::collection::vec(piece(), 0..30).prop_map(|p| p.concat())
 }
 
+/// Texts long enough (up to a few KB) to be cut into pieces that lanes walk separately.
+fn long_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(piece(), 0..600).prop_map(|p| p.concat())
+}
+
+/// What the reference says an item gets: its hits (sorted) and its scores.
+type Expected = (Vec<RefHit>, Vec<(String, f64, u32)>);
+
+fn expected(lex: &LexiconSet, title: Option<&str>, body: &str) -> Expected {
+    let mut hits = Vec::new();
+    if let Some(title) = title {
+        reference_hits(lex, Field::Title, title, &mut hits);
+    }
+    reference_hits(lex, Field::Text, body, &mut hits);
+
+    // each term counts at most CAP hits, per category in declaration order
+    let mut per_term = vec![0u32; lex.terms().count()];
+    let mut scores: Vec<(String, f64, u32)> = Vec::new();
+    for (index, hit) in &hits {
+        per_term[*index] += 1;
+        if per_term[*index] > CAP {
+            continue;
+        }
+        let weight = lex.terms().nth(*index).unwrap().weight;
+        match scores.iter_mut().find(|(c, _, _)| *c == hit.1) {
+            Some((_, score, count)) => {
+                *score += weight;
+                *count += 1;
+            }
+            None => scores.push((hit.1.clone(), weight, 1)),
+        }
+    }
+    scores.sort_by_key(|(c, _, _)| lex.categories.iter().position(|d| &d.name == c));
+    let mut hits: Vec<RefHit> = hits.into_iter().map(|(_, hit)| hit).collect();
+    hits.sort_by_key(|h| format!("{h:?}"));
+    (hits, scores)
+}
+
+fn check(
+    lex: &LexiconSet,
+    got: &[Hit],
+    scores: &[CategoryScore],
+    want: &Expected,
+) -> Result<(), TestCaseError> {
+    let mut got: Vec<RefHit> = got
+        .iter()
+        .map(|h| {
+            (
+                h.term.clone(),
+                h.category.clone(),
+                h.kind,
+                h.field,
+                h.start,
+                h.end,
+            )
+        })
+        .collect();
+    got.sort_by_key(|h| format!("{h:?}"));
+    prop_assert_eq!(&got, &want.0);
+    prop_assert_eq!(scores.len(), want.1.len());
+    for (score, (category, points, hits)) in scores.iter().zip(&want.1) {
+        prop_assert_eq!(&score.category, category);
+        prop_assert_eq!(score.hits, *hits);
+        prop_assert!((score.score - points).abs() < 1e-9);
+        let threshold = lex.category(category).unwrap().threshold;
+        prop_assert_eq!(
+            score.flagged,
+            *points >= threshold,
+            "weights are exact in binary"
+        );
+    }
+    Ok(())
+}
+
+fn matcher(lex: &LexiconSet, engine: Engine) -> Matcher {
+    Matcher::new(
+        lex,
+        MatcherOptions {
+            engine,
+            max_hits_per_term: CAP,
+            ..MatcherOptions::default()
+        },
+    )
+    .unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     #[test]
     fn fast_matcher_agrees_with_the_reference(lex in lexicon(), title in prop::option::of(text()), body in text()) {
-        let mut expected = Vec::new();
-        if let Some(title) = &title {
-            reference_hits(&lex, Field::Title, title, &mut expected);
-        }
-        reference_hits(&lex, Field::Text, &body, &mut expected);
-
-        // scores: each term counts at most CAP hits, per category in declaration order
-        let mut per_term = vec![0u32; lex.terms().count()];
-        let mut expected_scores: Vec<(String, f64, u32)> = Vec::new();
-        for (index, hit) in &expected {
-            per_term[*index] += 1;
-            if per_term[*index] > CAP {
-                continue;
-            }
-            let weight = lex.terms().nth(*index).unwrap().weight;
-            match expected_scores.iter_mut().find(|(c, _, _)| *c == hit.1) {
-                Some((_, score, hits)) => { *score += weight; *hits += 1; }
-                None => expected_scores.push((hit.1.clone(), weight, 1)),
-            }
-        }
-        expected_scores.sort_by_key(|(c, _, _)| lex.categories.iter().position(|d| &d.name == c));
-        let mut expected: Vec<RefHit> = expected.into_iter().map(|(_, hit)| hit).collect();
-        expected.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-
+        let want = expected(&lex, title.as_deref(), &body);
         for engine in [Engine::Dfa, Engine::ContiguousNfa] {
-            let options = MatcherOptions { engine, max_hits_per_term: CAP, ..MatcherOptions::default() };
-            let matcher = Matcher::new(&lex, options).unwrap();
-            let found = matcher.find(title.as_deref(), &body);
-            let mut got: Vec<RefHit> = found
-                .matches
-                .iter()
-                .map(|h| (h.term.clone(), h.category.clone(), h.kind, h.field, h.start, h.end))
-                .collect();
-            got.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
-            prop_assert_eq!(&got, &expected, "{:?}: title {:?} text {:?}", engine, title, body);
-            prop_assert_eq!(found.scores.len(), expected_scores.len());
-            for (score, (category, points, hits)) in found.scores.iter().zip(&expected_scores) {
-                prop_assert_eq!(&score.category, category);
-                prop_assert_eq!(score.hits, *hits);
-                prop_assert!((score.score - points).abs() < 1e-9);
-                let threshold = lex.category(category).unwrap().threshold;
-                prop_assert_eq!(score.flagged, *points >= threshold, "weights are exact in binary");
+            let found = matcher(&lex, engine).find(title.as_deref(), &body);
+            check(&lex, &found.matches, &found.scores, &want)?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Batches walk several fields in lockstep and cut long fields into pieces.
+    #[test]
+    fn batches_agree_with_the_reference(
+        lex in lexicon(),
+        items in prop::collection::vec((prop::option::of(text()), prop_oneof![text(), long_text()]), 0..40),
+    ) {
+        let batch: Vec<Item> = items
+            .iter()
+            .enumerate()
+            .map(|(k, (title, body))| {
+                let mut item = Item::new(ItemId(k.to_string()), SourceRef::unknown(), body.clone());
+                item.title = title.clone();
+                item
+            })
+            .collect();
+        for engine in [Engine::Dfa, Engine::ContiguousNfa] {
+            let scored = matcher(&lex, engine).score_batch(batch.clone());
+            prop_assert_eq!(scored.len(), items.len());
+            for (s, (title, body)) in scored.iter().zip(&items) {
+                prop_assert_eq!(&s.item.text, body);
+                check(&lex, &s.matches, &s.scores, &expected(&lex, title.as_deref(), body))?;
             }
         }
     }

@@ -26,9 +26,8 @@
 //! * [`normalize_with_map`] also returns a [`SpanMap`], which turns a byte range of the
 //!   normal form back into the byte range of the original text it came from, so a hit found
 //!   in normal form can be highlighted in the post as written.
-//! * [`normalize_into`] is the same as `normalize_with_map` into reusable buffers, handing
-//!   every output byte to a callback as it is produced. The matcher drives its automaton
-//!   from that callback, so normalising and matching are one pass over the post.
+//! * [`normalize_into`] is the same as `normalize_with_map` into reusable buffers, for
+//!   callers that normalise a stream of posts (the matcher).
 //!
 //! # Design and costs
 //!
@@ -149,7 +148,7 @@ pub struct Normalized {
 pub fn normalize_with_map(text: &str) -> Normalized {
     let mut bytes = Vec::new();
     let mut map = SpanMap::default();
-    normalize_into(text, &mut bytes, &mut map, |_, _| {});
+    normalize_into(text, &mut bytes, &mut map);
     let text = String::from_utf8(bytes).expect("the normal form is built from whole characters");
     Normalized { text, map }
 }
@@ -245,19 +244,10 @@ impl SpanMap {
 }
 
 /// Normalise `text` into `out` (cleared first; the same bytes as [`normalize`]) and record
-/// its span map in `map` (cleared first), calling `on_byte(byte, end)` for every byte as it
-/// is written, where `end` is the normal-form length after it.
-///
-/// A separator run writes its space as soon as it starts, so when the text ends in
-/// separators `on_byte` sees one trailing space that the final normal form (and `out`) does
-/// not have. Nothing that ends in a space can match there, and no term ends in a space.
+/// its span map in `map` (cleared first).
 ///
 /// Buffers are reused, so a caller that keeps them allocates nothing in the steady state.
-#[inline]
-pub fn normalize_into<F>(text: &str, out: &mut Vec<u8>, map: &mut SpanMap, mut on_byte: F)
-where
-    F: FnMut(u8, usize),
-{
+pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
     map.clear();
     out.clear();
     // ASCII never writes more bytes than it reads, so this holds all of an ASCII text; a
@@ -268,8 +258,8 @@ where
     let mut buf = out.as_mut_slice();
     let table = fold_table();
     let bytes = text.as_bytes();
-    // The hot state is four integers, kept out of reach of the helpers (they get values and
-    // return values) so that it, and whatever `on_byte` keeps, can live in registers.
+    // The hot state is three integers, kept out of reach of the helpers (they get values and
+    // return values) so that it can live in registers.
     let mut n = 0;
     // The last byte written; a space also at the start, so that leading separators vanish.
     let mut last = b' ';
@@ -285,20 +275,11 @@ where
             let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
             let (folded, good) = fold_ascii_word(word, last);
             if good > 0 && i as isize - n as isize == delta {
-                let folded = folded.to_le_bytes();
-                buf[n..n + 8].copy_from_slice(&folded);
-                if good == 8 {
-                    for (k, &b) in folded.iter().enumerate() {
-                        on_byte(b, n + k + 1);
-                    }
-                } else {
-                    for (k, &b) in folded[..good].iter().enumerate() {
-                        on_byte(b, n + k + 1);
-                    }
-                }
+                buf[n..n + 8].copy_from_slice(&folded.to_le_bytes());
                 n += good;
                 i += good;
-                last = folded[good - 1];
+                // (a shift, not an index into the stored bytes: `last` feeds the next word)
+                last = (folded >> (8 * (good - 1))) as u8;
                 continue;
             }
         }
@@ -315,7 +296,6 @@ where
                 }
                 buf[n] = folded;
                 n += 1;
-                on_byte(folded, n);
                 last = folded;
             }
             i += 1;
@@ -338,11 +318,8 @@ where
                     map.push(n, i, false);
                     delta = NO_DELTA;
                 }
-                for &b in folded {
-                    buf[n] = b;
-                    n += 1;
-                    on_byte(b, n);
-                }
+                buf[n..n + folded.len()].copy_from_slice(folded);
+                n += folded.len();
                 last = folded[folded.len() - 1];
             }
             CharClass::Separator => {
@@ -351,7 +328,6 @@ where
                     delta = NO_DELTA;
                     buf[n] = b' ';
                     n += 1;
-                    on_byte(b' ', n);
                     last = b' ';
                 }
             }
