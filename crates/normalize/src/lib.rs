@@ -270,16 +270,29 @@ pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
     let mut i = 0;
     while i < bytes.len() {
         if let Some(word) = bytes.get(i..i + 8) {
-            // The leading bytes of the next 8 that map one to one, continuing the open
-            // linear segment, go through in one step (most of a post).
+            // The leading bytes of the next 8 that map one to one go through in one step
+            // (most of a post).
             let word = u64::from_le_bytes(word.try_into().expect("8 bytes"));
             let (folded, good) = fold_ascii_word(word, last);
-            if good > 0 && i as isize - n as isize == delta {
+            if good > 0 {
+                if i as isize - n as isize != delta {
+                    // (after a separator run, or a character that is not one to one)
+                    let is_space = folded as u8 == b' ';
+                    delta = anchor_ascii(i, n, is_space, last, delta, map);
+                }
                 buf[n..n + 8].copy_from_slice(&folded.to_le_bytes());
-                n += good;
-                i += good;
-                // (a shift, not an index into the stored bytes: `last` feeds the next word)
-                last = (folded >> (8 * (good - 1))) as u8;
+                if good == 8 {
+                    // The common case on its own: where the next word starts is then
+                    // predicted, not waited for.
+                    n += 8;
+                    i += 8;
+                    last = (folded >> 56) as u8;
+                } else {
+                    n += good;
+                    i += good;
+                    // (a shift, not an index into the stored bytes: `last` feeds the next word)
+                    last = (folded >> (8 * (good - 1))) as u8;
+                }
                 continue;
             }
         }
@@ -301,10 +314,16 @@ pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
             i += 1;
             continue;
         }
-        let (class, linear, len, folded) = fold_non_ascii(bytes, i, table, &mut slow);
-        match class {
+        let (fold, len) = fold_non_ascii(bytes, i, table, &mut slow);
+        let in_slow = fold.len == UNTABLED;
+        let fold_len = if in_slow {
+            slow.len()
+        } else {
+            fold.len as usize
+        };
+        match fold.class {
             CharClass::Emitted => {
-                let needed = n + folded.len() + (bytes.len() - i);
+                let needed = n + fold_len.max(FOLD_CAPACITY) + (bytes.len() - i);
                 if buf.len() < needed {
                     out.resize(needed, 0);
                     buf = out.as_mut_slice();
@@ -312,15 +331,20 @@ pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
                 if last == b' ' && n > 0 && i - space_origin(n, delta, map) > 1 {
                     delta = space_spans_run(n, delta, map);
                 }
-                if linear {
+                if fold.linear {
                     delta = anchor_linear(n, i, delta, map);
                 } else {
                     map.push(n, i, false);
                     delta = NO_DELTA;
                 }
-                buf[n..n + folded.len()].copy_from_slice(folded);
-                n += folded.len();
-                last = folded[folded.len() - 1];
+                if in_slow {
+                    buf[n..n + fold_len].copy_from_slice(slow.as_bytes());
+                } else {
+                    // all of `bytes`, a fixed size: a few moves rather than a call to memcpy
+                    buf[n..n + FOLD_CAPACITY].copy_from_slice(&fold.bytes);
+                }
+                n += fold_len;
+                last = buf[n - 1];
             }
             CharClass::Separator => {
                 if last != b' ' {
@@ -360,28 +384,22 @@ pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
     };
 }
 
-/// Fold the non-ASCII character at `bytes[i]`: its class, whether it maps byte for byte,
-/// its length in `bytes`, and its fold (from the table, or computed into `slow`).
+/// Fold the non-ASCII character at `bytes[i]`, from the table or else computed; a fold too
+/// long for a [`Fold`] is left in `slow` (and the returned fold's `len` is `UNTABLED`).
+/// Also returns the character's length in `bytes`.
 #[inline(never)]
-fn fold_non_ascii<'a>(
-    bytes: &[u8],
-    i: usize,
-    table: &'a [Fold],
-    slow: &'a mut String,
-) -> (CharClass, bool, usize, &'a [u8]) {
+fn fold_non_ascii(bytes: &[u8], i: usize, table: &[Fold], slow: &mut String) -> (Fold, usize) {
     let (code, len) = decode_non_ascii(bytes, i);
-    match table
+    if let Some(f) = table
         .get(code as usize - 0x80)
         .filter(|f| f.len != UNTABLED)
     {
-        Some(f) => (f.class, f.linear, len, &f.bytes[..f.len as usize]),
-        None => {
-            slow.clear();
-            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
-            let class = fold_char(c, slow);
-            (class, is_linear(slow, len), len, slow.as_bytes())
-        }
+        return (*f, len);
     }
+    slow.clear();
+    let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+    let class = fold_char(c, slow);
+    (Fold::new(class, slow, len), len)
 }
 
 /// Where the separator run of the space at `norm - 1` began: the start of its own segment,
@@ -519,6 +537,7 @@ const TABLE_END: u32 = 0x3000;
 const FOLD_CAPACITY: usize = 12;
 const UNTABLED: u8 = u8::MAX;
 
+#[derive(Clone, Copy)]
 struct Fold {
     class: CharClass,
     linear: bool,
@@ -527,35 +546,36 @@ struct Fold {
     bytes: [u8; FOLD_CAPACITY],
 }
 
+impl Fold {
+    /// The fold of a character of `input_len` bytes, of class `class`, that wrote `folded`.
+    fn new(class: CharClass, folded: &str, input_len: usize) -> Fold {
+        let mut bytes = [0; FOLD_CAPACITY];
+        let len = if folded.len() <= FOLD_CAPACITY {
+            bytes[..folded.len()].copy_from_slice(folded.as_bytes());
+            folded.len() as u8
+        } else {
+            UNTABLED
+        };
+        Fold {
+            class,
+            linear: is_linear(folded, input_len),
+            len,
+            bytes,
+        }
+    }
+}
+
 fn fold_table() -> &'static [Fold] {
     static TABLE: OnceLock<Vec<Fold>> = OnceLock::new();
     TABLE.get_or_init(|| {
         let mut folded = String::new();
         (0x80..TABLE_END)
             .map(|code| {
-                // Surrogates are not characters and never occur in a &str.
-                let Some(c) = char::from_u32(code) else {
-                    return Fold {
-                        class: CharClass::Ignored,
-                        linear: false,
-                        len: UNTABLED,
-                        bytes: [0; FOLD_CAPACITY],
-                    };
-                };
                 folded.clear();
-                let class = fold_char(c, &mut folded);
-                let mut bytes = [0; FOLD_CAPACITY];
-                let len = if folded.len() <= FOLD_CAPACITY {
-                    bytes[..folded.len()].copy_from_slice(folded.as_bytes());
-                    folded.len() as u8
-                } else {
-                    UNTABLED
-                };
-                Fold {
-                    class,
-                    linear: is_linear(&folded, c.len_utf8()),
-                    len,
-                    bytes,
+                match char::from_u32(code) {
+                    Some(c) => Fold::new(fold_char(c, &mut folded), &folded, c.len_utf8()),
+                    // Surrogates are not characters and never occur in a &str.
+                    None => Fold::new(CharClass::Ignored, "", 3),
                 }
             })
             .collect()
