@@ -1,4 +1,105 @@
-//! Where scored items are kept and counted: ClickHouse or embedded SQLite behind one [`Store`] trait.
+//! Where scored items are kept and counted: one [`Store`] trait, two backends that give the
+//! same answers.
+//!
+//! * [`SqliteStore`] (`backend = "embedded"`, the default): one SQLite file in WAL mode, for an
+//!   analyst on one laptop. Nothing to install.
+//! * [`ClickhouseStore`] (`backend = "clickhouse"`): a ClickHouse server or cluster, for a Web
+//!   Sense Room fed by many sources. Switching is configuration only ([`StoreConfig`]).
+//!
+//! This crate owns the storage schemas (and their migrations), the write path from
+//! [`websense_model::ScoredItem`] to rows, and the queries the dashboard asks: trend series of
+//! a category or a term ([`Store::category_trend`], [`Store::term_trend`]), rising terms
+//! ([`Store::rising_terms`]), the items of a bucket with their matches
+//! ([`Store::bucket_items`]) and [`Store::totals`]; plus raw-text expiry
+//! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]). It must not match,
+//! score, collect, or decide what is shown: it keeps and counts. Both stores are also
+//! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
+//!
+//! # What is counted
+//!
+//! Both backends count exactly this, and the test suite checks every answer against a direct
+//! count over the generated items (`tests/common`) and the two backends against each other:
+//!
+//! * An item counts once, under its **id**: the first stored version of an id wins; later
+//!   writes of the same id (re-deliveries, re-fetches, another lexicon version) are ignored
+//!   and reported as duplicates in [`WriteSummary`].
+//! * An item's **event time** is its `published_at`, else its `fetched_at`, kept to the
+//!   millisecond and clamped to 1970–2099. Buckets are 5 minutes, an hour or a day, in UTC,
+//!   starting at multiples of their width since the epoch. A series over `[from, to)` has a
+//!   point for each bucket whose start lies in the range and where something counts.
+//! * Per **category** and bucket: `items` with at least one counted hit in the category
+//!   (`CategoryScore::hits >= 1`), `flagged` items (`CategoryScore::flagged`, with or without
+//!   hits), `hits` (sum of `CategoryScore::hits`) and the score summed over those items. Scores
+//!   are kept in millionths (`score_micros`), so sums are exact and equal everywhere.
+//! * Per **term** (always within its category) and bucket: `items` containing the term and
+//!   `hits` (its `Hit`s).
+//! * **Filters**: source id, source tag (an item carries its source's tags as they were when it
+//!   was fetched), language code (`""` = unknown). Filters combine with AND.
+//! * **Rising terms** compare the items of each term in a range (aligned to 5 minutes) with the
+//!   same length right before it; [`rank_rising`] ranks them the same way for both backends.
+//! * **Totals** count raw items in an exact millisecond range: items, items with hits, hits,
+//!   items flagged for any category, purged items.
+//! * **Purge** blanks title, text, author, url, links and raw metadata of items older than a
+//!   cutoff; counts and matches stay. **Retention** drops whole UTC months (ClickHouse drops
+//!   monthly partitions); an id dropped and written again is stored again.
+//!
+//! # Exactly once in ClickHouse
+//!
+//! ClickHouse has no transactions and no unique keys: a ReplacingMergeTree removes duplicates
+//! only when it happens to merge, an insert can fail after some of its parts (or its
+//! materialized views) were written, and a writer presumed dead may still be inserting. So
+//! exactness does not rest on any single insert succeeding once:
+//!
+//! 1. **Id check, first version wins.** Before inserting, the writer asks `item_ids` which ids
+//!    of the flush are stored, and inserts only the others (and only the first occurrence of
+//!    an id within the flush). `item_ids` is ordered by id with small index granules, so the
+//!    check reads a few hundred rows per id, not the whole table.
+//! 2. **Ids last.** Hits (`matches`) and category scores (`scores`) are inserted first, then
+//!    `items`, then `item_ids`. An id in `item_ids` therefore means every row of the item is
+//!    in. A crash anywhere before that leaves the id out, the batch is not acknowledged, and
+//!    whoever gets it again (this replica or another) writes the item again. Retries re-run
+//!    the check, so a flush that half-succeeded finishes the rest.
+//! 3. **Every query reads duplicates once.** Step 2 can leave rows twice (the part that made it
+//!    before the crash, and the rewrite); a zombie writer can insert a whole batch twice.
+//!    Duplicates of a re-delivered batch are identical, so every query is a set operation:
+//!    raw-table counts use `uniqExact` over item ids and (item id, hit ordinal); item lists
+//!    take `LIMIT 1 BY id`; and the roll-ups fed by materialized views hold, per 5-minute
+//!    bucket x category (x term) x source x language x tag, **sets**, not sums: `uniqExact`
+//!    states of item ids and of (item id, hit ordinal) for terms, a `groupUniqArray` state of
+//!    (item id, hits, score, flagged) for categories. A set merged with itself is itself, so
+//!    counts stay exact whatever was inserted twice, merged or not (tested:
+//!    `tests/clickhouse.rs` re-inserts every table through the views, and simulates a crash
+//!    between the rows and the ids).
+//!
+//! One case is not exact: two *different* versions of one id in flight at the same time
+//! (written, not yet acknowledged, by two writers), e.g. a crash mid-write followed by a
+//! re-fetch of an edited post before the re-delivery. Then both versions may count.
+//!
+//! Roll-up rows carry a tag dimension: each item is counted under the tag `""` ("all") and
+//! under each of its distinct tags, so a tag filter reads the roll-up too.
+//!
+//! ClickHouse 18.16 (what CI can install) is the floor: the SQL uses only what it has
+//! (`DateTime('UTC')`, monthly `toYYYYMM` partitions, `AggregatingMergeTree`, `ALTER ...
+//! UPDATE` polled through `system.mutations`, `DROP PARTITION`). The writer reads `version()`
+//! at connect and uses `LowCardinality(String)` for dimension columns from 20.1 on. The
+//! `clickhouse` client runs with validation off (RowBinary), which 18.16 needs.
+//!
+//! # Costs
+//!
+//! * ClickHouse writes are batched by one writer task per store: a flush happens when
+//!   `batch_rows` rows (items + hits + scores) wait, or when the oldest write has waited
+//!   `batch_ms`. `write` returns after the flush that holds its batch, so a caller that awaits
+//!   each write in turn gets one flush per `batch_ms`; callers that want throughput keep
+//!   several writes in flight (parallel consumers). Writes wait, never drop, while
+//!   `max_pending_rows` are queued. A flush is retried with backoff up to `max_attempts`
+//!   times; then its writes fail and their callers keep their batches.
+//! * A flush is four inserts (hits and scores side by side, then items, then ids) plus the id
+//!   check; the materialized views cost more than the inserts themselves. `examples/store_bench.rs`
+//!   measures rows/s.
+//! * SQLite: one writer connection, one transaction per batch (`synchronous = FULL`: a returned
+//!   write survives a power cut), `INSERT OR IGNORE` on the id; hits, scores and tags are keyed
+//!   by the item's row number so they append, and the roll-up tables are updated in the same
+//!   transaction for the newly inserted items only. Queries use a pool of reader connections.
 
 mod clickhouse;
 mod config;

@@ -17,7 +17,8 @@ const MIGRATIONS: &[(u32, &str, &str)] = &[(
     "items, matches, scores, tags and trend roll-ups",
     r#"
 CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY NOT NULL,
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     event_ms INTEGER NOT NULL,
     published_ms INTEGER,
     fetched_ms INTEGER NOT NULL,
@@ -39,13 +40,13 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_event ON items (event_ms);
 CREATE TABLE IF NOT EXISTS item_tags (
-    item_id TEXT NOT NULL,
+    item_seq INTEGER NOT NULL,
     tag TEXT NOT NULL,
-    PRIMARY KEY (item_id, tag)
+    PRIMARY KEY (item_seq, tag)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS item_tags_tag ON item_tags (tag, item_id);
+CREATE INDEX IF NOT EXISTS item_tags_tag ON item_tags (tag, item_seq);
 CREATE TABLE IF NOT EXISTS matches (
-    item_id TEXT NOT NULL,
+    item_seq INTEGER NOT NULL,
     ordinal INTEGER NOT NULL,
     category TEXT NOT NULL,
     term TEXT NOT NULL,
@@ -54,16 +55,16 @@ CREATE TABLE IF NOT EXISTS matches (
     span_start INTEGER NOT NULL,
     span_end INTEGER NOT NULL,
     weight REAL NOT NULL,
-    PRIMARY KEY (item_id, ordinal)
+    PRIMARY KEY (item_seq, ordinal)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scores (
-    item_id TEXT NOT NULL,
+    item_seq INTEGER NOT NULL,
     ordinal INTEGER NOT NULL,
     category TEXT NOT NULL,
     score_micros INTEGER NOT NULL,
     hits INTEGER NOT NULL,
     flagged INTEGER NOT NULL,
-    PRIMARY KEY (item_id, ordinal)
+    PRIMARY KEY (item_seq, ordinal)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trend_categories (
     category TEXT NOT NULL,
@@ -92,9 +93,12 @@ CREATE INDEX IF NOT EXISTS trend_terms_tag_bucket ON trend_terms (tag, bucket);
 "#,
 )];
 
+/// The writer's page cache (64 MiB).
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+
 const ITEM_COLUMNS: &str = "i.id, i.source, i.source_kind, i.tags, i.url, i.author_pseudonym, i.author_handle, \
      i.published_ms, i.fetched_ms, i.language, i.language_confidence, i.language_reliable, i.title, i.text, \
-     i.links, i.raw, i.lexicon_version, i.purged";
+     i.links, i.raw, i.lexicon_version, i.purged, i.seq";
 
 /// The embedded store. Cheap to clone; clones share the database.
 ///
@@ -129,9 +133,12 @@ impl SqliteStore {
                 })?;
             }
             let writer = open_connection(&path).map_err(sql_err(&path))?;
+            // A batch touches pages all over the id-keyed tables; with SQLite's default 2 MB
+            // cache they spill to the WAL mid-transaction and are read back, ten times slower.
             writer
                 .pragma_update(None, "journal_mode", "WAL")
                 .and_then(|_| writer.pragma_update(None, "synchronous", "FULL"))
+                .and_then(|_| writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB))
                 .map_err(sql_err(&path))?;
             Ok(SqliteStore {
                 inner: Arc::new(Inner {
@@ -250,13 +257,13 @@ fn write_batch(conn: &mut Connection, batch: &[ScoredItem]) -> rusqlite::Result<
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?;
         let mut insert_tag =
-            tx.prepare_cached("INSERT OR IGNORE INTO item_tags (item_id, tag) VALUES (?1, ?2)")?;
+            tx.prepare_cached("INSERT INTO item_tags (item_seq, tag) VALUES (?1, ?2)")?;
         let mut insert_match = tx.prepare_cached(
-            "INSERT INTO matches (item_id, ordinal, category, term, kind, field, span_start, span_end, weight)
+            "INSERT INTO matches (item_seq, ordinal, category, term, kind, field, span_start, span_end, weight)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut insert_score = tx.prepare_cached(
-            "INSERT INTO scores (item_id, ordinal, category, score_micros, hits, flagged)
+            "INSERT INTO scores (item_seq, ordinal, category, score_micros, hits, flagged)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for scored in batch {
@@ -287,13 +294,14 @@ fn write_batch(conn: &mut Connection, batch: &[ScoredItem]) -> rusqlite::Result<
                 continue;
             }
             summary.written += 1;
+            let seq = tx.last_insert_rowid();
             let tags = rollup_tags(&c.tags);
             for tag in &tags {
-                insert_tag.execute(params![c.id, tag])?;
+                insert_tag.execute(params![seq, tag])?;
             }
             for (ordinal, h) in scored.matches.iter().enumerate() {
                 insert_match.execute(params![
-                    c.id,
+                    seq,
                     ordinal as i64,
                     h.category,
                     h.term,
@@ -306,7 +314,7 @@ fn write_batch(conn: &mut Connection, batch: &[ScoredItem]) -> rusqlite::Result<
             }
             for (ordinal, s) in scored.scores.iter().enumerate() {
                 insert_score.execute(params![
-                    c.id,
+                    seq,
                     ordinal as i64,
                     s.category,
                     score_micros(s.score),
@@ -424,7 +432,7 @@ fn item_filter(filter: &Filter, range_ms: Option<(i64, i64)>, params: &mut Vec<V
     if let Some(tag) = filter.tag() {
         params.push(Value::Text(tag.to_string()));
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM item_tags t WHERE t.item_id = i.id AND t.tag = ?{})",
+            " AND EXISTS (SELECT 1 FROM item_tags t WHERE t.item_seq = i.seq AND t.tag = ?{})",
             params.len()
         ));
     }
@@ -535,7 +543,7 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
         Some(Subject::Category(category)) => {
             params.push(Value::Text(category.clone()));
             filter.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM scores s WHERE s.item_id = i.id AND s.category = ?{} AND s.hits >= 1)",
+                " AND EXISTS (SELECT 1 FROM scores s WHERE s.item_seq = i.seq AND s.category = ?{} AND s.hits >= 1)",
                 params.len()
             ));
         }
@@ -543,7 +551,7 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
             params.push(Value::Text(category.clone()));
             params.push(Value::Text(term.clone()));
             filter.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM matches m WHERE m.item_id = i.id AND m.category = ?{} AND m.term = ?{})",
+                " AND EXISTS (SELECT 1 FROM matches m WHERE m.item_seq = i.seq AND m.category = ?{} AND m.term = ?{})",
                 params.len() - 1,
                 params.len()
             ));
@@ -558,7 +566,7 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
         params.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let heads: Vec<(ItemColumns, String, bool)> = stmt
+    let heads: Vec<(ItemColumns, String, bool, i64)> = stmt
         .query_map(params_from_iter(params), |r| {
             let tags: String = r.get(3)?;
             let links: String = r.get(14)?;
@@ -583,21 +591,22 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
                 },
                 r.get(16)?,
                 r.get(17)?,
+                r.get(18)?,
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
 
     let mut matches_of = conn.prepare_cached(
         "SELECT term, category, kind, field, span_start, span_end, weight FROM matches
-         WHERE item_id = ?1 ORDER BY ordinal",
+         WHERE item_seq = ?1 ORDER BY ordinal",
     )?;
     let mut scores_of = conn.prepare_cached(
-        "SELECT category, score_micros, hits, flagged FROM scores WHERE item_id = ?1 ORDER BY ordinal",
+        "SELECT category, score_micros, hits, flagged FROM scores WHERE item_seq = ?1 ORDER BY ordinal",
     )?;
     let mut out = Vec::with_capacity(heads.len());
-    for (columns, lexicon_version, purged) in heads {
+    for (columns, lexicon_version, purged, seq) in heads {
         let matches = matches_of
-            .query_map([&columns.id], |r| {
+            .query_map([seq], |r| {
                 let kind: String = r.get(2)?;
                 let field: String = r.get(3)?;
                 Ok(Hit {
@@ -612,7 +621,7 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
             })?
             .collect::<rusqlite::Result<_>>()?;
         let scores = scores_of
-            .query_map([&columns.id], |r| {
+            .query_map([seq], |r| {
                 Ok(CategoryScore {
                     category: r.get(0)?,
                     score: score_from_micros(r.get(1)?),
@@ -643,7 +652,7 @@ fn totals(conn: &Connection, q: &TotalsQuery) -> rusqlite::Result<Totals> {
     )?;
     let (matched_items, hits): (i64, i64) = conn.query_row(
         &format!(
-            "SELECT COUNT(DISTINCT m.item_id), COUNT(*) FROM matches m JOIN items i ON i.id = m.item_id
+            "SELECT COUNT(DISTINCT m.item_seq), COUNT(*) FROM matches m JOIN items i ON i.seq = m.item_seq
              WHERE 1 = 1 {filter}"
         ),
         params_from_iter(params.iter()),
@@ -651,7 +660,7 @@ fn totals(conn: &Connection, q: &TotalsQuery) -> rusqlite::Result<Totals> {
     )?;
     let flagged_items: i64 = conn.query_row(
         &format!(
-            "SELECT COUNT(DISTINCT s.item_id) FROM scores s JOIN items i ON i.id = s.item_id
+            "SELECT COUNT(DISTINCT s.item_seq) FROM scores s JOIN items i ON i.seq = s.item_seq
              WHERE s.flagged = 1 {filter}"
         ),
         params_from_iter(params.iter()),
@@ -680,17 +689,17 @@ fn drop_before(conn: &mut Connection, boundary: DateTime<Utc>) -> rusqlite::Resu
     let ms = boundary.timestamp_millis();
     let secs = boundary.timestamp();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let old = "SELECT id FROM items WHERE event_ms < ?1";
+    let old = "SELECT seq FROM items WHERE event_ms < ?1";
     tx.execute(
-        &format!("DELETE FROM item_tags WHERE item_id IN ({old})"),
+        &format!("DELETE FROM item_tags WHERE item_seq IN ({old})"),
         [ms],
     )?;
     tx.execute(
-        &format!("DELETE FROM matches WHERE item_id IN ({old})"),
+        &format!("DELETE FROM matches WHERE item_seq IN ({old})"),
         [ms],
     )?;
     tx.execute(
-        &format!("DELETE FROM scores WHERE item_id IN ({old})"),
+        &format!("DELETE FROM scores WHERE item_seq IN ({old})"),
         [ms],
     )?;
     let dropped = tx.execute("DELETE FROM items WHERE event_ms < ?1", [ms])?;

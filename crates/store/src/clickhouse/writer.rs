@@ -176,7 +176,9 @@ impl Writer {
         let mut attempt = 1;
         let outcome = loop {
             let result = async {
+                let started = std::time::Instant::now();
                 let known = self.known_ids(&candidates).await?;
+                let checked = started.elapsed();
                 if known_before.is_none() {
                     known_before = Some(known.clone());
                 }
@@ -185,7 +187,15 @@ impl Writer {
                     .copied()
                     .filter(|s| !known.contains(s.item.id.as_str()))
                     .collect();
-                self.insert(&fresh).await
+                self.insert(&fresh).await?;
+                tracing::debug!(
+                    items = candidates.len(),
+                    new = fresh.len(),
+                    check_ms = checked.as_millis() as u64,
+                    insert_ms = (started.elapsed() - checked).as_millis() as u64,
+                    "clickhouse flush"
+                );
+                Ok::<(), clickhouse::error::Error>(())
             }
             .await;
             match result {
@@ -242,14 +252,15 @@ impl Writer {
             let n = n.count().max(1);
             let (chunk, tail) = rest.split_at(n);
             rest = tail;
-            let placeholders = vec!["?"; chunk.len()].join(",");
-            let mut query = self.client.query(&format!(
-                "SELECT DISTINCT id FROM {}.item_ids WHERE id IN ({placeholders})",
-                self.db
-            ));
-            for id in chunk {
-                query = query.bind(*id);
-            }
+            // One array literal: ClickHouse 18.16 parses it about three times faster than
+            // the same ids as an `IN (...)` tuple.
+            let query = self
+                .client
+                .query(&format!(
+                    "SELECT DISTINCT id FROM {}.item_ids WHERE id IN (SELECT arrayJoin(?))",
+                    self.db
+                ))
+                .bind(chunk);
             for row in query.fetch_all::<KnownId>().await? {
                 known.insert(row.id);
             }
@@ -265,10 +276,22 @@ impl Writer {
             return Ok(());
         }
         let prepared: Vec<Prepared> = items.iter().map(|s| Prepared::of(s)).collect();
+        // Hits and scores go in side by side (each insert is one server thread).
+        tokio::try_join!(
+            self.insert_matches(&prepared),
+            self.insert_scores(&prepared)
+        )?;
+        self.insert_items(&prepared).await?;
+        self.insert_ids(&prepared).await
+    }
 
+    async fn insert_matches(
+        &self,
+        prepared: &[Prepared<'_>],
+    ) -> Result<(), clickhouse::error::Error> {
         if prepared.iter().any(|p| !p.scored.matches.is_empty()) {
             let mut insert = self.client.insert::<MatchRow<'_>>("matches").await?;
-            for p in &prepared {
+            for p in prepared {
                 for (ordinal, h) in p.scored.matches.iter().enumerate() {
                     insert
                         .write(&MatchRow {
@@ -294,9 +317,16 @@ impl Writer {
             insert.end().await?;
         }
 
+        Ok(())
+    }
+
+    async fn insert_scores(
+        &self,
+        prepared: &[Prepared<'_>],
+    ) -> Result<(), clickhouse::error::Error> {
         if prepared.iter().any(|p| !p.scored.scores.is_empty()) {
             let mut insert = self.client.insert::<ScoreRow<'_>>("scores").await?;
-            for p in &prepared {
+            for p in prepared {
                 for (ordinal, c) in p.scored.scores.iter().enumerate() {
                     insert
                         .write(&ScoreRow {
@@ -319,8 +349,15 @@ impl Writer {
             insert.end().await?;
         }
 
+        Ok(())
+    }
+
+    async fn insert_items(
+        &self,
+        prepared: &[Prepared<'_>],
+    ) -> Result<(), clickhouse::error::Error> {
         let mut insert = self.client.insert::<ItemRow<'_>>("items").await?;
-        for p in &prepared {
+        for p in prepared {
             let c = &p.columns;
             insert
                 .write(&ItemRow {
@@ -347,10 +384,12 @@ impl Writer {
                 })
                 .await?;
         }
-        insert.end().await?;
+        insert.end().await
+    }
 
+    async fn insert_ids(&self, prepared: &[Prepared<'_>]) -> Result<(), clickhouse::error::Error> {
         let mut insert = self.client.insert::<IdRow<'_>>("item_ids").await?;
-        for p in &prepared {
+        for p in prepared {
             insert
                 .write(&IdRow {
                     id: &p.columns.id,
