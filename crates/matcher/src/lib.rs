@@ -387,37 +387,38 @@ impl Matcher {
 
     /// Like [`Matcher::score`], taking the item by value (no copy).
     pub fn score_item(&self, item: Item) -> ScoredItem {
-        self.score_group(vec![item])
-            .pop()
-            .expect("one item in, one out")
+        let findings = self.find(item.title.as_deref(), &item.text);
+        self.scored(item, findings)
     }
 
     /// Score many items on all cores (rayon's pool), keeping their order.
     pub fn score_batch(&self, items: Vec<Item>) -> Vec<ScoredItem> {
         use rayon::prelude::*;
+        let findings: Vec<Findings> = items
+            .par_chunks(GROUP)
+            .flat_map_iter(|group| {
+                let fields: Vec<_> = group
+                    .iter()
+                    .map(|i| (i.title.as_deref(), i.text.as_str()))
+                    .collect();
+                self.find_group(&fields)
+            })
+            .collect();
+        // Items (a few hundred bytes each) move once, straight into their place in the result.
         items
             .into_par_iter()
-            .chunks(GROUP)
-            .flat_map_iter(|group| self.score_group(group))
+            .zip(findings)
+            .map(|(item, findings)| self.scored(item, findings))
             .collect()
     }
 
-    fn score_group(&self, group: Vec<Item>) -> Vec<ScoredItem> {
-        let fields: Vec<_> = group
-            .iter()
-            .map(|i| (i.title.as_deref(), i.text.as_str()))
-            .collect();
-        let findings = self.find_group(&fields);
-        group
-            .into_iter()
-            .zip(findings)
-            .map(|(item, Findings { matches, scores })| ScoredItem {
-                item,
-                lexicon_version: self.version.clone(),
-                matches,
-                scores,
-            })
-            .collect()
+    fn scored(&self, item: Item, Findings { matches, scores }: Findings) -> ScoredItem {
+        ScoredItem {
+            item,
+            lexicon_version: self.version.clone(),
+            matches,
+            scores,
+        }
     }
 
     /// Findings of each (title, text), in order.
