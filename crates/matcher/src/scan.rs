@@ -12,6 +12,9 @@ use websense_normalize::{normalize_into, SpanMap};
 /// loads; independent chains let the CPU wait for several loads at once.
 const LANES: usize = 4;
 
+/// Buffers above this size are given back after use.
+const KEEP_BYTES: usize = 1 << 20;
+
 /// A hit in original coordinates, before it becomes a [`websense_model::Hit`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Found {
@@ -97,9 +100,6 @@ impl Scratch {
             &mut self.pieces,
             &mut self.match_ends,
         );
-        if self.match_ends.is_empty() {
-            return;
-        }
         self.match_ends.sort_unstable_by_key(|m| m.slot);
         let mut rest = &self.match_ends[..];
         while let Some(&MatchEnd { slot, .. }) = rest.first() {
@@ -124,6 +124,13 @@ impl Scratch {
                 });
             }
             rest = &rest[in_slot..];
+        }
+        // A huge post leaves huge buffers behind; do not keep them for the thread's lifetime.
+        for slot in &mut self.slots[..used] {
+            if slot.normalized.capacity() > KEEP_BYTES {
+                slot.normalized = Vec::new();
+                slot.map = SpanMap::default();
+            }
         }
     }
 }

@@ -493,3 +493,15 @@ fn hits_in_long_texts_are_found_once_wherever_they_lie() {
         }
     }
 }
+
+#[test]
+fn a_huge_post_is_matched_whole_and_the_next_one_too() {
+    let lex = set(&[("c", 1.0)], vec![term("nazi", "c", Word, 1.0)]);
+    let m = Matcher::new(&lex, MatcherOptions::default()).unwrap();
+    let filler = "woord, ".repeat(400_000);
+    let huge = format!("Nazi {filler}nazi");
+    let found = m.find(None, &huge);
+    let starts: Vec<_> = found.matches.iter().map(|h| h.start).collect();
+    assert_eq!(starts, vec![0, huge.len() - 4]);
+    assert_eq!(m.find(None, "een nazi").matches.len(), 1);
+}
