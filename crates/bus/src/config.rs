@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 /// Without a `[bus]` table websense runs the embedded bus.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // read once at start-up; boxing would only burden its users
 pub enum BusConfig {
     /// In-process: one process runs every stage.
     Embedded(EmbeddedConfig),

@@ -2,7 +2,6 @@
 //! consumer's acknowledgement.
 
 use crate::{Ack, AckInner, Batch, Bus, BusConsumer, BusError, EmbeddedConfig};
-use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedSemaphorePermit, Semaphore};
 use websense_model::{BoxFuture, Item, ItemSink, ScoredItem, ScoredSink, SinkError};
@@ -59,7 +58,7 @@ impl<T> Topic<T> {
             }),
             receivers: Arc::new(Receivers {
                 batch_size,
-                rx: Mutex::new((rx, VecDeque::new())),
+                queue: Mutex::new(Queue { rx, held: None }),
             }),
         }
     }
@@ -114,36 +113,33 @@ impl<T> Senders<T> {
 
 struct Receivers<T> {
     batch_size: usize,
-    /// Shared by all consumers of the queue. An envelope that did not fit into the previous
-    /// batch waits in the deque.
-    rx: Mutex<(mpsc::UnboundedReceiver<Envelope<T>>, VecDeque<Envelope<T>>)>,
+    /// Shared by all consumers of the queue.
+    queue: Mutex<Queue<T>>,
+}
+
+struct Queue<T> {
+    rx: mpsc::UnboundedReceiver<Envelope<T>>,
+    /// An envelope that did not fit into the previous batch.
+    held: Option<Envelope<T>>,
 }
 
 impl<T> Receivers<T> {
     /// The next batch: waits for one envelope, then takes what else is queued, up to the
     /// batch size.
     async fn next_batch(&self) -> Result<Batch<T>, BusError> {
-        let mut guard = self.rx.lock().await;
-        let (rx, held) = &mut *guard;
-        let first = match held.pop_front() {
+        let mut queue = self.queue.lock().await;
+        let first = match queue.held.take() {
             Some(envelope) => envelope,
-            None => rx.recv().await.ok_or(BusError::Closed)?,
+            None => queue.rx.recv().await.ok_or(BusError::Closed)?,
         };
         let mut records = first.records;
         let mut ack = EmbeddedAck {
             stored: vec![first.stored],
             room: vec![first.room],
         };
-        loop {
-            let next = match held.pop_front() {
-                Some(envelope) => envelope,
-                None => match rx.try_recv() {
-                    Ok(envelope) => envelope,
-                    Err(_) => break,
-                },
-            };
+        while let Ok(next) = queue.rx.try_recv() {
             if records.len() + next.records.len() > self.batch_size {
-                held.push_front(next);
+                queue.held = Some(next);
                 break;
             }
             records.extend(next.records);

@@ -241,8 +241,7 @@ async fn a_batch_dropped_without_ack_stops_the_consumer() {
     let err = consumer
         .next_batch()
         .await
-        .err()
-        .expect("the consumer went on past a lost batch");
+        .expect_err("the consumer went on past a lost batch");
     assert!(matches!(err, websense_bus::BusError::Abandoned), "{err}");
 }
 

@@ -240,8 +240,11 @@ impl<T: DeserializeOwned + Send + Sync + 'static> Pump<T> {
             };
             let spans = self.tracking.offsets().track(assembly.spans);
             if assembly.records.is_empty() {
-                // Only dead letters: done already.
-                store(&self.client, &self.tracking, &spans)?;
+                // Only dead letters: done already. Should storing fail (a rebalance), they are
+                // read and dead-lettered again, which is harmless.
+                if let Err(e) = store(&self.client, &self.tracking, &spans) {
+                    tracing::warn!(topic = %self.tracking.topic, error = %e, "storing offsets");
+                }
                 continue;
             }
             let ack = KafkaAck {
