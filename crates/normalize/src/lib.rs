@@ -292,6 +292,15 @@ pub fn normalize_into(text: &str, out: &mut Vec<u8>, map: &mut SpanMap) {
                     i += good;
                     // (a shift, not an index into the stored bytes: `last` feeds the next word)
                     last = (folded >> (8 * (good - 1))) as u8;
+                    if last == b' ' {
+                        // The word stopped at a separator run (", "): the rest of it vanishes.
+                        while bytes
+                            .get(i)
+                            .is_some_and(|&b| b < 0x80 && ASCII_FOLD[b as usize] == b' ')
+                        {
+                            i += 1;
+                        }
+                    }
                 }
                 continue;
             }
