@@ -324,6 +324,17 @@ fn decide(
     Ok(signal)
 }
 
+/// Retention: delete candidates and dismissed signals whose event time is before `cutoff`
+/// (their decisions stay in the room's audit log). Confirmed signals stay: they are the case
+/// table's records. Returns how many were deleted.
+pub fn expire_undecided(conn: &Connection, cutoff: DateTime<Utc>) -> Result<u64, SignalError> {
+    let n = conn.execute(
+        "DELETE FROM signals WHERE state IN ('candidate', 'dismissed') AND event_ms < ?1",
+        [ms(cutoff)],
+    )?;
+    Ok(n as u64)
+}
+
 /// Where a confirmed signal's webhook delivery stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -196,6 +196,20 @@ fn decisions_are_final_and_confirming_needs_a_reason() {
     // Only the confirmed one was queued for the webhook.
     assert!(db::delivery(&conn, &a.id).unwrap().is_some());
     assert!(db::delivery(&conn, &b.id).unwrap().is_none());
+
+    // Retention removes what was never confirmed, and keeps the case table's records.
+    let c =
+        candidate_from_item(&stored("c", true, 6.0), &CandidateRules::default(), t(11)).unwrap();
+    db::insert_candidate(&conn, &c).unwrap();
+    assert_eq!(
+        db::expire_undecided(&conn, t(9)).unwrap(),
+        0,
+        "event time t(9) is not before t(9)"
+    );
+    assert_eq!(db::expire_undecided(&conn, t(10)).unwrap(), 2);
+    assert!(db::get(&conn, &b.id).unwrap().is_none());
+    assert!(db::get(&conn, &c.id).unwrap().is_none());
+    assert!(db::get(&conn, &a.id).unwrap().is_some());
 }
 
 #[test]

@@ -1,0 +1,371 @@
+//! Signals: list, read, scan for candidates, confirm, dismiss, export, delivery status and
+//! author resolution.
+
+use crate::accounts::Caller;
+use crate::api::items::{find_item, signal_id};
+use crate::api::{audit, limit, range, reason};
+use crate::audit::{action, NewEntry};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::Room;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use websense_signals::db as signals_db;
+use websense_signals::{Origin, Signal, SignalFilter, SignalId, SignalState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListParams {
+    state: Option<SignalState>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+fn signal_filter(
+    state: Option<SignalState>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    limit: usize,
+    offset: usize,
+) -> Result<SignalFilter, ApiError> {
+    if let (Some(f), Some(t)) = (from, to) {
+        range(f, t)?;
+    }
+    Ok(SignalFilter {
+        state,
+        from,
+        to,
+        limit,
+        offset,
+    })
+}
+
+pub(crate) async fn list(
+    State(room): State<Arc<Room>>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let filter = signal_filter(
+        p.state,
+        p.from,
+        p.to,
+        limit(p.limit, 100, 1000)?,
+        p.offset.unwrap_or(0),
+    )?;
+    let f = filter.clone();
+    let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
+    let next_offset = (signals.len() == filter.limit).then_some(filter.offset + filter.limit);
+    Ok(Json(
+        json!({ "signals": signals, "next_offset": next_offset }),
+    ))
+}
+
+async fn load(room: &Room, id: &SignalId) -> Result<Signal, ApiError> {
+    let lookup = id.clone();
+    room.db
+        .run(move |c| Ok(signals_db::get(c, &lookup)?))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no signal {id}")))
+}
+
+pub(crate) async fn get(
+    State(room): State<Arc<Room>>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Signal>, ApiError> {
+    Ok(Json(load(&room, &signal_id(&id)?).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScanRequest {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// A scan covers at most this many days.
+const MAX_SCAN_DAYS: i64 = 31;
+
+pub(crate) async fn scan(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ScanRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let range = range(body.from, body.to)?;
+    if range.to - range.from > Duration::days(MAX_SCAN_DAYS) {
+        return Err(ApiError::unprocessable(format!(
+            "a scan covers at most {MAX_SCAN_DAYS} days"
+        )));
+    }
+    let summary = crate::scan::scan(&room, range).await?;
+    audit(
+        &room,
+        &caller,
+        action::SCAN_SIGNALS,
+        None,
+        None,
+        json!({ "range": range, "summary": summary }),
+    )
+    .await?;
+    Ok(Json(json!({ "range": range, "summary": summary })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionRequest {
+    reason: Option<String>,
+}
+
+/// Decide and audit in one transaction.
+async fn decide(
+    room: &Room,
+    caller: &Caller,
+    id: SignalId,
+    confirm: bool,
+    reason: Option<String>,
+) -> Result<Signal, ApiError> {
+    let deliver = room.deliverer.is_some();
+    let (name, roles) = (caller.name.clone(), caller.roles_text());
+    let signal = room
+        .db
+        .run(move |c| {
+            let tx = c.transaction()?;
+            let now = Utc::now();
+            let signal = if confirm {
+                signals_db::confirm(&tx, &id, &name, reason.as_deref().unwrap_or(""), now, deliver)?
+            } else {
+                signals_db::dismiss(&tx, &id, &name, reason.as_deref(), now)?
+            };
+            crate::audit::append(
+                &tx,
+                now,
+                &NewEntry {
+                    actor: &name,
+                    roles: &roles,
+                    action: if confirm {
+                        action::CONFIRM_SIGNAL
+                    } else {
+                        action::DISMISS_SIGNAL
+                    },
+                    target: Some(&id.0),
+                    reason: signal.decision.as_ref().and_then(|d| d.reason.as_deref()),
+                    detail: json!({ "origin": signal.origin, "queued_for_webhook": confirm && deliver }),
+                },
+            )?;
+            tx.commit()?;
+            Ok(signal)
+        })
+        .await?;
+    if let Some(d) = &room.deliverer {
+        d.waker().notify_one();
+    }
+    Ok(signal)
+}
+
+pub(crate) async fn confirm(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecisionRequest>,
+) -> Result<Json<Signal>, ApiError> {
+    let id = signal_id(&id)?;
+    let reason = reason(body.reason.as_deref(), "confirm a signal")?;
+    Ok(Json(decide(&room, &caller, id, true, Some(reason)).await?))
+}
+
+pub(crate) async fn dismiss(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecisionRequest>,
+) -> Result<Json<Signal>, ApiError> {
+    let id = signal_id(&id)?;
+    let reason = match body.reason.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(reason(Some(r), "dismiss a signal")?),
+    };
+    Ok(Json(decide(&room, &caller, id, false, reason).await?))
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Format {
+    #[default]
+    Json,
+    Csv,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportParams {
+    #[serde(default)]
+    format: Format,
+    /// Default: confirmed.
+    state: Option<SignalState>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+}
+
+/// An export holds at most this many signals.
+const MAX_EXPORT: usize = 100_000;
+
+pub(crate) async fn export(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ExportParams>,
+) -> Result<Response, ApiError> {
+    let state = p.state.unwrap_or(SignalState::Confirmed);
+    let filter = signal_filter(Some(state), p.from, p.to, MAX_EXPORT, 0)?;
+    let f = filter.clone();
+    let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
+    let ids: Vec<&str> = signals.iter().map(|s| s.id.as_str()).collect();
+    audit(
+        &room,
+        &caller,
+        action::EXPORT_SIGNALS,
+        None,
+        None,
+        json!({ "format": format!("{:?}", p.format).to_lowercase(), "filter": filter, "signal_ids": ids }),
+    )
+    .await?;
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
+    Ok(match p.format {
+        Format::Json => attachment(
+            websense_signals::signals_json(&signals),
+            "application/json",
+            &format!("signals-{}-{stamp}.json", state.as_str()),
+        ),
+        Format::Csv => attachment(
+            websense_signals::signals_csv(&signals),
+            "text/csv; charset=utf-8",
+            &format!("signals-{}-{stamp}.csv", state.as_str()),
+        ),
+    })
+}
+
+pub(crate) fn attachment(body: String, content_type: &'static str, file: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+pub(crate) async fn deliveries(
+    State(room): State<Arc<Room>>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = signal_id(&id)?;
+    load(&room, &id).await?;
+    let lookup = id.clone();
+    let status = room
+        .db
+        .run(move |c| Ok(signals_db::delivery(c, &lookup)?))
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "signal {id} has no webhook delivery: it is not confirmed, or no webhook was configured when it was"
+            ))
+        })?;
+    Ok(Json(json!(status)))
+}
+
+/// Refuse an author resolution, and record the refusal.
+async fn refuse(
+    room: &Room,
+    caller: &Caller,
+    id: &SignalId,
+    reason: &str,
+    error: ApiError,
+) -> Result<Json<Value>, ApiError> {
+    audit(
+        room,
+        caller,
+        action::RESOLVE_AUTHOR_REFUSED,
+        Some(id.0.clone()),
+        Some(reason.to_string()),
+        json!({ "refused": error.message }),
+    )
+    .await?;
+    Err(error)
+}
+
+/// The handle behind a confirmed signal's author pseudonym: admin only, with a recorded
+/// reason, and only while the signal's raw item is retained and the vault holds the author.
+pub(crate) async fn resolve_author(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<DecisionRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let id = signal_id(&id)?;
+    let reason = reason(body.reason.as_deref(), "resolve an author")?;
+    let signal = load(&room, &id).await?;
+    if signal.state != SignalState::Confirmed {
+        let e = ApiError::conflict(format!(
+            "signal {id} is {}; only a confirmed signal's author can be resolved",
+            signal.state.as_str()
+        ));
+        return refuse(&room, &caller, &id, &reason, e).await;
+    }
+    let (Origin::FlaggedItem { item_id }, Some(pseudonym)) =
+        (&signal.origin, signal.explanation.author.clone())
+    else {
+        let e = ApiError::conflict(format!("signal {id} has no author to resolve"));
+        return refuse(&room, &caller, &id, &reason, e).await;
+    };
+    let Some(vault) = room.vault.clone() else {
+        let e = ApiError::conflict(
+            "author resolution is switched off in this deployment (no privacy.author_vault)",
+        );
+        return refuse(&room, &caller, &id, &reason, e).await;
+    };
+    let retained = find_item(room.store.as_ref(), item_id, signal.explanation.event_time)
+        .await?
+        .is_some_and(|item| !item.text_purged);
+    if !retained {
+        let e = ApiError::new(
+            StatusCode::GONE,
+            format!("the raw item of signal {id} is purged; its author can no longer be resolved"),
+        );
+        return refuse(&room, &caller, &id, &reason, e).await;
+    }
+    let p = pseudonym.clone();
+    let entry = tokio::task::spawn_blocking(move || vault.resolve(&p))
+        .await
+        .map_err(|e| ApiError::internal("author vault task failed", e))?
+        .map_err(|e| ApiError::internal("author vault failed", e))?;
+    let Some(entry) = entry else {
+        let e = ApiError::new(
+            StatusCode::GONE,
+            format!(
+                "the author vault holds no handle for {pseudonym} (expired, or never recorded)"
+            ),
+        );
+        return refuse(&room, &caller, &id, &reason, e).await;
+    };
+    // The log records that the pseudonym was resolved, never the handle itself.
+    audit(
+        &room,
+        &caller,
+        action::RESOLVE_AUTHOR,
+        Some(id.0.clone()),
+        Some(reason),
+        json!({ "pseudonym": pseudonym, "item_id": item_id }),
+    )
+    .await?;
+    Ok(Json(json!({
+        "signal_id": id,
+        "pseudonym": pseudonym,
+        "handle": entry.handle,
+        "source": entry.source,
+        "last_seen": entry.last_seen,
+    })))
+}

@@ -1,0 +1,182 @@
+//! The Web Sense Room's HTTP API (`websense serve`): trends and the items behind them,
+//! signals for the case table (i2o), curator tools, accounts, the audit log and privacy.
+//!
+//! This crate owns who may see and do what, and the record of what they saw and did: the
+//! axum router and its JSON API, accounts with roles (Argon2id password hashes, bearer
+//! tokens stored as SHA-256), the append-only audit log, raw-text retention and author
+//! resolution, the curator's draft evaluation, and the workers that scan for signal
+//! candidates and deliver confirmed signals. It keeps its own small transactional data
+//! (accounts, sessions, audit log, signals, deliveries, lexicon versions) in one SQLite file,
+//! the *room database* ([`RoomDb`]), in every deployment; items and trends stay in the
+//! [`Store`] (SQLite or ClickHouse). It must not collect, match or write items: it reads the
+//! store, and only purges raw text from it. Signal semantics (states, explanation, export,
+//! webhook) are `websense-signals`'; spike detection is trend analysis, reached through
+//! [`TrendAnalysis`].
+//!
+//! # Endpoints and roles
+//!
+//! Every endpoint is in one table ([`routes::ENDPOINTS`]) that the router's authorization
+//! layer consults: no credentials or bad ones are `401`, a role that is not listed is
+//! `403`, and a route missing from the table is refused (deny by default). The same table is
+//! checked against the OpenAPI document the API serves at `/api/openapi.json`.
+//!
+//! | endpoint                                   | analyst | curator | i2o liaison | admin | audited |
+//! |--------------------------------------------|:-------:|:-------:|:-----------:|:-----:|:-------:|
+//! | `POST /api/login`                          | public  |         |             |       | yes     |
+//! | `POST /api/logout`, `GET /api/me`          | any     | any     | any         | any   | logout  |
+//! | `GET /api/openapi.json`                    | public  |         |             |       |         |
+//! | `GET /api/trends/categories/{category}`    | x       | x       |             | x     |         |
+//! | `GET /api/trends/terms/{category}/{term}`  | x       | x       |             | x     |         |
+//! | `GET /api/totals`                          | x       | x       |             | x     |         |
+//! | `GET /api/terms/rising`                    | x       | x       |             | x     |         |
+//! | `GET /api/terms/emerging`                  | x       | x       |             |       |         |
+//! | `GET /api/spikes`                          | x       | x       |             | x     |         |
+//! | `GET /api/items` (item text)               | x       | x       |             |       | yes     |
+//! | `GET /api/signals`, `GET /api/signals/{id}`| x       |         | x           | x     |         |
+//! | `POST /api/signals/scan`                   | x       |         |             |       | yes     |
+//! | `GET /api/signals/{id}/item` (item text)   | x       |         |             |       | yes     |
+//! | `POST /api/signals/{id}/confirm`, `/dismiss`| x      |         |             |       | yes     |
+//! | `GET /api/signals/export`                  | x       |         | x           |       | yes     |
+//! | `GET /api/signals/{id}/deliveries`         |         |         | x           | x     |         |
+//! | `POST /api/signals/{id}/resolve-author`    |         |         |             | x     | yes     |
+//! | `GET /api/sources/status`                  | x       | x       |             | x     |         |
+//! | `GET /api/lexicons`                        | x       | x       |             | x     |         |
+//! | `POST /api/lexicons/evaluate`              |         | x       |             |       | yes     |
+//! | `GET /api/audit`                           |         |         |             | x     |         |
+//! | `GET /api/audit/export`                    |         |         |             | x     | yes     |
+//!
+//! Admin is not a super-user: it runs the room (audit, deliveries, author resolution) but
+//! reads no item text, and analysts cannot read the audit log. An account may hold several
+//! roles.
+//!
+//! # Errors
+//!
+//! Every failure is `{"error": "..."}`: 400 for malformed query or path parameters, 415/400/422
+//! for missing, malformed or ill-shaped JSON, 404 for unknown ids, 409 for a decision on a
+//! decided signal, 410 when an author can no longer be resolved, 501 for trend analysis that
+//! is not plugged in, 503 when the store fails, 500 only for the room database's own trouble.
+//!
+//! # Design and costs
+//!
+//! Handlers are thin: parse, authorize (in the layer), call the store or the room database on
+//! a blocking thread, audit, answer. The room database is one connection behind a mutex:
+//! its writes are people's actions and a few worker rows a minute, so contention is not a
+//! concern, and one connection lets a decision and its audit row share a transaction.
+//! Password hashing (Argon2id, 19 MiB by default) runs on a blocking thread per login. Reads
+//! of item text page through the store's bucket query (at most 500 items per call). The
+//! curator's draft evaluation compiles two matchers and re-scores up to
+//! `evaluate_max_items` stored items, on the blocking pool: seconds for a hundred thousand
+//! items, and nothing is written.
+
+pub mod accounts;
+mod api;
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod evaluate;
+pub mod lexicons;
+pub mod routes;
+pub mod scan;
+pub mod trends;
+pub mod workers;
+
+pub use accounts::{Caller, Role};
+pub use config::{PasswordHashCost, PrivacyConfig, RoomConfig, ServeConfig};
+pub use db::RoomDb;
+pub use error::ApiError;
+pub use trends::TrendAnalysis;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use websense_signals::{AuthorVault, Deliverer};
+use websense_store::Store;
+
+/// Why the room cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error(transparent)]
+    Vault(#[from] websense_signals::VaultError),
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Everything the API and the workers share.
+pub struct Room {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) db: RoomDb,
+    pub(crate) config: RoomConfig,
+    pub(crate) privacy: PrivacyConfig,
+    pub(crate) lexicon_dir: PathBuf,
+    pub(crate) vault: Option<Arc<AuthorVault>>,
+    pub(crate) trends: Option<Arc<dyn TrendAnalysis>>,
+    pub(crate) deliverer: Option<Arc<Deliverer>>,
+    /// Verified against when a login names no account, so that case takes as long as a
+    /// wrong password and does not reveal which names exist.
+    pub(crate) decoy_hash: String,
+}
+
+impl Room {
+    /// Open the room database (and the author vault, when configured) and set up the webhook
+    /// deliverer (when configured). Workers start with [`Room::spawn_workers`].
+    pub fn new(
+        config: RoomConfig,
+        privacy: PrivacyConfig,
+        store: Arc<dyn Store>,
+        lexicon_dir: impl Into<PathBuf>,
+    ) -> Result<Room, RoomError> {
+        config
+            .validate()
+            .and_then(|_| privacy.validate())
+            .map_err(|e| RoomError::Config(e.to_string()))?;
+        let db = RoomDb::open(&config.database)?;
+        let vault = match &privacy.author_vault {
+            Some(path) => Some(Arc::new(AuthorVault::open(path)?)),
+            None => None,
+        };
+        let deliverer = match &config.webhook {
+            Some(w) => Some(Arc::new(
+                Deliverer::new(db.connection(), w.clone()).map_err(RoomError::Config)?,
+            )),
+            None => None,
+        };
+        let decoy_hash = accounts::hash_password("decoy password", config.password_hash)
+            .map_err(|e| RoomError::Config(e.to_string()))?;
+        Ok(Room {
+            store,
+            db,
+            config,
+            privacy,
+            lexicon_dir: lexicon_dir.into(),
+            vault,
+            trends: None,
+            deliverer,
+            decoy_hash,
+        })
+    }
+
+    /// Plug in spike detection and emerging-term suggestions.
+    pub fn with_trends(mut self, trends: Arc<dyn TrendAnalysis>) -> Room {
+        self.trends = Some(trends);
+        self
+    }
+
+    pub fn db(&self) -> &RoomDb {
+        &self.db
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &RoomConfig {
+        &self.config
+    }
+
+    /// The API.
+    pub fn router(self: &Arc<Self>) -> axum::Router {
+        routes::router(self.clone())
+    }
+}

@@ -1,0 +1,375 @@
+//! A room over a real embedded store in a temporary directory, seeded with items scored by
+//! the real matcher against a small test lexicon, and one account per role.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
+use websense_lexicon::LexiconSet;
+use websense_matcher::{Matcher, MatcherOptions};
+use websense_model::{
+    Author, Item, ItemId, PseudonymKey, ScoredItem, SourceId, SourceKind, SourceRef,
+};
+use websense_room::accounts::{self, Role};
+use websense_room::{PasswordHashCost, PrivacyConfig, Room, RoomConfig};
+use websense_signals::WebhookConfig;
+use websense_store::{SqliteStore, Store};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Cheap hashes: the tests check behaviour, not the cost.
+pub const CHEAP: PasswordHashCost = PasswordHashCost {
+    memory_kib: 64,
+    iterations: 1,
+    parallelism: 1,
+};
+
+pub const CATEGORIES: &str = r#"
+[anti_overheid]
+label = "Anti-overheid"
+description = "Vijandigheid tegen overheid en instituties."
+threshold = 4.0
+
+[complot]
+label = "Complot"
+description = "Complotdenken."
+threshold = 3.0
+"#;
+
+pub const LEXICON: &str = "name: test
+languages: nl
+
+[anti_overheid]
+volksverrader* | 3
+nepparlement   | 2
+dictatuur      | 2
+
+[complot]
+plandemie      | 3
+great reset    | 2
+";
+
+/// Words the texts are made of: lexicon terms and harmless filler.
+const WORDS: &[&str] = &[
+    "volksverraders",
+    "nepparlement",
+    "dictatuur",
+    "plandemie",
+    "great reset",
+    "gemeente",
+    "fiets",
+    "markt",
+    "regen",
+    "buurthuis",
+];
+
+pub const SOURCES: &[(&str, SourceKind, &[&str])] = &[
+    ("nos", SourceKind::Feed, &["nieuws"]),
+    ("mastodon-nl", SourceKind::Mastodon, &["social"]),
+    ("reddit-nl", SourceKind::Reddit, &["social", "forum"]),
+];
+
+pub fn pseudonym_key() -> PseudonymKey {
+    PseudonymKey::from_bytes(b"test-key-0123456789abcdef").unwrap()
+}
+
+/// The raw handle of author `n`: distinctive, so a search of the database finds any copy.
+pub fn handle(n: u64) -> String {
+    format!("@rawhandle_{n}_zq")
+}
+
+/// The hour the seeded "recent" items fall in: two hours ago, on the hour.
+pub fn recent_hour() -> DateTime<Utc> {
+    (Utc::now() - Duration::hours(2))
+        .duration_trunc(Duration::hours(1))
+        .unwrap()
+}
+
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// `n` items at `start + i * step`, with texts of 3 to 8 words, authors pseudonymised as the
+/// collector does by default (no handle kept).
+pub fn items(seed: u64, n: usize, start: DateTime<Utc>, step: Duration) -> Vec<Item> {
+    let mut rng = Rng::new(seed);
+    let key = pseudonym_key();
+    (0..n)
+        .map(|i| {
+            let (source, kind, tags) = SOURCES[rng.below(SOURCES.len() as u64) as usize];
+            let words = 3 + rng.below(6);
+            let text: Vec<&str> = (0..words)
+                .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+                .collect();
+            let mut item = Item::new(
+                ItemId(format!("it-{seed}-{i}")),
+                SourceRef {
+                    id: SourceId::new(source),
+                    kind,
+                    tags: tags.iter().map(|t| t.to_string()).collect(),
+                },
+                text.join(" "),
+            );
+            let t = start + step * i as i32;
+            item.published_at = Some(t);
+            item.fetched_at = t + Duration::minutes(1);
+            item.url = Some(format!("https://example.org/{source}/posts/{seed}-{i}"));
+            let author = rng.below(7);
+            item.author = Some(Author {
+                pseudonym: key.pseudonymise(source, &handle(author)),
+                handle: None,
+            });
+            item
+        })
+        .collect()
+}
+
+pub fn write_lexicons(dir: &Path) -> LexiconSet {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("categories.toml"), CATEGORIES).unwrap();
+    std::fs::write(dir.join("test.lex"), LEXICON).unwrap();
+    let (set, problems) = LexiconSet::load_dir(dir).unwrap();
+    assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+    set
+}
+
+pub fn score(set: &LexiconSet, items: Vec<Item>) -> Vec<ScoredItem> {
+    Matcher::new(set, MatcherOptions::default())
+        .unwrap()
+        .score_batch(items)
+}
+
+pub struct Options {
+    pub webhook: Option<WebhookConfig>,
+    pub vault: bool,
+    pub status_file: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            webhook: None,
+            vault: false,
+            status_file: true,
+        }
+    }
+}
+
+pub struct TestRoom {
+    pub dir: tempfile::TempDir,
+    pub room: Arc<Room>,
+    pub router: Router,
+    pub store: Arc<dyn Store>,
+    pub lexicons: LexiconSet,
+    pub recent: Vec<ScoredItem>,
+    pub old: Vec<ScoredItem>,
+}
+
+pub fn lexicon_dir(dir: &Path) -> PathBuf {
+    dir.join("lexicons")
+}
+
+impl TestRoom {
+    pub async fn new() -> TestRoom {
+        TestRoom::with(Options::default()).await
+    }
+
+    /// 120 recent items (every minute of `recent_hour` and the hour after) and 40 items 40
+    /// days old (older than the 30-day raw-text retention).
+    pub async fn with(options: Options) -> TestRoom {
+        let dir = tempfile::tempdir().unwrap();
+        let lexicons = write_lexicons(&lexicon_dir(dir.path()));
+        let store = SqliteStore::open(dir.path().join("store/ws.db"))
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let store: Arc<dyn Store> = Arc::new(store);
+        let recent = score(
+            &lexicons,
+            items(1, 120, recent_hour(), Duration::minutes(1)),
+        );
+        let old = score(
+            &lexicons,
+            items(
+                2,
+                40,
+                recent_hour() - Duration::days(40),
+                Duration::minutes(1),
+            ),
+        );
+        store.write(recent.clone()).await.unwrap();
+        store.write(old.clone()).await.unwrap();
+        let status_file = dir.path().join("state/status.json");
+        if options.status_file {
+            std::fs::create_dir_all(status_file.parent().unwrap()).unwrap();
+            std::fs::write(&status_file, STATUS_JSON).unwrap();
+        }
+        let config = RoomConfig {
+            database: dir.path().join("room/room.db"),
+            cookie_secure: false,
+            source_status_file: Some(status_file),
+            webhook: options.webhook,
+            scan_interval_secs: 0,
+            password_hash: CHEAP,
+            ..RoomConfig::default()
+        };
+        let privacy = PrivacyConfig {
+            author_vault: options.vault.then(|| dir.path().join("vault/authors.db")),
+            ..PrivacyConfig::default()
+        };
+        let room = Room::new(config, privacy, store.clone(), lexicon_dir(dir.path())).unwrap();
+        let room = Arc::new(room);
+        for role in Role::ALL {
+            add_user(&room, role.as_str(), &[role]);
+        }
+        let router = room.router();
+        TestRoom {
+            dir,
+            room,
+            router,
+            store,
+            lexicons,
+            recent,
+            old,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            request = request.header("authorization", format!("Bearer {t}"));
+        }
+        let request = match body {
+            Some(b) => request
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8(bytes.to_vec()).unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Response {
+        self.call(Method::GET, uri, Some(token), None).await
+    }
+
+    pub async fn post(&self, uri: &str, token: &str, body: Value) -> Response {
+        self.call(Method::POST, uri, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, user: &str) -> String {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/login",
+                None,
+                Some(serde_json::json!({ "user": user, "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json["token"].as_str().unwrap().to_string()
+    }
+
+    /// Audit rows, oldest first.
+    pub fn audit(&self) -> Vec<websense_room::audit::AuditEntry> {
+        let mut rows = self.room.db().blocking(|c| {
+            websense_room::audit::query(
+                c,
+                &websense_room::audit::AuditFilter {
+                    limit: 100_000,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        });
+        rows.reverse();
+        rows
+    }
+
+    pub fn audit_of(&self, action: &str) -> Vec<websense_room::audit::AuditEntry> {
+        self.audit()
+            .into_iter()
+            .filter(|e| e.action == action)
+            .collect()
+    }
+}
+
+pub fn add_user(room: &Room, name: &str, roles: &[Role]) {
+    let hash = accounts::hash_password(PASSWORD, CHEAP).unwrap();
+    room.db()
+        .blocking(|c| accounts::create_account(c, name, roles, &hash, Utc::now()))
+        .unwrap();
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Response {
+    /// A JSON error body with a message.
+    pub fn assert_error(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert!(
+            self.json["error"].as_str().is_some_and(|m| !m.is_empty()),
+            "not a JSON error: {}",
+            self.text
+        );
+    }
+}
+
+/// What the collector writes (the shape of websense-collect's `status.json`).
+pub const STATUS_JSON: &str = r#"[
+  {"id": "nos", "kind": "feed", "url": "https://example.org/nos.xml",
+   "last_fetch": "2024-05-01T10:00:00Z", "last_success": "2024-05-01T10:00:00Z",
+   "last_error": null, "items_total": 120, "duplicates_total": 3, "consecutive_failures": 0,
+   "warnings": [], "next_fetch": "2024-05-01T10:15:00Z"},
+  {"id": "reddit-nl", "kind": "reddit", "url": "https://example.org/r/nl.json",
+   "last_fetch": "2024-05-01T10:00:00Z", "last_success": "2024-04-30T08:00:00Z",
+   "last_error": {"at": "2024-05-01T10:00:00Z", "url": "https://example.org/r/nl.json", "message": "HTTP 503"},
+   "items_total": 40, "duplicates_total": 0, "consecutive_failures": 4,
+   "warnings": [], "next_fetch": "2024-05-01T10:30:00Z"}
+]"#;
