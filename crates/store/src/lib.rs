@@ -83,6 +83,9 @@
 //! UPDATE` polled through `system.mutations`, `DROP PARTITION`). The writer reads `version()`
 //! at connect and uses `LowCardinality(String)` for dimension columns from 20.1 on. The
 //! `clickhouse` client runs with validation off (RowBinary), which 18.16 needs.
+//! CI tests against 18.16; the same ClickHouse tests (`tests/clickhouse.rs`, `tests/equality.rs`)
+//! also pass against ClickHouse 26.9, with the `LowCardinality` schema, through chdb and
+//! `tools/chdb_http.py` (run by hand; see there).
 //!
 //! # Costs
 //!
