@@ -425,8 +425,8 @@ impl Matcher {
     fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<Findings> {
         scan::with_scratch(|scratch| {
             match &self.automaton {
-                Compiled::Dfa(a) => scratch.find(self, a, items),
-                Compiled::Nfa(a) => scratch.find(self, a, items),
+                Compiled::Dfa(a) => scratch.find::<_, { scan::DFA_LANES }>(self, a, items),
+                Compiled::Nfa(a) => scratch.find::<_, { scan::NFA_LANES }>(self, a, items),
             }
             let mut findings = vec![Findings::default(); items.len()];
             let found = &mut scratch.found;

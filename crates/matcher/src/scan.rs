@@ -8,9 +8,12 @@ use std::cell::RefCell;
 use websense_model::{Field, TermKind};
 use websense_normalize::{normalize_into, SpanMap};
 
-/// How many fields the automaton walks in lockstep. A walk is a chain of dependent table
-/// loads; independent chains let the CPU wait for several loads at once.
-const LANES: usize = 4;
+/// How many pieces a DFA walks in lockstep. A walk is a chain of dependent table loads;
+/// independent chains let the CPU wait for several loads at once. (An NFA step branches
+/// on failure transitions; interleaved, those branches predict badly, so an NFA walks one
+/// piece at a time.)
+pub(crate) const DFA_LANES: usize = 4;
+pub(crate) const NFA_LANES: usize = 1;
 
 /// Buffers above this size are given back after use.
 const KEEP_BYTES: usize = 1 << 20;
@@ -63,7 +66,8 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 
 impl Scratch {
     /// Match the fields of a group of items (title, text), leaving their hits in `found`.
-    pub(crate) fn find<A: Automaton>(
+    /// `LANES`: pieces walked in lockstep ([`DFA_LANES`], [`NFA_LANES`]).
+    pub(crate) fn find<A: Automaton, const LANES: usize>(
         &mut self,
         matcher: &Matcher,
         automaton: &A,
@@ -93,7 +97,7 @@ impl Scratch {
             }
         }
         let slots = &self.slots[..used];
-        walk(
+        walk::<A, LANES>(
             automaton,
             matcher.start,
             slots,
@@ -165,9 +169,9 @@ struct Piece<'a> {
 /// Fields up to this many bytes (or eight times the longest pattern) are walked whole.
 const PIECE_LEN: usize = 512;
 
-/// Step the automaton over the normal form of every slot, in pieces, [`LANES`] pieces at a
+/// Step the automaton over the normal form of every slot, in pieces, `LANES` pieces at a
 /// time in lockstep, recording where it is in a match state.
-fn walk<A: Automaton>(
+fn walk<A: Automaton, const LANES: usize>(
     automaton: &A,
     start: StateID,
     slots: &[Slot],
@@ -218,6 +222,7 @@ fn walk<A: Automaton>(
         lockstep(automaton, &mut lanes, match_ends);
     }
     // The queue is empty: finish what is left two lanes at a time, then the last one alone.
+    let lanes = &mut lanes[..];
     loop {
         lanes.sort_unstable_by_key(|l| l.rest.is_empty());
         match lanes.iter().take_while(|l| !l.rest.is_empty()).count() {
@@ -230,7 +235,7 @@ fn walk<A: Automaton>(
             _ => {
                 let mut pair = [lanes[0], lanes[1]];
                 lockstep(automaton, &mut pair, match_ends);
-                [lanes[0], lanes[1]] = pair;
+                lanes[..2].copy_from_slice(&pair);
             }
         }
     }
