@@ -60,7 +60,9 @@
 //! 2. the automaton, driven by hand through [`aho_corasick::automaton::Automaton`], walks
 //!    the normal forms of **four fields at once in lockstep**. One walk is a chain of
 //!    dependent table loads, so a single walk waits on memory most of the time; four
-//!    independent chains keep four loads in flight. Long fields are cut into pieces of
+//!    independent chains keep four loads in flight. (That is for the DFA; a contiguous
+//!    NFA walks one piece at a time, since its steps branch on failure transitions and
+//!    interleaved walks make those branches unpredictable.) Long fields are cut into pieces of
 //!    about 512 bytes (each walked on past its end by the longest pattern's length, and
 //!    reporting only matches that start inside it), longest first, so the lanes stay
 //!    evenly loaded. Only positions where the automaton is in a match state are recorded.
