@@ -51,6 +51,7 @@ pub struct Response {
 
 /// The outcome of a fetch that did not fail.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per request, moved once: boxing would buy nothing
 pub enum Fetched {
     /// `304`: nothing changed since the validators were issued.
     NotModified,

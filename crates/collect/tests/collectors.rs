@@ -270,3 +270,64 @@ async fn author_handles_only_when_configured() {
         "the configured key is used, none generated"
     );
 }
+
+/// A sink that refuses every batch, as a broker that is down would.
+struct RefusingSink;
+
+impl websense_model::ItemSink for RefusingSink {
+    fn send(
+        &self,
+        _items: Vec<websense_model::Item>,
+    ) -> websense_model::BoxFuture<'_, Result<(), websense_model::SinkError>> {
+        Box::pin(async { Err(websense_model::SinkError::new("test", "broker down")) })
+    }
+}
+
+#[tokio::test]
+async fn cursors_advance_only_after_the_sink_accepted() {
+    use std::sync::Arc;
+    use websense_collect::{Collector, Config, FileCursorStore};
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let sources = source(
+        "f",
+        "feed",
+        &format!("url = \"{}\"", server.url("/rss20.xml")),
+    ) + &source(
+        "m",
+        "mastodon",
+        &format!("instance = \"{}\"", server.url("")),
+    );
+    let text = config_text(&dir.path().join("state"), "", &sources);
+    let config = Config::from_toml(&text).unwrap();
+    let cursors = Arc::new(FileCursorStore::new(&config.collect.state_dir).unwrap());
+    let refused = Collector::new(&config, Arc::new(RefusingSink), cursors)
+        .unwrap()
+        .run_once()
+        .await;
+    assert_eq!(refused.sources_failed, 2);
+    assert!(
+        refused
+            .failures
+            .iter()
+            .all(|f| f.message.contains("broker down")),
+        "{:?}",
+        refused.failures
+    );
+    assert!(
+        !dir.path().join("state/cursors/f.json").exists(),
+        "no cursor saved for refused items"
+    );
+
+    // With a working sink the same items come out, fetched in full again (no 304, no since_id).
+    let out = dir.path().join("items.jsonl");
+    let summary = collect_once(&text, &out).await;
+    assert_eq!((summary.sources_failed, summary.items), (0, 8));
+    let rss = server.hits("/rss20.xml");
+    assert!(rss[1].header("if-none-match").is_none());
+    assert!(!server
+        .hits("/api/v1/timelines/public")
+        .iter()
+        .any(|h| h.query.contains("since_id")));
+}
