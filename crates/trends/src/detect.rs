@@ -1,0 +1,587 @@
+//! Spike detection over one regular series: seasonal robust baseline, two windows,
+//! confirmation, episodes. See the crate documentation for the method.
+
+use crate::SpikeParams;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use websense_store::BucketSize;
+
+/// The window that found a spike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    /// Single buckets against the same slot of the seasonal cycle in earlier weeks.
+    Short,
+    /// The last `long_window_hours` against the windows of the same length before them.
+    Long,
+}
+
+/// Where a spike stands at the end of the series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpikeState {
+    /// Confirmed in the last bucket: new.
+    Open,
+    /// Confirmed earlier and not closed yet.
+    Ongoing,
+    /// `close_after` quiet buckets have passed since its last active bucket.
+    Closed,
+}
+
+/// What one window saw of a spike.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowHit {
+    pub window: Window,
+    /// Short: from the first to the end of the last hot bucket. Long: the window of the
+    /// strongest test.
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Short: summed over the hot buckets. Long: the window's total and the median of the
+    /// earlier windows' totals.
+    pub observed: f64,
+    pub expected: f64,
+    /// `observed / max(expected, 1)`.
+    pub ratio: f64,
+    /// The highest score the window reached.
+    pub score: f64,
+}
+
+/// A spike in a series, without what it is a series of.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SeriesSpike {
+    /// The first active bucket's start.
+    pub start: DateTime<Utc>,
+    /// The end of the last active bucket.
+    pub end: DateTime<Utc>,
+    /// The start of the bucket in which the spike was confirmed (an alert would go out then).
+    pub detected_at: DateTime<Utc>,
+    /// The start of the bucket with the highest short-window score.
+    pub peak: DateTime<Utc>,
+    /// Items in `start..end`, and what the seasonal baseline expected there.
+    pub observed: f64,
+    pub expected: f64,
+    /// `observed / max(expected, 1)`.
+    pub ratio: f64,
+    /// The highest score of any window.
+    pub score: f64,
+    pub windows: Vec<WindowHit>,
+    pub state: SpikeState,
+}
+
+impl SeriesSpike {
+    pub fn fired(&self, window: Window) -> bool {
+        self.windows.iter().any(|w| w.window == window)
+    }
+}
+
+/// `points` as a regular series over the buckets whose start lies in `[from, to)`: missing
+/// buckets are 0, points are floored onto their bucket and summed, points outside are left out.
+pub fn fill_series(
+    points: impl IntoIterator<Item = (DateTime<Utc>, f64)>,
+    bucket: BucketSize,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, f64)> {
+    let size = bucket.seconds();
+    let first = ceil_to(from.timestamp(), size);
+    let end = ceil_to(to.timestamp(), size);
+    let n = ((end - first) / size).max(0) as usize;
+    let mut values = vec![0.0; n];
+    for (at, value) in points {
+        let slot = at.timestamp().div_euclid(size) * size;
+        if (first..end).contains(&slot) {
+            values[((slot - first) / size) as usize] += value;
+        }
+    }
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (time_at(first + i as i64 * size), v))
+        .collect()
+}
+
+fn ceil_to(secs: i64, size: i64) -> i64 {
+    let floor = secs.div_euclid(size) * size;
+    if floor == secs {
+        floor
+    } else {
+        floor + size
+    }
+}
+
+fn time_at(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// Find the spikes of a series, oldest first.
+///
+/// `series` is read as a regular series of `bucket`: each point is floored onto its bucket,
+/// buckets between the first and the last point that are missing count 0, and points on the
+/// same bucket are summed (so the series may come in any order). Give the series from the
+/// start of its history (see [`fill_series`]): leading empty buckets are history too.
+pub fn detect(
+    series: &[(DateTime<Utc>, f64)],
+    bucket: BucketSize,
+    params: &SpikeParams,
+) -> Vec<SeriesSpike> {
+    match regular(series, bucket) {
+        Some((values, origin)) => Detector::new(bucket, params).run(&values, origin),
+        None => Vec::new(),
+    }
+}
+
+/// One bucket of a series as the short window sees it: for drawing the expected band
+/// under a trend chart, and for explaining a spike.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BucketScore {
+    pub at: DateTime<Utc>,
+    pub observed: f64,
+    /// `None` while the history is too short for a baseline.
+    pub expected: Option<f64>,
+    /// The standard deviation the score divides by.
+    pub scale: Option<f64>,
+    pub score: Option<f64>,
+    /// Score, ratio and volume all passed their thresholds.
+    pub hot: bool,
+}
+
+/// Every bucket of a series (read as by [`detect`]) with its expectation and score.
+pub fn score_series(
+    series: &[(DateTime<Utc>, f64)],
+    bucket: BucketSize,
+    params: &SpikeParams,
+) -> Vec<BucketScore> {
+    let Some((values, origin)) = regular(series, bucket) else {
+        return Vec::new();
+    };
+    let detector = Detector::new(bucket, params);
+    detector
+        .evaluate(&values)
+        .into_iter()
+        .zip(&values)
+        .enumerate()
+        .map(|(i, (e, &observed))| BucketScore {
+            at: time_at(origin + i as i64 * bucket.seconds()),
+            observed,
+            expected: e.map(|e| e.expected),
+            scale: e.map(|e| e.scale),
+            score: e.map(|e| e.score),
+            hot: e.is_some_and(|e| e.hot),
+        })
+        .collect()
+}
+
+/// The series as values on consecutive buckets, and the first bucket's start (seconds).
+fn regular(series: &[(DateTime<Utc>, f64)], bucket: BucketSize) -> Option<(Vec<f64>, i64)> {
+    let size = bucket.seconds();
+    let slot = |t: &DateTime<Utc>| t.timestamp().div_euclid(size);
+    let first = series.iter().map(|(t, _)| slot(t)).min()?;
+    let last = series.iter().map(|(t, _)| slot(t)).max()?;
+    let mut values = vec![0.0; (last - first + 1) as usize];
+    for (t, v) in series {
+        values[(slot(t) - first) as usize] += v.max(0.0);
+    }
+    Some((values, first * size))
+}
+
+/// A robust expectation for one value: the median of the samples, and the MAD scaled to a
+/// normal standard deviation (never below the Poisson `sqrt(expected)`, nor below 1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Baseline {
+    expected: f64,
+    scale: f64,
+    samples: usize,
+}
+
+impl Baseline {
+    fn of(samples: &mut [f64]) -> Baseline {
+        let expected = median(samples);
+        for s in samples.iter_mut() {
+            *s = (*s - expected).abs();
+        }
+        let mad = median(samples);
+        Baseline {
+            expected,
+            scale: (1.4826 * mad).max(expected.max(1.0).sqrt()),
+            samples: samples.len(),
+        }
+    }
+
+    fn score(&self, observed: f64) -> f64 {
+        (observed - self.expected) / self.scale
+    }
+
+    /// The variance of `observed - expected` under the count model with `dispersion`:
+    /// `mean + dispersion * mean²` for the count, times `1 + pi / 2n` for the error of a
+    /// median of `n` samples.
+    fn model_variance(&self, dispersion: f64) -> f64 {
+        let mean = self.expected.max(1.0);
+        (mean + dispersion * mean * mean)
+            * (1.0 + std::f64::consts::FRAC_PI_2 / self.samples.max(1) as f64)
+    }
+}
+
+/// The median, reordering `xs` (linear time: it runs thousands of times per series).
+fn median(xs: &mut [f64]) -> f64 {
+    let n = xs.len();
+    if n == 0 {
+        return 0.0;
+    }
+    let (below, upper, _) = xs.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower + upper) / 2.0
+    }
+}
+
+fn ratio(observed: f64, expected: f64) -> f64 {
+    observed / expected.max(1.0)
+}
+
+/// One bucket as the short window sees it.
+#[derive(Clone, Copy, Debug)]
+struct BucketEval {
+    expected: f64,
+    scale: f64,
+    score: f64,
+    hot: bool,
+    very_hot: bool,
+}
+
+struct Detector<'p> {
+    params: &'p SpikeParams,
+    size: i64,
+    /// Buckets per week and per day (at least 1).
+    week: usize,
+    day: usize,
+    long_len: usize,
+}
+
+/// A spike being followed.
+struct Episode {
+    start: usize,
+    end: usize,
+    detected: usize,
+    quiet: u32,
+    peak: usize,
+    peak_score: f64,
+    short: Option<(usize, usize, f64, f64, f64)>,
+    long: Option<(usize, f64, f64, f64)>,
+}
+
+impl<'p> Detector<'p> {
+    fn new(bucket: BucketSize, params: &'p SpikeParams) -> Self {
+        let size = bucket.seconds();
+        let per = |secs: i64| ((secs / size).max(1)) as usize;
+        Detector {
+            params,
+            size,
+            week: per(7 * 86_400),
+            day: per(86_400),
+            long_len: per(params.long_window_hours.max(1) as i64 * 3600),
+        }
+    }
+
+    /// The same slot in up to `cycles` earlier periods, `slot_spread` buckets either side;
+    /// `None` when fewer than `min_cycles` periods lie before `t`.
+    fn slot_baseline(
+        &self,
+        values: &[f64],
+        t: usize,
+        period: usize,
+        cycles: u32,
+        min_cycles: u32,
+    ) -> Option<Baseline> {
+        let available = (t / period).min(cycles as usize);
+        if available < min_cycles.max(1) as usize {
+            return None;
+        }
+        // Neighbours that would reach into the next period are left out: they would be
+        // the same buckets again.
+        let spread = if period > 2 * self.params.slot_spread as usize {
+            self.params.slot_spread as usize
+        } else {
+            0
+        };
+        let mut samples = Vec::with_capacity(available * (2 * spread + 1));
+        for k in 1..=available {
+            let centre = t - k * period;
+            let lo = centre.saturating_sub(spread);
+            let hi = (centre + spread).min(t - 1);
+            samples.extend_from_slice(&values[lo..=hi]);
+        }
+        Some(Baseline::of(&mut samples))
+    }
+
+    fn baseline(&self, values: &[f64], t: usize) -> Option<Baseline> {
+        let p = self.params;
+        self.slot_baseline(values, t, self.week, p.baseline_weeks, p.min_baseline_weeks)
+            .or_else(|| {
+                self.slot_baseline(values, t, self.day, p.fallback_days, p.min_fallback_days)
+            })
+    }
+
+    /// Every bucket as the short window sees it (`None`: too little history).
+    fn evaluate(&self, values: &[f64]) -> Vec<Option<BucketEval>> {
+        let p = self.params;
+        let baselines: Vec<Option<Baseline>> = (0..values.len())
+            .map(|t| self.baseline(values, t))
+            .collect();
+        let mut dispersion = None;
+        (0..values.len())
+            .map(|t| {
+                if t % self.day == 0 {
+                    dispersion = self.dispersion(values, &baselines, t);
+                }
+                let b = baselines[t]?;
+                let observed = values[t];
+                let scale = match dispersion {
+                    Some(d) => b.model_variance(d).sqrt(),
+                    None => b.scale,
+                };
+                let score = (observed - b.expected) / scale;
+                let hot = score >= p.score
+                    && observed >= p.min_ratio * b.expected
+                    && observed >= p.min_volume;
+                Some(BucketEval {
+                    expected: b.expected,
+                    scale,
+                    score,
+                    hot,
+                    very_hot: hot && score >= p.single_bucket_score,
+                })
+            })
+            .collect()
+    }
+
+    /// The over-dispersion of the series, from the residuals of the `baseline_weeks` before
+    /// `t`: the `dispersion` at which the squared residuals, divided by their model
+    /// variance, have the median of a squared standard normal. A median, so the spikes
+    /// among the residuals do not count; pooled over weeks of buckets, so it is steadier
+    /// than the MAD of one slot's dozen samples. 0 (Poisson) while fewer than two days of
+    /// residuals exist.
+    fn dispersion(&self, values: &[f64], baselines: &[Option<Baseline>], t: usize) -> Option<f64> {
+        const CHI2_1_MEDIAN: f64 = 0.454_936;
+        let from = t.saturating_sub(self.week * self.params.baseline_weeks.max(1) as usize);
+        let residuals: Vec<(f64, Baseline)> = (from..t)
+            .filter_map(|i| baselines[i].map(|b| ((values[i] - b.expected).powi(2), b)))
+            .collect();
+        if residuals.len() < (2 * self.day).max(14) {
+            return None;
+        }
+        let mut ratios = vec![0.0; residuals.len()];
+        let mut median_ratio = |dispersion: f64| {
+            for (r, (squared, b)) in ratios.iter_mut().zip(&residuals) {
+                *r = squared / b.model_variance(dispersion);
+            }
+            median(&mut ratios)
+        };
+        if median_ratio(0.0) <= CHI2_1_MEDIAN {
+            return Some(0.0);
+        }
+        let (mut lo, mut hi) = (0.0, 0.01);
+        while median_ratio(hi) > CHI2_1_MEDIAN && hi < 100.0 {
+            lo = hi;
+            hi *= 2.0;
+        }
+        for _ in 0..20 {
+            let mid = (lo + hi) / 2.0;
+            if median_ratio(mid) > CHI2_1_MEDIAN {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(hi)
+    }
+
+    /// The long window ending with bucket `t`, over `prefix` sums of the cleaned series:
+    /// `(baseline, observed)` when enough earlier windows exist.
+    fn long_window(&self, prefix: &[f64], t: usize) -> Option<(Baseline, f64)> {
+        let p = self.params;
+        let len = self.long_len;
+        let end = t + 1;
+        let windows = (end / len).saturating_sub(1).min(p.long_history as usize);
+        if windows < p.min_long_history.max(1) as usize {
+            return None;
+        }
+        let sum = |hi: usize| prefix[hi] - prefix[hi - len];
+        let mut totals: Vec<f64> = (1..=windows).map(|j| sum(end - j * len)).collect();
+        Some((Baseline::of(&mut totals), sum(end)))
+    }
+
+    fn run(&self, values: &[f64], origin: i64) -> Vec<SeriesSpike> {
+        let p = self.params;
+        let n = values.len();
+        let at = |i: usize| time_at(origin + i as i64 * self.size);
+        let evals = self.evaluate(values);
+        let hot = |i: usize| evals[i].is_some_and(|e| e.hot);
+        // The long window looks for excess the short window has not explained: buckets of
+        // a spike it found count as their expected value there.
+        let mut cleaned = values.to_vec();
+        let mut prefix = vec![0.0; n + 1];
+        let confirm_window = p.confirm_window.max(1) as usize;
+        let mut spikes = Vec::new();
+        let mut episode: Option<Episode> = None;
+
+        for t in 0..n {
+            let window_lo = (t + 1).saturating_sub(confirm_window);
+            let recent_hot = (window_lo..=t).filter(|&i| hot(i)).count();
+            let short_fires = evals[t].is_some_and(|e| {
+                e.very_hot || (e.hot && recent_hot >= p.confirm_hits.max(1) as usize)
+            });
+            let opening_short = short_fires && episode.is_none();
+            // The hot buckets this spike explains: on opening, those of the confirmation
+            // window; later, each hot bucket.
+            let explained_from = if opening_short { window_lo } else { t };
+            if episode.is_some() || short_fires {
+                for i in explained_from..=t {
+                    if let Some(e) = evals[i].filter(|e| e.hot) {
+                        cleaned[i] = e.expected;
+                    }
+                }
+            }
+            // `prefix` is exact up to `explained_from`; refresh the rest.
+            for i in explained_from.min(t)..=t {
+                prefix[i + 1] = prefix[i] + cleaned[i];
+            }
+            let long = self.long_window(&prefix, t).filter(|(b, observed)| {
+                b.score(*observed) >= p.long_score
+                    && *observed >= p.long_min_ratio * b.expected
+                    && *observed >= p.long_min_volume
+            });
+
+            let active = short_fires || hot(t) || long.is_some();
+            if episode.is_none() && (short_fires || long.is_some()) {
+                let start = if short_fires {
+                    (window_lo..=t).find(|&i| hot(i)).unwrap_or(t)
+                } else {
+                    t
+                };
+                episode = Some(Episode {
+                    start,
+                    end: t,
+                    detected: t,
+                    quiet: 0,
+                    peak: t,
+                    peak_score: f64::NEG_INFINITY,
+                    short: None,
+                    long: None,
+                });
+                if let Some(ep) = episode.as_mut() {
+                    for i in start..t {
+                        if hot(i) {
+                            ep.note_short(i, values[i], evals[i]);
+                        }
+                    }
+                }
+            }
+            let Some(ep) = episode.as_mut() else { continue };
+            if active {
+                ep.end = t;
+                ep.quiet = 0;
+                if hot(t) {
+                    ep.note_short(t, values[t], evals[t]);
+                }
+                if let Some((b, observed)) = long {
+                    let score = b.score(observed);
+                    if ep.long.is_none_or(|(_, _, _, s)| score > s) {
+                        ep.long = Some((t, observed, b.expected, score));
+                    }
+                }
+            } else {
+                ep.quiet += 1;
+                if ep.quiet >= p.close_after.max(1) {
+                    let ep = episode.take().expect("episode is open");
+                    spikes.push(self.finish(ep, values, &evals, &at, SpikeState::Closed));
+                }
+            }
+        }
+        if let Some(ep) = episode {
+            let state = if ep.detected + 1 == n && ep.quiet == 0 {
+                SpikeState::Open
+            } else {
+                SpikeState::Ongoing
+            };
+            spikes.push(self.finish(ep, values, &evals, &at, state));
+        }
+        spikes
+    }
+
+    fn finish(
+        &self,
+        ep: Episode,
+        values: &[f64],
+        evals: &[Option<BucketEval>],
+        at: &impl Fn(usize) -> DateTime<Utc>,
+        state: SpikeState,
+    ) -> SeriesSpike {
+        let observed: f64 = values[ep.start..=ep.end].iter().sum();
+        let expected: f64 = evals[ep.start..=ep.end]
+            .iter()
+            .map(|e| e.map_or(0.0, |e| e.expected))
+            .sum();
+        let mut windows = Vec::new();
+        if let Some((first, last, obs, exp, score)) = ep.short {
+            windows.push(WindowHit {
+                window: Window::Short,
+                start: at(first),
+                end: at(last + 1),
+                observed: obs,
+                expected: exp,
+                ratio: ratio(obs, exp),
+                score,
+            });
+        }
+        if let Some((t, obs, exp, score)) = ep.long {
+            windows.push(WindowHit {
+                window: Window::Long,
+                start: at(t + 1 - self.long_len),
+                end: at(t + 1),
+                observed: obs,
+                expected: exp,
+                ratio: ratio(obs, exp),
+                score,
+            });
+        }
+        let score = windows
+            .iter()
+            .map(|w| w.score)
+            .fold(f64::NEG_INFINITY, f64::max);
+        SeriesSpike {
+            start: at(ep.start),
+            end: at(ep.end + 1),
+            detected_at: at(ep.detected),
+            peak: at(ep.peak),
+            observed,
+            expected,
+            ratio: ratio(observed, expected),
+            score,
+            windows,
+            state,
+        }
+    }
+}
+
+impl Episode {
+    fn note_short(&mut self, i: usize, observed: f64, eval: Option<BucketEval>) {
+        let Some(e) = eval else { return };
+        if e.score > self.peak_score {
+            self.peak = i;
+            self.peak_score = e.score;
+        }
+        self.short = Some(match self.short {
+            None => (i, i, observed, e.expected, e.score),
+            Some((first, _, obs, exp, score)) => (
+                first,
+                i,
+                obs + observed,
+                exp + e.expected,
+                score.max(e.score),
+            ),
+        });
+    }
+}

@@ -1,0 +1,183 @@
+//! The `[trends]` section of the configuration: every number the detectors use.
+
+use serde::{Deserialize, Serialize};
+use websense_store::BucketSize;
+
+/// Parameters of spike detection ([`crate::detect`]). Counts are per bucket of the series
+/// (the defaults are meant for hourly buckets).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpikeParams {
+    /// Weeks of the same slot (hour of the week for hourly buckets) the baseline is built from.
+    pub baseline_weeks: u32,
+    /// Fewer weeks of history than this: the daily fallback baseline is used instead.
+    pub min_baseline_weeks: u32,
+    /// Neighbouring buckets on each side of the slot that join the baseline sample in every
+    /// past week (or day): more samples for the median, and slack for a cycle that shifts.
+    pub slot_spread: u32,
+    /// Days of the same time of day the fallback baseline is built from.
+    pub fallback_days: u32,
+    /// Fewer days than this: no baseline, no detection.
+    pub min_fallback_days: u32,
+    /// A bucket is *hot* when its score reaches this (and the ratio and volume below hold).
+    pub score: f64,
+    /// A hot bucket whose score reaches this opens a spike on its own.
+    pub single_bucket_score: f64,
+    /// Otherwise `confirm_hits` hot buckets among the last `confirm_window` open one.
+    pub confirm_hits: u32,
+    pub confirm_window: u32,
+    /// A hot bucket holds at least this many times its expected count.
+    pub min_ratio: f64,
+    /// A hot bucket holds at least this many items (the minimum-volume floor).
+    pub min_volume: f64,
+    /// This many buckets in a row neither hot nor firing the long window close a spike.
+    pub close_after: u32,
+    /// The long window: the last `long_window_hours` against the `long_history` windows of
+    /// the same length before it.
+    pub long_window_hours: u32,
+    pub long_history: u32,
+    /// Fewer earlier windows than this: the long window is not tested.
+    pub min_long_history: u32,
+    pub long_score: f64,
+    pub long_min_ratio: f64,
+    pub long_min_volume: f64,
+}
+
+impl Default for SpikeParams {
+    fn default() -> Self {
+        SpikeParams {
+            baseline_weeks: 4,
+            min_baseline_weeks: 2,
+            slot_spread: 1,
+            fallback_days: 7,
+            min_fallback_days: 3,
+            score: 3.0,
+            single_bucket_score: 4.5,
+            confirm_hits: 2,
+            confirm_window: 3,
+            min_ratio: 1.5,
+            min_volume: 10.0,
+            close_after: 2,
+            long_window_hours: 24,
+            long_history: 14,
+            min_long_history: 7,
+            long_score: 4.0,
+            long_min_ratio: 1.5,
+            long_min_volume: 50.0,
+        }
+    }
+}
+
+/// Parameters of emerging-term suggestions ([`crate::emerging_terms`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmergingParams {
+    /// Tokens shorter than this (in characters) are skipped.
+    pub min_token_chars: usize,
+    /// Candidates in fewer foreground items than this are not suggested.
+    pub min_items: usize,
+    /// ... nor those written by fewer distinct authors (items without an author count as
+    /// authors of their own).
+    pub min_authors: usize,
+    /// The smoothing count of the log-odds (added to every cell).
+    pub prior: f64,
+    /// The smallest z-score of the smoothed log-odds that is suggested.
+    pub min_score: f64,
+    /// A candidate needs at least this many times its background rate.
+    pub min_ratio: f64,
+    /// A word is dropped for a phrase holding it that is in at least this share of its items.
+    pub phrase_share: f64,
+    pub max_suggestions: usize,
+    pub examples: usize,
+}
+
+impl Default for EmergingParams {
+    fn default() -> Self {
+        EmergingParams {
+            min_token_chars: 3,
+            min_items: 5,
+            min_authors: 3,
+            prior: 0.5,
+            min_score: 3.0,
+            min_ratio: 5.0,
+            phrase_share: 0.8,
+            max_suggestions: 50,
+            examples: 5,
+        }
+    }
+}
+
+/// What the series of a category count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoryMeasure {
+    /// Items with a counted hit in the category.
+    Items,
+    /// Items flagged for the category.
+    Flagged,
+    /// Counted hits.
+    Hits,
+}
+
+/// The `[trends]` section: what to scan and with which parameters.
+///
+/// ```toml
+/// [trends]
+/// bucket = "1h"
+/// top_terms = 50
+/// tags = ["gemeente:utrecht"]
+/// languages = ["nld", "eng"]
+///
+/// [trends.spikes]
+/// min_volume = 10
+///
+/// [trends.emerging]
+/// min_items = 5
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrendsConfig {
+    pub bucket: BucketSize,
+    pub category_measure: CategoryMeasure,
+    /// Categories scanned besides those the store's term counts show.
+    pub categories: Vec<String>,
+    /// Terms scanned: this many with the most items in the last long window, and this many
+    /// that rose most in it.
+    pub top_terms: usize,
+    /// Each series is also scanned per source tag and per language listed here.
+    pub tags: Vec<String>,
+    pub languages: Vec<String>,
+    /// Spikes that ended longer ago than this many hours are not reported.
+    pub report_hours: u32,
+    /// Items and terms attached to each spike.
+    pub top_items: usize,
+    pub top_spike_terms: usize,
+    /// Emerging terms: flagged and spiking items of the last `emerging_hours` against a
+    /// background of at most `background_items` items of the `background_days` before.
+    pub emerging_hours: u32,
+    pub background_days: u32,
+    pub background_items: usize,
+    pub spikes: SpikeParams,
+    pub emerging: EmergingParams,
+}
+
+impl Default for TrendsConfig {
+    fn default() -> Self {
+        TrendsConfig {
+            bucket: BucketSize::Hour,
+            category_measure: CategoryMeasure::Items,
+            categories: Vec::new(),
+            top_terms: 30,
+            tags: Vec::new(),
+            languages: Vec::new(),
+            report_hours: 24,
+            top_items: 5,
+            top_spike_terms: 10,
+            emerging_hours: 24,
+            background_days: 14,
+            background_items: 20_000,
+            spikes: SpikeParams::default(),
+            emerging: EmergingParams::default(),
+        }
+    }
+}
