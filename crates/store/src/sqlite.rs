@@ -130,6 +130,14 @@ impl SqliteStore {
     /// [`Store::migrate`] before use ([`crate::StoreConfig::open`] does).
     pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
+        // Every connection to ":memory:" is a database of its own: readers would see nothing.
+        if path.as_os_str().to_string_lossy().contains(":memory:") {
+            return Err(StoreError::Config(
+                "embedded store needs a file path; an in-memory SQLite database cannot be shared \
+                 between its connections"
+                    .into(),
+            ));
+        }
         tokio::task::spawn_blocking(move || {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
