@@ -72,6 +72,8 @@ impl AuthorVault {
         let conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        // Forgotten handles are overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS authors (
                  pseudonym TEXT PRIMARY KEY NOT NULL,
@@ -138,11 +140,17 @@ impl AuthorVault {
     }
 
     /// Forget every author last seen before `cutoff` (raw-text retention). Returns how many.
+    /// The rows are overwritten and the write-ahead log is checkpointed and truncated, so no
+    /// copy of a forgotten handle stays in the files.
     pub fn purge_before(&self, cutoff: DateTime<Utc>) -> Result<u64, VaultError> {
-        let n = self.conn().execute(
+        let conn = self.conn();
+        let n = conn.execute(
             "DELETE FROM authors WHERE last_seen_ms < ?1",
             [cutoff.timestamp_millis()],
         )?;
+        if n > 0 {
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        }
         Ok(n as u64)
     }
 }
@@ -171,8 +179,20 @@ mod tests {
         vault.record(&src, &p2, "@piet", t(3)).unwrap();
         let e = vault.resolve(&p1).unwrap().unwrap();
         assert_eq!((e.handle.as_str(), e.last_seen), ("@jan", t(10)));
+        let files_hold = |needle: &[u8]| {
+            std::fs::read_dir(path.parent().unwrap()).unwrap().any(|e| {
+                let bytes = std::fs::read(e.unwrap().path()).unwrap();
+                bytes.windows(needle.len()).any(|w| w == needle)
+            })
+        };
+        assert!(files_hold(b"@piet"));
         assert_eq!(vault.purge_before(t(5)).unwrap(), 1);
         assert!(vault.resolve(&p2).unwrap().is_none());
+        assert!(
+            !files_hold(b"@piet"),
+            "a forgotten handle is gone from the files"
+        );
+        assert!(files_hold(b"@jan"));
         assert!(vault.resolve(&p1).unwrap().is_some());
         drop(vault);
         let reopened = AuthorVault::open(&path).unwrap();

@@ -111,6 +111,17 @@ impl Rng {
 /// `n` items at `start + i * step`, with texts of 3 to 8 words, authors pseudonymised as the
 /// collector does by default (no handle kept).
 pub fn items(seed: u64, n: usize, start: DateTime<Utc>, step: Duration) -> Vec<Item> {
+    items_keeping_handles(seed, n, start, step, false)
+}
+
+/// As [`items`]; with `keep_handles`, as a collector with `keep_author_handles` on.
+pub fn items_keeping_handles(
+    seed: u64,
+    n: usize,
+    start: DateTime<Utc>,
+    step: Duration,
+    keep_handles: bool,
+) -> Vec<Item> {
     let mut rng = Rng::new(seed);
     let key = pseudonym_key();
     (0..n)
@@ -136,7 +147,7 @@ pub fn items(seed: u64, n: usize, start: DateTime<Utc>, step: Duration) -> Vec<I
             let author = rng.below(7);
             item.author = Some(Author {
                 pseudonym: key.pseudonymise(source, &handle(author)),
-                handle: None,
+                handle: keep_handles.then(|| handle(author)),
             });
             item
         })
@@ -162,6 +173,8 @@ pub struct Options {
     pub webhook: Option<WebhookConfig>,
     pub vault: bool,
     pub status_file: bool,
+    /// Seed items as a collector with `privacy.keep_author_handles` on would make them.
+    pub keep_handles: bool,
 }
 
 impl Default for Options {
@@ -170,6 +183,7 @@ impl Default for Options {
             webhook: None,
             vault: false,
             status_file: true,
+            keep_handles: false,
         }
     }
 }
@@ -205,15 +219,22 @@ impl TestRoom {
         let store: Arc<dyn Store> = Arc::new(store);
         let recent = score(
             &lexicons,
-            items(1, 120, recent_hour(), Duration::minutes(1)),
+            items_keeping_handles(
+                1,
+                120,
+                recent_hour(),
+                Duration::minutes(1),
+                options.keep_handles,
+            ),
         );
         let old = score(
             &lexicons,
-            items(
+            items_keeping_handles(
                 2,
                 40,
                 recent_hour() - Duration::days(40),
                 Duration::minutes(1),
+                options.keep_handles,
             ),
         );
         store.write(recent.clone()).await.unwrap();
