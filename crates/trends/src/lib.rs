@@ -99,13 +99,23 @@
 //! characters, are not all digits, and are not in our Dutch, English and link-fragment
 //! stopword lists (`src/stopwords/`). Terms a lexicon already holds ([`KnownTerms`], built
 //! from a [`websense_lexicon::LexiconSet`]: words and phrases exactly, globs by their kind)
-//! are left out, and so is a phrase that holds a known word. Each remaining term is scored
-//! by the z-score of the smoothed log-odds of the items containing it in the foreground
-//! (flagged or spiking items of the recent window) against the background (older items),
-//! and suggested with `min_items` (5) items from `min_authors` (3) authors, a score of at
-//! least `min_score` (3) and `min_ratio` (5) times its background share; a word is dropped
-//! for a phrase holding it that covers `phrase_share` (80%) of its items. Each suggestion
-//! has its counts, the categories of its items and example item ids from distinct authors.
+//! are left out, and so is a phrase that holds a known term. The foreground is the flagged
+//! or spiking items of the recent window, the background older items, flagged or not. A
+//! term is suggested when it is in `min_items` (5) foreground items from `min_authors` (3)
+//! authors and its share of foreground items
+//!
+//! * is higher than its share of all older items with a log-likelihood ratio `G²`
+//!   (Dunning) of at least `min_score` (15.1, a chance of 1 in 10,000): specific, and not
+//!   by chance;
+//! * is higher than its share of the *older flagged* items with a `G²` of at least
+//!   `min_rise_score` (10.8), when there are `min_flagged_background` (100) of them: new
+//!   to flagged posts, not the heated vocabulary they always use;
+//! * is at least `min_ratio` (5) times its share of the older flagged items (else of all
+//!   older items).
+//!
+//! Of a suggested phrase and a suggested word in it, the phrase stays when it covers
+//! `phrase_share` (80%) of the word's items, else the word does. Each suggestion has its
+//! counts, the categories of its items and example item ids from distinct authors.
 //!
 //! # Costs
 //!

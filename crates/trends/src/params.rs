@@ -79,13 +79,20 @@ pub struct EmergingParams {
     /// ... nor those written by fewer distinct authors (items without an author count as
     /// authors of their own).
     pub min_authors: usize,
-    /// The smoothing count of the log-odds (added to every cell).
+    /// The smoothing count added to a term's background items (so a term absent there
+    /// has a share above zero).
     pub prior: f64,
-    /// The smallest z-score of the smoothed log-odds that is suggested.
+    /// The smallest log-likelihood ratio `G²` against all older items that is suggested
+    /// (15.1: a chance of 1 in 10,000 under one shared rate).
     pub min_score: f64,
-    /// A candidate needs at least this many times its background rate.
+    /// With at least `min_flagged_background` older flagged items, the smallest `G²`
+    /// against them (10.8: 1 in 1,000).
+    pub min_flagged_background: usize,
+    pub min_rise_score: f64,
+    /// A candidate needs at least this many times its reference share.
     pub min_ratio: f64,
-    /// A word is dropped for a phrase holding it that is in at least this share of its items.
+    /// Of a suggested phrase and a suggested word in it, the phrase is kept when it is in
+    /// at least this share of the word's items, else the word.
     pub phrase_share: f64,
     pub max_suggestions: usize,
     pub examples: usize,
@@ -98,7 +105,9 @@ impl Default for EmergingParams {
             min_items: 5,
             min_authors: 3,
             prior: 0.5,
-            min_score: 3.0,
+            min_score: 15.1,
+            min_flagged_background: 100,
+            min_rise_score: 10.8,
             min_ratio: 5.0,
             phrase_share: 0.8,
             max_suggestions: 50,
@@ -178,6 +187,42 @@ impl Default for TrendsConfig {
             background_items: 20_000,
             spikes: SpikeParams::default(),
             emerging: EmergingParams::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        trends: TrendsConfig,
+    }
+
+    #[test]
+    fn the_trends_section_defaults_every_field_and_rejects_typos() {
+        let f: File = toml::from_str("").unwrap();
+        assert_eq!(f.trends, TrendsConfig::default());
+        let f: File = toml::from_str(
+            "[trends]\nbucket = \"5m\"\ntags = [\"gemeente:utrecht\"]\n\
+             [trends.spikes]\nmin_volume = 25\nlong_window_hours = 1\nlong_history = 12\n\
+             [trends.emerging]\nmin_items = 8\n",
+        )
+        .unwrap();
+        assert_eq!(f.trends.bucket, BucketSize::FiveMinutes);
+        assert_eq!(f.trends.tags, vec!["gemeente:utrecht".to_string()]);
+        assert_eq!(f.trends.spikes.min_volume, 25.0);
+        assert_eq!(f.trends.spikes.long_history, 12);
+        assert_eq!(f.trends.spikes.baseline_weeks, 4);
+        assert_eq!(f.trends.emerging.min_items, 8);
+        assert_eq!(f.trends.emerging.min_authors, 3);
+        for typo in [
+            "[trends]\ntop_term = 5\n",
+            "[trends.spikes]\nmin_volum = 5\n",
+        ] {
+            assert!(toml::from_str::<File>(typo).is_err(), "{typo}");
         }
     }
 }
