@@ -180,3 +180,22 @@ impl Room {
         routes::router(self.clone())
     }
 }
+
+/// Serve the API on `listener` with the workers running, until `shutdown` completes; then
+/// finish the requests in flight and stop the workers.
+pub async fn serve(
+    room: Arc<Room>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let workers = workers::spawn_workers(&room, stopped);
+    let served = axum::serve(listener, room.router())
+        .with_graceful_shutdown(shutdown)
+        .await;
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    served
+}

@@ -57,6 +57,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "terms",
     "spike_category",
     "spike_term",
+    "spike_scope",
     "spike_bucket",
     "spike_items",
     "spike_expected",
@@ -126,6 +127,9 @@ pub fn signals_csv(signals: &[Signal]) -> String {
             terms,
             spike.map(|x| x.category.clone()).unwrap_or_default(),
             spike.and_then(|x| x.term.clone()).unwrap_or_default(),
+            spike
+                .map(|x| crate::signal::scope(&x.filter))
+                .unwrap_or_default(),
             spike
                 .map(|x| format!("{} {}", bucket_label(x.bucket), x.bucket_start.to_rfc3339()))
                 .unwrap_or_default(),

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use websense_model::{CategoryScore, ItemId, Pseudonym, SourceKind};
-use websense_store::{BucketSize, StoredItem};
+use websense_store::{BucketSize, Filter, StoredItem};
 
 /// A signal's id: `sig_` and 24 hex digits of SHA-256 over its origin.
 ///
@@ -28,17 +28,21 @@ impl SignalId {
             Origin::Spike {
                 category,
                 term,
+                filter,
                 bucket,
                 bucket_start,
             } => {
                 h.update(b"spike\0");
-                h.update(category.as_bytes());
-                h.update([0]);
-                h.update(term.as_deref().unwrap_or("").as_bytes());
-                h.update([0]);
-                h.update(bucket_label(*bucket).as_bytes());
-                h.update([0]);
-                h.update(bucket_start.timestamp().to_string().as_bytes());
+                for part in [
+                    category.as_str(),
+                    term.as_deref().unwrap_or(""),
+                    bucket_label(*bucket),
+                    &bucket_start.timestamp().to_string(),
+                    &scope(filter),
+                ] {
+                    h.update(part.as_bytes());
+                    h.update([0]);
+                }
             }
         }
         SignalId(format!("sig_{}", hex::encode(&h.finalize()[..12])))
@@ -64,6 +68,23 @@ impl fmt::Display for SignalId {
     }
 }
 
+/// A filter as one readable string (`source=nos tag=social`); empty for all items.
+pub fn scope(filter: &Filter) -> String {
+    [
+        ("source", &filter.source),
+        ("tag", &filter.tag),
+        ("language", &filter.language),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+fn is_all(filter: &Filter) -> bool {
+    filter == &Filter::default()
+}
+
 pub(crate) fn bucket_label(b: BucketSize) -> &'static str {
     match b {
         BucketSize::FiveMinutes => "5m",
@@ -83,6 +104,9 @@ pub enum Origin {
         category: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         term: Option<String>,
+        /// The items the series counts (all of them, or one source, tag or language).
+        #[serde(default, skip_serializing_if = "is_all")]
+        filter: Filter,
         bucket: BucketSize,
         bucket_start: DateTime<Utc>,
     },
@@ -159,7 +183,10 @@ pub struct SpikeEvidence {
     pub category: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub term: Option<String>,
+    #[serde(default, skip_serializing_if = "is_all")]
+    pub filter: Filter,
     pub bucket: BucketSize,
+    /// The spike's first bucket.
     pub bucket_start: DateTime<Utc>,
     /// Items counted in the bucket.
     pub items: u64,
@@ -290,6 +317,7 @@ pub fn candidate_from_spike(
     let origin = Origin::Spike {
         category: spike.category.clone(),
         term: spike.term.clone(),
+        filter: spike.filter.clone(),
         bucket: spike.bucket,
         bucket_start: spike.bucket_start,
     };

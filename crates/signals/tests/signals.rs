@@ -217,6 +217,7 @@ fn spikes_make_candidates_with_their_evidence() {
     let spike = SpikeEvidence {
         category: "complot".into(),
         term: Some("plandemie".into()),
+        filter: Default::default(),
         bucket: BucketSize::Hour,
         bucket_start: t(8),
         items: 40,
@@ -236,10 +237,23 @@ fn spikes_make_candidates_with_their_evidence() {
         t(9),
     );
     assert_ne!(s.id, other_hour.id);
+    let one_tag = candidate_from_spike(
+        SpikeEvidence {
+            filter: websense_store::Filter {
+                tag: Some("social".into()),
+                ..Default::default()
+            },
+            ..spike.clone()
+        },
+        "lx-1",
+        t(9),
+    );
+    assert_ne!(s.id, one_tag.id, "a tag's series is another spike");
+    assert!(signals_csv(&[one_tag]).contains(",complot,plandemie,tag=social,1h "));
     assert_eq!(s.id, candidate_from_spike(spike, "lx-2", t(10)).id);
     let csv = signals_csv(&[s]);
     assert!(
-        csv.contains(",complot,plandemie,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,"),
+        csv.contains(",complot,plandemie,,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,"),
         "{csv}"
     );
 }

@@ -4,6 +4,11 @@ mod cmd_bench;
 mod cmd_collect;
 mod cmd_lexicon;
 mod cmd_match;
+mod cmd_pipeline;
+mod cmd_run;
+mod config;
+mod cmd_serve;
+mod cmd_user;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -28,6 +33,16 @@ enum Command {
     Bench(cmd_bench::BenchArgs),
     /// Fetch every enabled source of a configuration into JSON Lines; exit code 1 when any source failed.
     Collect(cmd_collect::CollectArgs),
+    /// Serve the Room's HTTP API (trends, items, signals, curator tools, audit).
+    Serve(cmd_serve::ServeArgs),
+    /// Manage the Room's accounts: `websense user add NAME --role ROLE --config FILE`.
+    User(cmd_user::UserArgs),
+    /// Collectors, matcher and store in one process (embedded by default): `websense run --config config/demo.toml`.
+    Run(cmd_run::RunArgs),
+    /// One stage as a service: raw items from Kafka, scored on every core, back to Kafka.
+    Score(cmd_pipeline::StageArgs),
+    /// One stage as a service: scored items from Kafka into the store (ClickHouse).
+    Store(cmd_pipeline::StageArgs),
     /// Print the version of this build.
     Version,
 }
@@ -39,6 +54,11 @@ fn main() -> ExitCode {
         Command::Lexicon(args) => cmd_lexicon::run(args),
         Command::Bench(args) => cmd_bench::run(args),
         Command::Collect(args) => cmd_collect::run(args),
+        Command::Serve(args) => cmd_serve::run(args),
+        Command::User(args) => cmd_user::run(args),
+        Command::Run(args) => cmd_run::run(args),
+        Command::Score(args) => cmd_pipeline::score(args),
+        Command::Store(args) => cmd_pipeline::store(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
