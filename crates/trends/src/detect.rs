@@ -363,10 +363,9 @@ impl<'p> Detector<'p> {
     /// grows, and residual `i` stays above `m` exactly while `φ` is below
     /// `φ_i = (r_i / (c_i·e_i·m) − 1) / e_i` (`r_i` the squared residual, `e_i` the expected
     /// count, `c_i` the median-error factor), so the answer is the median of the `φ_i`,
-    /// never below 0. A
-    /// median, so the spikes among the residuals do not count; pooled over weeks of
-    /// buckets, so it is steadier than the MAD of one slot's dozen samples. `None` while
-    /// fewer than two days of residuals exist.
+    /// never below 0. A median, so the spikes among the residuals do not count; pooled over
+    /// weeks of buckets, so it is steadier than the MAD of one slot's dozen samples. `None`
+    /// while fewer than two days of residuals exist.
     fn dispersion(&self, values: &[f64], baselines: &[Option<Baseline>], t: usize) -> Option<f64> {
         const CHI2_1_MEDIAN: f64 = 0.454_936;
         let from = t.saturating_sub(self.week * self.params.baseline_weeks.max(1) as usize);
