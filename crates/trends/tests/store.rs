@@ -298,6 +298,9 @@ async fn the_scan_finds_the_spike_what_is_behind_it_and_the_new_word() {
         "{}",
         report.background_items
     );
+    // What the Room API sends: JSON that reads back the same.
+    let json = serde_json::to_string(&report).unwrap();
+    assert_eq!(serde_json::from_str::<ScanReport>(&json).unwrap(), report);
     println!(
         "suggestions: {:?}",
         report
