@@ -151,7 +151,9 @@ impl SqliteStore {
                 .pragma_update(None, "journal_mode", "WAL")
                 .and_then(|_| writer.pragma_update(None, "synchronous", "FULL"))
                 .and_then(|_| writer.pragma_update(None, "cache_size", -WRITER_CACHE_KIB))
-                .and_then(|_| writer.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES))
+                .and_then(|_| {
+                    writer.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
+                })
                 .map_err(sql_err(&path))?;
             Ok(SqliteStore {
                 inner: Arc::new(Inner {

@@ -39,7 +39,11 @@ async fn writes_survive_reopening_and_the_file_is_in_wal_mode() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let err = SqliteStore::open(":memory:").await.err().unwrap().to_string();
+    let err = SqliteStore::open(":memory:")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("needs a file path"), "{err}");
 }
 
