@@ -298,7 +298,8 @@ async fn the_scan_finds_the_spike_what_is_behind_it_and_the_new_word() {
         "{}",
         report.background_items
     );
-    // What the Room API sends: JSON that reads back the same.
+    // What the Room API sends: JSON that reads back the same (to the last bit of every
+    // float, with serde_json's `float_roundtrip`).
     let json = serde_json::to_string(&report).unwrap();
     assert_eq!(serde_json::from_str::<ScanReport>(&json).unwrap(), report);
     println!(
