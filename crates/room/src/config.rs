@@ -114,8 +114,8 @@ impl Default for PrivacyConfig {
     }
 }
 
-/// The file `websense serve --config FILE` reads: `[room]`, `[privacy]`, `[store]` and
-/// `lexicons = "DIR"`. Other top-level sections (`[collect]`, `[[sources]]`) are left to
+/// The file `websense serve --config FILE` reads: `[room]`, `[privacy]`, `[store]`,
+/// `[trends]` and `lexicons = "DIR"`. Other top-level sections (`[collect]`, `[[sources]]`) are left to
 /// their own readers, so the same file serves every command.
 #[derive(Clone, Debug, Deserialize)]
 pub struct ServeConfig {
@@ -127,6 +127,9 @@ pub struct ServeConfig {
     pub store: StoreConfig,
     /// The lexicon directory the matcher uses.
     pub lexicons: PathBuf,
+    /// Spike detection and emerging terms (`websense-trends`).
+    #[serde(default)]
+    pub trends: websense_trends::TrendsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,8 @@
 //! the *room database* ([`RoomDb`]), in every deployment; items and trends stay in the
 //! [`Store`] (SQLite or ClickHouse). It must not collect, match or write items: it reads the
 //! store, and only purges raw text from it. Signal semantics (states, explanation, export,
-//! webhook) are `websense-signals`'; spike detection is trend analysis, reached through
-//! [`TrendAnalysis`].
+//! webhook) are `websense-signals`'; spike detection and emerging terms are
+//! `websense-trends`', reached through [`TrendAnalysis`] ([`SeasonalTrends`]).
 //!
 //! # Endpoints and roles
 //!
@@ -85,7 +85,7 @@ pub use accounts::{Caller, Role};
 pub use config::{PasswordHashCost, PrivacyConfig, RoomConfig, ServeConfig};
 pub use db::RoomDb;
 pub use error::ApiError;
-pub use trends::TrendAnalysis;
+pub use trends::{SeasonalTrends, TrendAnalysis};
 
 use std::path::PathBuf;
 use std::sync::Arc;

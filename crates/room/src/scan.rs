@@ -72,7 +72,7 @@ pub async fn scan(room: &Room, range: TimeRange) -> Result<ScanSummary, ApiError
             range,
             bucket: BucketSize::Hour,
             category: None,
-            filter: Default::default(),
+            filter: None,
         };
         let spikes = trends
             .spikes(room.store.as_ref(), &query)

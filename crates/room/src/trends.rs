@@ -1,45 +1,35 @@
-//! The seam to trend analysis: spike detection and emerging-term suggestions.
+//! Trend analysis behind `/api/spikes`, `/api/terms/emerging` and spike candidates.
 //!
-//! Detecting spikes and suggesting new terms is `websense-trends`' job. The room asks through
-//! [`TrendAnalysis`], so it builds, serves and is tested without it: with no analysis
-//! plugged in (`Room::with_trends`), `/api/spikes` and `/api/terms/emerging` answer
-//! 501 and candidate scans make candidates from flagged items only.
+//! The room asks through [`TrendAnalysis`], so it runs (and its tests run) with or without
+//! it: with no analysis plugged in (`Room::with_trends`), those endpoints answer 501 and
+//! candidate scans make candidates from flagged items only. [`SeasonalTrends`] is the
+//! analysis `websense serve` plugs in: `websense-trends`' seasonal spike detector and
+//! emerging-term suggestions over the store.
 
-use chrono::{DateTime, Utc};
+use crate::lexicons::LexiconSources;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use websense_model::BoxFuture;
-use websense_signals::SpikeEvidence;
-use websense_store::{BucketSize, Filter, Store, TimeRange};
+use websense_signals::{SpikeEvidence, TermHits};
+use websense_store::{BucketSize, Filter, Store, Subject, TimeRange};
+use websense_trends::{scan_emerging, scan_spikes, KnownTerms, Spike, Suggestion, TrendsConfig};
 
-/// Which spikes to look for.
+/// Which spikes to report: those of series of `bucket` that overlap `range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SpikeQuery {
-    /// Buckets whose start lies in this range are tested.
     pub range: TimeRange,
     pub bucket: BucketSize,
     /// Only this category (and its terms); none: every category.
     pub category: Option<String>,
-    pub filter: Filter,
+    /// Only series of these items; none: every series scanned.
+    pub filter: Option<Filter>,
 }
 
-/// Which emerging terms to suggest.
+/// Which emerging terms to suggest: those of the flagged and spiking items of `range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EmergingQuery {
     pub range: TimeRange,
-    pub filter: Filter,
     pub limit: usize,
-}
-
-/// A word or phrase not in any lexicon that became frequent in texts that hit one.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EmergingTerm {
-    pub term: String,
-    /// The categories whose items it appeared in.
-    pub categories: Vec<String>,
-    pub current_items: u64,
-    pub baseline_items: u64,
-    pub score: f64,
-    pub first_seen: Option<DateTime<Utc>>,
 }
 
 /// Spike detection and emerging-term suggestion over a store.
@@ -54,5 +44,116 @@ pub trait TrendAnalysis: Send + Sync {
         &'a self,
         store: &'a dyn Store,
         query: &'a EmergingQuery,
-    ) -> BoxFuture<'a, Result<Vec<EmergingTerm>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<Suggestion>, String>>;
+}
+
+/// `websense-trends` over the store, with the `[trends]` settings.
+pub struct SeasonalTrends {
+    config: TrendsConfig,
+    lexicon_dir: PathBuf,
+}
+
+impl SeasonalTrends {
+    pub fn new(config: TrendsConfig, lexicon_dir: impl Into<PathBuf>) -> SeasonalTrends {
+        SeasonalTrends {
+            config,
+            lexicon_dir: lexicon_dir.into(),
+        }
+    }
+
+    /// The settings for a range ending at its end: report what overlaps it.
+    fn config_for(&self, range: &TimeRange, bucket: BucketSize) -> TrendsConfig {
+        let hours = ((range.to - range.from).num_minutes() + 59) / 60;
+        TrendsConfig {
+            bucket,
+            report_hours: hours.clamp(1, u32::MAX as i64) as u32,
+            emerging_hours: hours.clamp(1, u32::MAX as i64) as u32,
+            ..self.config.clone()
+        }
+    }
+}
+
+fn evidence(spike: Spike) -> SpikeEvidence {
+    let (category, term) = match spike.subject {
+        Subject::Category(c) => (c, None),
+        Subject::Term { category, term } => (category, Some(term)),
+    };
+    let d = spike.detection;
+    SpikeEvidence {
+        category,
+        term,
+        filter: spike.filter,
+        bucket: spike.bucket,
+        bucket_start: d.start,
+        items: d.observed.max(0.0).round() as u64,
+        expected: d.expected,
+        score: d.score,
+        detector: "websense-trends seasonal".into(),
+        top_terms: spike
+            .top_terms
+            .into_iter()
+            .map(|t| TermHits {
+                category: t.category,
+                term: t.term,
+                hits: t.items.min(u64::from(u32::MAX)) as u32,
+            })
+            .collect(),
+        example_items: spike.top_items.into_iter().map(|i| i.id).collect(),
+    }
+}
+
+fn overlaps(spike: &Spike, range: &TimeRange) -> bool {
+    spike.detection.start < range.to && spike.detection.end > range.from
+}
+
+impl TrendAnalysis for SeasonalTrends {
+    fn spikes<'a>(
+        &'a self,
+        store: &'a dyn Store,
+        query: &'a SpikeQuery,
+    ) -> BoxFuture<'a, Result<Vec<SpikeEvidence>, String>> {
+        Box::pin(async move {
+            let config = self.config_for(&query.range, query.bucket);
+            let spikes = scan_spikes(store, &config, query.range.to)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(spikes
+                .into_iter()
+                .filter(|s| overlaps(s, &query.range))
+                .filter(|s| query.filter.as_ref().is_none_or(|f| f == &s.filter))
+                .filter(|s| {
+                    query.category.as_ref().is_none_or(|c| match &s.subject {
+                        Subject::Category(x) => x == c,
+                        Subject::Term { category, .. } => category == c,
+                    })
+                })
+                .map(evidence)
+                .collect())
+        })
+    }
+
+    fn emerging<'a>(
+        &'a self,
+        store: &'a dyn Store,
+        query: &'a EmergingQuery,
+    ) -> BoxFuture<'a, Result<Vec<Suggestion>, String>> {
+        Box::pin(async move {
+            let dir = self.lexicon_dir.clone();
+            let known = tokio::task::spawn_blocking(move || {
+                LexiconSources::read(&dir).map(|s| KnownTerms::from_lexicons(&s.build().0))
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            let config = self.config_for(&query.range, self.config.bucket);
+            let until = query.range.to;
+            let spikes = scan_spikes(store, &config, until)
+                .await
+                .map_err(|e| e.to_string())?;
+            let (mut suggestions, _, _) = scan_emerging(store, &config, &known, &spikes, until)
+                .await
+                .map_err(|e| e.to_string())?;
+            suggestions.truncate(query.limit);
+            Ok(suggestions)
+        })
+    }
 }

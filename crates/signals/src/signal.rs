@@ -196,6 +196,13 @@ pub struct SpikeEvidence {
     pub score: f64,
     /// Which detector (and version of its settings) found it.
     pub detector: String,
+    /// The terms that rose most in it (for a term's spike: the terms beside it), with the
+    /// items holding each.
+    #[serde(default)]
+    pub top_terms: Vec<TermHits>,
+    /// A few of its items (ids only).
+    #[serde(default)]
+    pub example_items: Vec<ItemId>,
 }
 
 /// Why a signal exists, in terms an i2o case table can check: which terms and categories
@@ -207,7 +214,8 @@ pub struct Explanation {
     /// Category scores; for a spike, empty.
     #[serde(default)]
     pub categories: Vec<CategoryScore>,
-    /// Terms hit, with their counts, sorted by category and term.
+    /// Terms hit, with their counts, sorted by category and term; for a spike, the terms
+    /// behind it with the items holding each.
     #[serde(default)]
     pub terms: Vec<TermHits>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,7 +336,7 @@ pub fn candidate_from_spike(
         explanation: Explanation {
             lexicon_version: lexicon_version.to_string(),
             categories: Vec::new(),
-            terms: Vec::new(),
+            terms: spike.top_terms.clone(),
             source: None,
             link: None,
             author: None,

@@ -224,10 +224,17 @@ fn spikes_make_candidates_with_their_evidence() {
         expected: 3.5,
         score: 9.1,
         detector: "test".into(),
+        top_terms: vec![TermHits {
+            category: "complot".into(),
+            term: "plandemie".into(),
+            hits: 31,
+        }],
+        example_items: vec![ItemId("a".into())],
     };
     let s = candidate_from_spike(spike.clone(), "lx-1", t(9));
     assert_eq!(s.explanation.event_time, t(8));
     assert_eq!(s.explanation.spike.as_ref(), Some(&spike));
+    assert_eq!(s.explanation.terms, spike.top_terms);
     let other_hour = candidate_from_spike(
         SpikeEvidence {
             bucket_start: t(7),

@@ -6,7 +6,7 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use websense_room::{Room, ServeConfig};
+use websense_room::{Room, SeasonalTrends, ServeConfig};
 
 #[derive(Args)]
 #[command(
@@ -14,7 +14,7 @@ use websense_room::{Room, ServeConfig};
                         configuration, 1 when the server cannot start."
 )]
 pub struct ServeArgs {
-    /// Configuration file: [room], [privacy], [store] and `lexicons = "DIR"` (see
+    /// Configuration file: [room], [privacy], [store], [trends] and `lexicons = "DIR"` (see
     /// docs/api.md).
     #[arg(long)]
     config: PathBuf,
@@ -47,8 +47,10 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
 async fn serve(config: ServeConfig) -> Result<ExitCode> {
     let store = config.store.open().await.context("cannot open the store")?;
     let listen = config.room.listen.clone();
+    let trends = SeasonalTrends::new(config.trends, &config.lexicons);
     let room = Room::new(config.room, config.privacy, store, config.lexicons)
-        .context("cannot open the room")?;
+        .context("cannot open the room")?
+        .with_trends(Arc::new(trends));
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

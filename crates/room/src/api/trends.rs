@@ -182,11 +182,12 @@ pub(crate) async fn spikes(
         .trends
         .clone()
         .ok_or_else(|| not_plugged_in("spike detection"))?;
+    let any_filter = p.source.is_some() || p.tag.is_some() || p.language.is_some();
     let query = SpikeQuery {
         range,
         bucket: p.bucket,
         category: p.category,
-        filter: filter(&p.source, &p.tag, &p.language),
+        filter: any_filter.then(|| filter(&p.source, &p.tag, &p.language)),
     };
     let spikes = trends
         .spikes(room.store.as_ref(), &query)
@@ -208,9 +209,6 @@ pub(crate) struct EmergingParams {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: Option<usize>,
-    source: Option<String>,
-    tag: Option<String>,
-    language: Option<String>,
 }
 
 pub(crate) async fn emerging_terms(
@@ -219,7 +217,6 @@ pub(crate) async fn emerging_terms(
 ) -> Result<Json<Value>, ApiError> {
     let query = EmergingQuery {
         range: range(p.from, p.to)?,
-        filter: filter(&p.source, &p.tag, &p.language),
         limit: limit(p.limit, 50, 500)?,
     };
     let trends = room

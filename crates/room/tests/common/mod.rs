@@ -175,6 +175,8 @@ pub struct Options {
     pub status_file: bool,
     /// Seed items as a collector with `privacy.keep_author_handles` on would make them.
     pub keep_handles: bool,
+    /// Plug in `websense-trends` (default settings).
+    pub trends: bool,
 }
 
 impl Default for Options {
@@ -184,6 +186,7 @@ impl Default for Options {
             vault: false,
             status_file: true,
             keep_handles: false,
+            trends: false,
         }
     }
 }
@@ -258,6 +261,14 @@ impl TestRoom {
             ..PrivacyConfig::default()
         };
         let room = Room::new(config, privacy, store.clone(), lexicon_dir(dir.path())).unwrap();
+        let room = if options.trends {
+            room.with_trends(Arc::new(websense_room::SeasonalTrends::new(
+                Default::default(),
+                lexicon_dir(dir.path()),
+            )))
+        } else {
+            room
+        };
         let room = Arc::new(room);
         for role in Role::ALL {
             add_user(&room, role.as_str(), &[role]);
