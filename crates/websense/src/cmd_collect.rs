@@ -23,26 +23,32 @@ pub struct CollectArgs {
     #[arg(long)]
     once: bool,
     /// Where items go, as JSON Lines: a file (appended to; items already in it are not written
-    /// again) or `-` for standard output.
-    #[arg(long, default_value = "-")]
-    output: String,
+    /// again) or `-` for standard output. Default: Kafka when the configuration's [bus] is
+    /// Kafka, else standard output.
+    #[arg(long)]
+    output: Option<String>,
 }
 
 pub fn run(args: CollectArgs) -> Result<ExitCode> {
     init_logging(args.once);
-    let config = match Config::load(&args.config) {
+    let config = match crate::config::Config::load(&args.config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("websense: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    if args.output.is_none() && matches!(config.bus, websense_bus::BusConfig::Kafka(_)) {
+        return crate::cmd_pipeline::collect_to_bus(&config, args.once);
+    }
+    let config = config.collect_config();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(collect(config, args))
 }
 
 async fn collect(config: Config, args: CollectArgs) -> Result<ExitCode> {
-    let sink = Arc::new(websense_collect::sink::open_output(&args.output)?);
+    let output = args.output.as_deref().unwrap_or("-");
+    let sink = Arc::new(websense_collect::sink::open_output(output)?);
     let cursors = Arc::new(FileCursorStore::new(&config.collect.state_dir)?);
     let collector = Collector::new(&config, sink, cursors)?;
     let summary = if args.once {

@@ -4,6 +4,9 @@ mod cmd_bench;
 mod cmd_collect;
 mod cmd_lexicon;
 mod cmd_match;
+mod cmd_pipeline;
+mod cmd_run;
+mod config;
 mod cmd_serve;
 mod cmd_user;
 
@@ -34,6 +37,12 @@ enum Command {
     Serve(cmd_serve::ServeArgs),
     /// Manage the Room's accounts: `websense user add NAME --role ROLE --config FILE`.
     User(cmd_user::UserArgs),
+    /// Collectors, matcher and store in one process (embedded by default): `websense run --config config/demo.toml`.
+    Run(cmd_run::RunArgs),
+    /// One stage as a service: raw items from Kafka, scored on every core, back to Kafka.
+    Score(cmd_pipeline::StageArgs),
+    /// One stage as a service: scored items from Kafka into the store (ClickHouse).
+    Store(cmd_pipeline::StageArgs),
     /// Print the version of this build.
     Version,
 }
@@ -47,6 +56,9 @@ fn main() -> ExitCode {
         Command::Collect(args) => cmd_collect::run(args),
         Command::Serve(args) => cmd_serve::run(args),
         Command::User(args) => cmd_user::run(args),
+        Command::Run(args) => cmd_run::run(args),
+        Command::Score(args) => cmd_pipeline::score(args),
+        Command::Store(args) => cmd_pipeline::store(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,164 @@
+//! The pipeline's own sections of websense's configuration file: `[matcher]`, `[pipeline]`,
+//! `[metrics]` and `[demo]`. The binary composes them with the stage crates' sections.
+
+use serde::{Deserialize, Deserializer};
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+/// `[matcher]`: the lexicons and how they are reloaded.
+///
+/// ```toml
+/// [matcher]
+/// lexicons = "lexicons"        # relative to the configuration file
+/// reload_interval = "5s"       # SIGHUP reloads at once
+/// ```
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatcherConfig {
+    /// The lexicon directory: `categories.toml` and `*.lex` files.
+    pub lexicons: PathBuf,
+    /// How often the directory is checked for changes.
+    #[serde(deserialize_with = "duration")]
+    pub reload_interval: Duration,
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        MatcherConfig {
+            lexicons: PathBuf::from("lexicons"),
+            reload_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+impl MatcherConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.reload_interval.is_zero() {
+            return Err("[matcher] reload_interval must be longer than zero".into());
+        }
+        Ok(())
+    }
+}
+
+/// `[pipeline]`: how the stage loops run.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// Batches a scorer works on at once: one is scored (on every core) while the others are
+    /// handed on.
+    pub score_in_flight: usize,
+    /// Batches a writer has in flight at once. ClickHouse groups concurrent writes into one
+    /// insert, so throughput grows with this until `[store] batch_rows` is reached. On Kafka
+    /// a consumer hands out at most `[bus] max_unacked_batches`, which caps this too.
+    pub store_in_flight: usize,
+    /// Longest pause between retries of a failed hand-over or write.
+    #[serde(deserialize_with = "duration")]
+    pub retry_max_delay: Duration,
+    /// How often consumer lag is read from Kafka (one metadata and one offset request).
+    #[serde(deserialize_with = "duration")]
+    pub lag_interval: Duration,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            score_in_flight: 2,
+            store_in_flight: 8,
+            retry_max_delay: Duration::from_secs(10),
+            lag_interval: Duration::from_secs(15),
+        }
+    }
+}
+
+impl PipelineConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.score_in_flight == 0 || self.store_in_flight == 0 {
+            return Err("[pipeline] score_in_flight and store_in_flight must be at least 1".into());
+        }
+        if self.retry_max_delay.is_zero() || self.lag_interval.is_zero() {
+            return Err(
+                "[pipeline] retry_max_delay and lag_interval must be longer than zero".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `[metrics]`: where `/metrics` is served. No section, no server.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub listen: SocketAddr,
+}
+
+/// `[demo]`: serve a directory of feed files over HTTP inside `websense run`, so that the
+/// shipped demo configuration collects its sources with no network at all. Its sources point
+/// at `http://<listen>/<file>`; `[collect] allow_private_hosts` must name the host.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    pub feeds_dir: PathBuf,
+    pub listen: SocketAddr,
+}
+
+/// `base.join(path)` for a relative path, without `dir/..` steps (so messages show
+/// `data/websense.db`, not `config/../data/websense.db`).
+pub fn resolve(base: &Path, path: &mut PathBuf) {
+    if path.is_relative() {
+        let mut clean = PathBuf::new();
+        for part in base.join(&*path).components() {
+            match part {
+                Component::CurDir => {}
+                Component::ParentDir
+                    if matches!(clean.components().next_back(), Some(Component::Normal(_))) =>
+                {
+                    clean.pop();
+                }
+                other => clean.push(other),
+            }
+        }
+        if clean.as_os_str().is_empty() {
+            clean.push(".");
+        }
+        *path = clean;
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Seconds(u64),
+        Text(String),
+    }
+    match Text::deserialize(d)? {
+        Text::Seconds(n) => Ok(Duration::from_secs(n)),
+        Text::Text(s) => {
+            websense_collect::config::parse_duration(&s).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_join_the_base_without_dot_dot_steps() {
+        let cases = [
+            ("config", "../data/ws.db", "data/ws.db"),
+            ("config", "./lexicons", "config/lexicons"),
+            ("/etc/websense", "../../x", "/x"),
+            ("", "data", "data"),
+            ("config", "..", "."),
+            ("../up", "../x", "../x"),
+            ("config", "/abs/path", "/abs/path"),
+        ];
+        for (base, path, want) in cases {
+            let mut p = PathBuf::from(path);
+            resolve(Path::new(base), &mut p);
+            assert_eq!(p, PathBuf::from(want), "{base} + {path}");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `websense run`: collectors, matcher and store in one process.
+
+use crate::cmd_pipeline::{init_logging, load_config, runtime, LogFormat};
+use crate::config::Config;
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use websense_bus::BusConfig;
+use websense_pipeline::{stop_on_signals, Mode, Run, Stage};
+use websense_store::StoreConfig;
+
+#[derive(Args)]
+#[command(
+    after_help = "Without a [bus] and a ClickHouse [store] everything is embedded: \
+                        the bus in memory, the store a SQLite file. Runs until Ctrl-C or \
+                        SIGTERM (batches in flight are stored and cursors saved first); SIGHUP \
+                        reloads the lexicons. Exit status: 0; 1 with --once when a source \
+                        failed; 2 on a bad configuration."
+)]
+pub struct RunArgs {
+    /// Configuration file (see config/demo.toml).
+    #[arg(long)]
+    config: PathBuf,
+    /// Collect every source once, wait until every item is stored, print the summary and
+    /// exit (embedded bus only).
+    #[arg(long)]
+    once: bool,
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+pub fn run(args: RunArgs) -> Result<ExitCode> {
+    init_logging(args.log_format, "warn,websense_pipeline=info");
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    runtime()?.block_on(run_all(config, args.once))
+}
+
+async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
+    let settings = config.pipeline_settings();
+    let mode = if once { Mode::Once } else { Mode::Continuous };
+    let run = Run::start(&settings, mode, stop_on_signals()).await?;
+    println!(
+        "websense run: {} sources, lexicons {} (version {})",
+        run.sources(),
+        config.matcher.lexicons.display(),
+        run.lexicons.version()
+    );
+    println!("  bus:   {}", describe_bus(&config.bus));
+    println!("  store: {}", describe_store(&config.store));
+    if let Some(addr) = run.demo_addr {
+        let dir = config
+            .demo
+            .as_ref()
+            .map(|d| d.feeds_dir.display().to_string());
+        println!(
+            "  demo feeds: {} served on http://{addr}/",
+            dir.unwrap_or_default()
+        );
+    }
+    if let Some(addr) = run.metrics_addr {
+        println!("  metrics: http://{addr}/metrics");
+    }
+    let store = run.store.clone();
+    let categories = run.lexicons.categories();
+    let metrics = run.metrics.clone();
+    let summary = if once {
+        run.finish().await
+    } else {
+        run.first_round().await;
+        print_summary(&run.summary().await?, &config);
+        println!(
+            "running: each source is fetched again on its interval, lexicon edits are picked up; \
+             Ctrl-C stops cleanly"
+        );
+        run.finish().await
+    };
+    for failure in &summary.failures {
+        eprintln!("failed: {failure}");
+    }
+    println!(
+        "collected this run: {} new items from {} sources ({} failed, {} duplicates skipped)",
+        summary.items, summary.sources, summary.sources_failed, summary.duplicates
+    );
+    let stored = metrics.stage(Stage::Store).snapshot();
+    println!(
+        "stored this run: {} new items, {} already stored",
+        stored.items_out - stored.duplicates,
+        stored.duplicates
+    );
+    if once {
+        let trends = websense_pipeline::TrendSummary::query(store.as_ref(), &categories, 8).await?;
+        print_summary(&trends, &config);
+    }
+    Ok(if once && summary.sources_failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_summary(summary: &websense_pipeline::TrendSummary, config: &Config) {
+    print!("{summary}");
+    println!(
+        "data: {}; cursors and the pseudonym key in {}",
+        describe_store(&config.store),
+        config.collect.state_dir.display()
+    );
+}
+
+fn describe_bus(bus: &BusConfig) -> String {
+    match bus {
+        BusConfig::Embedded(_) => "embedded (in memory)".into(),
+        BusConfig::Kafka(k) => format!(
+            "Kafka {} (topics {} and {})",
+            k.brokers, k.raw_topic, k.scored_topic
+        ),
+    }
+}
+
+fn describe_store(store: &StoreConfig) -> String {
+    match store {
+        StoreConfig::Embedded(e) => format!("embedded SQLite {}", e.path.display()),
+        StoreConfig::Clickhouse(c) => format!("ClickHouse {} database {}", c.url, c.database),
+    }
+}

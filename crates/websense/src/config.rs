@@ -1,0 +1,211 @@
+//! websense's one configuration file: a TOML file of sections, each owned by the crate that
+//! reads it.
+//!
+//! | section                                | owner, struct                                   | default            |
+//! |----------------------------------------|-------------------------------------------------|--------------------|
+//! | `[collect]`, `[privacy]`, `[[sources]]` | `websense_collect` (`CollectConfig`, ...)       | no sources         |
+//! | `[bus]`                                | `websense_bus::BusConfig`                       | embedded           |
+//! | `[store]`                              | `websense_store::StoreConfig`                   | embedded SQLite    |
+//! | `[matcher]`                            | `websense_pipeline::MatcherConfig`              | `lexicons`         |
+//! | `[pipeline]`                           | `websense_pipeline::PipelineConfig`             | (tuning)           |
+//! | `[metrics]`                            | `websense_pipeline::MetricsConfig`              | no `/metrics`      |
+//! | `[demo]`                               | `websense_pipeline::DemoConfig`                 | none               |
+//!
+//! Every section and the file itself deny unknown fields: a typo is an error naming the key
+//! and its line, never a setting silently ignored. Relative paths mean "relative to the
+//! configuration file", wherever websense is started from. A new section is one more field
+//! here, with the owning crate's struct.
+
+use serde::Deserialize;
+use std::path::Path;
+use websense_bus::BusConfig;
+use websense_collect::config::ConfigError as CollectError;
+use websense_collect::{CollectConfig, PrivacyConfig, SourceConfig};
+use websense_pipeline::config::resolve;
+use websense_pipeline::{DemoConfig, MatcherConfig, MetricsConfig, PipelineConfig, Settings};
+use websense_store::StoreConfig;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub collect: CollectConfig,
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    #[serde(default)]
+    pub bus: BusConfig,
+    #[serde(default)]
+    pub store: StoreConfig,
+    #[serde(default)]
+    pub matcher: MatcherConfig,
+    #[serde(default)]
+    pub pipeline: PipelineConfig,
+    #[serde(default)]
+    pub metrics: Option<MetricsConfig>,
+    #[serde(default)]
+    pub demo: Option<DemoConfig>,
+}
+
+/// A configuration that cannot be used; the message names the file, and the section, key
+/// and line where it can.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Read and check a configuration file; relative paths in it are resolved against its
+    /// directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+        let mut config = Config::from_toml(&text)
+            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        config.resolve_paths(base);
+        Ok(config)
+    }
+
+    /// Parse and check configuration text (paths stay as written).
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        // The collect crate checks its own sections (settings, sources, refused logins).
+        let collect_part: toml::Table = table
+            .into_iter()
+            .filter(|(key, _)| matches!(key.as_str(), "collect" | "privacy" | "sources"))
+            .collect();
+        let collect_text =
+            toml::to_string(&collect_part).map_err(|e| ConfigError(e.to_string()))?;
+        let collect_check = websense_collect::Config::from_toml(&collect_text);
+        if let Err(e @ (CollectError::Source { .. } | CollectError::Setting { .. })) =
+            &collect_check
+        {
+            return Err(ConfigError(e.to_string()));
+        }
+        // Parsed from the text itself, so that errors carry the line and column.
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        if let Err(e) = collect_check {
+            return Err(ConfigError(e.to_string()));
+        }
+        config.matcher.validate().map_err(ConfigError)?;
+        config.pipeline.validate().map_err(ConfigError)?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        resolve(base, &mut self.collect.state_dir);
+        if let Some(key) = &mut self.privacy.pseudonym_key_file {
+            resolve(base, key);
+        }
+        if let StoreConfig::Embedded(embedded) = &mut self.store {
+            resolve(base, &mut embedded.path);
+        }
+        resolve(base, &mut self.matcher.lexicons);
+        if let Some(demo) = &mut self.demo {
+            resolve(base, &mut demo.feeds_dir);
+        }
+    }
+
+    /// The collector's part.
+    pub fn collect_config(&self) -> websense_collect::Config {
+        websense_collect::Config {
+            collect: self.collect.clone(),
+            privacy: self.privacy.clone(),
+            sources: self.sources.clone(),
+        }
+    }
+
+    /// The pipeline's part.
+    pub fn pipeline_settings(&self) -> Settings {
+        Settings {
+            collect: self.collect_config(),
+            bus: self.bus.clone(),
+            store: self.store.clone(),
+            matcher: self.matcher.clone(),
+            pipeline: self.pipeline.clone(),
+            metrics: self.metrics.clone(),
+            demo: self.demo.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn err(text: &str) -> String {
+        Config::from_toml(text).unwrap_err().0
+    }
+
+    #[test]
+    fn an_empty_file_is_the_embedded_default() {
+        let config = Config::from_toml("").unwrap();
+        assert_eq!(config.bus, BusConfig::default());
+        assert_eq!(config.store, StoreConfig::default());
+        assert_eq!(config.matcher.lexicons, PathBuf::from("lexicons"));
+        assert!(config.metrics.is_none() && config.demo.is_none());
+    }
+
+    #[test]
+    fn typos_are_named_with_their_line_in_every_section() {
+        let e = err("[matcher]\nlexicons = \"x\"\nreload_intervall = \"5s\"\n");
+        assert!(
+            e.contains("reload_intervall") && e.contains("line 3"),
+            "{e}"
+        );
+        let e = err("[bus]\nkind = \"kafka\"\nbroker = \"k:9092\"\n");
+        assert!(e.contains("broker"), "{e}");
+        let e = err("[collect]\nuser_agnet = \"x\"\n");
+        assert!(e.contains("user_agnet") && e.contains("line 2"), "{e}");
+        let e = err("[stor]\nbackend = \"embedded\"\n");
+        assert!(e.contains("stor"), "{e}");
+        let e = err("[matcher]\nreload_interval = \"0s\"\n");
+        assert!(e.contains("reload_interval"), "{e}");
+    }
+
+    #[test]
+    fn the_collect_crate_checks_its_sections() {
+        let e = err("[[sources]]\nid = \"m\"\nkind = \"mastodon\"\ninstance = \"https://m.example\"\ntoken = \"abc\"\n");
+        assert!(e.contains("login") && e.contains("source `m`"), "{e}");
+        let e = err("[collect]\nper_host_rate = 0\n");
+        assert!(e.contains("per_host_rate"), "{e}");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("websense.toml");
+        std::fs::write(
+            &path,
+            "[collect]\nstate_dir = \"state\"\n[store]\nbackend = \"embedded\"\npath = \"data/ws.db\"\n\
+             [matcher]\nlexicons = \"/abs/lexicons\"\n[demo]\nfeeds_dir = \"feeds\"\nlisten = \"127.0.0.1:0\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.collect.state_dir, dir.path().join("state"));
+        let StoreConfig::Embedded(store) = &config.store else {
+            panic!("not embedded")
+        };
+        assert_eq!(store.path, dir.path().join("data/ws.db"));
+        assert_eq!(config.matcher.lexicons, PathBuf::from("/abs/lexicons"));
+        assert_eq!(config.demo.unwrap().feeds_dir, dir.path().join("feeds"));
+    }
+
+    #[test]
+    fn shipped_configurations_are_valid() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for name in ["config/demo.toml", "config/distributed.toml"] {
+            let config = Config::load(&root.join(name)).unwrap_or_else(|e| panic!("{e}"));
+            config.collect_config().sources().unwrap();
+        }
+        let demo = Config::load(&root.join("config/demo.toml")).unwrap();
+        assert_eq!(demo.bus, BusConfig::default(), "the demo runs embedded");
+        assert!(demo.demo.unwrap().feeds_dir.join("reacties.json").is_file());
+        let distributed = Config::load(&root.join("config/distributed.toml")).unwrap();
+        assert!(matches!(distributed.bus, BusConfig::Kafka(_)));
+        assert!(matches!(distributed.store, StoreConfig::Clickhouse(_)));
+    }
+}
