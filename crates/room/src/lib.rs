@@ -65,8 +65,14 @@
 //! Password hashing (Argon2id, 19 MiB by default) runs on a blocking thread per login. Reads
 //! of item text page through the store's bucket query (at most 500 items per call). The
 //! curator's draft evaluation compiles two matchers and re-scores up to
-//! `evaluate_max_items` stored items, on the blocking pool: seconds for a hundred thousand
-//! items, and nothing is written.
+//! `evaluate_max_items` stored items, on the blocking pool, and writes nothing.
+//!
+//! Measured on the 2-core development machine with the embedded store
+//! (`cargo run --release -p websense-room --example room_bench -- 50 lexicons`: 102,259
+//! generated posts, 50 MB, over three days, the shipped lexicons): a draft evaluation
+//! re-scores them all twice in 4.5 s (23,000 posts/s, bound by reading the store, not by
+//! matching), a candidate scan of the same posts takes 4.4 s, reading a 500-post bucket
+//! 14 ms, and one password check at the default Argon2id cost 21 ms.
 
 pub mod accounts;
 mod api;
