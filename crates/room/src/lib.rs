@@ -126,7 +126,7 @@ pub struct Room {
 
 impl Room {
     /// Open the room database (and the author vault, when configured) and set up the webhook
-    /// deliverer (when configured). Workers start with [`Room::spawn_workers`].
+    /// deliverer (when configured). Workers start with [`workers::spawn_workers`] (or [`serve`]).
     pub fn new(
         config: RoomConfig,
         privacy: PrivacyConfig,
