@@ -2,19 +2,20 @@
 //!
 //! ```text
 //! eval "$(scripts/services start)"
-//! cargo run --release -p websense-store --example store_bench -- [ITEMS] [CLICKHOUSE_URL]
+//! cargo run --release -p websense-store --example store_bench -- [ITEMS] [CLICKHOUSE_URL | embedded]
 //! ```
 //!
 //! Generates ITEMS scored items (default 200,000; about two hits and one or two category
 //! scores each, from a dozen sources, event times rising through a week as from live
 //! feeds), then:
-//! * ClickHouse (URL, else `WEBSENSE_TEST_CLICKHOUSE`; skipped when neither is set): several
-//!   writers send batches of 1,000 items at once, as parallel bus consumers would; the
-//!   writer batches them by `batch_rows`. Reported: rows/s (items + hits + category scores,
+//! * ClickHouse (URL, else `WEBSENSE_TEST_CLICKHOUSE`; skipped when neither is set or the
+//!   second argument is `embedded`): several writers send batches of 1,000 items at once, as
+//!   parallel bus consumers would; the writer batches them by `batch_rows`. Reported: rows/s (items + hits + category scores,
 //!   the rows inserted) and items/s from the first write to the last acknowledgement. Then
 //!   everything is written again, which is all duplicates (the id check only).
 //! * Embedded SQLite: one writer, batches of 1,000 items; items/s, then the re-delivery.
-//! * For both: a day-bucket category series over the week, from the roll-ups.
+//! * For both: a day-bucket category series and an hour-bucket term series over the week, and
+//!   the rising terms of the last day against the day before, from the roll-ups.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
@@ -24,8 +25,8 @@ use websense_model::{
     TermKind,
 };
 use websense_store::{
-    BucketSize, ClickhouseConfig, ClickhouseStore, Filter, SqliteStore, Store, TimeRange,
-    TrendQuery,
+    BucketSize, ClickhouseConfig, ClickhouseStore, Filter, RisingQuery, SqliteStore, Store,
+    TermCountsQuery, TimeRange, TrendQuery,
 };
 
 const BATCH: usize = 1_000;
@@ -150,18 +151,51 @@ async fn write_sequentially(store: &dyn Store, items: &[ScoredItem]) -> (f64, us
     (started.elapsed().as_secs_f64(), written)
 }
 
-async fn series(store: &dyn Store, from: DateTime<Utc>) -> (f64, u64) {
+/// Print the read timings: a category series, a term series, the rising terms.
+async fn queries(store: &dyn Store, from: DateTime<Utc>) {
+    let week = TimeRange::new(from, from + Duration::days(7));
     let q = TrendQuery {
         bucket: BucketSize::Day,
-        range: TimeRange::new(from, from + Duration::days(7)),
+        range: week,
         filter: Filter::default(),
     };
     let started = Instant::now();
     let points = store.category_trend("complot", &q).await.expect("series");
-    (
+    println!(
+        "  day series of a category over the week: {:.1} ms ({} items)",
         started.elapsed().as_secs_f64() * 1000.0,
-        points.iter().map(|p| p.items).sum(),
-    )
+        points.iter().map(|p| p.items).sum::<u64>()
+    );
+    let q = TrendQuery {
+        bucket: BucketSize::Hour,
+        ..q
+    };
+    let started = Instant::now();
+    let points = store
+        .term_trend("complot", "term7", &q)
+        .await
+        .expect("term series");
+    println!(
+        "  hour series of a term over the week: {:.1} ms ({} items)",
+        started.elapsed().as_secs_f64() * 1000.0,
+        points.iter().map(|p| p.items).sum::<u64>()
+    );
+    let q = RisingQuery {
+        counts: TermCountsQuery {
+            current: TimeRange::new(week.to - Duration::days(1), week.to),
+            category: None,
+            filter: Filter::default(),
+        },
+        min_items: 5,
+        limit: 10,
+    };
+    let started = Instant::now();
+    let rising = store.rising_terms(&q).await.expect("rising terms");
+    println!(
+        "  rising terms of the last day: {:.1} ms ({} listed)",
+        started.elapsed().as_secs_f64() * 1000.0,
+        rising.len()
+    );
 }
 
 #[tokio::main]
@@ -175,10 +209,11 @@ async fn main() {
         .get(1)
         .map(|a| a.parse().expect("ITEMS must be a number"))
         .unwrap_or(200_000);
-    let url = args
-        .get(2)
-        .cloned()
-        .or_else(|| std::env::var("WEBSENSE_TEST_CLICKHOUSE").ok());
+    let url = match args.get(2).map(String::as_str) {
+        Some("embedded") => None,
+        Some(url) => Some(url.to_string()),
+        None => std::env::var("WEBSENSE_TEST_CLICKHOUSE").ok(),
+    };
     let t = Instant::now();
     let items = Arc::new(generate(n));
     let total_rows = rows(&items);
@@ -191,7 +226,7 @@ async fn main() {
 
     match url {
         None => {
-            println!("clickhouse: skipped (no URL argument and WEBSENSE_TEST_CLICKHOUSE unset)")
+            println!("clickhouse: skipped (no URL, or `embedded`)")
         }
         Some(url) => {
             let database = format!("ws_bench_{}", std::process::id());
@@ -224,8 +259,7 @@ async fn main() {
                 "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
                 n as f64 / secs
             );
-            let (ms, counted) = series(store.as_ref(), week).await;
-            println!("  day series over the week: {ms:.1} ms ({counted} items)");
+            queries(store.as_ref(), week).await;
             clickhouse::Client::default()
                 .with_url(&url)
                 .with_validation(false)
@@ -255,6 +289,5 @@ async fn main() {
         "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
         n as f64 / secs
     );
-    let (ms, counted) = series(&store, week).await;
-    println!("  day series over the week: {ms:.1} ms ({counted} items)");
+    queries(&store, week).await;
 }

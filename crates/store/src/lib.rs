@@ -100,9 +100,12 @@
 //!   check; the materialized views cost more than the inserts themselves. `examples/store_bench.rs`
 //!   measures rows/s.
 //! * SQLite: one writer connection, one transaction per batch (`synchronous = FULL`: a returned
-//!   write survives a power cut), `INSERT OR IGNORE` on the id; hits, scores and tags are keyed
-//!   by the item's row number so they append, and the roll-up tables are updated in the same
-//!   transaction for the newly inserted items only. Queries use a pool of reader connections.
+//!   write survives a power cut), `INSERT OR IGNORE` on the id; hits and scores are keyed by the
+//!   item's row number so they append, and the roll-up tables, keyed by integer ids of the
+//!   names and led by the hour or the category, are updated in the same transaction for the
+//!   newly inserted items only. A batch costs about the pages it dirties, most of them leaves
+//!   of the id index (about one per item once it is large); `src/sqlite.rs` explains the
+//!   layout. Queries use a pool of reader connections.
 
 mod clickhouse;
 mod config;

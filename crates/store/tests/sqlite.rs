@@ -76,3 +76,112 @@ async fn concurrent_writers_and_readers_agree_with_the_oracle() {
     assert_eq!(written, 400);
     check_all(store.as_ref(), &oracle, "concurrent").await;
 }
+
+#[tokio::test]
+async fn a_failed_write_leaves_no_name_ids_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.migrate().await.unwrap();
+    let whole = TimeRange::new(
+        base_time() - chrono::Duration::days(1),
+        base_time() + chrono::Duration::days(6),
+    );
+    let trend = TrendQuery {
+        bucket: BucketSize::Hour,
+        range: whole,
+        filter: Filter::default(),
+    };
+    // An empty store answers every question with nothing.
+    assert!(store
+        .category_trend("complot", &trend)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .term_trend("complot", "gif", &trend)
+        .await
+        .unwrap()
+        .is_empty());
+    let counts = TermCountsQuery {
+        current: whole,
+        category: None,
+        filter: Filter::default(),
+    };
+    assert!(store.term_counts(&counts).await.unwrap().is_empty());
+
+    // The first write mints every name (sources, tags, languages, categories, terms), then
+    // fails at the roll-ups: its transaction, with those names, is rolled back.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON trend_categories
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+    )
+    .unwrap();
+    let items = generate(5, 300);
+    let err = store.write(items[..150].to_vec()).await.unwrap_err();
+    assert!(err.to_string().contains("refused by the test"), "{err}");
+    raw.execute_batch("DROP TRIGGER refuse").unwrap();
+
+    // Written again, in another order, the names get ids that exist; ids the writer had cached
+    // from the failed write would count items under names that are not stored.
+    let mut oracle = Oracle::default();
+    let mut reordered = items.clone();
+    reordered.reverse();
+    for batch in reordered.chunks(100) {
+        assert_eq!(
+            store.write(batch.to_vec()).await.unwrap(),
+            oracle.write(batch)
+        );
+    }
+    check_all(&store, &oracle, "after a failed write").await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_agree_on_the_name_ids() {
+    // Two processes on one file: each writer keeps its own name ids; they must be the same.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.db");
+    let first = SqliteStore::open(&path).await.unwrap();
+    let second = SqliteStore::open(&path).await.unwrap();
+    first.migrate().await.unwrap();
+    second.migrate().await.unwrap();
+    let items = generate(13, 400);
+    let mut oracle = Oracle::default();
+    oracle.write(&items);
+    let (a, b) = tokio::join!(
+        async {
+            let mut written = 0;
+            for chunk in items.chunks(40).step_by(2) {
+                written += first.write(chunk.to_vec()).await.unwrap().written;
+            }
+            written
+        },
+        async {
+            let mut written = 0;
+            for chunk in items.chunks(40).skip(1).step_by(2) {
+                written += second.write(chunk.to_vec()).await.unwrap().written;
+            }
+            written
+        }
+    );
+    assert_eq!(a + b, 400);
+    check_all(&first, &oracle, "first store").await;
+    check_all(&second, &oracle, "second store").await;
+}
+
+#[tokio::test]
+async fn a_pre_release_database_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE item_tags (item_seq INTEGER NOT NULL, tag TEXT NOT NULL)")
+        .unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
+    let err = store.migrate().await.unwrap_err().to_string();
+    assert!(
+        err.contains("pre-release") && err.contains("old.db"),
+        "{err}"
+    );
+}
