@@ -1,7 +1,7 @@
 //! `[room]` and `[privacy]`: what the room needs from websense's configuration file.
 
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use websense_signals::{CandidateRules, WebhookConfig};
 use websense_store::StoreConfig;
 
@@ -85,51 +85,24 @@ impl Default for PasswordHashCost {
     }
 }
 
-/// `[privacy]`, the room's part: how long raw text stays, and whether authors can be
-/// resolved. The collector's settings of the same section (`pseudonym_key_file`,
-/// `keep_author_handles`) are accepted here too, so one `[privacy]` section serves both.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PrivacyConfig {
-    /// Title, text, author, url, links and raw metadata of items are purged this many days
-    /// after the item's event time; matches, scores and trend counts stay.
-    pub raw_text_retention_days: u32,
-    /// The author resolution vault (a separate file, never the main database). None: no
-    /// author can ever be resolved.
-    pub author_vault: Option<PathBuf>,
-    /// The collector's: the secret behind pseudonyms.
-    pub pseudonym_key_file: Option<PathBuf>,
-    /// The collector's: keep raw handles in the store (off; the room never shows them).
-    pub keep_author_handles: bool,
-}
+/// `[privacy]`: one section for every command, owned by the collector's crate (it sets
+/// `pseudonym_key_file` and `keep_author_handles`); the room reads `raw_text_retention_days`
+/// and `author_vault`.
+pub use websense_collect::PrivacyConfig;
+pub use websense_trends::TrendsConfig;
 
-impl Default for PrivacyConfig {
-    fn default() -> Self {
-        PrivacyConfig {
-            raw_text_retention_days: 30,
-            author_vault: None,
-            pseudonym_key_file: None,
-            keep_author_handles: false,
-        }
-    }
-}
-
-/// The file `websense serve --config FILE` reads: `[room]`, `[privacy]`, `[store]`,
-/// `[trends]` and `lexicons = "DIR"`. Other top-level sections (`[collect]`, `[[sources]]`) are left to
-/// their own readers, so the same file serves every command.
-#[derive(Clone, Debug, Deserialize)]
+/// What `websense serve` needs: the `[room]`, `[privacy]`, `[store]` and `[trends]` sections
+/// and the matcher's lexicon directory, taken from websense's one configuration file (the
+/// binary reads and resolves the file).
+#[derive(Clone, Debug)]
 pub struct ServeConfig {
-    #[serde(default)]
     pub room: RoomConfig,
-    #[serde(default)]
     pub privacy: PrivacyConfig,
-    #[serde(default)]
     pub store: StoreConfig,
     /// The lexicon directory the matcher uses.
     pub lexicons: PathBuf,
     /// Spike detection and emerging terms (`websense-trends`).
-    #[serde(default)]
-    pub trends: websense_trends::TrendsConfig,
+    pub trends: TrendsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -149,48 +122,12 @@ pub enum ConfigError {
 }
 
 impl ServeConfig {
-    /// Read and check a configuration file. Relative paths are relative to the file.
-    pub fn load(path: &Path) -> Result<ServeConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let mut config: ServeConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        if let Some(base) = path.parent() {
-            config.resolve_paths(base);
-        }
-        config.validate()?;
-        Ok(config)
-    }
-
-    fn resolve_paths(&mut self, base: &Path) {
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        };
-        fix(&mut self.lexicons);
-        fix(&mut self.room.database);
-        if let Some(p) = &mut self.room.source_status_file {
-            fix(p);
-        }
-        if let Some(p) = &mut self.privacy.author_vault {
-            fix(p);
-        }
-        if let Some(p) = &mut self.privacy.pseudonym_key_file {
-            fix(p);
-        }
-        if let StoreConfig::Embedded(e) = &mut self.store {
-            fix(&mut e.path);
-        }
-    }
-
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.room.validate()?;
-        self.privacy.validate()
+        self.privacy.validate().map_err(|e| ConfigError::Setting {
+            section: "privacy",
+            message: e.to_string(),
+        })
     }
 }
 
@@ -234,79 +171,46 @@ impl RoomConfig {
     }
 }
 
-impl PrivacyConfig {
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.raw_text_retention_days == 0 {
-            return Err(ConfigError::Setting {
-                section: "privacy",
-                message: "raw_text_retention_days must be at least 1".into(),
-            });
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn parse(s: &str) -> Result<RoomConfig, String> {
+        toml::from_str::<RoomConfig>(s)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.validate().map(|_| c).map_err(|e| e.to_string()))
+    }
+
     #[test]
-    fn reads_a_full_file_with_relative_paths_and_other_sections() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("websense.toml");
-        std::fs::write(
-            &path,
-            r#"
-lexicons = "lexicons"
-[collect]
-user_agent = "x"
-[store]
-backend = "embedded"
-path = "data/ws.db"
-[privacy]
-raw_text_retention_days = 14
-author_vault = "vault/authors.db"
-keep_author_handles = false
-[room]
-listen = "0.0.0.0:9000"
-[room.webhook]
-url = "https://hook.example.nl/in"
-secret = "geheim"
-"#,
+    fn reads_a_full_section() {
+        let c = parse(
+            "listen = \"0.0.0.0:9000\"\nsource_status_file = \"state/status.json\"\n\
+             [webhook]\nurl = \"https://hook.example.nl/in\"\nsecret = \"geheim\"\n",
         )
         .unwrap();
-        let c = ServeConfig::load(&path).unwrap();
-        assert_eq!(c.lexicons, dir.path().join("lexicons"));
-        assert_eq!(c.room.database, dir.path().join("./data/room.db"));
-        assert_eq!(c.privacy.raw_text_retention_days, 14);
+        assert_eq!(c.listen, "0.0.0.0:9000");
         assert_eq!(
-            c.privacy.author_vault,
-            Some(dir.path().join("vault/authors.db"))
+            c.source_status_file,
+            Some(PathBuf::from("state/status.json"))
         );
-        let w = c.room.webhook.as_ref().unwrap();
+        let w = c.webhook.as_ref().unwrap();
         assert_eq!(w.max_attempts, 10);
         assert!(!format!("{w:?}").contains("geheim"));
-        let StoreConfig::Embedded(e) = &c.store else {
-            panic!()
-        };
-        assert_eq!(e.path, dir.path().join("data/ws.db"));
     }
 
     #[test]
     fn typos_and_bad_values_are_named() {
-        let parse = |s: &str| {
-            toml::from_str::<ServeConfig>(s)
-                .map_err(|e| e.to_string())
-                .and_then(|c| c.validate().map_err(|e| e.to_string()))
-        };
-        let e = parse("lexicons = \"l\"\n[room]\nlissen = \"x\"\n").unwrap_err();
+        let e = parse("lissen = \"x\"\n").unwrap_err();
         assert!(e.contains("lissen"), "{e}");
-        let e = parse("lexicons = \"l\"\n[room]\nlisten = \"localhost\"\n").unwrap_err();
+        let e = parse("listen = \"localhost\"\n").unwrap_err();
         assert!(e.contains("listen"), "{e}");
-        let e = parse("lexicons = \"l\"\n[room.webhook]\nurl = \"ftp://x\"\n").unwrap_err();
+        let e = parse("[webhook]\nurl = \"ftp://x\"\n").unwrap_err();
         assert!(e.contains("webhook.url"), "{e}");
-        let e = parse("lexicons = \"l\"\n[privacy]\nraw_text_retention_days = 0\n").unwrap_err();
+        let privacy = PrivacyConfig {
+            raw_text_retention_days: 0,
+            ..PrivacyConfig::default()
+        };
+        let e = privacy.validate().unwrap_err().to_string();
         assert!(e.contains("raw_text_retention_days"), "{e}");
-        assert!(parse("[room]\n").unwrap_err().contains("lexicons"));
     }
 }

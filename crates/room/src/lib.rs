@@ -135,7 +135,9 @@ impl Room {
     ) -> Result<Room, RoomError> {
         config
             .validate()
-            .and_then(|_| privacy.validate())
+            .map_err(|e| RoomError::Config(e.to_string()))?;
+        privacy
+            .validate()
             .map_err(|e| RoomError::Config(e.to_string()))?;
         let db = RoomDb::open(&config.database)?;
         let vault = match &privacy.author_vault {

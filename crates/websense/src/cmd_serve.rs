@@ -1,6 +1,7 @@
 //! `websense serve`: the Room's HTTP API with its workers (candidate scans, webhook delivery,
 //! raw-text retention). Everything but the wiring is `websense-room`'s.
 
+use crate::config::Config;
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::PathBuf;
@@ -14,8 +15,8 @@ use websense_room::{Room, SeasonalTrends, ServeConfig};
                         configuration, 1 when the server cannot start."
 )]
 pub struct ServeArgs {
-    /// Configuration file: [room], [privacy], [store], [trends] and `lexicons = "DIR"` (see
-    /// docs/api.md).
+    /// websense's configuration file (the one `websense run` reads): the Room uses its [room],
+    /// [privacy], [store], [trends] and [matcher] lexicons (see docs/api.md).
     #[arg(long)]
     config: PathBuf,
     /// Listen on this address:port instead of room.listen.
@@ -25,8 +26,8 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     init_logging();
-    let mut config = match ServeConfig::load(&args.config) {
-        Ok(c) => c,
+    let mut config = match Config::load(&args.config) {
+        Ok(c) => c.serve_config(),
         Err(e) => {
             eprintln!("websense: {e}");
             return Ok(ExitCode::from(2));

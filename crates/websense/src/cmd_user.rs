@@ -1,5 +1,6 @@
 //! `websense user add|passwd|list`: accounts of the Room, in its database.
 
+use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -7,11 +8,12 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use websense_room::accounts::{self, Role, MIN_PASSWORD_CHARS};
-use websense_room::{RoomDb, ServeConfig};
+use websense_room::RoomDb;
 
 #[derive(Args)]
 pub struct UserArgs {
-    /// The configuration file `websense serve` reads (for room.database and the hash cost).
+    /// websense's configuration file, the one `websense serve` reads (for room.database and the
+    /// hash cost).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -68,7 +70,7 @@ pub fn run(args: UserArgs) -> Result<ExitCode> {
     let Some(config_path) = args.config else {
         bail!("--config FILE is required (the file `websense serve` reads)");
     };
-    let config = match ServeConfig::load(&config_path) {
+    let config = match Config::load(&config_path) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("websense: {e}");

@@ -10,6 +10,11 @@
 //! | `[pipeline]`                           | `websense_pipeline::PipelineConfig`             | (tuning)           |
 //! | `[metrics]`                            | `websense_pipeline::MetricsConfig`              | no `/metrics`      |
 //! | `[demo]`                               | `websense_pipeline::DemoConfig`                 | none               |
+//! | `[room]`                               | `websense_room::RoomConfig`                     | 127.0.0.1:8080     |
+//! | `[trends]`                             | `websense_trends::TrendsConfig`                 | (tuning)           |
+//!
+//! `[privacy]` is one section for the collector (pseudonym key, handles) and the Room (raw
+//! text retention, author vault); every command reads the same file.
 //!
 //! Every section and the file itself deny unknown fields: a typo is an error naming the key
 //! and its line, never a setting silently ignored. Relative paths mean "relative to the
@@ -23,6 +28,8 @@ use websense_collect::config::ConfigError as CollectError;
 use websense_collect::{CollectConfig, PrivacyConfig, SourceConfig};
 use websense_pipeline::config::resolve;
 use websense_pipeline::{DemoConfig, MatcherConfig, MetricsConfig, PipelineConfig, Settings};
+use websense_room::config::TrendsConfig;
+use websense_room::{RoomConfig, ServeConfig};
 use websense_store::StoreConfig;
 
 /// The whole configuration file.
@@ -47,6 +54,10 @@ pub struct Config {
     pub metrics: Option<MetricsConfig>,
     #[serde(default)]
     pub demo: Option<DemoConfig>,
+    #[serde(default)]
+    pub room: RoomConfig,
+    #[serde(default)]
+    pub trends: TrendsConfig,
 }
 
 /// A configuration that cannot be used; the message names the file, and the section, key
@@ -91,14 +102,26 @@ impl Config {
         }
         config.matcher.validate().map_err(ConfigError)?;
         config.pipeline.validate().map_err(ConfigError)?;
+        config
+            .room
+            .validate()
+            .map_err(|e| ConfigError(e.to_string()))?;
         Ok(config)
     }
 
     fn resolve_paths(&mut self, base: &Path) {
         resolve(base, &mut self.collect.state_dir);
-        if let Some(key) = &mut self.privacy.pseudonym_key_file {
-            resolve(base, key);
+        for path in [
+            &mut self.privacy.pseudonym_key_file,
+            &mut self.privacy.author_vault,
+            &mut self.room.source_status_file,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            resolve(base, path);
         }
+        resolve(base, &mut self.room.database);
         if let StoreConfig::Embedded(embedded) = &mut self.store {
             resolve(base, &mut embedded.path);
         }
@@ -114,6 +137,17 @@ impl Config {
             collect: self.collect.clone(),
             privacy: self.privacy.clone(),
             sources: self.sources.clone(),
+        }
+    }
+
+    /// The Room's part (`websense serve`, `websense user`).
+    pub fn serve_config(&self) -> ServeConfig {
+        ServeConfig {
+            room: self.room.clone(),
+            privacy: self.privacy.clone(),
+            store: self.store.clone(),
+            lexicons: self.matcher.lexicons.clone(),
+            trends: self.trends.clone(),
         }
     }
 
@@ -162,6 +196,14 @@ mod tests {
         assert!(e.contains("user_agnet") && e.contains("line 2"), "{e}");
         let e = err("[stor]\nbackend = \"embedded\"\n");
         assert!(e.contains("stor"), "{e}");
+        let e = err("[room]\nlisten = \"127.0.0.1:8080\"\ndatabse = \"x\"\n");
+        assert!(e.contains("databse") && e.contains("line 3"), "{e}");
+        let e = err("[privacy]\nraw_text_retention_day = 3\n");
+        assert!(e.contains("raw_text_retention_day"), "{e}");
+        let e = err("[privacy]\nraw_text_retention_days = 0\n");
+        assert!(e.contains("raw_text_retention_days"), "{e}");
+        let e = err("[room]\nlisten = \"localhost\"\n");
+        assert!(e.contains("listen"), "{e}");
         let e = err("[matcher]\nreload_interval = \"0s\"\n");
         assert!(e.contains("reload_interval"), "{e}");
     }
@@ -181,7 +223,8 @@ mod tests {
         std::fs::write(
             &path,
             "[collect]\nstate_dir = \"state\"\n[store]\nbackend = \"embedded\"\npath = \"data/ws.db\"\n\
-             [matcher]\nlexicons = \"/abs/lexicons\"\n[demo]\nfeeds_dir = \"feeds\"\nlisten = \"127.0.0.1:0\"\n",
+             [matcher]\nlexicons = \"/abs/lexicons\"\n[demo]\nfeeds_dir = \"feeds\"\nlisten = \"127.0.0.1:0\"\n\
+             [privacy]\nauthor_vault = \"vault/authors.db\"\n[room]\ndatabase = \"data/room.db\"\n",
         )
         .unwrap();
         let config = Config::load(&path).unwrap();
@@ -191,7 +234,23 @@ mod tests {
         };
         assert_eq!(store.path, dir.path().join("data/ws.db"));
         assert_eq!(config.matcher.lexicons, PathBuf::from("/abs/lexicons"));
+        let serve = config.serve_config();
+        assert_eq!(serve.room.database, dir.path().join("data/room.db"));
+        assert_eq!(
+            serve.privacy.author_vault,
+            Some(dir.path().join("vault/authors.db"))
+        );
+        assert_eq!(serve.lexicons, PathBuf::from("/abs/lexicons"));
         assert_eq!(config.demo.unwrap().feeds_dir, dir.path().join("feeds"));
+    }
+
+    #[test]
+    fn privacy_defaults_are_lawful() {
+        let config = Config::from_toml("").unwrap();
+        assert!(!config.privacy.keep_author_handles);
+        assert!(config.privacy.author_vault.is_none());
+        assert_eq!(config.privacy.raw_text_retention_days, 30);
+        assert_eq!(config.room.listen, "127.0.0.1:8080");
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! `websense user add` and `websense serve` read the same configuration file as `websense run`:
+//! an account made with the one logs in to the other, over real HTTP.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "een lang genoeg wachtwoord";
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request on its own connection; the status code and the body.
+fn http(port: u16, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let auth = token
+        .map(|t| format!("authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n{auth}\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn wait_for_port(port: u16, server: &mut Server) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            panic!("websense serve exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "websense serve did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_account_added_with_the_file_logs_in_to_the_server_of_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let lexicons = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons");
+    let port = free_port();
+    let config = dir.path().join("websense.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[collect]\nstate_dir = \"state\"\n\
+             [store]\nbackend = \"embedded\"\npath = \"data/websense.db\"\n\
+             [matcher]\nlexicons = {lexicons:?}\n\
+             [privacy]\nraw_text_retention_days = 14\n\
+             [room]\nlisten = \"127.0.0.1:{port}\"\ndatabase = \"data/room.db\"\n\
+             cookie_secure = false\n\
+             [room.password_hash]\nmemory_kib = 1024\niterations = 1\nparallelism = 1\n"
+        ),
+    )
+    .unwrap();
+    let websense = env!("CARGO_BIN_EXE_websense");
+
+    let added = Command::new(websense)
+        .args(["user", "add", "analist", "--role", "analyst", "--config"])
+        .arg(&config)
+        .env("WEBSENSE_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        dir.path().join("data/room.db").is_file(),
+        "room.database is relative to the file"
+    );
+
+    let mut server = Server(
+        Command::new(websense)
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(port, &mut server);
+
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/login",
+        None,
+        &format!(r#"{{"user": "analist", "password": "{PASSWORD}"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let login: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let token = login["token"].as_str().expect("a token").to_string();
+
+    let (status, body) = http(port, "GET", "/api/totals", Some(&token), "");
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = http(port, "GET", "/api/totals", None, "");
+    assert_eq!(status, 401);
+    let (status, _) = http(port, "GET", "/api/totals", Some("not-a-token"), "");
+    assert_eq!(status, 401);
+
+    let (status, body) = http(
+        port,
+        "POST",
+        "/api/login",
+        None,
+        r#"{"user": "analist", "password": "a wrong password here"}"#,
+    );
+    assert_eq!(status, 401, "{body}");
+}
