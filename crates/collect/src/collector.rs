@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::JoinSet;
-use websense_model::{ItemSink, PseudonymKey, SourceId, SourceRef};
+use websense_model::{HandleRecorder, Item, ItemSink, PseudonymKey, SourceId, SourceRef};
 
 /// The collector could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +86,8 @@ pub struct Collector {
     progress: Arc<Progress>,
     key: Arc<PseudonymKey>,
     keep_author_handles: bool,
+    /// Told every author handle before the handle is dropped (the author vault), if any.
+    handles: Option<Arc<dyn HandleRecorder>>,
     seen_capacity: usize,
     slots: Semaphore,
 }
@@ -97,6 +99,28 @@ impl Collector {
         config: &Config,
         sink: Arc<dyn ItemSink>,
         cursors: Arc<dyn CursorStore>,
+    ) -> Result<Arc<Collector>, SetupError> {
+        Collector::setup(config, sink, cursors, None)
+    }
+
+    /// As [`Collector::new`], and every author handle of an item about to be handed on is
+    /// first given to `handles` with its pseudonym (the author vault,
+    /// `privacy.author_vault`). The items themselves still carry a handle only with
+    /// `privacy.keep_author_handles`.
+    pub fn recording_handles(
+        config: &Config,
+        sink: Arc<dyn ItemSink>,
+        cursors: Arc<dyn CursorStore>,
+        handles: Arc<dyn HandleRecorder>,
+    ) -> Result<Arc<Collector>, SetupError> {
+        Collector::setup(config, sink, cursors, Some(handles))
+    }
+
+    fn setup(
+        config: &Config,
+        sink: Arc<dyn ItemSink>,
+        cursors: Arc<dyn CursorStore>,
+        handles: Option<Arc<dyn HandleRecorder>>,
     ) -> Result<Arc<Collector>, SetupError> {
         let sources = config.sources().map_err(|e| SetupError(e.to_string()))?;
         let state_dir = &config.collect.state_dir;
@@ -133,6 +157,7 @@ impl Collector {
             progress: Arc::new(Progress::default()),
             key: Arc::new(key),
             keep_author_handles: config.privacy.keep_author_handles,
+            handles,
             seen_capacity: config.collect.seen_ids_per_source,
             slots: Semaphore::new(config.collect.max_concurrent_sources),
         }))
@@ -250,7 +275,8 @@ impl Collector {
                 tags: source.tags.clone(),
             },
             key: self.key.clone(),
-            keep_author_handles: self.keep_author_handles,
+            // The recorder needs the handle; `record_handles` drops it again afterwards.
+            keep_author_handles: self.keep_author_handles || self.handles.is_some(),
             fetched_at: Utc::now(),
         };
         let harvested = {
@@ -266,6 +292,29 @@ impl Collector {
         match harvested {
             Ok(h) => self.deliver(source, st, h).await,
             Err(error) => self.record_failure(source, error).await,
+        }
+    }
+
+    /// Give every author handle to the recorder, then drop the handles the configuration does
+    /// not keep. A recorder failure is logged; the item goes on (it is not lost, only its
+    /// author cannot be resolved later).
+    fn record_handles(&self, source: &SourceId, items: &mut [Item]) {
+        let Some(recorder) = &self.handles else {
+            return;
+        };
+        for item in items {
+            let event_time = item.event_time();
+            let Some(author) = &mut item.author else {
+                continue;
+            };
+            if let Some(handle) = &author.handle {
+                if let Err(e) = recorder.record(source, &author.pseudonym, handle, event_time) {
+                    tracing::warn!(source = %source, item = %item.id, error = %e, "author handle not recorded in the vault");
+                }
+            }
+            if !self.keep_author_handles {
+                author.handle = None;
+            }
         }
     }
 
@@ -289,6 +338,7 @@ impl Collector {
                 fresh.push(item);
             }
         }
+        self.record_handles(&source.id, &mut fresh);
         let ids: Vec<_> = fresh.iter().map(|i| i.id.clone()).collect();
         let count = fresh.len();
         if !fresh.is_empty() {

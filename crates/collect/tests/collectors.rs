@@ -331,3 +331,112 @@ async fn cursors_advance_only_after_the_sink_accepted() {
         .iter()
         .any(|h| h.query.contains("since_id")));
 }
+
+/// An author vault stand-in that remembers what it was told and refuses one handle, as a
+/// vault whose disk is full would.
+#[derive(Debug, Default)]
+struct Handles {
+    told: std::sync::Mutex<Vec<(SourceId, websense_model::Pseudonym, String)>>,
+}
+
+const UNRECORDABLE: &str = "bram@andere.example";
+
+impl websense_model::HandleRecorder for Handles {
+    fn record(
+        &self,
+        source: &SourceId,
+        pseudonym: &websense_model::Pseudonym,
+        handle: &str,
+        _event_time: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), String> {
+        self.told
+            .lock()
+            .unwrap()
+            .push((source.clone(), pseudonym.clone(), handle.to_string()));
+        if handle == UNRECORDABLE {
+            return Err("disk full".into());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn handles_go_to_the_recorder_and_nowhere_else() {
+    use std::sync::Arc;
+    use websense_collect::{Collector, Config, FileCursorStore, JsonlSink};
+    let server = TestServer::start().await;
+    serve_all_kinds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("my.key");
+    std::fs::write(&key_file, "0123456789abcdef0123456789abcdef\n").unwrap();
+    let sources = format!(
+        "[privacy]\npseudonym_key_file = \"{}\"\n{}{}",
+        key_file.display(),
+        source(
+            "m",
+            "mastodon",
+            &format!("instance = \"{}\"", server.url(""))
+        ),
+        source(
+            "f",
+            "feed",
+            &format!("url = \"{}\"", server.url("/rss20.xml"))
+        ),
+    );
+    let collect = |name: &str, handles: Option<Arc<Handles>>| {
+        let config = Config::from_toml(&config_text(&dir.path().join(name), "", &sources)).unwrap();
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let sink = Arc::new(JsonlSink::append_to(&out).unwrap());
+        let cursors = Arc::new(FileCursorStore::new(&config.collect.state_dir).unwrap());
+        let collector = match handles {
+            Some(h) => Collector::recording_handles(&config, sink, cursors, h),
+            None => Collector::new(&config, sink, cursors),
+        }
+        .unwrap();
+        async move {
+            let summary = collector.run_once().await;
+            assert_eq!(summary.sources_failed, 0, "{:?}", summary.failures);
+            let mut items = read_items(&out);
+            for item in &mut items {
+                item.fetched_at = chrono::DateTime::UNIX_EPOCH;
+            }
+            items.sort_by(|a, b| a.id.0.cmp(&b.id.0));
+            items
+        }
+    };
+    let handles = Arc::new(Handles::default());
+    let recorded = collect("with", Some(handles.clone())).await;
+    let plain = collect("without", None).await;
+
+    // The recorder changes nothing about the items: same items, still no handles, and the
+    // one whose handle the recorder refused is handed on all the same.
+    assert_eq!(recorded, plain);
+    assert!(recorded
+        .iter()
+        .all(|i| i.author.as_ref().is_none_or(|a| a.handle.is_none())));
+    assert!(recorded
+        .iter()
+        .any(|i| i.text.contains("inspraak was te kort")));
+
+    // One record per item with an author, with that item's source and pseudonym, and the
+    // handle the pseudonym was made from.
+    let key = PseudonymKey::from_file(&key_file).unwrap();
+    let told = handles.told.lock().unwrap().clone();
+    let authored: Vec<_> = recorded.iter().filter(|i| i.author.is_some()).collect();
+    assert!(
+        authored.len() >= 3,
+        "fixtures have authors: {}",
+        authored.len()
+    );
+    assert_eq!(told.len(), authored.len());
+    for item in authored {
+        let pseudonym = &item.author.as_ref().unwrap().pseudonym;
+        let (source, _, handle) = told
+            .iter()
+            .find(|(s, p, _)| s == &item.source.id && p == pseudonym)
+            .unwrap_or_else(|| panic!("no record for {}", item.id.0));
+        let namespace = if source.0 == "m" { "mastodon" } else { "f" };
+        assert_eq!(&key.pseudonymise(namespace, handle), pseudonym, "{handle}");
+    }
+    assert!(told.iter().any(|(_, _, h)| h == UNRECORDABLE));
+}

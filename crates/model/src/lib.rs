@@ -29,4 +29,4 @@ pub use language::{detect_language, Language};
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
 pub use scored::{CategoryScore, Field, Hit, ScoredItem, TermKind};
 pub mod stage;
-pub use stage::{BoxFuture, ItemSink, ScoredSink, SinkError};
+pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};

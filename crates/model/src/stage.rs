@@ -6,7 +6,8 @@
 //! the store); only then may the caller advance its cursor. That ordering is what makes
 //! delivery at-least-once; ids ([`crate::ItemId`]) make the repeats harmless.
 
-use crate::{Item, ScoredItem};
+use crate::{Item, Pseudonym, ScoredItem, SourceId};
+use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -39,4 +40,20 @@ pub trait ItemSink: Send + Sync {
 pub trait ScoredSink: Send + Sync {
     /// Hand a batch on; `Ok` means durably accepted.
     fn send_scored(&self, items: Vec<ScoredItem>) -> BoxFuture<'_, Result<(), SinkError>>;
+}
+
+/// Where a collector reports who is behind a pseudonym, before it drops the handle: the
+/// author resolution vault, when a deployment has one. Called once per item with an author,
+/// before the item is handed on; a failure is the recorder's to explain and does not stop
+/// the item.
+pub trait HandleRecorder: Send + Sync + std::fmt::Debug {
+    /// `handle` (as the source showed it) is the author of an item of `source` with
+    /// `pseudonym`, seen in an item of `event_time`.
+    fn record(
+        &self,
+        source: &SourceId,
+        pseudonym: &Pseudonym,
+        handle: &str,
+        event_time: DateTime<Utc>,
+    ) -> Result<(), String>;
 }

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use websense_bus::{Bus, BusConfig, BusError, KafkaConfig};
 use websense_collect::{Collector, FileCursorStore, SetupError, Summary};
+use websense_model::HandleRecorder;
 use websense_store::{Store, StoreConfig, StoreError};
 
 /// Everything the pipeline reads from websense's configuration file.
@@ -26,6 +27,9 @@ pub struct Settings {
     pub pipeline: PipelineConfig,
     pub metrics: Option<MetricsConfig>,
     pub demo: Option<DemoConfig>,
+    /// Where the collector records author handles before dropping them (the author vault,
+    /// opened by the binary when `privacy.author_vault` is set); None: handles are dropped.
+    pub handle_recorder: Option<Arc<dyn HandleRecorder>>,
 }
 
 /// Why the pipeline could not start.
@@ -137,7 +141,12 @@ fn collector(
         FileCursorStore::new(&settings.collect.collect.state_dir)
             .map_err(|e| PipelineError::Config(e.to_string()))?,
     );
-    Ok(Collector::new(&settings.collect, sink, cursors)?)
+    Ok(match &settings.handle_recorder {
+        Some(handles) => {
+            Collector::recording_handles(&settings.collect, sink, cursors, handles.clone())?
+        }
+        None => Collector::new(&settings.collect, sink, cursors)?,
+    })
 }
 
 /// `websense run`: collectors, matcher and store in one process, over the configured bus

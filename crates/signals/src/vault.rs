@@ -8,14 +8,15 @@
 //! the signal's raw item is still retained; retention purges vault entries whose last event
 //! is older than the raw-text retention age, in the same pass that purges raw text.
 //!
-//! The collector's side: open the vault once ([`AuthorVault::open`]) and call
-//! [`AuthorVault::record`] for every item with an author handle before the handle is dropped.
+//! The collector's side: open the vault once ([`AuthorVault::open`]) and hand it to the
+//! collector as its [`HandleRecorder`], which calls [`AuthorVault::record`] for every item with
+//! an author handle before the handle is dropped.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use websense_model::{Pseudonym, SourceId};
+use websense_model::{HandleRecorder, Pseudonym, SourceId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -155,6 +156,18 @@ impl AuthorVault {
     }
 }
 
+impl HandleRecorder for AuthorVault {
+    fn record(
+        &self,
+        source: &SourceId,
+        pseudonym: &Pseudonym,
+        handle: &str,
+        event_time: DateTime<Utc>,
+    ) -> Result<(), String> {
+        AuthorVault::record(self, source, pseudonym, handle, event_time).map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +210,22 @@ mod tests {
         drop(vault);
         let reopened = AuthorVault::open(&path).unwrap();
         assert!(reopened.resolve(&p1).unwrap().is_some());
+    }
+
+    #[test]
+    fn records_through_the_collectors_seam() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = AuthorVault::open(dir.path().join("authors.db")).unwrap();
+        let recorder: &dyn HandleRecorder = &vault;
+        let p = Pseudonym("p_3".into());
+        let seen = Utc.with_ymd_and_hms(2024, 3, 4, 5, 6, 7).unwrap();
+        recorder
+            .record(&SourceId::new("mastodon"), &p, " @an ", seen)
+            .unwrap();
+        let e = vault.resolve(&p).unwrap().unwrap();
+        assert_eq!(
+            (e.source.0.as_str(), e.handle.as_str(), e.last_seen),
+            ("mastodon", "@an", seen)
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use websense_collect::{Collector, Config, FileCursorStore, Summary};
+use websense_collect::{Collector, Config, FileCursorStore, PrivacyConfig, Summary};
+use websense_model::HandleRecorder;
+use websense_signals::AuthorVault;
 
 #[derive(Args)]
 #[command(
@@ -50,7 +52,10 @@ async fn collect(config: Config, args: CollectArgs) -> Result<ExitCode> {
     let output = args.output.as_deref().unwrap_or("-");
     let sink = Arc::new(websense_collect::sink::open_output(output)?);
     let cursors = Arc::new(FileCursorStore::new(&config.collect.state_dir)?);
-    let collector = Collector::new(&config, sink, cursors)?;
+    let collector = match author_vault(&config.privacy)? {
+        Some(vault) => Collector::recording_handles(&config, sink, cursors, vault)?,
+        None => Collector::new(&config, sink, cursors)?,
+    };
     let summary = if args.once {
         let progress = show_progress(&collector);
         let summary = collector.run_once().await;
@@ -74,6 +79,17 @@ async fn collect(config: Config, args: CollectArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The author vault the collector records handles into, when `privacy.author_vault` is set
+/// (`websense collect` and `websense run`; the Room resolves from the same file).
+pub(crate) fn author_vault(privacy: &PrivacyConfig) -> Result<Option<Arc<dyn HandleRecorder>>> {
+    let Some(path) = &privacy.author_vault else {
+        return Ok(None);
+    };
+    let vault = AuthorVault::open(path)?;
+    tracing::info!(path = %path.display(), "recording author handles in the author vault");
+    Ok(Some(Arc::new(vault)))
 }
 
 /// A single updating line on stderr while a `--once` run is busy, when stderr is a terminal.

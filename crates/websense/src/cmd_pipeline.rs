@@ -88,7 +88,8 @@ where
 /// `websense collect` when the configuration names Kafka: sources onto the raw topic.
 /// Exit status 1 when any source failed (each is logged with its source, URL and cause).
 pub fn collect_to_bus(config: &Config, once: bool) -> Result<ExitCode> {
-    let settings = config.pipeline_settings();
+    let mut settings = config.pipeline_settings();
+    settings.handle_recorder = crate::cmd_collect::author_vault(&config.privacy)?;
     let mode = if once { Mode::Once } else { Mode::Continuous };
     let summary = runtime()?.block_on(async {
         websense_pipeline::collect_service(&settings, mode, stop_on_signals()).await

@@ -40,7 +40,8 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
-    let settings = config.pipeline_settings();
+    let mut settings = config.pipeline_settings();
+    settings.handle_recorder = crate::cmd_collect::author_vault(&config.privacy)?;
     let mode = if once { Mode::Once } else { Mode::Continuous };
     let run = Run::start(&settings, mode, stop_on_signals()).await?;
     println!(

@@ -161,6 +161,7 @@ impl Config {
             pipeline: self.pipeline.clone(),
             metrics: self.metrics.clone(),
             demo: self.demo.clone(),
+            handle_recorder: None,
         }
     }
 }
