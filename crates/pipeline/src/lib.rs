@@ -42,6 +42,7 @@
 //! compiling a changed set happens off the stream, which keeps scoring with the old version
 //! until the swap.
 
+pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod lag;

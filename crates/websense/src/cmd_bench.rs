@@ -3,6 +3,7 @@
 use anyhow::Result;
 use std::process::ExitCode;
 use websense_matcher::bench::{run_match_bench, BenchOptions};
+use websense_pipeline::bench::{run_pipeline_bench, PipelineBenchOptions};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -29,13 +30,69 @@ enum BenchWhat {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// The pipeline: items/s end to end on the embedded path (bus + matcher + SQLite), each
+    /// stage alone, and per stage on the distributed path (Kafka produce, score, ClickHouse
+    /// store) when a broker and ClickHouse are given; with where the time goes.
+    Pipeline {
+        /// Generated posts to push through.
+        #[arg(long, default_value_t = 200_000)]
+        items: usize,
+        /// Lexicon directory to score with.
+        #[arg(long, default_value = "lexicons")]
+        lexicons: std::path::PathBuf,
+        /// Items per hand-over (a collector's round, a producer's batch).
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+        /// Concurrent senders.
+        #[arg(long, default_value_t = 4)]
+        senders: usize,
+        /// Kafka brokers for the distributed figures [default: $WEBSENSE_TEST_KAFKA].
+        #[arg(long)]
+        kafka: Option<String>,
+        /// ClickHouse HTTP URL for the distributed figures [default: $WEBSENSE_TEST_CLICKHOUSE].
+        #[arg(long)]
+        clickhouse: Option<String>,
+    },
 }
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     match args.what {
-        BenchWhat::Match { corpus_mb, terms, threads, runs } => {
-            let options = BenchOptions { corpus_mb, terms, threads, runs, ..BenchOptions::default() };
+        BenchWhat::Match {
+            corpus_mb,
+            terms,
+            threads,
+            runs,
+        } => {
+            let options = BenchOptions {
+                corpus_mb,
+                terms,
+                threads,
+                runs,
+                ..BenchOptions::default()
+            };
             println!("{}", run_match_bench(&options));
+        }
+        BenchWhat::Pipeline {
+            items,
+            lexicons,
+            batch,
+            senders,
+            kafka,
+            clickhouse,
+        } => {
+            let options = PipelineBenchOptions {
+                items,
+                lexicons,
+                batch,
+                senders,
+                kafka: kafka.or_else(|| std::env::var("WEBSENSE_TEST_KAFKA").ok()),
+                clickhouse: clickhouse.or_else(|| std::env::var("WEBSENSE_TEST_CLICKHOUSE").ok()),
+            };
+            let runtime = crate::cmd_pipeline::runtime()?;
+            let report = runtime
+                .block_on(run_pipeline_bench(&options))
+                .map_err(anyhow::Error::msg)?;
+            println!("{report}");
         }
     }
     Ok(ExitCode::SUCCESS)
