@@ -245,6 +245,11 @@ async fn embedded(
         .await
         .map_err(|e| e.to_string())?
         .items;
+    let disk: u64 = ["bench.db", "bench.db-wal"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(dir.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
     let _ = std::fs::remove_dir_all(&dir);
     if stored != corpus.len() as u64 {
         return Err(format!(
@@ -259,8 +264,11 @@ async fn embedded(
         wall,
         rows: None,
         note: format!(
-            "{} senders, batches of {}; {} store batches",
-            options.senders, options.batch, store_stage.batches
+            "{} senders, batches of {}; {} store batches; SQLite file {:.0} bytes per item",
+            options.senders,
+            options.batch,
+            store_stage.batches,
+            disk as f64 / corpus.len().max(1) as f64
         ),
     })
 }
@@ -450,13 +458,29 @@ async fn stages_over_kafka(
     if stored != n as u64 {
         return Err(format!("the writer stored {stored} of {n} items"));
     }
+    let disk = clickhouse::Client::default()
+        .with_url(clickhouse)
+        .with_validation(false)
+        .query("SELECT sum(bytes_on_disk) FROM system.parts WHERE database = ? AND active")
+        .bind(database)
+        .fetch_one::<u64>()
+        .await
+        .map_or_else(
+            |e| format!("size unknown: {e}"),
+            |bytes| {
+                format!(
+                    "{:.0} bytes per item on disk",
+                    bytes as f64 / n.max(1) as f64
+                )
+            },
+        );
     let store_figure = StageFigure {
         name: "store: scored topic -> ClickHouse",
         items: n,
         wall: store_wall,
         rows: Some(rows),
         note: format!(
-            "32 writes in flight, flushes of up to 100,000 rows; group join {:.1} s before",
+            "32 writes in flight, flushes of up to 100,000 rows; group join {:.1} s before; {disk}",
             store_join.as_secs_f64()
         ),
     };
