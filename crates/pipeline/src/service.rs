@@ -37,15 +37,16 @@ pub struct Settings {
 pub enum PipelineError {
     #[error("{0}")]
     Config(String),
-    #[error("bus: {0}")]
+    // The cause is the source, which `{:#}` (anyhow) prints after the stage's name.
+    #[error("bus")]
     Bus(#[from] BusError),
-    #[error("store: {0}")]
+    #[error("store")]
     Store(#[from] StoreError),
-    #[error("lexicons: {0}")]
+    #[error("lexicons")]
     Lexicons(#[from] LexiconError),
-    #[error("collect: {0}")]
+    #[error("collect")]
     Collect(#[from] SetupError),
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
