@@ -87,7 +87,11 @@ pub struct Item {
 
 impl SourceRef {
     pub fn unknown() -> SourceRef {
-        SourceRef { id: SourceId::new("unknown"), kind: SourceKind::File, tags: Vec::new() }
+        SourceRef {
+            id: SourceId::new("unknown"),
+            kind: SourceKind::File,
+            tags: Vec::new(),
+        }
     }
 }
 

@@ -17,7 +17,9 @@ pub type JsonlRecord<T> = Result<(u64, T), JsonlError>;
 /// Iterate over the records of a JSON Lines stream. Blank lines are skipped; every other
 /// line yields either its record or an error naming the line. Reading stops at the first
 /// I/O error, which is yielded as an error on the line where it happened.
-pub fn read_jsonl<T: DeserializeOwned, R: BufRead>(reader: R) -> impl Iterator<Item = JsonlRecord<T>> {
+pub fn read_jsonl<T: DeserializeOwned, R: BufRead>(
+    reader: R,
+) -> impl Iterator<Item = JsonlRecord<T>> {
     let mut lines = reader.lines();
     let mut line_no = 0u64;
     let mut failed = false;
@@ -30,7 +32,10 @@ pub fn read_jsonl<T: DeserializeOwned, R: BufRead>(reader: R) -> impl Iterator<I
             Ok(l) => l,
             Err(e) => {
                 failed = true;
-                return Some(Err(JsonlError { line: line_no, message: format!("cannot read: {e}") }));
+                return Some(Err(JsonlError {
+                    line: line_no,
+                    message: format!("cannot read: {e}"),
+                }));
             }
         };
         if line.trim().is_empty() {
@@ -39,7 +44,10 @@ pub fn read_jsonl<T: DeserializeOwned, R: BufRead>(reader: R) -> impl Iterator<I
         return Some(
             serde_json::from_str::<T>(&line)
                 .map(|t| (line_no, t))
-                .map_err(|e| JsonlError { line: line_no, message: format!("invalid item: {e}") }),
+                .map_err(|e| JsonlError {
+                    line: line_no,
+                    message: format!("invalid item: {e}"),
+                }),
         );
     })
 }

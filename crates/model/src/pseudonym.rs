@@ -28,7 +28,10 @@ pub enum PseudonymKeyError {
     #[error("pseudonym key is too short: {0} bytes, at least 16 needed")]
     TooShort(usize),
     #[error("cannot read pseudonym key file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Debug for PseudonymKey {
@@ -47,8 +50,10 @@ impl PseudonymKey {
 
     /// Read a key file (its bytes, trailing newline ignored).
     pub fn from_file(path: &std::path::Path) -> Result<PseudonymKey, PseudonymKeyError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| PseudonymKeyError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| PseudonymKeyError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         let trimmed = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
         PseudonymKey::from_bytes(trimmed)
     }

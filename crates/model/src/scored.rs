@@ -97,6 +97,9 @@ pub struct ScoredItem {
 impl ScoredItem {
     /// Categories this item is flagged for.
     pub fn flagged(&self) -> impl Iterator<Item = &str> {
-        self.scores.iter().filter(|s| s.flagged).map(|s| s.category.as_str())
+        self.scores
+            .iter()
+            .filter(|s| s.flagged)
+            .map(|s| s.category.as_str())
     }
 }

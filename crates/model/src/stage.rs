@@ -26,7 +26,10 @@ pub struct SinkError {
 
 impl SinkError {
     pub fn new(sink: impl Into<String>, message: impl std::fmt::Display) -> SinkError {
-        SinkError { sink: sink.into(), message: message.to_string() }
+        SinkError {
+            sink: sink.into(),
+            message: message.to_string(),
+        }
     }
 }
 

@@ -97,9 +97,9 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
     let mut input = open_input(&args.input)?;
     let mut output = open_output(&args.output)?;
     let mut errors = match &args.errors {
-        Some(p) => Some(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot create errors file {}", p.display()))?,
-        )),
+        Some(p) => Some(BufWriter::new(File::create(p).with_context(|| {
+            format!("cannot create errors file {}", p.display())
+        })?)),
         None => None,
     };
 
@@ -138,7 +138,14 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
                     let error = format!("invalid item: {error}");
                     match errors.as_mut() {
                         Some(w) => {
-                            serde_json::to_writer(&mut *w, &Rejected { line: *line, error, raw: raw.trim_end() })?;
+                            serde_json::to_writer(
+                                &mut *w,
+                                &Rejected {
+                                    line: *line,
+                                    error,
+                                    raw: raw.trim_end(),
+                                },
+                            )?;
                             w.write_all(b"\n")?;
                         }
                         None => eprintln!("{}:{line}: {error}", args.input),
@@ -161,13 +168,19 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
     }
     let elapsed = scoring.elapsed();
     print_summary(&summary, &set, compiled, elapsed);
-    Ok(if summary.rejected > 0 { ExitCode::from(EXIT_REJECTED_LINES) } else { ExitCode::SUCCESS })
+    Ok(if summary.rejected > 0 {
+        ExitCode::from(EXIT_REJECTED_LINES)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Read one line; invalid UTF-8 becomes an error naming the line instead of aborting the whole run.
 fn read_line_lossless(input: &mut dyn BufRead, line: &mut String, line_no: u64) -> Result<usize> {
     let mut bytes = Vec::new();
-    let n = input.read_until(b'\n', &mut bytes).with_context(|| format!("cannot read input at line {line_no}"))?;
+    let n = input
+        .read_until(b'\n', &mut bytes)
+        .with_context(|| format!("cannot read input at line {line_no}"))?;
     match String::from_utf8(bytes) {
         Ok(s) => *line = s,
         // Keep the line (lossily) so it is rejected by the JSON parser with its number, never dropped.
@@ -176,7 +189,12 @@ fn read_line_lossless(input: &mut dyn BufRead, line: &mut String, line_no: u64) 
     Ok(n)
 }
 
-fn print_summary(s: &Summary, set: &LexiconSet, compiled: std::time::Duration, elapsed: std::time::Duration) {
+fn print_summary(
+    s: &Summary,
+    set: &LexiconSet,
+    compiled: std::time::Duration,
+    elapsed: std::time::Duration,
+) {
     let secs = elapsed.as_secs_f64().max(1e-9);
     eprintln!(
         "lexicons {} ({} terms, {} categories) compiled in {:.0} ms",
@@ -196,12 +214,19 @@ fn print_summary(s: &Summary, set: &LexiconSet, compiled: std::time::Duration, e
     );
     for category in &set.categories {
         let n = s.flagged.get(&category.name).copied().unwrap_or(0);
-        eprintln!("  flagged {:<28} {n:>6}   {}", category.name, category.label);
+        eprintln!(
+            "  flagged {:<28} {n:>6}   {}",
+            category.name, category.label
+        );
     }
     let mut top: Vec<_> = s.terms.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     if !top.is_empty() {
-        let list: Vec<String> = top.iter().take(10).map(|(t, n)| format!("{t} ({n})")).collect();
+        let list: Vec<String> = top
+            .iter()
+            .take(10)
+            .map(|(t, n)| format!("{t} ({n})"))
+            .collect();
         eprintln!("  top terms: {}", list.join(", "));
     }
 }

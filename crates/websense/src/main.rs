@@ -6,9 +6,9 @@ mod cmd_lexicon;
 mod cmd_match;
 mod cmd_pipeline;
 mod cmd_run;
-mod config;
 mod cmd_serve;
 mod cmd_user;
+mod config;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use websense_lexicon::LexiconSet;
 
 #[derive(Parser)]
-#[command(name = "websense", version, about = "Online signalling pipeline: collect, match, store, warn.")]
+#[command(
+    name = "websense",
+    version,
+    about = "Online signalling pipeline: collect, match, store, warn."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -22,7 +22,12 @@ fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -36,12 +41,22 @@ fn scores_the_bundled_samples() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("scored.jsonl");
     let status = websense()
-        .args(["match", "--lexicons", "lexicons", "--input", "samples/posts.jsonl", "--output"])
+        .args([
+            "match",
+            "--lexicons",
+            "lexicons",
+            "--input",
+            "samples/posts.jsonl",
+            "--output",
+        ])
         .arg(&out_path)
         .status()
         .unwrap();
     assert!(status.success());
-    let input_lines = std::fs::read_to_string(repo_root().join("samples/posts.jsonl")).unwrap().lines().count();
+    let input_lines = std::fs::read_to_string(repo_root().join("samples/posts.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
     let scored: Vec<serde_json::Value> = std::fs::read_to_string(&out_path)
         .unwrap()
         .lines()
@@ -59,7 +74,10 @@ fn scores_the_bundled_samples() {
         .iter()
         .find(|m| m["term"] == "volksverrader")
         .expect("volksverrader hit");
-    let (s, e) = (hit["start"].as_u64().unwrap() as usize, hit["end"].as_u64().unwrap() as usize);
+    let (s, e) = (
+        hit["start"].as_u64().unwrap() as usize,
+        hit["end"].as_u64().unwrap() as usize,
+    );
     assert_eq!(&text[s..e], "volksverrader");
     assert_eq!(hit["kind"], "prefix");
     // a plainly harmless post has no hits
@@ -82,7 +100,12 @@ fn malformed_lines_are_reported_with_their_number_and_never_dropped_silently() {
     assert_eq!(code, 3, "stderr: {stderr}");
     let ids: Vec<String> = stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ids, ["a", "c"]);
     for line in ["-:2:", "-:4:", "-:6:"] {
@@ -93,15 +116,26 @@ fn malformed_lines_are_reported_with_their_number_and_never_dropped_silently() {
     // with an errors file: one JSON record per rejected line, with the raw line kept
     let dir = tempfile::tempdir().unwrap();
     let errors = dir.path().join("errors.jsonl");
-    let (code, _, _) =
-        run_with_stdin(&["match", "--lexicons", "lexicons", "--errors", errors.to_str().unwrap()], input);
+    let (code, _, _) = run_with_stdin(
+        &[
+            "match",
+            "--lexicons",
+            "lexicons",
+            "--errors",
+            errors.to_str().unwrap(),
+        ],
+        input,
+    );
     assert_eq!(code, 3);
     let rejected: Vec<serde_json::Value> = std::fs::read_to_string(&errors)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let lines: Vec<u64> = rejected.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = rejected
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, [2, 4, 6]);
     assert_eq!(rejected[0]["raw"], "this is not json");
     assert!(rejected[1]["error"].as_str().unwrap().contains("text"));
