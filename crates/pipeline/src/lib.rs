@@ -35,12 +35,12 @@
 //! (rayon, every core) on a blocking thread, never on the async threads; `score_in_flight`
 //! batches overlap so one is scored while another is handed on. Writes overlap too
 //! (`store_in_flight`), which is what lets the ClickHouse writer group them into large
-//! inserts. A failed hand-over is retried with a copy of its batch, which is the one copy
-//! the loops make. Metrics are relaxed atomics bumped once per batch; consumer lag is read
-//! every `lag_interval` by a separate Kafka client that never joins the group. A lexicon
-//! check reads and hashes the lexicon files every `reload_interval` (they are small);
-//! compiling a changed set happens off the stream, which keeps scoring with the old version
-//! until the swap.
+//! inserts. Sinks and stores take their batch by value, so each attempt hands over a copy
+//! and keeps the original for a retry: the one copy the loops make. Metrics are relaxed
+//! atomics bumped once per batch; consumer lag is read every `lag_interval` by a separate
+//! Kafka client that never joins the group. A lexicon check reads and hashes the lexicon
+//! files every `reload_interval` (they are small); compiling a changed set happens off the
+//! stream, which keeps scoring with the old version until the swap.
 
 pub mod bench;
 pub mod config;

@@ -3,7 +3,7 @@
 //! scored) and `websense store` (scored -> ClickHouse), checked by trend-series queries whose
 //! counts must equal those computed from the fixtures. Every test injects a fault mid-stream:
 //! the scorer and the writer killed (SIGKILL) and restarted; ClickHouse stopped for 30 s; the
-//! broker restarted.
+//! broker stopped and started again.
 
 mod pipeline_common;
 
@@ -43,12 +43,14 @@ async fn scorer_and_writer_killed_mid_stream_lose_nothing_and_count_nothing_twic
     let (feeds, per_feed) = (30, 50);
     let posts = write_feeds(&dir.join("feeds"), feeds, per_feed, 0);
     write_lexicons(&dir.join("lexicons"), "");
-    // Two feeds a second: the stream into Kafka lasts about fifteen seconds.
+    // One feed a second: the stream into Kafka lasts about thirty seconds, long enough for
+    // both kills and restarts to land inside it even on a loaded machine.
     let server = FeedServer::start(&dir.join("feeds"), Duration::from_millis(50));
     let (score_metrics, store_metrics) = write_distributed_configs(
         dir,
         &distributed_toml(&brokers, &clickhouse_url, &name),
         &sources_toml(server.addr, feeds),
+        1.0,
     );
     let query = clickhouse(&clickhouse_url, &name).await;
 
@@ -148,7 +150,7 @@ async fn clickhouse_down_for_30s_loses_nothing_and_the_writer_stays_bounded() {
     // Larger batches than the other tests: the outage's items must go through quickly after.
     let common = distributed_toml(&brokers, &clickhouse_server.url(), &name)
         .replace("batch_size = 100", "batch_size = 500");
-    let (_, store_metrics) = write_distributed_configs(dir, &common, "");
+    let (_, store_metrics) = write_distributed_configs(dir, &common, "", 1.0);
     let query = clickhouse(&clickhouse_server.url(), &name).await;
     let mut score = Proc::websense("score", dir, &["score", "--config", "score.toml"]);
     let mut store = Proc::websense("store", dir, &["store", "--config", "store.toml"]);
@@ -176,8 +178,19 @@ async fn clickhouse_down_for_30s_loses_nothing_and_the_writer_stays_bounded() {
     for chunk in during.chunks(5_000) {
         sink.send(items(chunk)).await.unwrap();
     }
+    // Down for 30 s, and until the outage's items wait in Kafka (a loaded machine scores
+    // them more slowly), at most two minutes.
     let mut max_rss = rss_at_stop;
-    while stopped.elapsed() < Duration::from_secs(30) {
+    let waiting = || {
+        metric(
+            &scrape(store_metrics),
+            "websense_consumer_lag{stage=\"store\"}",
+        )
+        .unwrap_or(-1.0)
+    };
+    while stopped.elapsed() < Duration::from_secs(30)
+        || (waiting() < 15_000.0 && stopped.elapsed() < Duration::from_secs(120))
+    {
         assert!(
             store.running(),
             "the writer died while ClickHouse was down\n{}",
@@ -246,6 +259,7 @@ async fn a_broker_restart_mid_stream_is_survived_without_loss_or_double_counts()
         dir,
         &distributed_toml(&broker.brokers(), &clickhouse_url, &name),
         &sources_toml(server.addr, feeds),
+        2.0,
     );
     let query = clickhouse(&clickhouse_url, &name).await;
     let mut score = Proc::websense("score", dir, &["score", "--config", "score.toml"]);
@@ -262,24 +276,36 @@ async fn a_broker_restart_mid_stream_is_survived_without_loss_or_double_counts()
         || async { stored_items(&query).await > 0 },
     )
     .await;
-    broker.kill();
-    let at_kill = stored_items(&query).await;
+    // An operator's restart: SIGTERM, down for three seconds, started again. (A SIGKILL of
+    // tansu can lose messages it had acknowledged, before they reached its S3 storage; that
+    // is the broker's durability, which a replicated Kafka cluster provides.)
+    broker.stop().await;
+    let at_restart = stored_items(&query).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     broker.restart();
-    eprintln!("broker restarted with {at_kill} of {} stored", posts.len());
+    eprintln!(
+        "broker restarted with {at_restart} of {} stored",
+        posts.len()
+    );
     assert!(
-        at_kill < posts.len() as u64,
+        at_restart < posts.len() as u64,
         "the broker went down after everything was stored"
     );
 
     let status = collect.wait_exit(Duration::from_secs(180)).await;
     assert!(status.success(), "collect failed\n{}", collect.output());
-    wait_until(
-        Duration::from_secs(180),
-        "every post in ClickHouse",
-        || async { stored_items(&query).await >= posts.len() as u64 },
-    )
-    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(180);
+    while stored_items(&query).await < posts.len() as u64 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} of {} stored after the broker's restart\n{}\n{}",
+            stored_items(&query).await,
+            posts.len(),
+            score.output(),
+            store.output()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_exact(&query, &posts).await;
     stop_cleanly(&mut score).await;
     stop_cleanly(&mut store).await;

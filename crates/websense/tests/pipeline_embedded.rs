@@ -16,7 +16,7 @@ fn write_config(dir: &Path, server: SocketAddr, feeds: usize, extra: &str) {
         r#"
 [collect]
 allow_private_hosts = ["127.0.0.1"]
-per_host_rate = 4.0
+per_host_rate = 2.0
 per_host_burst = 1
 per_host_concurrency = 2
 state_dir = "state"
@@ -48,7 +48,7 @@ async fn killed_mid_stream_and_restarted_counts_every_post_once() {
     let (feeds, per_feed) = (16, 60);
     let posts = write_feeds(&dir.join("feeds"), feeds, per_feed, 0);
     write_lexicons(&dir.join("lexicons"), "");
-    // Slow responses at 4 requests a second: collecting takes about four seconds.
+    // Slow responses at 2 requests a second: collecting takes about eight seconds.
     let server = FeedServer::start(&dir.join("feeds"), Duration::from_millis(100));
     write_config(dir, server.addr, feeds, "");
 

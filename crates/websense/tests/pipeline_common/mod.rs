@@ -599,15 +599,19 @@ pub fn kafka_config(brokers: &str, name: &str) -> websense_bus::KafkaConfig {
     config
 }
 
-/// Config files for one distributed test: `collect.toml`, and `score.toml` and `store.toml`
-/// each with its own `/metrics` port; returns those two addresses.
+/// Config files for one distributed test: `collect.toml` (fetching `feeds_per_second` from
+/// the feed server), and `score.toml` and `store.toml` each with its own `/metrics` port;
+/// returns those two addresses.
 pub fn write_distributed_configs(
     dir: &Path,
     common: &str,
     collect_sources: &str,
+    feeds_per_second: f64,
 ) -> (SocketAddr, SocketAddr) {
-    let collect = "[collect]\nallow_private_hosts = [\"127.0.0.1\"]\nper_host_rate = 2.0\n\
-                   per_host_burst = 1\nstate_dir = \"state\"\n\n[matcher]\nlexicons = \"lexicons\"\n";
+    let collect = format!(
+        "[collect]\nallow_private_hosts = [\"127.0.0.1\"]\nper_host_rate = {feeds_per_second:?}\n\
+         per_host_burst = 1\nstate_dir = \"state\"\n\n[matcher]\nlexicons = \"lexicons\"\n"
+    );
     std::fs::write(
         dir.join("collect.toml"),
         format!("{collect}{common}{collect_sources}"),
@@ -799,8 +803,14 @@ impl OwnBroker {
         format!("127.0.0.1:{}", self.port)
     }
 
-    pub fn kill(&mut self) {
+    /// Stop the broker as an operator's restart does (SIGTERM), waiting for it to exit.
+    pub async fn stop(&mut self) {
         if let Some(mut broker) = self.broker.take() {
+            broker.signal("TERM");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while broker.running() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             broker.kill9();
         }
     }
