@@ -45,10 +45,10 @@ async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
     let mode = if once { Mode::Once } else { Mode::Continuous };
     let run = Run::start(&settings, mode, stop_on_signals()).await?;
     println!(
-        "websense run: {} sources, lexicons {} (version {})",
+        "websense run: {} sources, lexicon version {} from {}",
         run.sources(),
-        config.matcher.lexicons.display(),
-        run.lexicons.version()
+        run.lexicons.version(),
+        config.matcher.lexicons.display()
     );
     println!("  bus:   {}", describe_bus(&config.bus));
     println!("  store: {}", describe_store(&config.store));
