@@ -93,7 +93,7 @@ pub async fn scan(room: &Room, range: TimeRange) -> Result<ScanSummary, ApiError
         .unwrap_or_default();
         let candidates = spikes
             .into_iter()
-            .map(|s| candidate_from_spike(s, &version, now))
+            .map(|s| candidate_from_spike(s.evidence, &version, now))
             .collect();
         summary.spike_candidates = insert(room, candidates).await?;
     }

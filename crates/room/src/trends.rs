@@ -7,12 +7,15 @@
 //! emerging-term suggestions over the store.
 
 use crate::lexicons::LexiconSources;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use websense_model::BoxFuture;
 use websense_signals::{SpikeEvidence, TermHits};
 use websense_store::{BucketSize, Filter, Store, Subject, TimeRange};
-use websense_trends::{scan_emerging, scan_spikes, KnownTerms, Spike, Suggestion, TrendsConfig};
+use websense_trends::{
+    scan_emerging, scan_spikes, KnownTerms, Spike, SpikeState, Suggestion, TrendsConfig,
+};
 
 /// Which spikes to report: those of series of `bucket` that overlap `range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,6 +26,19 @@ pub struct SpikeQuery {
     pub category: Option<String>,
     /// Only series of these items; none: every series scanned.
     pub filter: Option<Filter>,
+}
+
+/// A spike as the analysis reports it: the evidence a signal keeps, and where the spike
+/// stands at the end of the range.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportedSpike {
+    #[serde(flatten)]
+    pub evidence: SpikeEvidence,
+    /// The end of its last active bucket.
+    pub end: DateTime<Utc>,
+    /// Items over what the baseline expected (`items / max(expected, 1)`).
+    pub ratio: f64,
+    pub state: SpikeState,
 }
 
 /// Which emerging terms to suggest: those of the flagged and spiking items of `range`.
@@ -38,7 +54,7 @@ pub trait TrendAnalysis: Send + Sync {
         &'a self,
         store: &'a dyn Store,
         query: &'a SpikeQuery,
-    ) -> BoxFuture<'a, Result<Vec<SpikeEvidence>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<ReportedSpike>, String>>;
 
     fn emerging<'a>(
         &'a self,
@@ -70,6 +86,20 @@ impl SeasonalTrends {
             emerging_hours: hours.clamp(1, u32::MAX as i64) as u32,
             ..self.config.clone()
         }
+    }
+}
+
+fn reported(spike: Spike) -> ReportedSpike {
+    let (end, ratio, state) = (
+        spike.detection.end,
+        spike.detection.ratio,
+        spike.detection.state,
+    );
+    ReportedSpike {
+        evidence: evidence(spike),
+        end,
+        ratio,
+        state,
     }
 }
 
@@ -111,7 +141,7 @@ impl TrendAnalysis for SeasonalTrends {
         &'a self,
         store: &'a dyn Store,
         query: &'a SpikeQuery,
-    ) -> BoxFuture<'a, Result<Vec<SpikeEvidence>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<ReportedSpike>, String>> {
         Box::pin(async move {
             let config = self.config_for(&query.range, query.bucket);
             let spikes = scan_spikes(store, &config, query.range.to)
@@ -127,7 +157,7 @@ impl TrendAnalysis for SeasonalTrends {
                         Subject::Term { category, .. } => category == c,
                     })
                 })
-                .map(evidence)
+                .map(reported)
                 .collect())
         })
     }
