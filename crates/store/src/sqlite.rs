@@ -21,6 +21,14 @@
 //!   series seeks each hour of its range that holds data; rising terms read the hours of their
 //!   range. `trend_categories` leads with the category: there are few, so a batch touches few
 //!   pages, and a category's series is one range.
+//! * `trend_category_totals` holds the same counts per category and bucket without sources,
+//!   languages and tag lists: a series without a filter (the dashboard's usual question, and
+//!   the spike detector's) reads one row per 5 minutes instead of one per source, language
+//!   and tag list there. 90 days of hours of a category, with 10 million items from 60
+//!   sources: 2,160 points in 15 ms instead of 170 ms (`websense-room`'s
+//!   `examples/overview_bench.rs`). A batch adds a few rows to it. Schema 2 added it, filled
+//!   from `trend_categories`; a writer of an earlier release must not write to a file
+//!   migrated since, or its items would be missing from the unfiltered series.
 //! * Tags: an item is counted once, under its source's *tag list* (the tags as fetched); a tag
 //!   filter selects the lists containing the tag (`tag_list_tags`). Items carry the list's id
 //!   instead of one row per tag.
@@ -48,10 +56,11 @@ use std::sync::{Arc, Mutex};
 use websense_model::{BoxFuture, CategoryScore, Hit, ScoredItem, ScoredSink, SinkError, TermKind};
 
 /// Versioned migrations; each runs once, in one transaction with its version row.
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "items, matches, scores, names and trend roll-ups",
-    r#"
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "items, matches, scores, names and trend roll-ups",
+        r#"
 CREATE TABLE IF NOT EXISTS items (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -137,7 +146,26 @@ CREATE TABLE IF NOT EXISTS trend_terms (
     PRIMARY KEY (hour, term, bucket, source, language, tag_list)
 ) WITHOUT ROWID;
 "#,
-)];
+    ),
+    (
+        2,
+        "unfiltered category roll-up",
+        r#"
+CREATE TABLE IF NOT EXISTS trend_category_totals (
+    category INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    flagged INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    score_micros INTEGER NOT NULL,
+    PRIMARY KEY (category, bucket)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO trend_category_totals (category, bucket, items, flagged, hits, score_micros)
+SELECT category, bucket, SUM(items), SUM(flagged), SUM(hits), SUM(score_micros)
+FROM trend_categories GROUP BY category, bucket;
+"#,
+    ),
+];
 
 /// The writer's page cache (64 MiB).
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
@@ -429,6 +457,7 @@ fn write_batch(
     let mut summary = WriteSummary::default();
     // Sorted by key, so the upserts walk each roll-up table in order.
     let mut categories: BTreeMap<CategoryKey, CategoryDelta> = BTreeMap::new();
+    let mut category_totals: BTreeMap<(i64, i64), CategoryDelta> = BTreeMap::new();
     let mut terms: BTreeMap<TermKey, TermDelta> = BTreeMap::new();
     {
         let mut insert_item = tx.prepare_cached(
@@ -509,13 +538,17 @@ fn write_batch(
             let language = ids.language(&tx, language)?;
             for s in scored.scores.iter().filter(|s| s.hits >= 1 || s.flagged) {
                 let category = ids.category(&tx, &s.category)?;
-                let d = categories
-                    .entry((category, bucket, source, language, tag_list))
-                    .or_default();
-                d.items += i64::from(s.hits >= 1);
-                d.flagged += i64::from(s.flagged);
-                d.hits += i64::from(s.hits);
-                d.score_micros += score_micros(s.score);
+                for d in [
+                    categories
+                        .entry((category, bucket, source, language, tag_list))
+                        .or_default(),
+                    category_totals.entry((category, bucket)).or_default(),
+                ] {
+                    d.items += i64::from(s.hits >= 1);
+                    d.flagged += i64::from(s.flagged);
+                    d.hits += i64::from(s.hits);
+                    d.score_micros += score_micros(s.score);
+                }
             }
             item_terms.clear();
             for h in &scored.matches {
@@ -548,6 +581,23 @@ fn write_batch(
                 source,
                 language,
                 tag_list,
+                d.items,
+                d.flagged,
+                d.hits,
+                d.score_micros
+            ])?;
+        }
+        let mut add_category_total = tx.prepare_cached(
+            "INSERT INTO trend_category_totals (category, bucket, items, flagged, hits, score_micros)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (category, bucket) DO UPDATE SET
+                 items = items + excluded.items, flagged = flagged + excluded.flagged,
+                 hits = hits + excluded.hits, score_micros = score_micros + excluded.score_micros",
+        )?;
+        for (&(category, bucket), d) in &category_totals {
+            add_category_total.execute(params![
+                category,
+                bucket,
                 d.items,
                 d.flagged,
                 d.hits,
@@ -641,9 +691,15 @@ fn category_trend(
         Value::Integer(hi),
     ];
     let filter = rollup_filter(&q.filter, &mut params);
+    // Without a filter, the roll-up without sources, languages and tags answers.
+    let table = if filter.is_empty() {
+        "trend_category_totals"
+    } else {
+        "trend_categories"
+    };
     let sql = format!(
         "SELECT (r.bucket / {size}) * {size} AS b, SUM(r.items), SUM(r.flagged), SUM(r.hits), SUM(r.score_micros)
-         FROM trend_categories r
+         FROM {table} r
          WHERE r.category = (SELECT id FROM categories WHERE name = ?1) AND r.bucket >= ?2 AND r.bucket < ?3 {filter}
          GROUP BY b ORDER BY b"
     );
@@ -906,6 +962,10 @@ fn drop_before(conn: &mut Connection, boundary: DateTime<Utc>) -> rusqlite::Resu
     )?;
     let dropped = tx.execute("DELETE FROM items WHERE event_ms < ?1", [ms])?;
     tx.execute("DELETE FROM trend_categories WHERE bucket < ?1", [secs])?;
+    tx.execute(
+        "DELETE FROM trend_category_totals WHERE bucket < ?1",
+        [secs],
+    )?;
     tx.execute("DELETE FROM trend_terms WHERE hour < ?1", [secs])?;
     tx.commit()?;
     Ok(dropped as u64)

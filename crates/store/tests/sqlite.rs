@@ -185,3 +185,35 @@ async fn a_pre_release_database_is_refused_with_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    let items = generate(21, 500);
+    let mut oracle = Oracle::default();
+    {
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        for batch in items[..300].chunks(60) {
+            oracle.write(batch);
+            store.write(batch.to_vec()).await.unwrap();
+        }
+    }
+    // Back to schema 1: without the table, and without its version row.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "DROP TABLE trend_category_totals; DELETE FROM schema_migrations WHERE version = 2",
+        )
+        .unwrap();
+    let store = SqliteStore::open(&path).await.unwrap();
+    assert_eq!(store.migrate().await.unwrap(), 2);
+    check_all(&store, &oracle, "migrated from schema 1").await;
+    // Writes after the migration count in both roll-ups.
+    for batch in items[300..].chunks(60) {
+        oracle.write(batch);
+        store.write(batch.to_vec()).await.unwrap();
+    }
+    check_all(&store, &oracle, "written after the migration").await;
+}
