@@ -90,6 +90,8 @@ pub struct Collector {
     handles: Option<Arc<dyn HandleRecorder>>,
     seen_capacity: usize,
     slots: Semaphore,
+    /// Sources an admin switched off at run time (`STATE_DIR/switches.json`).
+    switches_file: std::path::PathBuf,
 }
 
 impl Collector {
@@ -160,6 +162,7 @@ impl Collector {
             handles,
             seen_capacity: config.collect.seen_ids_per_source,
             slots: Semaphore::new(config.collect.max_concurrent_sources),
+            switches_file: state_dir.join(crate::switches::SWITCHES_FILE),
         }))
     }
 
@@ -249,6 +252,9 @@ impl Collector {
             return RoundOutcome::Stopped;
         };
         let source = &task.source;
+        if self.switched_off(source) {
+            return RoundOutcome::Ok;
+        }
         let mut state = task.state.lock().await;
         if state.is_none() {
             match self.cursors.load(source.id.clone()).await {
@@ -292,6 +298,22 @@ impl Collector {
         match harvested {
             Ok(h) => self.deliver(source, st, h).await,
             Err(error) => self.record_failure(source, error).await,
+        }
+    }
+
+    /// Whether an admin switched `source` off. An unreadable switches file is logged and
+    /// read as "all on": the configuration, which enables the source, still holds.
+    fn switched_off(&self, source: &Source) -> bool {
+        match crate::switches::Switches::read(&self.switches_file) {
+            Ok(s) if s.is_off(source.id.as_str()) => {
+                tracing::debug!(source = %source.id, "switched off in the Room; round skipped");
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "switches file unreadable; collecting");
+                false
+            }
         }
     }
 

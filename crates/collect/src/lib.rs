@@ -43,6 +43,7 @@ pub mod parse;
 pub mod sink;
 mod sources;
 pub mod status;
+pub mod switches;
 
 pub use collector::{load_or_create_key, Collector, SetupError, SourceFailure, Summary};
 pub use config::{CollectConfig, Config, PrivacyConfig, Source, SourceConfig};
@@ -50,3 +51,4 @@ pub use cursor::{Cursor, CursorStore, FileCursorStore};
 pub use sink::JsonlSink;
 pub use sources::RoundError;
 pub use status::{Progress, SourceStatus, StatusBoard};
+pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};

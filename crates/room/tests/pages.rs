@@ -1,0 +1,427 @@
+//! The Web Sense Room's pages in a real headless Chromium: the analyst's and the curator's
+//! work from login to export, roles refused, hostile posts that must not run, and axe-core's
+//! WCAG 2.1 AA checks on every main page.
+//!
+//! The room serves a real embedded store filled with four weeks of demo history (the shipped
+//! sample posts through the shipped lexicons, with a rising theme in the last hours, from
+//! `websense_pipeline::demo_history`) and posts carrying XSS payloads in that rising hour.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::browser::{Browser, WAIT, WCAG21_AA};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use websense_matcher::{Matcher, MatcherOptions};
+use websense_model::{Item, ItemId, SourceId, SourceKind, SourceRef};
+use websense_room::accounts::{self, Role};
+use websense_room::{PrivacyConfig, Room, RoomConfig, SeasonalTrends};
+use websense_store::{SqliteStore, Store};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Payloads that set `window.__xss` or open a dialog if anything in them ran. Each carries
+/// lexicon terms, so the posts are matched, flagged and highlighted like any other.
+fn hostile_posts() -> Vec<(Option<String>, String, Option<String>)> {
+    let flag = "window.__xss=1";
+    vec![
+        (
+            Some(format!("<script>{flag}</script>volksverraders")),
+            format!("Die volksverraders <img src=x onerror=\"{flag}\"> moeten voor het tribunaal"),
+            Some(format!("javascript:{flag}")),
+        ),
+        (
+            Some("<svg onload=alert(1)>".into()),
+            format!("Tribunaal nu! <svg><script>{flag}</script></svg> volksverrader &lt;script&gt;{flag}&lt;/script&gt;"),
+            Some("data:text/html,<script>alert(1)</script>".into()),
+        ),
+        (
+            None,
+            format!("\"><iframe srcdoc=\"<script>parent.__xss=1</script>\"></iframe> volksverraders verkopen ons land <a href=\"javascript:{flag}\">klik</a> <details open ontoggle=alert(1)>"),
+            Some("https://voorbeeld.invalid/post?q=<script>".into()),
+        ),
+    ]
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    base: String,
+    downloads: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The start of the hour the hostile posts are in (the rising hour).
+    hostile_hour: DateTime<Utc>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let lexicons = dir.path().join("lexicons");
+    std::fs::create_dir_all(&lexicons).unwrap();
+    for entry in std::fs::read_dir(repo().join("lexicons")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "lex" || e == "toml") {
+            std::fs::copy(&path, lexicons.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let (set, problems) = websense_lexicon::LexiconSet::load_dir(&lexicons).unwrap();
+    assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+    let matcher = Matcher::new(&set, MatcherOptions::default()).unwrap();
+    let store = SqliteStore::open(dir.path().join("ws.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = Utc::now();
+    let templates =
+        websense_pipeline::demo_history::read_templates(&repo().join("samples/posts.jsonl"))
+            .unwrap();
+    let seeded = websense_pipeline::demo_history::seed_history(
+        store.as_ref(),
+        &matcher,
+        &templates,
+        28,
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(seeded.stored > 1000, "{seeded:?}");
+    let hostile_hour = now - Duration::minutes(30);
+    let source = SourceRef {
+        id: SourceId::new("forum-<b>x</b>"),
+        kind: SourceKind::Feed,
+        tags: vec!["type:<script>window.__xss=1</script>".into()],
+    };
+    let hostile: Vec<_> = hostile_posts()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, text, url))| {
+            let mut item = Item::new(
+                ItemId::derive(&source.id, &format!("hostile-{i}")),
+                source.clone(),
+                text,
+            );
+            item.title = title;
+            item.url = url;
+            item.links = vec![format!("javascript:window.__xss=1//{i}")];
+            item.published_at = Some(hostile_hour);
+            item.fetched_at = hostile_hour;
+            item.detect_language();
+            matcher.score_item(item)
+        })
+        .collect();
+    assert!(hostile.iter().all(|s| !s.matches.is_empty()));
+    store.write(hostile).await.unwrap();
+
+    let status_file = dir.path().join("state/status.json");
+    std::fs::create_dir_all(status_file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &status_file,
+        serde_json::to_vec(&json!([
+            {"id": "gemeente-nieuws", "kind": "feed", "url": "https://gemeente.invalid/rss",
+             "last_fetch": now, "last_success": now, "items_total": 120, "consecutive_failures": 0},
+            {"id": "forum-<b>x</b>", "kind": "feed", "url": "https://forum.invalid/<script>window.__xss=1</script>",
+             "last_fetch": now, "items_total": 3, "consecutive_failures": 2,
+             "last_error": {"at": now, "url": "https://forum.invalid/", "message": "HTTP 500 <img src=x onerror=\"window.__xss=1\">"}}
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let config = RoomConfig {
+        database: dir.path().join("room.db"),
+        cookie_secure: false,
+        source_status_file: Some(status_file),
+        scan_interval_secs: 0,
+        live_interval_secs: 1,
+        password_hash: common::CHEAP,
+        ..RoomConfig::default()
+    };
+    let room = Room::new(config, PrivacyConfig::default(), store.clone(), &lexicons)
+        .unwrap()
+        .with_trends(Arc::new(SeasonalTrends::new(Default::default(), &lexicons)));
+    let hash = accounts::hash_password(common::PASSWORD, common::CHEAP).unwrap();
+    room.db().blocking(|c| {
+        for (name, role) in [
+            ("analist", Role::Analyst),
+            ("curator", Role::Curator),
+            ("liaison", Role::I2oLiaison),
+            ("beheer", Role::Admin),
+        ] {
+            accounts::create_account(c, name, &[role], &hash, Utc::now()).unwrap();
+        }
+    });
+    let room = Arc::new(room);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(websense_room::serve(room, listener, async {
+        let _ = stopped.await;
+    }));
+    let downloads = dir.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    Fixture {
+        _dir: dir,
+        base,
+        downloads,
+        stop: Some(stop),
+        hostile_hour,
+    }
+}
+
+async fn log_in(b: &Browser, base: &str, user: &str) {
+    b.goto(&format!("{base}/login")).await;
+    b.fill("#user", user).await;
+    b.fill("#password", common::PASSWORD).await;
+    b.click("#login button[type=submit]").await;
+    b.wait_for("#logout", WAIT).await;
+}
+
+/// Nothing from a post ran, and nothing from a post became an element: no event-handler
+/// attributes, no frames, no scripts but ours, no `javascript:`/`data:` links.
+async fn assert_nothing_ran(b: &Browser, page: &str) {
+    assert!(
+        b.dialog_opened().await.is_none(),
+        "{page}: a dialog opened"
+    );
+    assert!(!b.xss_fired().await, "{page}: a payload set window.__xss");
+    let injected = b
+        .exec(
+            "const bad = [];
+             for (const e of document.querySelectorAll('*')) {
+               for (const a of e.attributes) if (a.name.startsWith('on')) bad.push(e.tagName + ' ' + a.name);
+               if (['IFRAME','OBJECT','EMBED','IMG'].includes(e.tagName)) bad.push(e.tagName);
+               if (e.tagName === 'SCRIPT' && !(e.src && new URL(e.src).pathname.startsWith('/static/')) && e.type !== 'application/json') bad.push('inline script');
+               if (e.tagName === 'A' && /^(javascript|data):/i.test(e.getAttribute('href') || '')) bad.push('link ' + e.getAttribute('href'));
+             }
+             return bad;",
+            vec![],
+        )
+        .await;
+    assert_eq!(injected, json!([]), "{page}: markup from a post got in");
+}
+
+async fn assert_accessible(b: &Browser, page: &str) {
+    let violations = b.axe_violations(WCAG21_AA).await;
+    assert!(
+        violations.is_empty(),
+        "{page}: WCAG 2.1 AA violations: {violations:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+
+    // Not signed in: the login page, with a 401 behind it, and back to the page after login.
+    b.goto(&format!("{}/overzicht", f.base)).await;
+    b.wait_for("#login", WAIT).await;
+    log_in(&b, &f.base, "analist").await;
+    assert!(b.current_url().await.ends_with("/overzicht"));
+
+    // The seeded spike on the overview, with its size.
+    let spike = b
+        .wait_for_text("#spikes li.spike[data-category='anti_overheid']", "anti_overheid")
+        .await;
+    assert!(spike.contains('×'), "{spike}");
+    assert_nothing_ran(&b, "overzicht").await;
+
+    // Its trend, with the spike marked on the chart.
+    b.click("#spikes li.spike[data-category='anti_overheid'] a.spike-trend")
+        .await;
+    b.wait_for("#trend-result svg.chart path.series-0", WAIT).await;
+    b.wait_for("#trend-result svg.chart .spike-marker", WAIT).await;
+    b.wait_for("#trend-spikes li", WAIT).await;
+    // The series as CSV.
+    b.click("#download-csv").await;
+    let csv = b.wait_for_download(&f.downloads, WAIT).await;
+    let csv_text = std::fs::read_to_string(&csv).unwrap();
+    assert!(csv_text.starts_with("bucket_start,anti_overheid"), "{csv_text:.200}");
+    let total: u64 = csv_text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1)?.trim().parse::<u64>().ok())
+        .sum();
+    assert!(total > 40, "the CSV holds the series: {total}");
+    std::fs::remove_file(&csv).unwrap();
+
+    // The posts behind the spike, with their hits highlighted.
+    b.goto(&format!("{}/overzicht", f.base)).await;
+    b.click("#spikes li.spike[data-category='anti_overheid'] a.spike-items")
+        .await;
+    b.wait_for("#items-result article.item mark", WAIT).await;
+    let marked = b
+        .exec(
+            "return [...document.querySelectorAll('article.item mark')].map(m => m.textContent.toLowerCase());",
+            vec![],
+        )
+        .await;
+    let marked: Vec<String> = serde_json::from_value(marked).unwrap();
+    assert!(
+        marked.iter().any(|m| m.contains("volksverrader") || m.contains("tribunaal")),
+        "{marked:?}"
+    );
+    assert_nothing_ran(&b, "berichten").await;
+
+    // The signal queue: scan, open a flagged post, confirm it with a reason, export.
+    b.goto(&format!("{}/signalen", f.base)).await;
+    b.click("#scan").await;
+    b.wait_for("#signals-candidate article.signal form.decision", WAIT)
+        .await;
+    let id = b
+        .exec(
+            "return document.querySelector('#signals-candidate article.signal').dataset.id;",
+            vec![],
+        )
+        .await;
+    let id = id.as_str().unwrap().to_string();
+    let card = format!("#signals-candidate article.signal[data-id='{id}']");
+    // Confirming without a reason is refused in the page.
+    b.click(&format!("{card} button.confirm")).await;
+    b.wait_for_text(&format!("{card} .error"), "reden").await;
+    b.fill(&format!("{card} textarea"), "Oproep tot tribunaal; voor de casustafel")
+        .await;
+    b.click(&format!("{card} button.confirm")).await;
+    b.wait_for(&format!("#signals-confirmed article.signal[data-id='{id}']"), WAIT)
+        .await;
+    b.wait_for_text(
+        &format!("#signals-confirmed article.signal[data-id='{id}'] .decision-made"),
+        "casustafel",
+    )
+    .await;
+    assert_nothing_ran(&b, "signalen").await;
+    b.click("#export-json").await;
+    let export = b.wait_for_download(&f.downloads, WAIT).await;
+    let exported: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
+    let text = exported.to_string();
+    assert!(text.contains(&id), "the export holds the signal: {text:.300}");
+    assert!(text.contains("casustafel"), "and its reason");
+
+    // The audit page is not the analyst's: a clear 403 page.
+    b.goto(&format!("{}/audit", f.base)).await;
+    b.wait_for_text("#forbidden", "rol").await;
+    assert!(!b.text("nav").await.contains("Audit"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+    log_in(&b, &f.base, "curator").await;
+    b.goto(&format!("{}/lexicons", f.base)).await;
+    b.wait_for("#lex-file option[value='nl-kern.lex']", WAIT).await;
+    b.exec(
+        "const s = document.getElementById('lex-file'); s.value = 'nl-kern.lex'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await;
+    // A word of the sample posts that no lexicon holds.
+    b.exec(
+        "const e = document.getElementById('lex-editor');
+         e.value = e.value.replace('[anti_overheid]', '[anti_overheid]\\nfietsplan | 1');
+         e.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await;
+    b.wait_for_text("#draft-status", "1").await;
+    b.fill("#lex-days", "30").await;
+    b.click("#evaluate").await;
+    b.wait_for("#eval-summary", std::time::Duration::from_secs(120)).await;
+    let added = b.wait_for_text("#term-changes", "fietsplan").await;
+    assert!(added.contains("fietsplan (anti_overheid)"), "{added}");
+    let example = b.text("#term-changes .added li.example mark").await;
+    assert!(example.to_lowercase().contains("fietsplan"), "{example}");
+    assert_nothing_ran(&b, "lexicons evaluation").await;
+
+    // Saving needs a reason, then makes a new version with its diff in the history.
+    b.fill("#lex-reason", "Fietsplan als test").await;
+    b.click("#save").await;
+    b.wait_for("#saved", WAIT).await;
+    b.wait_for_text("#history", "Fietsplan als test").await;
+    b.click("#history .version button").await;
+    b.wait_for_text("#history pre.diff .diff-add", "fietsplan").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_posts_never_run_and_every_page_passes_axe() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+    b.goto(&format!("{}/login", f.base)).await;
+    b.wait_for("#login", WAIT).await;
+    assert_accessible(&b, "login").await;
+
+    log_in(&b, &f.base, "analist").await;
+    let at = f.hostile_hour.to_rfc3339();
+    let pages = [
+        ("/overzicht", "#spikes li.spike"),
+        ("/trends?category=anti_overheid", "#trend-result svg.chart"),
+        (
+            "/berichten?category=anti_overheid&bucket=1h&at=AT",
+            "#items-result article.item",
+        ),
+        ("/berichten?bucket=1h&at=AT", "#items-result article.item"),
+        ("/bronnen", "table"),
+    ];
+    for (path, ready) in pages {
+        let url = format!("{}{}", f.base, path.replace("AT", &urlencode(&at)));
+        b.goto(&url).await;
+        b.wait_for(ready, WAIT).await;
+        assert_nothing_ran(&b, path).await;
+        assert_accessible(&b, path).await;
+    }
+    // The hostile posts were shown, as text.
+    b.goto(&format!("{}/berichten?bucket=1h&at={}", f.base, urlencode(&at)))
+        .await;
+    let text = b.wait_for_text("#items-result", "onerror").await;
+    assert!(text.contains("<img src=x onerror="), "{text:.400}");
+    assert!(text.contains("<script>window.__xss=1</script>"));
+    // Their javascript: and data: links are not links.
+    assert_nothing_ran(&b, "berichten (hostile)").await;
+
+    // Signals, with a hostile post opened.
+    b.goto(&format!("{}/signalen", f.base)).await;
+    b.click("#scan").await;
+    b.wait_for("#signals-candidate article.signal", WAIT).await;
+    b.exec(
+        "for (const b of document.querySelectorAll('#signals-candidate article.signal button[aria-expanded]')) b.click();",
+        vec![],
+    )
+    .await;
+    b.wait_for("#signals-candidate .item-holder .item", WAIT).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_nothing_ran(&b, "signalen").await;
+    assert_accessible(&b, "signalen").await;
+    b.goto(&format!("{}/audit", f.base)).await;
+    b.wait_for("#forbidden", WAIT).await;
+    assert_accessible(&b, "403").await;
+
+    // The curator's page shows hostile words as emerging terms and examples.
+    log_in(&b, &f.base, "curator").await;
+    b.goto(&format!("{}/lexicons", f.base)).await;
+    b.wait_for("#lex-editor", WAIT).await;
+    b.wait_for("#emerging .suggestion, #emerging p", WAIT).await;
+    assert_nothing_ran(&b, "lexicons").await;
+    assert_accessible(&b, "lexicons").await;
+
+    // The admin's pages: sources (a hostile error message) and the audit log.
+    log_in(&b, &f.base, "beheer").await;
+    for (path, ready) in [("/bronnen", "table"), ("/audit", "#audit-result table")] {
+        b.goto(&format!("{}{}", f.base, path)).await;
+        b.wait_for(ready, WAIT).await;
+        assert_nothing_ran(&b, path).await;
+        assert_accessible(&b, path).await;
+    }
+    b.goto(&format!("{}/bronnen", f.base)).await;
+    b.wait_for_text("main table", "onerror").await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
