@@ -66,7 +66,7 @@ document.addEventListener('DOMContentLoaded', () => {
     const id = 'reason-' + s.id;
     const reason = el('textarea', { id: id, name: 'reason', rows: 2, required: true, 'aria-describedby': id + '-hint' });
     const error = el('p', { class: 'error', role: 'alert' });
-    const form = el('form', { class: 'decision' },
+    const form = el('form', { class: 'decision', novalidate: true },
       el('label', { for: id }, t('signals.reason')), reason,
       el('span', { class: 'hint', id: id + '-hint' }, t('signals.reason.hint')),
       error,

@@ -28,6 +28,9 @@ pub mod action {
     pub const RESOLVE_AUTHOR_REFUSED: &str = "resolve_author_refused";
     pub const EVALUATE_LEXICON: &str = "evaluate_lexicon";
     pub const PURGE_RAW_TEXT: &str = "purge_raw_text";
+    pub const SAVE_LEXICON: &str = "save_lexicon";
+    pub const REJECT_TERM: &str = "reject_term";
+    pub const SWITCH_SOURCE: &str = "switch_source";
 }
 
 /// One row of the log.

@@ -40,6 +40,10 @@ pub struct RoomConfig {
     pub candidates: CandidateRules,
     /// How often new items and spikes are scanned for candidates (0: only on request).
     pub scan_interval_secs: u64,
+    /// `websense run` serves the Room too (one process for everything on one machine).
+    pub serve_with_run: bool,
+    /// How often the overview's live spike list is recomputed while a page listens.
+    pub live_interval_secs: u64,
     /// The curator's draft evaluation reads at most this many days back ...
     pub evaluate_max_days: u32,
     /// ... and at most this many items (the answer says when it stopped early).
@@ -59,6 +63,8 @@ impl Default for RoomConfig {
             webhook: None,
             candidates: CandidateRules::default(),
             scan_interval_secs: 300,
+            live_interval_secs: 30,
+            serve_with_run: false,
             evaluate_max_days: 90,
             evaluate_max_items: 200_000,
             password_hash: PasswordHashCost::default(),

@@ -8,10 +8,11 @@ use std::sync::{Arc, Mutex};
 use websense_signals::db as signals_db;
 use websense_signals::SharedConnection;
 
-const MIGRATIONS: &[(u32, &str, &str)] = &[(
-    1,
-    "accounts, sessions, append-only audit log, lexicon versions",
-    r#"
+const MIGRATIONS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "accounts, sessions, append-only audit log, lexicon versions",
+        r#"
 CREATE TABLE accounts (
     name TEXT PRIMARY KEY NOT NULL,
     roles TEXT NOT NULL,
@@ -50,7 +51,28 @@ CREATE TABLE lexicon_versions (
     terms INTEGER NOT NULL
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "lexicon versions saved from the Room, rejected term suggestions",
+        r#"
+CREATE TABLE lexicon_saves (
+    version TEXT PRIMARY KEY NOT NULL,
+    saved_ms INTEGER NOT NULL,
+    saved_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    previous_version TEXT,
+    files TEXT NOT NULL
+);
+CREATE TABLE rejected_terms (
+    term TEXT PRIMARY KEY NOT NULL,
+    rejected_ms INTEGER NOT NULL,
+    rejected_by TEXT NOT NULL,
+    reason TEXT
+);
+"#,
+    ),
+];
 
 /// Why the room database cannot be opened.
 #[derive(Debug, thiserror::Error)]

@@ -16,7 +16,7 @@
 //! the number of items that arrived meanwhile.
 
 use crate::lexicons::LexiconSources;
-use chrono::{DateTime, Duration};
+use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -75,7 +75,7 @@ pub struct ProblemView {
 }
 
 impl ProblemView {
-    fn of(p: &Problem) -> ProblemView {
+    pub(crate) fn of(p: &Problem) -> ProblemView {
         ProblemView {
             severity: p.severity.as_str().to_string(),
             file: p
@@ -162,11 +162,14 @@ pub struct Change {
 }
 
 impl Change {
-    fn add(&mut self, id: &ItemId, max_examples: usize) {
+    /// Count `id`; true when it became an example.
+    fn add(&mut self, id: &ItemId, max_examples: usize) -> bool {
         self.count += 1;
-        if self.examples.len() < max_examples {
+        if self.examples.len() < max_examples && !self.examples.contains(id) {
             self.examples.push(id.clone());
+            return true;
         }
+        false
     }
 
     fn is_empty(&self) -> bool {
@@ -222,6 +225,21 @@ pub struct Evaluation {
     /// Terms (with kind and weight) in the draft and not in the current set, and the other way.
     pub terms_added: Vec<TermRef>,
     pub terms_removed: Vec<TermRef>,
+    /// The example items' text with the hits of both sets, so the curator sees what the
+    /// change catches or stops catching.
+    #[serde(default)]
+    pub examples: BTreeMap<ItemId, ExampleItem>,
+}
+
+/// An example item of an evaluation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExampleItem {
+    pub title: Option<String>,
+    pub text: String,
+    pub event_time: DateTime<Utc>,
+    pub source: String,
+    pub current_hits: Vec<websense_model::Hit>,
+    pub draft_hits: Vec<websense_model::Hit>,
 }
 
 fn term_refs(set: &LexiconSet) -> Vec<TermRef> {
@@ -303,23 +321,35 @@ pub async fn evaluate(
                     truncated = true;
                     break;
                 }
-                texts.push((s.item.id, s.item.title, s.item.text));
+                texts.push((s.item.id, s.item.title, s.item.text, t, s.item.source.id));
             }
             let m = matchers.clone();
             let scored = tokio::task::spawn_blocking(move || {
                 texts
                     .into_par_iter()
-                    .map(|(id, title, text)| {
+                    .map(|(id, title, text, t, source)| {
                         let c = m.0.find(title.as_deref(), &text);
                         let d = m.1.find(title.as_deref(), &text);
-                        (id, c, d)
+                        (id, c, d, (title, text, t, source))
                     })
                     .collect::<Vec<_>>()
             })
             .await
             .map_err(|e| EvaluateError::Internal(e.to_string()))?;
-            for (id, c, d) in &scored {
-                tally.add(id, c, d);
+            for (id, c, d, (title, text, t, source)) in scored {
+                if tally.add(&id, &c, &d) {
+                    tally.example_items.insert(
+                        id,
+                        ExampleItem {
+                            title,
+                            text,
+                            event_time: t,
+                            source: source.as_str().to_string(),
+                            current_hits: c.matches,
+                            draft_hits: d.matches,
+                        },
+                    );
+                }
             }
             if truncated {
                 break 'days;
@@ -332,6 +362,7 @@ pub async fn evaluate(
         day += Duration::days(1);
     }
     let (scanned, purged) = (tally.scanned, tally.purged);
+    let examples = std::mem::take(&mut tally.example_items);
     let (categories, terms) = tally.changes();
     Ok(Evaluation {
         current_version,
@@ -345,6 +376,7 @@ pub async fn evaluate(
         terms,
         terms_added,
         terms_removed,
+        examples,
     })
 }
 
@@ -365,6 +397,7 @@ struct Tally {
     purged: u64,
     categories: BTreeMap<String, CategoryChange>,
     terms: BTreeMap<(String, String), TermChange>,
+    example_items: BTreeMap<ItemId, ExampleItem>,
 }
 
 impl Tally {
@@ -375,11 +408,14 @@ impl Tally {
             purged: 0,
             categories: BTreeMap::new(),
             terms: BTreeMap::new(),
+            example_items: BTreeMap::new(),
         }
     }
 
-    fn add(&mut self, id: &ItemId, current: &Findings, draft: &Findings) {
+    /// Count one item; true when it is an example of some change.
+    fn add(&mut self, id: &ItemId, current: &Findings, draft: &Findings) -> bool {
         self.scanned += 1;
+        let mut example = false;
         let state = |f: &Findings| -> BTreeMap<String, (bool, bool)> {
             f.scores
                 .iter()
@@ -402,16 +438,16 @@ impl Tally {
                     ..Default::default()
                 });
             let n = self.examples;
-            match (cm, dm) {
+            example |= match (cm, dm) {
                 (false, true) => entry.newly_matched.add(id, n),
                 (true, false) => entry.no_longer_matched.add(id, n),
-                _ => {}
-            }
-            match (cf, df) {
+                _ => false,
+            };
+            example |= match (cf, df) {
                 (false, true) => entry.newly_flagged.add(id, n),
                 (true, false) => entry.no_longer_flagged.add(id, n),
-                _ => {}
-            }
+                _ => false,
+            };
         }
         let hit_terms = |f: &Findings| -> BTreeSet<(String, String)> {
             f.matches
@@ -426,12 +462,13 @@ impl Tally {
                 term: key.1.clone(),
                 ..Default::default()
             });
-            if dt.contains(key) {
-                entry.newly_matched.add(id, self.examples);
+            example |= if dt.contains(key) {
+                entry.newly_matched.add(id, self.examples)
             } else {
-                entry.no_longer_matched.add(id, self.examples);
-            }
+                entry.no_longer_matched.add(id, self.examples)
+            };
         }
+        example
     }
 
     fn changes(self) -> (Vec<CategoryChange>, Vec<TermChange>) {

@@ -31,6 +31,9 @@
 //! | `GET /api/terms/rising`                    | x       | x       |             | x     |         |
 //! | `GET /api/terms/emerging`                  | x       | x       |             |       |         |
 //! | `GET /api/spikes`                          | x       | x       |             | x     |         |
+//! | `GET /api/overview`                        | x       | x       |             | x     |         |
+//! | `GET /api/events` (server-sent spikes)     | x       | x       |             | x     |         |
+//! | `POST /api/terms/emerging/reject`          | x       | x       |             |       | yes     |
 //! | `GET /api/items` (item text)               | x       | x       |             |       | yes     |
 //! | `GET /api/signals`, `GET /api/signals/{id}`| x       |         | x           | x     |         |
 //! | `POST /api/signals/scan`                   | x       |         |             |       | yes     |
@@ -42,12 +45,24 @@
 //! | `GET /api/sources/status`                  | x       | x       |             | x     |         |
 //! | `GET /api/lexicons`                        | x       | x       |             | x     |         |
 //! | `POST /api/lexicons/evaluate`              |         | x       |             |       | yes     |
+//! | `GET /api/lexicons/files`                  |         | x       |             |       |         |
+//! | `POST /api/lexicons/save`                  |         | x       |             |       | yes     |
+//! | `GET /api/lexicons/history`, `.../{version}/diff` |  | x       |             | x     |         |
+//! | `POST /api/sources/{id}/enabled`           |         |         |             | x     | yes     |
 //! | `GET /api/audit`                           |         |         |             | x     |         |
 //! | `GET /api/audit/export`                    |         |         |             | x     | yes     |
 //!
 //! Admin is not a super-user: it runs the room (audit, deliveries, author resolution) but
 //! reads no item text, and analysts cannot read the audit log. An account may hold several
 //! roles.
+//!
+//! # Pages
+//!
+//! The Web Sense Room's pages (`/overzicht`, `/trends`, `/berichten`, `/signalen`,
+//! `/lexicons`, `/bronnen`, `/audit`, `/login`) are served by the same router from
+//! [`pages`]: HTML shells and scripts compiled into the binary, which build every page from
+//! the JSON API with DOM calls (post text only ever as text nodes), under a strict
+//! Content-Security-Policy. Dutch first, English through `/taal/en`.
 //!
 //! # Errors
 //!
@@ -82,6 +97,7 @@ pub mod db;
 pub mod error;
 pub mod evaluate;
 pub mod lexicons;
+pub mod pages;
 pub mod routes;
 pub mod scan;
 pub mod trends;
@@ -119,9 +135,14 @@ pub struct Room {
     pub(crate) vault: Option<Arc<AuthorVault>>,
     pub(crate) trends: Option<Arc<dyn TrendAnalysis>>,
     pub(crate) deliverer: Option<Arc<Deliverer>>,
+    /// The overview's last spike scan (`api::overview`).
+    pub(crate) overview_spikes: api::overview::SpikeCache,
     /// Verified against when a login names no account, so that case takes as long as a
     /// wrong password and does not reveal which names exist.
     pub(crate) decoy_hash: String,
+    /// Open and ongoing spikes for `/api/events`, kept by a worker while anyone listens.
+    pub(crate) live: tokio::sync::watch::Sender<Arc<Vec<trends::ReportedSpike>>>,
+    pub(crate) live_wake: tokio::sync::Notify,
 }
 
 impl Room {
@@ -161,7 +182,10 @@ impl Room {
             vault,
             trends: None,
             deliverer,
+            overview_spikes: Default::default(),
             decoy_hash,
+            live: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
+            live_wake: tokio::sync::Notify::new(),
         })
     }
 

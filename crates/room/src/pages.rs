@@ -69,7 +69,12 @@ pub const PAGES: &[Page] = &[
         "overview.js",
         &[Analyst, Curator, Admin],
     ),
-    page("/trends", "nav.trends", "trends.js", &[Analyst, Curator, Admin]),
+    page(
+        "/trends",
+        "nav.trends",
+        "trends.js",
+        &[Analyst, Curator, Admin],
+    ),
     page("/berichten", "nav.items", "items.js", &[Analyst, Curator]),
     page(
         "/signalen",
@@ -78,7 +83,12 @@ pub const PAGES: &[Page] = &[
         &[Analyst, I2oLiaison, Admin],
     ),
     page("/lexicons", "nav.lexicons", "lexicons.js", &[Curator]),
-    page("/bronnen", "nav.sources", "sources.js", &[Analyst, Curator, Admin]),
+    page(
+        "/bronnen",
+        "nav.sources",
+        "sources.js",
+        &[Analyst, Curator, Admin],
+    ),
     page("/audit", "nav.audit", "audit.js", &[Admin]),
 ];
 
@@ -171,7 +181,8 @@ fn script_json(value: &Value) -> String {
 }
 
 /// The Content-Security-Policy of every page: this server's scripts, styles and data only.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 fn html_response(status: StatusCode, body: String) -> Response {
@@ -396,11 +407,7 @@ fn forbidden(lang: Lang, caller: &Caller, page: Option<&Page>) -> Response {
     )
 }
 
-async fn show_page(
-    State(room): State<Arc<Room>>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+async fn show_page(State(room): State<Arc<Room>>, headers: HeaderMap, uri: Uri) -> Response {
     let lang = Lang::of(&headers);
     let Some(page) = PAGES.iter().find(|p| p.path == uri.path()) else {
         return not_found(lang);
@@ -453,10 +460,7 @@ fn not_found(lang: Lang) -> Response {
     )
 }
 
-async fn switch_language(
-    Path(code): Path<String>,
-    Query(q): Query<NextParam>,
-) -> Response {
+async fn switch_language(Path(code): Path<String>, Query(q): Query<NextParam>) -> Response {
     let code = if code == "en" { "en" } else { "nl" };
     let mut response = Redirect::to(&local_path(q.next.as_deref())).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
@@ -470,15 +474,51 @@ async fn switch_language(
 /// Every static asset: name, content type, bytes.
 const ASSETS: &[(&str, &str, &str)] = &[
     ("app.css", "text/css", include_str!("../assets/app.css")),
-    ("app.js", "text/javascript", include_str!("../assets/app.js")),
-    ("login.js", "text/javascript", include_str!("../assets/login.js")),
-    ("overview.js", "text/javascript", include_str!("../assets/overview.js")),
-    ("trends.js", "text/javascript", include_str!("../assets/trends.js")),
-    ("items.js", "text/javascript", include_str!("../assets/items.js")),
-    ("signals.js", "text/javascript", include_str!("../assets/signals.js")),
-    ("lexicons.js", "text/javascript", include_str!("../assets/lexicons.js")),
-    ("sources.js", "text/javascript", include_str!("../assets/sources.js")),
-    ("audit.js", "text/javascript", include_str!("../assets/audit.js")),
+    (
+        "app.js",
+        "text/javascript",
+        include_str!("../assets/app.js"),
+    ),
+    (
+        "login.js",
+        "text/javascript",
+        include_str!("../assets/login.js"),
+    ),
+    (
+        "overview.js",
+        "text/javascript",
+        include_str!("../assets/overview.js"),
+    ),
+    (
+        "trends.js",
+        "text/javascript",
+        include_str!("../assets/trends.js"),
+    ),
+    (
+        "items.js",
+        "text/javascript",
+        include_str!("../assets/items.js"),
+    ),
+    (
+        "signals.js",
+        "text/javascript",
+        include_str!("../assets/signals.js"),
+    ),
+    (
+        "lexicons.js",
+        "text/javascript",
+        include_str!("../assets/lexicons.js"),
+    ),
+    (
+        "sources.js",
+        "text/javascript",
+        include_str!("../assets/sources.js"),
+    ),
+    (
+        "audit.js",
+        "text/javascript",
+        include_str!("../assets/audit.js"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> Response {
@@ -494,10 +534,7 @@ async fn asset(Path(name): Path<String>) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 
@@ -517,4 +554,88 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
 /// The answer for an unknown path outside `/api/`.
 pub(crate) async fn fallback(headers: HeaderMap) -> Response {
     not_found(Lang::of(&headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text a page asks for exists in both languages.
+    #[test]
+    fn every_text_key_has_dutch_and_english() {
+        let source: Map<String, Value> =
+            serde_json::from_str(include_str!("../assets/i18n.json")).unwrap();
+        for (key, v) in &source {
+            for lang in ["nl", "en"] {
+                assert!(
+                    v.get(lang)
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| !s.is_empty()),
+                    "{key} has no {lang} text"
+                );
+            }
+        }
+        let mut used = Vec::new();
+        for (_, _, text) in ASSETS {
+            for (at, _) in text.match_indices("t('") {
+                // `t(` itself, not `get(` or `R.t(`-like names ending in t.
+                let before = text[..at].chars().next_back().unwrap_or(' ');
+                if before.is_ascii_alphanumeric() || before == '_' || before == '.' {
+                    continue;
+                }
+                let key: String = text[at + 3..].chars().take_while(|c| *c != '\'').collect();
+                if !key.ends_with('.') {
+                    used.push(key);
+                }
+            }
+        }
+        let pages = include_str!("pages.rs");
+        let mut rest = pages;
+        while let Some(at) = rest.find("t(lang, \"") {
+            rest = &rest[at + 9..];
+            used.push(rest.chars().take_while(|c| *c != '"').collect());
+        }
+        for p in PAGES {
+            used.push(p.title.to_string());
+        }
+        let is_key = |k: &String| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_')
+        };
+        assert!(used.len() > 100, "the scan found the texts: {}", used.len());
+        for key in used.into_iter().filter(is_key) {
+            assert!(
+                source.contains_key(&key),
+                "text {key:?} is missing from i18n.json"
+            );
+        }
+    }
+
+    #[test]
+    fn escape_and_script_json_keep_markup_out() {
+        assert_eq!(
+            escape("<a href=\"x\" onclick='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        let data = script_json(&json!({ "x": "</script><script>alert(1)</script>" }));
+        assert!(!data.contains('<') && !data.contains('>'), "{data}");
+        let back: Value = serde_json::from_str(&data).unwrap();
+        assert_eq!(back["x"], "</script><script>alert(1)</script>");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(local_path(Some("/trends?category=x")), "/trends?category=x");
+        for bad in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }

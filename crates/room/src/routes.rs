@@ -68,6 +68,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Access::Roles(&[Analyst, Curator]),
     ),
     ep("GET", "/api/spikes", Access::Roles(WATCHERS)),
+    ep("GET", "/api/events", Access::Roles(WATCHERS)),
+    ep(
+        "POST",
+        "/api/terms/emerging/reject",
+        Access::Roles(&[Analyst, Curator]),
+    ),
+    ep("GET", "/api/overview", Access::Roles(WATCHERS)),
     ep("GET", "/api/items", Access::Roles(&[Analyst, Curator])),
     ep(
         "GET",
@@ -109,6 +116,19 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep("GET", "/api/sources/status", Access::Roles(WATCHERS)),
     ep("GET", "/api/lexicons", Access::Roles(WATCHERS)),
     ep("POST", "/api/lexicons/evaluate", Access::Roles(&[Curator])),
+    ep("GET", "/api/lexicons/files", Access::Roles(&[Curator])),
+    ep("POST", "/api/lexicons/save", Access::Roles(&[Curator])),
+    ep(
+        "GET",
+        "/api/lexicons/history",
+        Access::Roles(&[Curator, Admin]),
+    ),
+    ep(
+        "GET",
+        "/api/lexicons/history/{version}/diff",
+        Access::Roles(&[Curator, Admin]),
+    ),
+    ep("POST", "/api/sources/{id}/enabled", Access::Roles(&[Admin])),
     ep("GET", "/api/audit", Access::Roles(&[Admin])),
     ep("GET", "/api/audit/export", Access::Roles(&[Admin])),
 ];
@@ -141,6 +161,9 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
         .route("/api/terms/rising", get(api::trends::rising_terms))
         .route("/api/terms/emerging", get(api::trends::emerging_terms))
         .route("/api/spikes", get(api::trends::spikes))
+        .route("/api/events", get(api::events::events))
+        .route("/api/terms/emerging/reject", post(api::curate::reject_term))
+        .route("/api/overview", get(api::overview::overview))
         .route("/api/items", get(api::items::bucket_items))
         .route("/api/signals", get(api::signals::list))
         .route("/api/signals/scan", post(api::signals::scan))
@@ -160,11 +183,28 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
         .route("/api/sources/status", get(api::admin::source_status))
         .route("/api/lexicons", get(api::lexicons::versions))
         .route("/api/lexicons/evaluate", post(api::lexicons::evaluate))
+        .route("/api/lexicons/files", get(api::curate::files))
+        .route("/api/lexicons/save", post(api::curate::save))
+        .route("/api/lexicons/history", get(api::curate::history))
+        .route(
+            "/api/lexicons/history/{version}/diff",
+            get(api::curate::diff),
+        )
+        .route("/api/sources/{id}/enabled", post(api::admin::switch_source))
         .route("/api/audit", get(api::admin::audit_log))
         .route("/api/audit/export", get(api::admin::audit_export))
         .route_layer(middleware::from_fn_with_state(room.clone(), authorize))
-        .fallback(|| async { ApiError::not_found("no such endpoint") })
-        .with_state(room)
+        .with_state(room.clone())
+        .merge(crate::pages::router(room))
+        .fallback(fallback)
+}
+
+async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        ApiError::not_found("no such endpoint").into_response()
+    } else {
+        crate::pages::fallback(headers).await
+    }
 }
 
 /// The bearer token of a request: `Authorization: Bearer <token>`, else the session cookie.

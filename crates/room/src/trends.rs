@@ -143,8 +143,16 @@ impl TrendAnalysis for SeasonalTrends {
         query: &'a SpikeQuery,
     ) -> BoxFuture<'a, Result<Vec<ReportedSpike>, String>> {
         Box::pin(async move {
-            let config = self.config_for(&query.range, query.bucket);
-            let spikes = scan_spikes(store, &config, query.range.to)
+            let mut config = self.config_for(&query.range, query.bucket);
+            // The scan picks its series from the day before its end: a range reaching into
+            // the future would pick none, and one in the past only what was busy at its end,
+            // so the end is now at the latest and the asked category is always scanned.
+            if let Some(c) = &query.category {
+                if !config.categories.contains(c) {
+                    config.categories.push(c.clone());
+                }
+            }
+            let spikes = scan_spikes(store, &config, query.range.to.min(Utc::now()))
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(spikes

@@ -469,6 +469,11 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         ),
         g("GET", "/api/terms/emerging?from=x", BAD),
         g("GET", "/api/spikes?to=2024-05-01T00:00:00Z", BAD),
+        g("GET", "/api/overview?hours=0", BAD),
+        g("GET", "/api/overview?hours=169", BAD),
+        g("GET", "/api/overview?hours=1.5", BAD),
+        g("GET", "/api/overview?now=yesterday", BAD),
+        g("GET", "/api/overview?window=24", BAD),
         g("GET", "/api/items", BAD),
         g("GET", "/api/items?at=noon", BAD),
         g("GET", "/api/items?at=2024-05-01T00:00:00Z&term=gif", BAD),
@@ -489,6 +494,37 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         g("GET", "/api/signals/export?format=xlsx", BAD),
         g("GET", "/api/signals/export?state=", BAD),
         g("GET", "/api/signals/not-a-signal", NOT_FOUND),
+        g("GET", "/api/lexicons/history/lx-nope/diff", NOT_FOUND),
+        gb(
+            "/api/lexicons/save",
+            "{\"files\": [{\"name\": \"x.lex\", \"text\": \"\"}]}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/lexicons/save",
+            "{\"reason\": \"r\"}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/lexicons/save",
+            "{\"reason\": \"r\", \"files\": [{\"name\": \"../x.lex\", \"text\": \"\"}]}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/terms/emerging/reject",
+            "{\"term\": \"  \"}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/sources/nope/enabled",
+            "{\"enabled\": false}",
+            JSON,
+            NOT_FOUND,
+        ),
         g(
             "GET",
             "/api/signals/sig_zzzzzzzzzzzzzzzzzzzzzzzz",
@@ -623,6 +659,9 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         format!("/api/signals/{sig}/dismiss"),
         format!("/api/signals/{sig}/resolve-author"),
         "/api/lexicons/evaluate".to_string(),
+        "/api/lexicons/save".to_string(),
+        "/api/terms/emerging/reject".to_string(),
+        "/api/sources/demo/enabled".to_string(),
         "/api/logout".to_string(),
         "/api/login".to_string(),
     ] {
@@ -639,6 +678,10 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             "/api/openapi.json",
             "/api/sources/status",
             "/api/lexicons",
+            "/api/lexicons/files",
+            "/api/lexicons/history",
+            // An event stream: no input to get wrong.
+            "/api/events",
         ];
         assert!(
             covered.contains(&e.path)

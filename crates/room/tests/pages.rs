@@ -53,6 +53,9 @@ struct Fixture {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The start of the hour the hostile posts are in (the rising hour).
     hostile_hour: DateTime<Utc>,
+    store: Arc<dyn Store>,
+    matcher: Arc<Matcher>,
+    templates: Vec<Item>,
 }
 
 impl Drop for Fixture {
@@ -158,6 +161,7 @@ async fn fixture() -> Fixture {
         }
     });
     let room = Arc::new(room);
+    let fixture_store = store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -172,6 +176,9 @@ async fn fixture() -> Fixture {
         downloads,
         stop: Some(stop),
         hostile_hour,
+        store: fixture_store,
+        matcher: Arc::new(matcher),
+        templates,
     }
 }
 
@@ -186,10 +193,7 @@ async fn log_in(b: &Browser, base: &str, user: &str) {
 /// Nothing from a post ran, and nothing from a post became an element: no event-handler
 /// attributes, no frames, no scripts but ours, no `javascript:`/`data:` links.
 async fn assert_nothing_ran(b: &Browser, page: &str) {
-    assert!(
-        b.dialog_opened().await.is_none(),
-        "{page}: a dialog opened"
-    );
+    assert!(b.dialog_opened().await.is_none(), "{page}: a dialog opened");
     assert!(!b.xss_fired().await, "{page}: a payload set window.__xss");
     let injected = b
         .exec(
@@ -228,7 +232,10 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
 
     // The seeded spike on the overview, with its size.
     let spike = b
-        .wait_for_text("#spikes li.spike[data-category='anti_overheid']", "anti_overheid")
+        .wait_for_text(
+            "#spikes li.spike[data-category='anti_overheid']",
+            "anti_overheid",
+        )
         .await;
     assert!(spike.contains('×'), "{spike}");
     assert_nothing_ran(&b, "overzicht").await;
@@ -236,14 +243,19 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     // Its trend, with the spike marked on the chart.
     b.click("#spikes li.spike[data-category='anti_overheid'] a.spike-trend")
         .await;
-    b.wait_for("#trend-result svg.chart path.series-0", WAIT).await;
-    b.wait_for("#trend-result svg.chart .spike-marker", WAIT).await;
+    b.wait_for("#trend-result svg.chart path.series-0", WAIT)
+        .await;
+    b.wait_for("#trend-result svg.chart .spike-marker", WAIT)
+        .await;
     b.wait_for("#trend-spikes li", WAIT).await;
     // The series as CSV.
     b.click("#download-csv").await;
     let csv = b.wait_for_download(&f.downloads, WAIT).await;
     let csv_text = std::fs::read_to_string(&csv).unwrap();
-    assert!(csv_text.starts_with("bucket_start,anti_overheid"), "{csv_text:.200}");
+    assert!(
+        csv_text.starts_with("bucket_start,anti_overheid"),
+        "{csv_text:.200}"
+    );
     let total: u64 = csv_text
         .lines()
         .skip(1)
@@ -265,7 +277,9 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
         .await;
     let marked: Vec<String> = serde_json::from_value(marked).unwrap();
     assert!(
-        marked.iter().any(|m| m.contains("volksverrader") || m.contains("tribunaal")),
+        marked
+            .iter()
+            .any(|m| m.contains("volksverrader") || m.contains("tribunaal")),
         "{marked:?}"
     );
     assert_nothing_ran(&b, "berichten").await;
@@ -286,11 +300,17 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     // Confirming without a reason is refused in the page.
     b.click(&format!("{card} button.confirm")).await;
     b.wait_for_text(&format!("{card} .error"), "reden").await;
-    b.fill(&format!("{card} textarea"), "Oproep tot tribunaal; voor de casustafel")
-        .await;
+    b.fill(
+        &format!("{card} textarea"),
+        "Oproep tot tribunaal; voor de casustafel",
+    )
+    .await;
     b.click(&format!("{card} button.confirm")).await;
-    b.wait_for(&format!("#signals-confirmed article.signal[data-id='{id}']"), WAIT)
-        .await;
+    b.wait_for(
+        &format!("#signals-confirmed article.signal[data-id='{id}']"),
+        WAIT,
+    )
+    .await;
     b.wait_for_text(
         &format!("#signals-confirmed article.signal[data-id='{id}'] .decision-made"),
         "casustafel",
@@ -301,7 +321,10 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     let export = b.wait_for_download(&f.downloads, WAIT).await;
     let exported: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
     let text = exported.to_string();
-    assert!(text.contains(&id), "the export holds the signal: {text:.300}");
+    assert!(
+        text.contains(&id),
+        "the export holds the signal: {text:.300}"
+    );
     assert!(text.contains("casustafel"), "and its reason");
 
     // The audit page is not the analyst's: a clear 403 page.
@@ -316,7 +339,8 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     let b = Browser::start(&f.downloads).await;
     log_in(&b, &f.base, "curator").await;
     b.goto(&format!("{}/lexicons", f.base)).await;
-    b.wait_for("#lex-file option[value='nl-kern.lex']", WAIT).await;
+    b.wait_for("#lex-file option[value='nl-kern.lex']", WAIT)
+        .await;
     b.exec(
         "const s = document.getElementById('lex-file'); s.value = 'nl-kern.lex'; s.dispatchEvent(new Event('change'));",
         vec![],
@@ -333,7 +357,8 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     b.wait_for_text("#draft-status", "1").await;
     b.fill("#lex-days", "30").await;
     b.click("#evaluate").await;
-    b.wait_for("#eval-summary", std::time::Duration::from_secs(120)).await;
+    b.wait_for("#eval-summary", std::time::Duration::from_secs(120))
+        .await;
     let added = b.wait_for_text("#term-changes", "fietsplan").await;
     assert!(added.contains("fietsplan (anti_overheid)"), "{added}");
     let example = b.text("#term-changes .added li.example mark").await;
@@ -346,7 +371,8 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     b.wait_for("#saved", WAIT).await;
     b.wait_for_text("#history", "Fietsplan als test").await;
     b.click("#history .version button").await;
-    b.wait_for_text("#history pre.diff .diff-add", "fietsplan").await;
+    b.wait_for_text("#history pre.diff .diff-add", "fietsplan")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -377,8 +403,12 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
         assert_accessible(&b, path).await;
     }
     // The hostile posts were shown, as text.
-    b.goto(&format!("{}/berichten?bucket=1h&at={}", f.base, urlencode(&at)))
-        .await;
+    b.goto(&format!(
+        "{}/berichten?bucket=1h&at={}",
+        f.base,
+        urlencode(&at)
+    ))
+    .await;
     let text = b.wait_for_text("#items-result", "onerror").await;
     assert!(text.contains("<img src=x onerror="), "{text:.400}");
     assert!(text.contains("<script>window.__xss=1</script>"));
@@ -394,7 +424,8 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
         vec![],
     )
     .await;
-    b.wait_for("#signals-candidate .item-holder .item", WAIT).await;
+    b.wait_for("#signals-candidate .item-holder .item", WAIT)
+        .await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_nothing_ran(&b, "signalen").await;
     assert_accessible(&b, "signalen").await;
@@ -424,4 +455,66 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
 
 fn urlencode(s: &str) -> String {
     s.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_spike_appears_on_the_open_overview_without_a_reload() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+    log_in(&b, &f.base, "analist").await;
+    b.wait_for("#spikes li.spike[data-category='anti_overheid']", WAIT)
+        .await;
+    // Let the event stream deliver what is known already.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let shown = b
+        .exec(
+            "return [...document.querySelectorAll('#spikes li.spike')].map(li => li.dataset.category);",
+            vec![],
+        )
+        .await;
+    let shown: Vec<String> = serde_json::from_value(shown).unwrap();
+    // A category with flagged sample posts and no spike shown yet.
+    let (category, flagged) = ["dreiging", "complot", "mediawantrouwen", "uitsluiting"]
+        .into_iter()
+        .filter(|c| !shown.iter().any(|s| s == c))
+        .map(|c| {
+            let posts: Vec<&Item> = f
+                .templates
+                .iter()
+                .filter(|t| f.matcher.score(t).flagged().any(|x| x == c))
+                .collect();
+            (c, posts)
+        })
+        .find(|(_, posts)| !posts.is_empty())
+        .expect("a quiet category with flagged sample posts");
+    let selector = format!("#spikes li.spike[data-category='{category}']");
+    let now = Utc::now();
+    let source = SourceRef {
+        id: SourceId::new("burst"),
+        kind: SourceKind::Feed,
+        tags: vec![],
+    };
+    let burst: Vec<_> = (0..60)
+        .map(|i| {
+            let t = flagged[i % flagged.len()];
+            let mut item = Item::new(
+                ItemId::derive(&source.id, &format!("burst-{i}")),
+                source.clone(),
+                t.text.clone(),
+            );
+            item.published_at = Some(now - Duration::seconds(30 + i as i64));
+            item.fetched_at = now;
+            f.matcher.score_item(item)
+        })
+        .collect();
+    f.store.write(burst).await.unwrap();
+    let row = b
+        .wait_for(
+            &format!("{selector}.new"),
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+    let text = row.text().await.unwrap();
+    assert!(text.contains(category), "{text}");
+    assert!(b.current_url().await.ends_with("/overzicht"), "no reload");
 }

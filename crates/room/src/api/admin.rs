@@ -4,7 +4,7 @@ use crate::accounts::Caller;
 use crate::api::signals::{attachment, Format};
 use crate::api::{audit, limit, range};
 use crate::audit::{self as log, action, AuditFilter};
-use crate::error::{ApiError, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::Room;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,10 +13,108 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::path::PathBuf;
 use std::sync::Arc;
+use websense_collect::{SwitchedOff, Switches};
 
 /// The collector's per-source status file (last fetch, last error per source), as written.
 pub(crate) async fn source_status(State(room): State<Arc<Room>>) -> Result<Json<Value>, ApiError> {
+    let (path, sources) = read_source_statuses(&room).await?;
+    let failing = failing(&sources);
+    let switches = read_switches(&path).await?;
+    let disabled: Vec<Value> = switches
+        .disabled
+        .iter()
+        .map(|(id, off)| json!({ "id": id, "by": off.by, "at": off.at, "reason": off.reason }))
+        .collect();
+    Ok(Json(json!({
+        "file": path,
+        "sources": sources,
+        "failing": failing,
+        "disabled": disabled,
+    })))
+}
+
+fn switches_path(status_file: &std::path::Path) -> std::path::PathBuf {
+    status_file.with_file_name(websense_collect::SWITCHES_FILE)
+}
+
+async fn read_switches(status_file: &std::path::Path) -> Result<Switches, ApiError> {
+    let path = switches_path(status_file);
+    tokio::task::spawn_blocking(move || Switches::read(&path))
+        .await
+        .map_err(|e| ApiError::internal("switches read task failed", e))?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SwitchRequest {
+    enabled: bool,
+    reason: Option<String>,
+}
+
+/// `POST /api/sources/{id}/enabled`: switch a configured source off or on again. The
+/// collector skips switched-off sources from its next round (`STATE_DIR/switches.json`).
+pub(crate) async fn switch_source(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<SwitchRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(status_file) = room.config.source_status_file.clone() else {
+        return Err(ApiError::not_found(
+            "source status is not configured (room.source_status_file)",
+        ));
+    };
+    let known = match tokio::fs::read(&status_file).await {
+        Ok(bytes) => serde_json::from_slice::<Vec<Value>>(&bytes)
+            .map(|list| list.iter().any(|s| s["id"].as_str() == Some(id.as_str())))
+            .unwrap_or(false),
+        Err(_) => false,
+    };
+    let mut switches = read_switches(&status_file).await?;
+    if !known && !switches.is_off(&id) {
+        return Err(ApiError::not_found(format!(
+            "no source {id:?} in the collector's status"
+        )));
+    }
+    let why = body
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if body.enabled {
+        switches.disabled.remove(&id);
+    } else {
+        switches.disabled.insert(
+            id.clone(),
+            SwitchedOff {
+                by: caller.name.clone(),
+                at: Utc::now(),
+                reason: why.clone(),
+            },
+        );
+    }
+    let path = switches_path(&status_file);
+    tokio::task::spawn_blocking(move || switches.write(&path))
+        .await
+        .map_err(|e| ApiError::internal("switches write task failed", e))?
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e))?;
+    audit(
+        &room,
+        &caller,
+        action::SWITCH_SOURCE,
+        Some(id.clone()),
+        why,
+        json!({ "enabled": body.enabled }),
+    )
+    .await?;
+    Ok(Json(json!({ "source": id, "enabled": body.enabled })))
+}
+
+/// The status file's path and its entries: 404 when not configured, 503 when missing or
+/// not a list.
+pub(crate) async fn read_source_statuses(room: &Room) -> Result<(PathBuf, Vec<Value>), ApiError> {
     let Some(path) = room.config.source_status_file.clone() else {
         return Err(ApiError::not_found(
             "source status is not configured (room.source_status_file)",
@@ -39,15 +137,15 @@ pub(crate) async fn source_status(State(room): State<Arc<Room>>) -> Result<Json<
             path.display()
         ))
     })?;
-    let failing = sources
+    Ok((path, sources))
+}
+
+/// Sources whose last fetch failed.
+pub(crate) fn failing(sources: &[Value]) -> usize {
+    sources
         .iter()
         .filter(|s| s["consecutive_failures"].as_u64().unwrap_or(0) > 0)
-        .count();
-    Ok(Json(json!({
-        "file": path,
-        "sources": sources,
-        "failing": failing,
-    })))
+        .count()
 }
 
 #[derive(Deserialize)]

@@ -84,21 +84,15 @@ pub(crate) async fn files(State(room): State<Arc<Room>>) -> Result<Json<Value>, 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SaveRequest {
-    #[serde(flatten)]
-    draft: DraftBody,
-    reason: Option<String>,
-    /// The version the curator started from: refuse the save if someone saved meanwhile.
-    base_version: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DraftBody {
     #[serde(default)]
     files: Vec<evaluate::DraftFile>,
     #[serde(default)]
     remove: Vec<String>,
     #[serde(default)]
     categories: Option<String>,
+    reason: Option<String>,
+    /// The version the curator started from: refuse the save if someone saved meanwhile.
+    base_version: Option<String>,
 }
 
 /// A saved version.
@@ -121,9 +115,9 @@ pub(crate) async fn save(
 ) -> Result<Response, ApiError> {
     let why = reason(body.reason.as_deref(), "save a lexicon version")?;
     let request = DraftRequest {
-        files: body.draft.files,
-        remove: body.draft.remove,
-        categories: body.draft.categories,
+        files: body.files,
+        remove: body.remove,
+        categories: body.categories,
         days: None,
         examples: None,
     };
@@ -307,14 +301,20 @@ pub(crate) async fn history(State(room): State<Arc<Room>>) -> Result<Json<Value>
     Ok(Json(json!({ "versions": saves })))
 }
 
-fn load_snapshot(c: &Connection, version: &str) -> rusqlite::Result<Option<(SavedVersion, Snapshot)>> {
+fn load_snapshot(
+    c: &Connection,
+    version: &str,
+) -> rusqlite::Result<Option<(SavedVersion, Snapshot)>> {
     c.query_row(
         "SELECT version, saved_ms, saved_by, reason, previous_version, files FROM lexicon_saves
          WHERE version = ?1",
         [version],
         |r| {
             let files: String = r.get(5)?;
-            Ok((saved_row(r)?, serde_json::from_str(&files).unwrap_or_default()))
+            Ok((
+                saved_row(r)?,
+                serde_json::from_str(&files).unwrap_or_default(),
+            ))
         },
     )
     .optional()
@@ -358,7 +358,10 @@ pub(crate) async fn diff(
                 (Some(_), None) => "removed",
                 _ => "changed",
             };
-            let (old, new) = (old.map_or("", String::as_str), new.map_or("", String::as_str));
+            let (old, new) = (
+                old.map_or("", String::as_str),
+                new.map_or("", String::as_str),
+            );
             let diff = similar::TextDiff::from_lines(old, new)
                 .unified_diff()
                 .context_radius(2)
@@ -385,7 +388,9 @@ pub(crate) async fn reject_term(
 ) -> Result<Json<Value>, ApiError> {
     let term = body.term.trim().to_string();
     if term.is_empty() || term.chars().count() > 200 {
-        return Err(ApiError::unprocessable("`term` must be 1 to 200 characters"));
+        return Err(ApiError::unprocessable(
+            "`term` must be 1 to 200 characters",
+        ));
     }
     let why = body
         .reason
@@ -415,7 +420,9 @@ pub(crate) async fn reject_term(
 }
 
 /// Terms curators rejected.
-pub(crate) fn rejected_terms(c: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+pub(crate) fn rejected_terms(
+    c: &Connection,
+) -> rusqlite::Result<std::collections::HashSet<String>> {
     let mut stmt = c.prepare("SELECT term FROM rejected_terms")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.collect()

@@ -1,9 +1,12 @@
 //! The handlers, by subject. Authorization happened in the layer (`routes.rs`) already.
 
 pub(crate) mod admin;
+pub(crate) mod curate;
+pub(crate) mod events;
 pub(crate) mod items;
 pub(crate) mod lexicons;
 pub(crate) mod openapi;
+pub(crate) mod overview;
 pub(crate) mod session;
 pub(crate) mod signals;
 pub(crate) mod trends;

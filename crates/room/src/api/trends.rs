@@ -223,7 +223,7 @@ pub(crate) async fn emerging_terms(
         .trends
         .clone()
         .ok_or_else(|| not_plugged_in("emerging-term suggestion"))?;
-    let terms = trends
+    let mut terms = trends
         .emerging(room.store.as_ref(), &query)
         .await
         .map_err(|e| {
@@ -232,5 +232,10 @@ pub(crate) async fn emerging_terms(
                 format!("emerging-term suggestion failed: {e}"),
             )
         })?;
+    let rejected = room
+        .db
+        .run(|c| Ok(crate::api::curate::rejected_terms(c)?))
+        .await?;
+    terms.retain(|t| !rejected.contains(&t.term));
     Ok(Json(json!({ "range": query.range, "terms": terms })))
 }

@@ -2,6 +2,8 @@
 //! the real matcher against a small test lexicon, and one account per role.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod browser;
+
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::Router;
@@ -310,7 +312,15 @@ impl TestRoom {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let streaming = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        // An event stream never ends: its status and headers are the answer.
+        let bytes = if streaming {
+            Default::default()
+        } else {
+            response.into_body().collect().await.unwrap().to_bytes()
+        };
         let text = String::from_utf8(bytes.to_vec()).unwrap();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Response {
