@@ -100,6 +100,16 @@ pub struct MetricsConfig {
 pub struct DemoConfig {
     pub feeds_dir: PathBuf,
     pub listen: SocketAddr,
+    /// Sample posts (JSON Lines) to generate `history_days` of history from
+    /// ([`crate::demo_history`]).
+    #[serde(default)]
+    pub history_posts: Option<PathBuf>,
+    #[serde(default)]
+    pub history_days: u32,
+    /// Create the demo accounts `analist`, `curator`, `i2o` and `beheer` with this password
+    /// in the Room, when they do not exist yet. Demo only: never set it on a real deployment.
+    #[serde(default)]
+    pub room_password: Option<String>,
 }
 
 /// `base.join(path)` for a relative path, without `dir/..` steps (so messages show

@@ -66,7 +66,10 @@ pub fn read_templates(path: &Path) -> Result<Vec<Item>, String> {
         }
     }
     if items.is_empty() {
-        return Err(format!("[demo] history_posts {} holds no posts", path.display()));
+        return Err(format!(
+            "[demo] history_posts {} holds no posts",
+            path.display()
+        ));
     }
     Ok(items)
 }
@@ -82,7 +85,10 @@ pub async fn seed_history(
     let source = SourceRef {
         id: SourceId::new(HISTORY_SOURCE),
         kind: SourceKind::File,
-        tags: vec!["gemeente:voorbeeldstad".into(), "type:demo-geschiedenis".into()],
+        tags: vec![
+            "gemeente:voorbeeldstad".into(),
+            "type:demo-geschiedenis".into(),
+        ],
     };
     // The spike's category: the one most sample posts are flagged for.
     let scored: Vec<ScoredItem> = templates.iter().map(|t| matcher.score(t)).collect();

@@ -45,6 +45,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod demo_history;
 pub mod lag;
 pub mod metrics;
 pub mod reload;

@@ -65,6 +65,11 @@ async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
     if let Some(addr) = run.metrics_addr {
         println!("  metrics: http://{addr}/metrics");
     }
+    let room = if once || !config.room.serve_with_run {
+        None
+    } else {
+        Some(start_room(&config, &run).await?)
+    };
     let store = run.store.clone();
     let categories = run.lexicons.categories();
     let metrics = run.metrics.clone();
@@ -79,6 +84,10 @@ async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
         );
         run.finish().await
     };
+    if let Some((stop, task)) = room {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
     for failure in &summary.failures {
         eprintln!("failed: {failure}");
     }
@@ -101,6 +110,87 @@ async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+type RoomTask = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+);
+
+/// Serve the Room beside the pipeline, over the same store; with `[demo]`, first generate
+/// the demo's history and create its accounts.
+async fn start_room(config: &Config, run: &Run) -> Result<RoomTask> {
+    use anyhow::Context;
+    use std::sync::Arc;
+    use websense_room::{accounts, Role, Room, SeasonalTrends};
+    if let Some(demo) = &config.demo {
+        if let (Some(posts), days) = (&demo.history_posts, demo.history_days) {
+            if days > 0 {
+                let templates = websense_pipeline::demo_history::read_templates(posts)
+                    .map_err(anyhow::Error::msg)?;
+                let matcher = run.lexicons.handle().current();
+                let seeded = websense_pipeline::demo_history::seed_history(
+                    run.store.as_ref(),
+                    &matcher,
+                    &templates,
+                    days,
+                    chrono::Utc::now(),
+                )
+                .await
+                .context("cannot store the demo history")?;
+                println!(
+                    "  demo history: {days} days, {} generated posts ({} new) from {}; rising now: {}",
+                    seeded.generated,
+                    seeded.stored,
+                    posts.display(),
+                    seeded.spike_category.as_deref().unwrap_or("-")
+                );
+            }
+        }
+    }
+    let serve = config.serve_config();
+    let trends = SeasonalTrends::new(serve.trends, &serve.lexicons);
+    let room = Room::new(serve.room, serve.privacy, run.store.clone(), serve.lexicons)
+        .context("cannot open the room")?
+        .with_trends(Arc::new(trends));
+    let demo_password = config.demo.as_ref().and_then(|d| d.room_password.clone());
+    if let Some(password) = &demo_password {
+        let hash = accounts::hash_password(password, room.config().password_hash)?;
+        let demo_accounts = [
+            ("analist", Role::Analyst),
+            ("curator", Role::Curator),
+            ("i2o", Role::I2oLiaison),
+            ("beheer", Role::Admin),
+        ];
+        room.db().blocking(|c| -> Result<()> {
+            let existing: Vec<String> = accounts::list_accounts(c)?
+                .into_iter()
+                .map(|(name, _, _)| name)
+                .collect();
+            for (name, role) in demo_accounts {
+                if !existing.iter().any(|n| n == name) {
+                    accounts::create_account(c, name, &[role], &hash, chrono::Utc::now())?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let listen = config.room.listen.clone();
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| format!("cannot serve the Room on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("  room:  http://{addr}/  (the Web Sense Room)");
+    if let Some(password) = demo_password {
+        println!(
+            "         log in as analist, curator, i2o or beheer with password {password:?} (demo accounts)"
+        );
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(websense_room::serve(Arc::new(room), listener, async {
+        let _ = stopped.await;
+    }));
+    Ok((stop, task))
 }
 
 fn print_summary(summary: &websense_pipeline::TrendSummary, config: &Config) {

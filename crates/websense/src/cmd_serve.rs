@@ -57,7 +57,7 @@ async fn serve(config: ServeConfig) -> Result<ExitCode> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(
         address = %listener.local_addr().map(|a| a.to_string()).unwrap_or(listen),
-        "serving the room API (OpenAPI at /api/openapi.json)"
+        "serving the Web Sense Room: pages at /, the API under /api/ (OpenAPI at /api/openapi.json)"
     );
     websense_room::serve(Arc::new(room), listener, async {
         wait_for_signal().await;
@@ -96,5 +96,7 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal, not in files and journals.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

@@ -128,6 +128,9 @@ impl Config {
         resolve(base, &mut self.matcher.lexicons);
         if let Some(demo) = &mut self.demo {
             resolve(base, &mut demo.feeds_dir);
+            if let Some(posts) = &mut demo.history_posts {
+                resolve(base, posts);
+            }
         }
     }
 
