@@ -266,6 +266,12 @@ document.addEventListener('DOMContentLoaded', () => {
     overview.appendChild(el('p', {}, t('lex.version', { version: base.version })));
     overview.appendChild(R.table(t('lex.categories.caption'), [t('col.category'), t('lex.label'), t('lex.threshold'), t('lex.terms')],
       lex.current.categories.map((c) => [c.name, c.label || '', R.fmtNum(c.threshold, 2), R.fmtNum(c.terms)])));
+    for (const c of lex.current.categories) {
+      const terms = (base.terms || []).filter((x) => x.category === c.name);
+      overview.appendChild(el('details', { class: 'terms' }, el('summary', {}, t('lex.terms.of', { category: c.label || c.name, n: terms.length })),
+        R.table(t('lex.terms.of', { category: c.label || c.name, n: terms.length }), [t('col.term'), t('lex.kind'), t('lex.weight'), t('lex.exclusions'), t('lex.file')],
+          terms.map((x) => [x.term, t('kind.' + x.kind), R.fmtNum(x.weight, 2), (x.exclusions || []).join('; '), x.file + ':' + x.line]))));
+    }
     overview.appendChild(R.table(t('lex.files.caption'), [t('lex.file'), t('lex.terms')], base.files.map((f) => [f.name, R.fmtNum(f.terms)])));
     const keep = fileSelect.value;
     R.clear(fileSelect);

@@ -10,8 +10,11 @@ document.addEventListener('DOMContentLoaded', () => {
     return x.category + '\u0000' + (x.term || '') + '\u0000' + x.start;
   }
 
+  const labels = {};
+
   function spikeRow(x) {
-    const name = x.term ? x.term + ' (' + x.category + ')' : x.category;
+    const category = labels[x.category] || x.category;
+    const name = x.term ? x.term + ' (' + category + ')' : category;
     const q = R.query({ category: x.category, term: x.term, bucket: x.bucket, at: x.start });
     return el('li', { class: 'spike', 'data-key': spikeKey(x), 'data-category': x.category, 'data-term': x.term || '' },
       el('strong', {}, name), ' ',
@@ -57,7 +60,7 @@ document.addEventListener('DOMContentLoaded', () => {
   function risingCard(o) {
     const rows = (o.rising_terms || []).map((r) => [
       el('a', { href: '/trends?' + R.query({ category: r.category, term: r.term }) }, r.term),
-      r.category,
+      labels[r.category] || r.category,
       R.fmtNum(r.items),
       R.fmtNum(r.previous_items),
       R.fmtNum(r.ratio, 1) + '×',
@@ -112,10 +115,12 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const o = await R.api('/api/overview');
       R.clear(root);
+      for (const c of o.categories || []) if (c.label) labels[c.category] = c.label;
       const totals = o.totals || {};
       root.appendChild(el('p', { class: 'summary' }, t('overview.summary', { items: R.fmtNum(totals.items), flagged: R.fmtNum(totals.flagged_items !== undefined ? totals.flagged_items : totals.flagged), hours: o.hours || 24 })));
       root.appendChild(spikesCard(o));
-      root.appendChild(el('div', { class: 'grid' }, categoriesCard(o), risingCard(o)));
+      root.appendChild(categoriesCard(o));
+      root.appendChild(risingCard(o));
       root.appendChild(sourcesCard(o));
       connect();
     } catch (e) {

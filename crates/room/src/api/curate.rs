@@ -72,7 +72,22 @@ pub(crate) async fn files(State(room): State<Arc<Room>>) -> Result<Json<Value>, 
         })
         .collect();
     let problems: Vec<ProblemView> = problems.iter().map(ProblemView::of).collect();
+    let terms: Vec<Value> = set
+        .terms()
+        .map(|t| {
+            json!({
+                "category": t.category,
+                "term": t.text,
+                "kind": t.kind,
+                "weight": t.weight,
+                "exclusions": t.exclusions,
+                "file": t.location.file.file_name().map(|n| n.to_string_lossy().into_owned()),
+                "line": t.location.line,
+            })
+        })
+        .collect();
     Ok(Json(json!({
+        "terms": terms,
         "version": set.version,
         "categories": sources.categories,
         "category_names": set.categories.iter().map(|c| json!({"name": c.name, "label": c.label})).collect::<Vec<_>>(),
