@@ -94,7 +94,7 @@ document.addEventListener('DOMContentLoaded', () => {
     const hits = (ex.draft_hits || []).concat((ex.current_hits || []).filter((h) => !(ex.draft_hits || []).some((d) => d.start === h.start && d.end === h.end && d.field === h.field)));
     return el('li', { class: 'example' },
       ex.title ? el('strong', {}, R.highlight(ex.title, hits.filter((h) => h.field === 'title')), ' ') : null,
-      el('span', { class: 'text' }, R.highlight(ex.text.length > 600 ? ex.text : ex.text, hits.filter((h) => !h.field || h.field === 'text'))),
+      el('span', { class: 'text' }, R.highlight(ex.text, hits.filter((h) => !h.field || h.field === 'text'))),
       el('span', { class: 'muted' }, ' (' + ex.source + ', ' + R.fmtTime(ex.event_time) + ')'));
   }
 

@@ -311,3 +311,29 @@ fn accounts_need_valid_names_roles_and_are_unique() {
         );
     });
 }
+
+#[tokio::test]
+async fn repeated_failed_logins_for_one_name_are_throttled() {
+    let t = TestRoom::new().await;
+    let attempt = |user: &'static str, password: &'static str| {
+        t.call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({ "user": user, "password": password })),
+        )
+    };
+    for _ in 0..10 {
+        attempt("analyst", "wrong")
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED);
+    }
+    // Even the right password waits now, for this name only.
+    attempt("analyst", common::PASSWORD)
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("curator", common::PASSWORD).await.status,
+        StatusCode::OK
+    );
+}

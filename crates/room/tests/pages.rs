@@ -182,6 +182,15 @@ async fn fixture() -> Fixture {
     }
 }
 
+/// With `WEBSENSE_SCREENSHOTS=DIR`, keep a screenshot of the page as `DIR/NAME.png`.
+async fn shot(b: &Browser, name: &str) {
+    if let Ok(dir) = std::env::var("WEBSENSE_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        b.screenshot(&Path::new(&dir).join(format!("{name}.png")))
+            .await;
+    }
+}
+
 async fn log_in(b: &Browser, base: &str, user: &str) {
     b.goto(&format!("{base}/login")).await;
     b.fill("#user", user).await;
@@ -238,6 +247,7 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
         )
         .await;
     assert!(spike.contains('×'), "{spike}");
+    shot(&b, "1-overzicht").await;
     assert_nothing_ran(&b, "overzicht").await;
 
     // Its trend, with the spike marked on the chart.
@@ -248,6 +258,7 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     b.wait_for("#trend-result svg.chart .spike-marker", WAIT)
         .await;
     b.wait_for("#trend-spikes li", WAIT).await;
+    shot(&b, "2-trends").await;
     // The series as CSV.
     b.click("#download-csv").await;
     let csv = b.wait_for_download(&f.downloads, WAIT).await;
@@ -283,6 +294,7 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
         "{marked:?}"
     );
     assert_nothing_ran(&b, "berichten").await;
+    shot(&b, "3-berichten").await;
 
     // The signal queue: scan, open a flagged post, confirm it with a reason, export.
     b.goto(&format!("{}/signalen", f.base)).await;
@@ -317,6 +329,7 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     )
     .await;
     assert_nothing_ran(&b, "signalen").await;
+    shot(&b, "4-signalen").await;
     b.click("#export-json").await;
     let export = b.wait_for_download(&f.downloads, WAIT).await;
     let exported: Value = serde_json::from_slice(&std::fs::read(&export).unwrap()).unwrap();
@@ -330,6 +343,7 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
     // The audit page is not the analyst's: a clear 403 page.
     b.goto(&format!("{}/audit", f.base)).await;
     b.wait_for_text("#forbidden", "rol").await;
+    shot(&b, "5-geen-toegang").await;
     assert!(!b.text("nav").await.contains("Audit"));
 }
 
@@ -364,6 +378,7 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     let example = b.text("#term-changes .added li.example mark").await;
     assert!(example.to_lowercase().contains("fietsplan"), "{example}");
     assert_nothing_ran(&b, "lexicons evaluation").await;
+    shot(&b, "6-lexicon-concept").await;
 
     // Saving needs a reason, then makes a new version with its diff in the history.
     b.fill("#lex-reason", "Fietsplan als test").await;
@@ -373,6 +388,7 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     b.click("#history .version button").await;
     b.wait_for_text("#history pre.diff .diff-add", "fietsplan")
         .await;
+    shot(&b, "7-lexicon-geschiedenis").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -412,6 +428,7 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
     let text = b.wait_for_text("#items-result", "onerror").await;
     assert!(text.contains("<img src=x onerror="), "{text:.400}");
     assert!(text.contains("<script>window.__xss=1</script>"));
+    shot(&b, "8-vijandige-berichten").await;
     // Their javascript: and data: links are not links.
     assert_nothing_ran(&b, "berichten (hostile)").await;
 

@@ -25,6 +25,14 @@ pub(crate) struct LoginRequest {
 /// Longer passwords are refused before hashing, so a login cannot be made expensive.
 const MAX_PASSWORD_BYTES: usize = 1024;
 
+/// After this many failed logins for one name within [`THROTTLE_MINUTES`], further logins for
+/// that name are refused (429) until the oldest of them is that old: password guessing gets
+/// ten tries a quarter of an hour per name. The failures are counted in the audit log, where
+/// every failed login is recorded anyway. The cost: someone who knows a name can keep its
+/// owner out by failing on purpose; an admin sees it in the audit log.
+const THROTTLE_FAILURES: i64 = 10;
+const THROTTLE_MINUTES: i64 = 15;
+
 pub(crate) async fn login(
     State(room): State<Arc<Room>>,
     ApiJson(body): ApiJson<LoginRequest>,
@@ -36,6 +44,29 @@ pub(crate) async fn login(
         return Err(ApiError::unprocessable(format!(
             "`password` is longer than {MAX_PASSWORD_BYTES} bytes"
         )));
+    }
+    let (name, since) = (
+        body.user.clone(),
+        (Utc::now() - Duration::minutes(THROTTLE_MINUTES)).timestamp_millis(),
+    );
+    let failures: i64 = room
+        .db
+        .run(move |c| {
+            c.query_row(
+                "SELECT COUNT(*) FROM audit_log WHERE actor = ?1 AND action = ?2 AND at_ms >= ?3",
+                rusqlite::params![name, action::LOGIN_FAILED, since],
+                |r| r.get(0),
+            )
+            .map_err(|e| ApiError::internal("login failed", e))
+        })
+        .await?;
+    if failures >= THROTTLE_FAILURES {
+        return Err(ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many failed logins for this name; try again in {THROTTLE_MINUTES} minutes"
+            ),
+        ));
     }
     let name = body.user.clone();
     let credentials = room
