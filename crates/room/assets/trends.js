@@ -48,6 +48,9 @@ document.addEventListener('DOMContentLoaded', () => {
   root.appendChild(form);
   root.appendChild(result);
 
+  const labels = {};
+  const labelOf = (c) => labels[c] || c;
+
   function seriesPath(category, term) {
     return term
       ? '/api/trends/terms/' + encodeURIComponent(category) + '/' + encodeURIComponent(term)
@@ -85,9 +88,9 @@ document.addEventListener('DOMContentLoaded', () => {
       calls.push(category2 ? R.api(seriesPath(category2, term2) + '?' + R.query(q)) : Promise.resolve(null));
       calls.push(R.api('/api/spikes?' + R.query(Object.assign({ category: category }, q))).catch((e) => ({ spikes: [], error: e.message })));
       const [a, b, sp] = await Promise.all(calls);
-      const name = term ? term + ' (' + category + ')' : category;
-      const series = [{ name: name, points: R.dense(a.points, rg.from, rg.to, bucket) }];
-      if (b) series.push({ name: term2 ? term2 + ' (' + category2 + ')' : category2, points: R.dense(b.points, rg.from, rg.to, bucket) });
+      const name = term ? term + ' (' + labelOf(category) + ')' : labelOf(category);
+      const series = [{ key: term ? category + '/' + term : category, name: name, points: R.dense(a.points, rg.from, rg.to, bucket) }];
+      if (b) series.push({ key: term2 ? category2 + '/' + term2 : category2, name: term2 ? term2 + ' (' + labelOf(category2) + ')' : labelOf(category2), points: R.dense(b.points, rg.from, rg.to, bucket) });
       const spikes = (sp.spikes || []).map(R.spike).filter((s) => spikeMatches(s, category, term));
       render(series, spikes, sp.error, { category, term, bucket, filters: filters() });
     } catch (e) {
@@ -131,7 +134,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function downloadCsv(series) {
-    const rows = [['bucket_start'].concat(series.map((s) => s.name))];
+    const rows = [['bucket_start'].concat(series.map((s) => s.key))];
     series[0].points.forEach((p, i) => rows.push([new Date(p.t).toISOString()].concat(series.map((s) => (s.points[i] ? s.points[i].v : 0)))));
     R.download(fileBase() + '.csv', 'text/csv;charset=utf-8', R.csv(rows));
   }
@@ -169,6 +172,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const lex = await R.api('/api/lexicons');
       const cats = (lex.current && lex.current.categories) || [];
+      for (const c of cats) if (c.label) labels[c.name] = c.label;
       for (const sel of [inputs.category, inputs.category2]) {
         const want = sel === inputs.category ? p.get('category') : p.get('category2');
         for (const c of cats) sel.appendChild(el('option', { value: c.name, selected: c.name === want }, c.label ? c.label + ' (' + c.name + ')' : c.name));
