@@ -145,3 +145,66 @@ fn an_account_added_with_the_file_logs_in_to_the_server_of_the_same_file() {
     );
     assert_eq!(status, 401, "{body}");
 }
+
+/// The shipped demo configuration, with its ports moved to free ones and its data to a
+/// temporary directory: `websense run` serves the Room with the demo's history (a spike to
+/// show) and its accounts, as the README tells a newcomer.
+#[test]
+fn the_demo_run_serves_the_room_with_history_a_spike_and_demo_accounts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    let (room, feeds, metrics) = (free_port(), free_port(), free_port());
+    let demo = std::fs::read_to_string(root.join("config/demo.toml")).unwrap();
+    let abs = |p: &str| root.join(p).display().to_string();
+    let config = demo
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{room}"))
+        .replace("127.0.0.1:18790", &format!("127.0.0.1:{feeds}"))
+        .replace("127.0.0.1:9898", &format!("127.0.0.1:{metrics}"))
+        .replace("\"../samples/", &format!("\"{}/", abs("samples")))
+        .replace("\"../lexicons\"", &format!("{:?}", abs("lexicons")))
+        .replace("\"../data/", "\"data/");
+    assert!(config.contains("serve_with_run = true") && config.contains("room_password"));
+    std::fs::write(dir.path().join("demo.toml"), config).unwrap();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_websense"))
+            .args(["run", "--config", "demo.toml"])
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(room, &mut server);
+    let (status, body) = http(
+        room,
+        "POST",
+        "/api/login",
+        None,
+        "{\"user\": \"analist\", \"password\": \"websense-demo\"}",
+    );
+    assert_eq!(status, 200, "{body}");
+    let token = body
+        .split("\"token\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    // The overview of the demo: four weeks of history and the rising category's spike.
+    let (status, overview) = http(room, "GET", "/api/overview", Some(token), "");
+    assert_eq!(status, 200, "{overview}");
+    let overview: serde_json::Value = serde_json::from_str(&overview).unwrap();
+    assert!(
+        overview["totals"]["items"].as_u64().unwrap() > 100,
+        "{overview}"
+    );
+    let spikes = overview["spikes"].as_array().unwrap();
+    assert!(
+        spikes.iter().any(|s| s["term"].is_null()),
+        "a category spike in the demo: {spikes:?}"
+    );
+    let (status, page) = http(room, "GET", "/login", None, "");
+    assert_eq!(status, 200);
+    assert!(page.contains("Web Sense Room") && page.contains("/static/login.js"));
+}
