@@ -50,6 +50,7 @@ pub mod lag;
 pub mod metrics;
 pub mod reload;
 pub mod report;
+pub mod retention;
 mod service;
 mod stages;
 

@@ -112,6 +112,17 @@ impl Helpers {
         );
     }
 
+    /// `[store] retention_days`, in every process that writes the store.
+    fn keep_retention(&mut self, settings: &Settings, store: &Arc<dyn Store>) {
+        if let Some(days) = settings.store.retention_days() {
+            self.tasks.push(crate::retention::spawn(
+                store.clone(),
+                days,
+                self.stop.subscribe(),
+            ));
+        }
+    }
+
     fn watch_lag(&mut self, settings: &Settings, stage: Stage, metrics: &Arc<Metrics>) {
         if let BusConfig::Kafka(kafka) = &settings.bus {
             self.tasks.push(watch_lag(
@@ -203,6 +214,7 @@ impl Run {
         helpers.watch_lexicons(&lexicons, settings);
         helpers.watch_lag(settings, Stage::Score, &metrics);
         helpers.watch_lag(settings, Stage::Store, &metrics);
+        helpers.keep_retention(settings, &store);
 
         let (store_stop, store_rx) = watch::channel(false);
         let store_task = tokio::spawn(store_loop(
@@ -362,6 +374,7 @@ pub async fn store_service(
     let bus = websense_bus::open(&settings.bus).await?;
     let mut helpers = Helpers::start(settings, &metrics).await?;
     helpers.watch_lag(settings, Stage::Store, &metrics);
+    helpers.keep_retention(settings, &store);
     store_loop(
         bus,
         store,
