@@ -86,7 +86,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const calls = [R.api(seriesPath(category, term) + '?' + R.query(q))];
       calls.push(category2 ? R.api(seriesPath(category2, term2) + '?' + R.query(q)) : Promise.resolve(null));
-      calls.push(R.api('/api/spikes?' + R.query(Object.assign({ category: category }, q))).catch((e) => ({ spikes: [], error: e.message })));
+      calls.push(R.api('/api/spikes?' + R.query(Object.assign({ category: category, term: term }, q))).catch((e) => ({ spikes: [], error: e.message })));
       const [a, b, sp] = await Promise.all(calls);
       const name = term ? term + ' (' + labelOf(category) + ')' : labelOf(category);
       const series = [{ key: term ? category + '/' + term : category, name: name, points: R.dense(a.points, rg.from, rg.to, bucket) }];

@@ -226,6 +226,7 @@ async fn parts(store: &dyn Store, set: &LexiconSet, lexicon_dir: &Path, now: Dat
         range: window,
         bucket: BucketSize::Hour,
         category: None,
+        term: None,
         filter: None,
     };
     println!("\n| part of the overview (alone, median of 5) | ms |\n|---|---|");

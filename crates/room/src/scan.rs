@@ -72,6 +72,7 @@ pub async fn scan(room: &Room, range: TimeRange) -> Result<ScanSummary, ApiError
             range,
             bucket: BucketSize::Hour,
             category: None,
+            term: None,
             filter: None,
         };
         let spikes = trends

@@ -24,6 +24,10 @@ pub struct SpikeQuery {
     pub bucket: BucketSize,
     /// Only this category (and its terms); none: every category.
     pub category: Option<String>,
+    /// With `category`: only this term's series, which is then scanned even when it is not
+    /// among the busiest or most risen terms.
+    #[serde(default)]
+    pub term: Option<String>,
     /// Only series of these items; none: every series scanned.
     pub filter: Option<Filter>,
 }
@@ -151,6 +155,9 @@ impl TrendAnalysis for SeasonalTrends {
                 if !config.categories.contains(c) {
                     config.categories.push(c.clone());
                 }
+                if let Some(t) = &query.term {
+                    config.terms.push((c.clone(), t.clone()));
+                }
             }
             let spikes = scan_spikes(store, &config, query.range.to.min(Utc::now()))
                 .await
@@ -161,8 +168,10 @@ impl TrendAnalysis for SeasonalTrends {
                 .filter(|s| query.filter.as_ref().is_none_or(|f| f == &s.filter))
                 .filter(|s| {
                     query.category.as_ref().is_none_or(|c| match &s.subject {
-                        Subject::Category(x) => x == c,
-                        Subject::Term { category, .. } => category == c,
+                        Subject::Category(x) => x == c && query.term.is_none(),
+                        Subject::Term { category, term } => {
+                            category == c && query.term.as_ref().is_none_or(|t| t == term)
+                        }
                     })
                 })
                 .map(reported)

@@ -160,6 +160,7 @@ async fn live_spikes(room: Arc<Room>, stop: impl std::future::Future<Output = ()
                 range: TimeRange::new(now - Duration::hours(LIVE_LOOKBACK_HOURS), now),
                 bucket: websense_store::BucketSize::Hour,
                 category: None,
+                term: None,
                 filter: None,
             };
             match trends.spikes(room.store.as_ref(), &query).await {

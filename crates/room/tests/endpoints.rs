@@ -469,6 +469,11 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         ),
         g("GET", "/api/terms/emerging?from=x", BAD),
         g("GET", "/api/spikes?to=2024-05-01T00:00:00Z", BAD),
+        g(
+            "GET",
+            format!("/api/spikes?{range}&term=volksverrader"),
+            BAD,
+        ),
         g("GET", "/api/overview?hours=0", BAD),
         g("GET", "/api/overview?hours=169", BAD),
         g("GET", "/api/overview?hours=1.5", BAD),

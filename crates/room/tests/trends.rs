@@ -86,6 +86,21 @@ async fn a_burst_is_a_spike_a_spike_candidate_and_brings_emerging_terms() {
     }
     assert!(!category_spike["top_terms"].as_array().unwrap().is_empty());
     assert!(spikes.iter().all(|s| s["category"] == "anti_overheid"));
+    // One term's spikes only, when asked for.
+    let r = t
+        .get(
+            &format!("/api/spikes?{q}&category=anti_overheid&term=volksverrader"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let term_spikes = r.json["spikes"].as_array().unwrap();
+    assert!(!term_spikes.is_empty(), "{}", r.text);
+    assert!(
+        term_spikes.iter().all(|s| s["term"] == "volksverrader"),
+        "{}",
+        r.text
+    );
 
     // A scan makes a candidate of it, once.
     let range = json!({"from": iso(recent_hour() - Duration::hours(1)), "to": iso(now)});

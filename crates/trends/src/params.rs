@@ -150,6 +150,8 @@ pub struct TrendsConfig {
     pub category_measure: CategoryMeasure,
     /// Categories scanned besides those the store's term counts show.
     pub categories: Vec<String>,
+    /// Terms always scanned, as `[category, term]` pairs, besides the busiest and most risen.
+    pub terms: Vec<(String, String)>,
     /// Terms scanned: this many with the most items in the last long window, and this many
     /// that rose most in it.
     pub top_terms: usize,
@@ -176,6 +178,7 @@ impl Default for TrendsConfig {
             bucket: BucketSize::Hour,
             category_measure: CategoryMeasure::Items,
             categories: Vec::new(),
+            terms: Vec::new(),
             top_terms: 30,
             tags: Vec::new(),
             languages: Vec::new(),

@@ -114,9 +114,9 @@ fn history(config: &TrendsConfig) -> Duration {
     short.max(long)
 }
 
-/// The categories and terms to scan: configured categories, every category the term
-/// counts of the last long window show, and the `top_terms` terms with most items and the
-/// `top_terms` that rose most there.
+/// The categories and terms to scan: configured categories and terms, every category the
+/// term counts of the last long window show, and the `top_terms` terms with most items and
+/// the `top_terms` that rose most there.
 async fn subjects(
     store: &dyn Store,
     config: &TrendsConfig,
@@ -152,6 +152,7 @@ async fn subjects(
                 .into_iter()
                 .map(|r| (r.category, r.term)),
         )
+        .chain(config.terms.iter().cloned())
         .collect();
     Ok(categories
         .into_iter()

@@ -364,6 +364,7 @@ async fn scan(room: &Room, hours: i64, window: TimeRange) -> Result<CachedSpikes
         range: window,
         bucket: BucketSize::Hour,
         category: None,
+        term: None,
         filter: None,
     };
     let mut spikes = trends

@@ -167,6 +167,8 @@ pub(crate) struct SpikeParams {
     #[serde(default = "hour")]
     bucket: BucketSize,
     category: Option<String>,
+    /// Needs `category`.
+    term: Option<String>,
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
@@ -178,6 +180,11 @@ pub(crate) async fn spikes(
 ) -> Result<Json<Value>, ApiError> {
     let range = range(p.from, p.to)?;
     series_length(&range, p.bucket)?;
+    if p.term.is_some() && p.category.is_none() {
+        return Err(ApiError::bad_request(
+            "`term` needs `category` (a term is asked for within its category)",
+        ));
+    }
     let trends = room
         .trends
         .clone()
@@ -187,6 +194,7 @@ pub(crate) async fn spikes(
         range,
         bucket: p.bucket,
         category: p.category,
+        term: p.term,
         filter: any_filter.then(|| filter(&p.source, &p.tag, &p.language)),
     };
     let spikes = trends
