@@ -59,7 +59,7 @@ pub use metrics::{Metrics, Stage, StageSnapshot};
 pub use reload::{LexiconError, Lexicons, Reload};
 pub use report::TrendSummary;
 pub use service::{
-    collect_service, score_service, stop_on_signals, store_service, Mode, PipelineError, Run,
-    Settings,
+    collect_service, score_service, stop_on_signals, store_service, wait_for_signal, Mode,
+    PipelineError, Run, Settings,
 };
 pub use stages::{score_loop, store_loop, CountingSink, LoopOptions};

@@ -420,7 +420,8 @@ pub fn stop_on_signals() -> watch::Receiver<bool> {
     rx
 }
 
-async fn wait_for_signal() {
+/// Until Ctrl-C or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};

@@ -283,6 +283,15 @@
     return s;
   }
 
+  function bucketSelect(value) {
+    return select('bucket', ['5m', '1h', '1d'].map((b) => [b, t('bucket.' + b)]), value);
+  }
+
+  // The hits of `matches` in one field of an item (`title`, or `text`, the default).
+  function hitsIn(matches, field) {
+    return (matches || []).filter((h) => (h.field || 'text') === field);
+  }
+
   function table(caption, headers, rows) {
     return el('table', {},
       el('caption', {}, caption),
@@ -323,7 +332,7 @@
 
   window.Room = {
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
-    lineChart, highlight, spike, download, csv, params, query, field, select, table, hasRole, page,
+    lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
     announce, safeUrl, BUCKET_SECONDS,
   };
 })();

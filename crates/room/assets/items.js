@@ -24,7 +24,7 @@ document.addEventListener('DOMContentLoaded', () => {
     el('div', { class: 'fields' },
       R.field('i-category', t('trends.category'), el('input', { name: 'category', value: state.category })),
       R.field('i-term', t('trends.term'), el('input', { name: 'term', value: state.term })),
-      R.field('i-bucket', t('trends.bucket'), R.select('bucket', [['5m', t('bucket.5m')], ['1h', t('bucket.1h')], ['1d', t('bucket.1d')]], state.bucket)),
+      R.field('i-bucket', t('trends.bucket'), R.bucketSelect(state.bucket)),
       R.field('i-at', t('items.at'), el('input', { name: 'at', value: state.at }), t('items.at.hint'))),
     el('div', { class: 'fields' },
       R.field('i-source', t('filter.source'), el('input', { name: 'source', value: state.source })),
@@ -49,13 +49,11 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function itemView(item) {
-    const titleHits = (item.matches || []).filter((h) => h.field === 'title');
-    const textHits = (item.matches || []).filter((h) => !h.field || h.field === 'text');
     const terms = [...new Set((item.matches || []).map((h) => h.term + ' (' + h.category + ')'))];
     const flagged = (item.scores || []).filter((s) => s.flagged).map((s) => s.category);
     return el('article', { class: 'item', 'data-id': item.id },
-      item.title ? el('h3', { class: 'title' }, R.highlight(item.title, titleHits)) : null,
-      item.text_purged ? el('p', { class: 'muted' }, t('items.purged')) : el('p', { class: 'text' }, R.highlight(item.text, textHits)),
+      item.title ? el('h3', { class: 'title' }, R.highlight(item.title, R.hitsIn(item.matches, 'title'))) : null,
+      item.text_purged ? el('p', { class: 'muted' }, t('items.purged')) : el('p', { class: 'text' }, R.highlight(item.text, R.hitsIn(item.matches, 'text'))),
       el('p', { class: 'meta' },
         el('span', {}, t('items.source') + ': ' + (item.source ? item.source.id : '–')),
         el('span', {}, t('items.time') + ': ', R.timeEl(item.event_time)),

@@ -93,8 +93,8 @@ document.addEventListener('DOMContentLoaded', () => {
     if (!ex) return el('li', {}, id);
     const hits = (ex.draft_hits || []).concat((ex.current_hits || []).filter((h) => !(ex.draft_hits || []).some((d) => d.start === h.start && d.end === h.end && d.field === h.field)));
     return el('li', { class: 'example' },
-      ex.title ? el('strong', {}, R.highlight(ex.title, hits.filter((h) => h.field === 'title')), ' ') : null,
-      el('span', { class: 'text' }, R.highlight(ex.text, hits.filter((h) => !h.field || h.field === 'text'))),
+      ex.title ? el('strong', {}, R.highlight(ex.title, R.hitsIn(hits, 'title')), ' ') : null,
+      el('span', { class: 'text' }, R.highlight(ex.text, R.hitsIn(hits, 'text'))),
       el('span', { class: 'muted' }, ' (' + ex.source + ', ' + R.fmtTime(ex.event_time) + ')'));
   }
 

@@ -47,11 +47,9 @@ document.addEventListener('DOMContentLoaded', () => {
       button.disabled = true;
       try {
         const item = await R.api('/api/signals/' + encodeURIComponent(s.id) + '/item');
-        const textHits = (item.matches || []).filter((h) => !h.field || h.field === 'text');
-        const titleHits = (item.matches || []).filter((h) => h.field === 'title');
         R.clear(holder).appendChild(el('div', { class: 'item' },
-          item.title ? el('h4', { class: 'title' }, R.highlight(item.title, titleHits)) : null,
-          item.text_purged ? el('p', { class: 'muted' }, t('items.purged')) : el('p', { class: 'text' }, R.highlight(item.text, textHits))));
+          item.title ? el('h4', { class: 'title' }, R.highlight(item.title, R.hitsIn(item.matches, 'title'))) : null,
+          item.text_purged ? el('p', { class: 'muted' }, t('items.purged')) : el('p', { class: 'text' }, R.highlight(item.text, R.hitsIn(item.matches, 'text')))));
         button.setAttribute('aria-expanded', 'true');
       } catch (e) {
         R.clear(holder).appendChild(R.errorBox(e));

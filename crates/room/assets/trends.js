@@ -25,7 +25,7 @@ document.addEventListener('DOMContentLoaded', () => {
     source: el('input', { name: 'source', value: p.get('source') || '' }),
     tag: el('input', { name: 'tag', value: p.get('tag') || '' }),
     language: el('input', { name: 'language', value: p.get('language') || '', size: 4 }),
-    bucket: R.select('bucket', [['5m', t('bucket.5m')], ['1h', t('bucket.1h')], ['1d', t('bucket.1d')]], p.get('bucket') || '1h'),
+    bucket: R.bucketSelect(p.get('bucket') || '1h'),
     from: el('input', { name: 'from', type: 'date', value: p.get('from') || isoDate(defaultFrom) }),
     to: el('input', { name: 'to', type: 'date', value: p.get('to') || isoDate(defaultTo) }),
   };

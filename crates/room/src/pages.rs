@@ -20,7 +20,7 @@
 //! language comes from the `websense_lang` cookie (`/taal/en`, `/taal/nl`).
 
 use crate::accounts::{self, Caller, Role};
-use crate::routes::token;
+use crate::routes::{cookie, token};
 use crate::Room;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -116,18 +116,6 @@ impl Lang {
 }
 
 const LANG_COOKIE: &str = "websense_lang";
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (n, value) = pair.trim().split_once('=')?;
-            (n == name).then(|| value.to_string())
-        })
-}
 
 /// The texts, by language, from `assets/i18n.json` (`{"key": {"nl": "...", "en": "..."}}`).
 fn texts(lang: Lang) -> &'static Map<String, Value> {

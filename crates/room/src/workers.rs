@@ -105,21 +105,7 @@ pub fn spawn_workers(room: &Arc<Room>, shutdown: watch::Receiver<bool>) -> Vec<J
     if room.trends.is_some() {
         let room = room.clone();
         let stop = stopped(shutdown.clone());
-        tasks.push(tokio::spawn(async move { live_spikes(room, stop).await }));
-    }
-    if room.trends.is_some() {
-        let room = room.clone();
-        let mut stop = Box::pin(stopped(shutdown.clone()));
-        let period = std::time::Duration::from_secs(crate::api::overview::SPIKE_FRESH_SECS as u64);
-        tasks.push(tokio::spawn(async move {
-            loop {
-                crate::api::overview::warm(room.clone()).await;
-                tokio::select! {
-                    _ = &mut stop => return,
-                    _ = tokio::time::sleep(period) => {}
-                }
-            }
-        }));
+        tasks.push(tokio::spawn(async move { watch_spikes(room, stop).await }));
     }
     if room.config.scan_interval_secs > 0 {
         let room = room.clone();
@@ -143,47 +129,35 @@ pub fn spawn_workers(room: &Arc<Room>, shutdown: watch::Receiver<bool>) -> Vec<J
     tasks
 }
 
-/// How far back the live spike list looks.
-const LIVE_LOOKBACK_HOURS: i64 = 48;
-
-/// Keep `room.live` up to date while anyone listens on `/api/events`.
-async fn live_spikes(room: Arc<Room>, stop: impl std::future::Future<Output = ()>) {
-    let Some(trends) = room.trends.clone() else {
-        return;
-    };
-    let period = std::time::Duration::from_secs(room.config.live_interval_secs.max(1));
+/// One spike scan for the overview and the live list: the default overview's scan is
+/// renewed every [`SPIKE_FRESH_SECS`](crate::api::overview::SPIKE_FRESH_SECS), or every
+/// `room.live_interval_secs` while anyone listens on `/api/events` (and at once when someone
+/// starts listening), and its open and ongoing spikes are what `room.live` holds.
+async fn watch_spikes(room: Arc<Room>, stop: impl std::future::Future<Output = ()>) {
+    let quiet = std::time::Duration::from_secs(crate::api::overview::SPIKE_FRESH_SECS as u64);
+    let listening = std::time::Duration::from_secs(room.config.live_interval_secs.max(1));
     let mut stop = Box::pin(stop);
     loop {
-        if room.live.receiver_count() > 0 {
-            let now = Utc::now();
-            let query = crate::trends::SpikeQuery {
-                range: TimeRange::new(now - Duration::hours(LIVE_LOOKBACK_HOURS), now),
-                bucket: websense_store::BucketSize::Hour,
-                category: None,
-                term: None,
-                filter: None,
-            };
-            match trends.spikes(room.store.as_ref(), &query).await {
-                Ok(spikes) => {
-                    let live: Vec<_> = spikes
-                        .into_iter()
-                        .filter(|s| s.state != websense_trends::SpikeState::Closed)
-                        .collect();
-                    room.live.send_if_modified(|old| {
-                        let changed = **old != live;
-                        if changed {
-                            *old = Arc::new(live);
-                        }
-                        changed
-                    });
+        crate::api::overview::warm(room.clone()).await;
+        let listeners = room.live.receiver_count() > 0;
+        if listeners {
+            let live: Vec<_> = crate::api::overview::latest_spikes(&room)
+                .await
+                .into_iter()
+                .filter(|s| s.state != websense_trends::SpikeState::Closed)
+                .collect();
+            room.live.send_if_modified(|old| {
+                let changed = **old != live;
+                if changed {
+                    *old = Arc::new(live);
                 }
-                Err(e) => tracing::warn!(error = %e, "live spike scan failed"),
-            }
+                changed
+            });
         }
         tokio::select! {
             _ = &mut stop => return,
             _ = room.live_wake.notified() => {}
-            _ = tokio::time::sleep(period) => {}
+            _ = tokio::time::sleep(if listeners { listening } else { quiet }) => {}
         }
     }
 }

@@ -122,7 +122,7 @@ type RoomTask = (
 async fn start_room(config: &Config, run: &Run) -> Result<RoomTask> {
     use anyhow::Context;
     use std::sync::Arc;
-    use websense_room::{accounts, Role, Room, SeasonalTrends};
+    use websense_room::{accounts, Role};
     if let Some(demo) = &config.demo {
         if let (Some(posts), days) = (&demo.history_posts, demo.history_days) {
             if days > 0 {
@@ -148,11 +148,7 @@ async fn start_room(config: &Config, run: &Run) -> Result<RoomTask> {
             }
         }
     }
-    let serve = config.serve_config();
-    let trends = SeasonalTrends::new(serve.trends, &serve.lexicons);
-    let room = Room::new(serve.room, serve.privacy, run.store.clone(), serve.lexicons)
-        .context("cannot open the room")?
-        .with_trends(Arc::new(trends));
+    let room = crate::cmd_serve::open_room(config.serve_config(), run.store.clone())?;
     let demo_password = config.demo.as_ref().and_then(|d| d.room_password.clone());
     if let Some(password) = &demo_password {
         let hash = accounts::hash_password(password, room.config().password_hash)?;

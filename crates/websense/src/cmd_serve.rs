@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use websense_room::{Room, SeasonalTrends, ServeConfig};
+use websense_store::Store;
 
 #[derive(Args)]
 #[command(
@@ -45,13 +46,20 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     runtime.block_on(serve(config))
 }
 
+/// The Room over `store`, with spike detection and emerging terms plugged in.
+pub(crate) fn open_room(config: ServeConfig, store: Arc<dyn Store>) -> Result<Room> {
+    let trends = SeasonalTrends::new(config.trends, &config.lexicons);
+    Ok(
+        Room::new(config.room, config.privacy, store, config.lexicons)
+            .context("cannot open the room")?
+            .with_trends(Arc::new(trends)),
+    )
+}
+
 async fn serve(config: ServeConfig) -> Result<ExitCode> {
     let store = config.store.open().await.context("cannot open the store")?;
     let listen = config.room.listen.clone();
-    let trends = SeasonalTrends::new(config.trends, &config.lexicons);
-    let room = Room::new(config.room, config.privacy, store, config.lexicons)
-        .context("cannot open the room")?
-        .with_trends(Arc::new(trends));
+    let room = open_room(config, store)?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -60,30 +68,12 @@ async fn serve(config: ServeConfig) -> Result<ExitCode> {
         "serving the Web Sense Room: pages at /, the API under /api/ (OpenAPI at /api/openapi.json)"
     );
     websense_room::serve(Arc::new(room), listener, async {
-        wait_for_signal().await;
+        websense_pipeline::wait_for_signal().await;
         tracing::info!("stopping: finishing requests in flight");
     })
     .await
     .context("the server failed")?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Logs to stderr: the room's own events at info, the rest at warn; `RUST_LOG` overrides.

@@ -67,12 +67,10 @@ pub(crate) async fn switch_source(
             "source status is not configured (room.source_status_file)",
         ));
     };
-    let known = match tokio::fs::read(&status_file).await {
-        Ok(bytes) => serde_json::from_slice::<Vec<Value>>(&bytes)
-            .map(|list| list.iter().any(|s| s["id"].as_str() == Some(id.as_str())))
-            .unwrap_or(false),
-        Err(_) => false,
-    };
+    // A source the collector has not reported (yet) can only be switched back on.
+    let known = read_source_statuses(&room)
+        .await
+        .is_ok_and(|(_, list)| list.iter().any(|s| s["id"].as_str() == Some(id.as_str())));
     let mut switches = read_switches(&status_file).await?;
     if !known && !switches.is_off(&id) {
         return Err(ApiError::not_found(format!(

@@ -2,6 +2,7 @@
 //! history of saved versions with their diffs, and rejecting emerging-term suggestions.
 
 use crate::accounts::Caller;
+use crate::api::lexicons::read_sources;
 use crate::api::{audit, reason};
 use crate::audit::action;
 use crate::error::{ApiError, ApiJson, ApiPath};
@@ -35,14 +36,6 @@ fn snapshot(sources: &LexiconSources) -> Snapshot {
         .collect();
     files.insert(CATEGORIES_FILE.to_string(), sources.categories.clone());
     files
-}
-
-async fn read_sources(room: &Room) -> Result<LexiconSources, ApiError> {
-    let dir = room.lexicon_dir.clone();
-    tokio::task::spawn_blocking(move || LexiconSources::read(&dir))
-        .await
-        .map_err(|e| ApiError::internal("lexicon read task failed", e))?
-        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e))
 }
 
 /// `GET /api/lexicons/files`: the text of every file, so a curator can edit a draft.

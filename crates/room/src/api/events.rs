@@ -1,10 +1,10 @@
 //! `GET /api/events`: server-sent events for the overview page. One `spike` event per spike
-//! that is open or ongoing in the last two days, each sent once per connection: first those
-//! known when the connection opens, then new ones as the live worker finds them.
+//! of the overview's window (the last day) that is open or ongoing, each sent once per
+//! connection: first those known when the connection opens, then new ones as they are found.
 //!
-//! One worker computes the spikes for every connection (every `room.live_interval_secs`,
-//! and at once when a connection opens), only while someone is connected; connections only
-//! compare the shared list with what they sent.
+//! One worker renews the overview's spike scan for every connection (every
+//! `room.live_interval_secs` while someone is connected, and at once when a connection
+//! opens); connections only compare the shared list with what they sent.
 
 use crate::trends::ReportedSpike;
 use crate::Room;

@@ -16,7 +16,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use websense_store::TimeRange;
 
-async fn read_sources(room: &Room) -> Result<LexiconSources, ApiError> {
+/// The lexicon directory's files, read on the blocking pool.
+pub(crate) async fn read_sources(room: &Room) -> Result<LexiconSources, ApiError> {
     let dir = room.lexicon_dir.clone();
     tokio::task::spawn_blocking(move || LexiconSources::read(&dir))
         .await

@@ -339,6 +339,15 @@ pub(crate) async fn warm(room: Arc<Room>) {
     refresh(room, DEFAULT_HOURS, window).await;
 }
 
+/// The spikes of the default overview's last scan (none before the first).
+pub(crate) async fn latest_spikes(room: &Room) -> Vec<ReportedSpike> {
+    let last = room.overview_spikes.last.lock().await;
+    last.as_ref()
+        .filter(|c| c.hours == DEFAULT_HOURS)
+        .map(|c| c.spikes.clone())
+        .unwrap_or_default()
+}
+
 /// A new scan for the next overview; the last one stays when it fails.
 async fn refresh(room: Arc<Room>, hours: i64, window: TimeRange) {
     match scan(&room, hours, window).await {
