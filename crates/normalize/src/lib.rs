@@ -11,8 +11,11 @@
 //! 2. combining marks removed (diacritics: `één` -> `een`, `Ärger` -> `arger`);
 //! 3. full Unicode lower-casing, plus the case *folds* lower-casing lacks (`ß`/`ẞ` -> `ss`,
 //!    final sigma -> sigma), so `STRASSE` and `straße` meet;
-//! 4. letters and digits are kept; format characters (soft hyphen, zero-width joiners,
-//!    variation selectors) vanish; every maximal run of anything else — whitespace,
+//! 4. letters and digits are kept; invisible characters vanish without splitting a word:
+//!    every Default_Ignorable_Code_Point (soft hyphen, zero-width joiners, bidi embedding,
+//!    override and isolate marks, U+061C, Hangul fillers, variation selectors, tag
+//!    characters, ...), Arabic tatweel, the Braille blank and U+FFF9–FFFB ([`is_ignorable`]),
+//!    so `volks\u{202E}verrader` is `volksverrader`; every maximal run of anything else — whitespace,
 //!    punctuation, symbols, emoji — becomes one ASCII space, and leading and trailing
 //!    separators are dropped.
 //!
@@ -109,12 +112,24 @@ pub fn fold_char(c: char, out: &mut String) -> CharClass {
     }
 }
 
-/// Characters that vanish without separating words: format controls such as soft hyphen
-/// (U+00AD), zero-width space/joiners, word joiner, BOM, and variation selectors.
-fn is_ignorable(c: char) -> bool {
+/// Characters that vanish without separating words: every Default_Ignorable_Code_Point of
+/// Unicode (soft hyphen, zero-width space and joiners, bidi embeddings, overrides, isolates
+/// and marks, the Arabic letter mark, word joiner and invisible operators, Hangul fillers,
+/// variation selectors, BOM, tag characters, ...), plus the characters that are invisible or
+/// meaningless inside a word without being default-ignorable: Arabic tatweel (U+0640, a
+/// letter by category that only stretches a word), the Braille blank (U+2800, drawn as
+/// nothing) and the interlinear annotation controls (U+FFF9–FFFB).
+///
+/// Written out rather than taken from a crate: the property is a short, stable list of
+/// ranges (DerivedCoreProperties.txt; Unicode keeps it stable across versions), and the
+/// crates that carry it pull in every other property table for this one.
+pub fn is_ignorable(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
-        | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' | '\u{034F}' | '\u{180E}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{0640}' | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// The normal form of `text` (see the crate doc).
@@ -613,6 +628,51 @@ mod tests {
         assert_eq!(normalize("covid-19"), "covid 19");
     }
 
+    #[test]
+    fn invisible_characters_inside_a_word_vanish() {
+        for c in [
+            '\u{202A}',
+            '\u{202B}',
+            '\u{202C}',
+            '\u{202D}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2067}',
+            '\u{2068}',
+            '\u{2069}',
+            '\u{061C}',
+            '\u{E0020}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{3164}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{FFA0}',
+            '\u{2800}',
+            '\u{FFF9}',
+            '\u{FFFA}',
+            '\u{FFFB}',
+            '\u{0640}',
+            '\u{200B}',
+            '\u{2060}',
+            '\u{FE0F}',
+            '\u{180E}',
+            '\u{17B4}',
+            '\u{1D173}',
+            '\u{1BCA0}',
+        ] {
+            let text = format!("Onge{c}{c}dierte en{c} zo");
+            assert_eq!(normalize(&text), "ongedierte en zo", "U+{:04X}", c as u32);
+            let n = normalize_with_map(&text);
+            assert_eq!(n.text, "ongedierte en zo");
+            // the hit covers the invisible characters inside it, as written
+            assert_eq!(
+                &text[n.map.original_span(0, 10)],
+                format!("Onge{c}{c}dierte")
+            );
+        }
+    }
+
     /// The original text of the normal-form range `start..end` of `text`.
     fn original(text: &str, start: usize, end: usize) -> &str {
         let n = normalize_with_map(text);
@@ -712,6 +772,12 @@ mod tests {
             "\u{301}",
             "\u{AD}",
             "\u{200B}",
+            "\u{202E}",
+            "\u{0640}",
+            "\u{3164}",
+            "\u{E0041}",
+            "\u{2800}",
+            "\u{FFFA}",
             "ﬁ",
             "Ｗ",
             "🙄",
