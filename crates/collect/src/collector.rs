@@ -1,6 +1,6 @@
 //! The collector: every enabled source, once or on its interval, into one sink.
 //!
-//! A round of a source is: harvest (fetch and parse, see [`crate::sources`]), drop items
+//! A round of a source is: harvest (fetch and parse, see the `sources` module), drop items
 //! handed on before (by id), hand the rest to the sink, and only then save the cursor. A
 //! failing source is logged and recorded in its status; it never stops the others. In
 //! continuous mode a stop signal interrupts harvests and sleeps, but not a hand-over in

@@ -1,5 +1,9 @@
 //! The `websense` binary: command-line parsing and wiring of the stage crates, nothing else.
 
+// The commands' doc comments are their `--help` text, which names configuration sections as
+// `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod cmd_bench;
 mod cmd_collect;
 mod cmd_lexicon;
