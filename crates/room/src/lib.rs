@@ -15,10 +15,14 @@
 //!
 //! # Endpoints and roles
 //!
-//! Every endpoint is in one table ([`routes::ENDPOINTS`]) that the router's authorization
-//! layer consults: no credentials or bad ones are `401`, a role that is not listed is
-//! `403`, and a route missing from the table is refused (deny by default). The same table is
-//! checked against the OpenAPI document the API serves at `/api/openapi.json`.
+//! Every endpoint is one row of one table ([`routes::ENDPOINTS`]): method, path, who may call
+//! it, and its handler. The router is built from the rows alone, each handler wrapped in the
+//! authorization layer for its own row, so no route exists without its access rule: no
+//! credentials or bad ones are `401`, a role that is not listed is `403`. `HEAD` is the `GET`
+//! it mirrors (same rule, no body); any method a route's rows do not name (`OPTIONS`, `PUT`,
+//! `DELETE`, `PATCH`, ...) is `405` with an `Allow` header, and runs nothing. The same table is
+//! checked against the OpenAPI document the API serves at `/api/openapi.json`, and a test
+//! walks every route x method x kind of caller from it (`tests/access_matrix.rs`).
 //!
 //! | endpoint                                   | analyst | curator | i2o liaison | admin | audited |
 //! |--------------------------------------------|:-------:|:-------:|:-----------:|:-----:|:-------:|
@@ -143,6 +147,8 @@ pub struct Room {
     /// Open and ongoing spikes for `/api/events`, kept by a worker while anyone listens.
     pub(crate) live: tokio::sync::watch::Sender<Arc<Vec<trends::ReportedSpike>>>,
     pub(crate) live_wake: tokio::sync::Notify,
+    /// API requests that passed authorization and reached their handler.
+    pub(crate) handled: std::sync::atomic::AtomicU64,
 }
 
 impl Room {
@@ -186,6 +192,7 @@ impl Room {
             decoy_hash,
             live: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
             live_wake: tokio::sync::Notify::new(),
+            handled: Default::default(),
         })
     }
 
@@ -205,6 +212,13 @@ impl Room {
 
     pub fn config(&self) -> &RoomConfig {
         &self.config
+    }
+
+    /// How many API requests have reached their handler since start, i.e. passed
+    /// authorization (a figure for monitoring, and the tests' proof that refused requests
+    /// run nothing).
+    pub fn handled_requests(&self) -> u64 {
+        self.handled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The API.

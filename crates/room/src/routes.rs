@@ -1,16 +1,19 @@
-//! The endpoint table, the router, and the authorization layer that enforces the table.
+//! The endpoint table, the router built from it, and the authorization layer that enforces
+//! the table on every route and method.
 
 use crate::accounts::{self, Caller, Role};
 use crate::api;
 use crate::error::ApiError;
 use crate::Room;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use chrono::Utc;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Who may call an endpoint.
@@ -24,117 +27,82 @@ pub enum Access {
     Roles(&'static [Role]),
 }
 
+/// One route and method of the API: who may call it, and the handler that answers it. The
+/// router is built from these entries only ([`router`]), so a route cannot exist without
+/// its access rule.
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoint {
+    /// `GET` or `POST`. A `GET` endpoint answers `HEAD` too, under the same rule.
     pub method: &'static str,
     /// In axum's (and OpenAPI's) `{param}` syntax.
     pub path: &'static str,
     pub access: Access,
+    /// The handler, routed for the method it is given.
+    handler: fn(MethodFilter) -> MethodRouter<Arc<Room>>,
 }
 
 use Role::{Admin, Analyst, Curator, I2oLiaison};
 
 const WATCHERS: &[Role] = &[Analyst, Curator, Admin];
 
-const fn ep(method: &'static str, path: &'static str, access: Access) -> Endpoint {
-    Endpoint {
-        method,
-        path,
-        access,
-    }
+/// `ep!(METHOD "path", access, handler)`: a table row.
+macro_rules! ep {
+    ($method:literal $path:literal, $access:expr, $handler:path) => {
+        Endpoint {
+            method: $method,
+            path: $path,
+            access: $access,
+            handler: |method| on(method, $handler),
+        }
+    };
 }
 
-/// Every endpoint of the API, with who may call it.
+/// Every endpoint of the API, with who may call it and what answers it.
+#[rustfmt::skip]
 pub const ENDPOINTS: &[Endpoint] = &[
-    ep("POST", "/api/login", Access::Public),
-    ep("POST", "/api/logout", Access::SignedIn),
-    ep("GET", "/api/me", Access::SignedIn),
-    ep("GET", "/api/openapi.json", Access::Public),
-    ep(
-        "GET",
-        "/api/trends/categories/{category}",
-        Access::Roles(WATCHERS),
-    ),
-    ep(
-        "GET",
-        "/api/trends/terms/{category}/{term}",
-        Access::Roles(WATCHERS),
-    ),
-    ep("GET", "/api/totals", Access::Roles(WATCHERS)),
-    ep("GET", "/api/terms/rising", Access::Roles(WATCHERS)),
-    ep(
-        "GET",
-        "/api/terms/emerging",
-        Access::Roles(&[Analyst, Curator]),
-    ),
-    ep("GET", "/api/spikes", Access::Roles(WATCHERS)),
-    ep("GET", "/api/events", Access::Roles(WATCHERS)),
-    ep(
-        "POST",
-        "/api/terms/emerging/reject",
-        Access::Roles(&[Analyst, Curator]),
-    ),
-    ep("GET", "/api/overview", Access::Roles(WATCHERS)),
-    ep("GET", "/api/items", Access::Roles(&[Analyst, Curator])),
-    ep(
-        "GET",
-        "/api/signals",
-        Access::Roles(&[Analyst, I2oLiaison, Admin]),
-    ),
-    ep("POST", "/api/signals/scan", Access::Roles(&[Analyst])),
-    ep(
-        "GET",
-        "/api/signals/export",
-        Access::Roles(&[Analyst, I2oLiaison]),
-    ),
-    ep(
-        "GET",
-        "/api/signals/{id}",
-        Access::Roles(&[Analyst, I2oLiaison, Admin]),
-    ),
-    ep("GET", "/api/signals/{id}/item", Access::Roles(&[Analyst])),
-    ep(
-        "POST",
-        "/api/signals/{id}/confirm",
-        Access::Roles(&[Analyst]),
-    ),
-    ep(
-        "POST",
-        "/api/signals/{id}/dismiss",
-        Access::Roles(&[Analyst]),
-    ),
-    ep(
-        "GET",
-        "/api/signals/{id}/deliveries",
-        Access::Roles(&[I2oLiaison, Admin]),
-    ),
-    ep(
-        "POST",
-        "/api/signals/{id}/resolve-author",
-        Access::Roles(&[Admin]),
-    ),
-    ep("GET", "/api/sources/status", Access::Roles(WATCHERS)),
-    ep("GET", "/api/lexicons", Access::Roles(WATCHERS)),
-    ep("POST", "/api/lexicons/evaluate", Access::Roles(&[Curator])),
-    ep("GET", "/api/lexicons/files", Access::Roles(&[Curator])),
-    ep("POST", "/api/lexicons/save", Access::Roles(&[Curator])),
-    ep(
-        "GET",
-        "/api/lexicons/history",
-        Access::Roles(&[Curator, Admin]),
-    ),
-    ep(
-        "GET",
-        "/api/lexicons/history/{version}/diff",
-        Access::Roles(&[Curator, Admin]),
-    ),
-    ep("POST", "/api/sources/{id}/enabled", Access::Roles(&[Admin])),
-    ep("GET", "/api/audit", Access::Roles(&[Admin])),
-    ep("GET", "/api/audit/export", Access::Roles(&[Admin])),
+    ep!("POST" "/api/login", Access::Public, api::session::login),
+    ep!("POST" "/api/logout", Access::SignedIn, api::session::logout),
+    ep!("GET" "/api/me", Access::SignedIn, api::session::me),
+    ep!("GET" "/api/openapi.json", Access::Public, api::openapi::document),
+    ep!("GET" "/api/trends/categories/{category}", Access::Roles(WATCHERS), api::trends::category_trend),
+    ep!("GET" "/api/trends/terms/{category}/{term}", Access::Roles(WATCHERS), api::trends::term_trend),
+    ep!("GET" "/api/totals", Access::Roles(WATCHERS), api::trends::totals),
+    ep!("GET" "/api/terms/rising", Access::Roles(WATCHERS), api::trends::rising_terms),
+    ep!("GET" "/api/terms/emerging", Access::Roles(&[Analyst, Curator]), api::trends::emerging_terms),
+    ep!("GET" "/api/spikes", Access::Roles(WATCHERS), api::trends::spikes),
+    ep!("GET" "/api/events", Access::Roles(WATCHERS), api::events::events),
+    ep!("POST" "/api/terms/emerging/reject", Access::Roles(&[Analyst, Curator]), api::curate::reject_term),
+    ep!("GET" "/api/overview", Access::Roles(WATCHERS), api::overview::overview),
+    ep!("GET" "/api/items", Access::Roles(&[Analyst, Curator]), api::items::bucket_items),
+    ep!("GET" "/api/signals", Access::Roles(&[Analyst, I2oLiaison, Admin]), api::signals::list),
+    ep!("POST" "/api/signals/scan", Access::Roles(&[Analyst]), api::signals::scan),
+    ep!("GET" "/api/signals/export", Access::Roles(&[Analyst, I2oLiaison]), api::signals::export),
+    ep!("GET" "/api/signals/{id}", Access::Roles(&[Analyst, I2oLiaison, Admin]), api::signals::get),
+    ep!("GET" "/api/signals/{id}/item", Access::Roles(&[Analyst]), api::items::signal_item),
+    ep!("POST" "/api/signals/{id}/confirm", Access::Roles(&[Analyst]), api::signals::confirm),
+    ep!("POST" "/api/signals/{id}/dismiss", Access::Roles(&[Analyst]), api::signals::dismiss),
+    ep!("GET" "/api/signals/{id}/deliveries", Access::Roles(&[I2oLiaison, Admin]), api::signals::deliveries),
+    ep!("POST" "/api/signals/{id}/resolve-author", Access::Roles(&[Admin]), api::signals::resolve_author),
+    ep!("GET" "/api/sources/status", Access::Roles(WATCHERS), api::admin::source_status),
+    ep!("GET" "/api/lexicons", Access::Roles(WATCHERS), api::lexicons::versions),
+    ep!("POST" "/api/lexicons/evaluate", Access::Roles(&[Curator]), api::lexicons::evaluate),
+    ep!("GET" "/api/lexicons/files", Access::Roles(&[Curator]), api::curate::files),
+    ep!("POST" "/api/lexicons/save", Access::Roles(&[Curator]), api::curate::save),
+    ep!("GET" "/api/lexicons/history", Access::Roles(&[Curator, Admin]), api::curate::history),
+    ep!("GET" "/api/lexicons/history/{version}/diff", Access::Roles(&[Curator, Admin]), api::curate::diff),
+    ep!("POST" "/api/sources/{id}/enabled", Access::Roles(&[Admin]), api::admin::switch_source),
+    ep!("GET" "/api/audit", Access::Roles(&[Admin]), api::admin::audit_log),
+    ep!("GET" "/api/audit/export", Access::Roles(&[Admin]), api::admin::audit_export),
 ];
 
-/// The table entry for a request's method and matched route.
+/// The table entry that answers `method` on the route `path`: `HEAD` is answered by the
+/// route's `GET` entry (same rule, no body); no entry means `405`.
 pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
+    let method = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
     ENDPOINTS
         .iter()
         .find(|e| e.path == path && e.method == method.as_str())
@@ -143,60 +111,51 @@ pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
 /// The name of the session cookie (for the Room's pages; API clients send a bearer token).
 pub const SESSION_COOKIE: &str = "websense_session";
 
+/// The API's routes, built from [`ENDPOINTS`] alone, and the pages' routes.
+///
+/// Each entry's handler is wrapped in the authorization layer for that entry's rule, so the
+/// rule travels with the handler whatever method reaches it (axum answers `HEAD` with the
+/// `GET` handler: it meets the `GET` rule). A method that no entry of a route names is `405`
+/// with an `Allow` header, before any authorization and without running a handler; that
+/// includes `OPTIONS` (the Room serves no cross-origin callers).
 pub(crate) fn router(room: Arc<Room>) -> Router {
-    Router::new()
-        .route("/api/login", post(api::session::login))
-        .route("/api/logout", post(api::session::logout))
-        .route("/api/me", get(api::session::me))
-        .route("/api/openapi.json", get(api::openapi::document))
-        .route(
-            "/api/trends/categories/{category}",
-            get(api::trends::category_trend),
-        )
-        .route(
-            "/api/trends/terms/{category}/{term}",
-            get(api::trends::term_trend),
-        )
-        .route("/api/totals", get(api::trends::totals))
-        .route("/api/terms/rising", get(api::trends::rising_terms))
-        .route("/api/terms/emerging", get(api::trends::emerging_terms))
-        .route("/api/spikes", get(api::trends::spikes))
-        .route("/api/events", get(api::events::events))
-        .route("/api/terms/emerging/reject", post(api::curate::reject_term))
-        .route("/api/overview", get(api::overview::overview))
-        .route("/api/items", get(api::items::bucket_items))
-        .route("/api/signals", get(api::signals::list))
-        .route("/api/signals/scan", post(api::signals::scan))
-        .route("/api/signals/export", get(api::signals::export))
-        .route("/api/signals/{id}", get(api::signals::get))
-        .route("/api/signals/{id}/item", get(api::items::signal_item))
-        .route("/api/signals/{id}/confirm", post(api::signals::confirm))
-        .route("/api/signals/{id}/dismiss", post(api::signals::dismiss))
-        .route(
-            "/api/signals/{id}/deliveries",
-            get(api::signals::deliveries),
-        )
-        .route(
-            "/api/signals/{id}/resolve-author",
-            post(api::signals::resolve_author),
-        )
-        .route("/api/sources/status", get(api::admin::source_status))
-        .route("/api/lexicons", get(api::lexicons::versions))
-        .route("/api/lexicons/evaluate", post(api::lexicons::evaluate))
-        .route("/api/lexicons/files", get(api::curate::files))
-        .route("/api/lexicons/save", post(api::curate::save))
-        .route("/api/lexicons/history", get(api::curate::history))
-        .route(
-            "/api/lexicons/history/{version}/diff",
-            get(api::curate::diff),
-        )
-        .route("/api/sources/{id}/enabled", post(api::admin::switch_source))
-        .route("/api/audit", get(api::admin::audit_log))
-        .route("/api/audit/export", get(api::admin::audit_export))
-        .route_layer(middleware::from_fn_with_state(room.clone(), authorize))
+    let mut routes: BTreeMap<&'static str, MethodRouter<Arc<Room>>> = BTreeMap::new();
+    for endpoint in ENDPOINTS {
+        let method = Method::from_bytes(endpoint.method.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .unwrap_or_else(|| panic!("{} {}: not a method", endpoint.method, endpoint.path));
+        let guarded = (endpoint.handler)(method)
+            .route_layer(middleware::from_fn_with_state(room.clone(), count_handled))
+            .route_layer(middleware::from_fn_with_state(
+                Guard {
+                    room: room.clone(),
+                    endpoint,
+                },
+                authorize,
+            ));
+        let merged = match routes.remove(endpoint.path) {
+            // Panics on a second entry for one route and method: a table mistake.
+            Some(other) => other.merge(guarded),
+            None => guarded,
+        };
+        routes.insert(endpoint.path, merged);
+    }
+    let mut router = Router::new();
+    for (path, methods) in routes {
+        router = router.route(path, methods.fallback(method_not_allowed));
+    }
+    router
         .with_state(room.clone())
         .merge(crate::pages::router(room))
         .fallback(fallback)
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on this endpoint; the `Allow` header lists what is"),
+    )
 }
 
 async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
@@ -233,23 +192,25 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
+/// What the authorization layer of one endpoint knows.
+#[derive(Clone)]
+struct Guard {
+    room: Arc<Room>,
+    endpoint: &'static Endpoint,
+}
+
+/// Counts the requests that reach a handler (after authorization): see
+/// [`Room::handled_requests`].
+async fn count_handled(State(room): State<Arc<Room>>, request: Request, next: Next) -> Response {
+    room.handled.fetch_add(1, Ordering::Relaxed);
+    next.run(request).await
+}
+
 async fn authorize(
-    State(room): State<Arc<Room>>,
-    matched: Option<MatchedPath>,
+    State(Guard { room, endpoint }): State<Guard>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let Some(path) = matched.map(|m| m.as_str().to_string()) else {
-        return next.run(request).await;
-    };
-    let Some(endpoint) = endpoint(request.method(), &path) else {
-        if ENDPOINTS.iter().any(|e| e.path == path) {
-            // A known route with another method: axum answers 405.
-            return next.run(request).await;
-        }
-        tracing::error!(route = %path, "route missing from the endpoint table; refused");
-        return ApiError::forbidden("this endpoint has no access rule").into_response();
-    };
     if endpoint.access == Access::Public {
         return next.run(request).await;
     }
