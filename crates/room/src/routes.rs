@@ -28,7 +28,7 @@ pub enum Access {
 }
 
 /// One route and method of the API: who may call it, and the handler that answers it. The
-/// router is built from these entries only ([`router`]), so a route cannot exist without
+/// router is built from these entries only (`router`), so a route cannot exist without
 /// its access rule.
 #[derive(Clone, Copy, Debug)]
 pub struct Endpoint {
