@@ -1,15 +1,18 @@
-"""Run websense-store's ClickHouse tests against a current ClickHouse release, by hand.
+"""Run websense-store's ClickHouse tests against a current ClickHouse release.
 
 CI installs ClickHouse 18.16 (Debian's); production runs current releases. chdb (PyPI) is the
 current ClickHouse engine in process; this serves just enough of ClickHouse's HTTP interface
 on top of it for the `clickhouse` crate: queries in the POST body with `default_format`,
 inserts as `query=INSERT ... FORMAT RowBinary` with an LZ4-framed body (read through
-`file(..., 'RowBinary')`). One request at a time.
+`file(..., 'RowBinary')`). One request at a time (parallel tests are serialised by a lock).
+
+`scripts/test` starts it through `scripts/services start` and runs the store's ClickHouse suite
+against it after the main run. By hand:
 
     python3 -m venv /tmp/chdb && /tmp/chdb/bin/pip install chdb==4.4.0 lz4
     /tmp/chdb/bin/python crates/store/tools/chdb_http.py 18123 &
     WEBSENSE_TEST_CLICKHOUSE=http://127.0.0.1:18123 cargo test -p websense-store \
-        --test clickhouse --test equality -- --test-threads 1
+        --test clickhouse --test equality
 """
 import http.server, urllib.parse, tempfile, os, re, sys, threading
 import chdb.session as cs
@@ -44,6 +47,9 @@ def run(sql, fmt="TSV"):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle + delayed ACK hold
+    # every answer ~40 ms (25 of a 36 s test were spent waiting so).
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -82,10 +88,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     run(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM file('{path}', 'RowBinary', '{quoted}')")
                     return self.reply(200, b"")
                 sql = body.decode()
+                # The chdb session's current database is shared by every request: set it on
+                # each one (under the lock), so parallel tests in different databases can't mix.
+                current = "default"
                 if db and db != "default":
                     exists = run(f"SELECT count() FROM system.databases WHERE name = '{db}'").strip()
                     if exists == b"1":
-                        run(f"USE {db}")
+                        current = db
+                run(f"USE {current}")
                 fmt = params.get("default_format", "TSV")
                 out = run(sql, fmt)
                 return self.reply(200, out)
