@@ -1,8 +1,8 @@
 //! Accounts, roles, password hashes and bearer tokens.
 
 use crate::config::PasswordHashCost;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -105,6 +105,13 @@ fn argon2(cost: PasswordHashCost) -> Result<Argon2<'static>, AccountError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Argon2's working memory for one hash or check at `cost` (`memory_kib` KiB), written
+/// through so that it is resident from the start. A buffer is reused for every check, so a
+/// login allocates nothing (see [`verify_password_in`]).
+pub fn hash_memory(cost: PasswordHashCost) -> Vec<Block> {
+    vec![Block::default(); argon2(cost).map(|a| a.params().block_count()).unwrap_or(0)]
+}
+
 /// An Argon2id hash of `password` in PHC string form (it carries its salt and parameters).
 pub fn hash_password(password: &str, cost: PasswordHashCost) -> Result<String, AccountError> {
     let mut salt = [0u8; 16];
@@ -116,15 +123,46 @@ pub fn hash_password(password: &str, cost: PasswordHashCost) -> Result<String, A
         .to_string())
 }
 
+fn grow(memory: &mut Vec<Block>, params: &Params) {
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+}
+
 /// Whether `password` matches a PHC hash (with the hash's own parameters).
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    verify_password_in(password, phc, &mut Vec::new())
+}
+
+/// [`verify_password`] in `memory`, which is grown when the hash's parameters need more. The
+/// comparison is in constant time, as `argon2`'s own verifier does it.
+pub fn verify_password_in(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) =
+        (Algorithm::try_from(hash.algorithm), Params::try_from(&hash))
+    else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    grow(memory, &params);
+    let argon2 = Argon2::new(algorithm, version, params);
+    let mut computed = vec![0u8; expected.len()];
+    argon2
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut computed, &mut memory[..])
+        .is_ok()
+        && Output::new(&computed).is_ok_and(|c| c == expected)
 }
 
 /// Create an account. The password must be hashed already ([`hash_password`]).

@@ -50,6 +50,9 @@ pub struct RoomConfig {
     pub evaluate_max_items: usize,
     /// Argon2id cost for new password hashes (existing hashes keep their own).
     pub password_hash: PasswordHashCost,
+    /// How many password checks run at once, how many logins wait, and how failed logins
+    /// are slowed down.
+    pub login: LoginConfig,
 }
 
 impl Default for RoomConfig {
@@ -68,6 +71,7 @@ impl Default for RoomConfig {
             evaluate_max_days: 90,
             evaluate_max_items: 200_000,
             password_hash: PasswordHashCost::default(),
+            login: LoginConfig::default(),
         }
     }
 }
@@ -87,6 +91,62 @@ impl Default for PasswordHashCost {
             memory_kib: 19 * 1024,
             iterations: 2,
             parallelism: 1,
+        }
+    }
+}
+
+/// `[room.login]`: bounds on the work and memory logins may take, and the failed-login
+/// throttle (see `docs/privacy.md`).
+///
+/// ```toml
+/// [room.login]
+/// concurrency = 4
+/// queue = 32
+/// queue_wait_secs = 5
+/// free_failures = 5
+/// address_free_failures = 20
+/// max_delay_secs = 60
+/// forget_after_minutes = 15
+/// trusted_proxies = ["127.0.0.1"]
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// Password checks at once. Each holds `password_hash.memory_kib` of memory, reserved
+    /// when the room opens and reused: the room never holds more for logins.
+    pub concurrency: usize,
+    /// Logins that may wait for a check; beyond that a login is answered 503 with
+    /// `Retry-After` at once.
+    pub queue: usize,
+    /// The longest a login waits for a check before it is answered 503.
+    pub queue_wait_secs: u64,
+    /// Failed logins for one name from one address before each further try must wait: 1 s,
+    /// then twice as long after every failure, up to `max_delay_secs` (answered 429 with
+    /// `Retry-After`). Nobody is locked out: the owner's own address is not slowed by
+    /// failures from other addresses.
+    pub free_failures: u32,
+    /// The same for all names from one address (guessing many names, or unknown ones).
+    pub address_free_failures: u32,
+    pub max_delay_secs: u64,
+    /// Failures are forgotten this long after the last one.
+    pub forget_after_minutes: u64,
+    /// Reverse proxies whose `X-Forwarded-For` names the client. Empty: the peer address of
+    /// the connection is the client (right when nothing sits in front, or when the proxy
+    /// is the only client and should be throttled as one).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            concurrency: 4,
+            queue: 32,
+            queue_wait_secs: 5,
+            free_failures: 5,
+            address_free_failures: 20,
+            max_delay_secs: 60,
+            forget_after_minutes: 15,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -166,6 +226,19 @@ impl RoomConfig {
             if !(min.is_finite() && min > 0.0) {
                 return bad("candidates.min_score must be a number above 0".into());
             }
+        }
+        let l = &self.login;
+        if l.concurrency == 0 || l.concurrency > 256 {
+            return bad(format!(
+                "login.concurrency {} must be 1 to 256 (each check holds password_hash.memory_kib)",
+                l.concurrency
+            ));
+        }
+        if l.queue_wait_secs == 0 || l.max_delay_secs == 0 || l.forget_after_minutes == 0 {
+            return bad(
+                "login.queue_wait_secs, login.max_delay_secs and login.forget_after_minutes must be at least 1"
+                    .into(),
+            );
         }
         let c = self.password_hash;
         if argon2::Params::new(c.memory_kib, c.iterations, c.parallelism, None).is_err() {

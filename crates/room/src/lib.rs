@@ -102,13 +102,15 @@ pub mod error;
 pub mod evaluate;
 pub mod lexicons;
 pub mod pages;
+mod password_checks;
 pub mod routes;
 pub mod scan;
+mod throttle;
 pub mod trends;
 pub mod workers;
 
 pub use accounts::{Caller, Role};
-pub use config::{PasswordHashCost, PrivacyConfig, RoomConfig, ServeConfig};
+pub use config::{LoginConfig, PasswordHashCost, PrivacyConfig, RoomConfig, ServeConfig};
 pub use db::RoomDb;
 pub use error::ApiError;
 pub use trends::{SeasonalTrends, TrendAnalysis};
@@ -144,6 +146,10 @@ pub struct Room {
     /// Verified against when a login names no account, so that case takes as long as a
     /// wrong password and does not reveal which names exist.
     pub(crate) decoy_hash: String,
+    /// At most `[room.login] concurrency` password checks at once, in memory reserved here.
+    pub(crate) password_checks: password_checks::PasswordChecks,
+    /// Failed logins slow further tries per name and address (`throttle`).
+    pub(crate) login_throttle: throttle::LoginThrottle,
     /// Open and ongoing spikes for `/api/events`, kept by a worker while anyone listens.
     pub(crate) live: tokio::sync::watch::Sender<Arc<Vec<trends::ReportedSpike>>>,
     pub(crate) live_wake: tokio::sync::Notify,
@@ -179,6 +185,9 @@ impl Room {
         };
         let decoy_hash = accounts::hash_password("decoy password", config.password_hash)
             .map_err(|e| RoomError::Config(e.to_string()))?;
+        let password_checks =
+            password_checks::PasswordChecks::new(&config.login, config.password_hash);
+        let login_throttle = throttle::LoginThrottle::new(&config.login);
         Ok(Room {
             store,
             db,
@@ -190,6 +199,8 @@ impl Room {
             deliverer,
             overview_spikes: Default::default(),
             decoy_hash,
+            password_checks,
+            login_throttle,
             live: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
             live_wake: tokio::sync::Notify::new(),
             handled: Default::default(),
@@ -236,7 +247,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let workers = workers::spawn_workers(&room, stopped);
-    let served = axum::serve(listener, room.router())
+    // The peer's address is the login throttle's key (`throttle::ClientAddress`).
+    let app = room
+        .router()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     let _ = stop.send(true);

@@ -107,9 +107,19 @@ async fn wrong_passwords_and_unknown_users_are_refused_alike_and_audited() {
         r.assert_error(StatusCode::UNAUTHORIZED);
         assert_eq!(r.json["error"], "wrong user name or password");
     }
-    let failed = t.audit_of(action::LOGIN_FAILED);
-    let actors: Vec<&str> = failed.iter().map(|e| e.actor.as_str()).collect();
-    assert_eq!(actors, vec!["analyst", "nobody"]);
+    // Written off the answer's path (see tests/login.rs), so wait for them. A name that is
+    // no account is not recorded: it may be anything, a password typed in the wrong field.
+    let mut failed = Vec::new();
+    for _ in 0..200 {
+        failed = t.audit_of(action::LOGIN_FAILED);
+        if failed.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mut actors: Vec<&str> = failed.iter().map(|e| e.actor.as_str()).collect();
+    actors.sort();
+    assert_eq!(actors, vec!["(unknown account)", "analyst"]);
     assert!(t.audit_of(action::LOGIN).is_empty());
 }
 
@@ -310,30 +320,4 @@ fn accounts_need_valid_names_roles_and_are_unique() {
             "a new password ends the sessions"
         );
     });
-}
-
-#[tokio::test]
-async fn repeated_failed_logins_for_one_name_are_throttled() {
-    let t = TestRoom::new().await;
-    let attempt = |user: &'static str, password: &'static str| {
-        t.call(
-            Method::POST,
-            "/api/login",
-            None,
-            Some(json!({ "user": user, "password": password })),
-        )
-    };
-    for _ in 0..10 {
-        attempt("analyst", "wrong")
-            .await
-            .assert_error(StatusCode::UNAUTHORIZED);
-    }
-    // Even the right password waits now, for this name only.
-    attempt("analyst", common::PASSWORD)
-        .await
-        .assert_error(StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        attempt("curator", common::PASSWORD).await.status,
-        StatusCode::OK
-    );
 }

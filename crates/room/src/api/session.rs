@@ -4,15 +4,18 @@ use crate::accounts::{self, Caller};
 use crate::api::audit;
 use crate::audit::{action, NewEntry};
 use crate::error::{ApiError, ApiJson};
+use crate::password_checks::Busy;
 use crate::routes::SESSION_COOKIE;
+use crate::throttle::{ClientAddress, FailureReport, Refused};
 use crate::Room;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Deserialize)]
@@ -25,16 +28,17 @@ pub(crate) struct LoginRequest {
 /// Longer passwords are refused before hashing, so a login cannot be made expensive.
 const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// After this many failed logins for one name within [`THROTTLE_MINUTES`], further logins for
-/// that name are refused (429) until the oldest of them is that old: password guessing gets
-/// ten tries a quarter of an hour per name. The failures are counted in the audit log, where
-/// every failed login is recorded anyway. The cost: someone who knows a name can keep its
-/// owner out by failing on purpose; an admin sees it in the audit log.
-const THROTTLE_FAILURES: i64 = 10;
-const THROTTLE_MINUTES: i64 = 15;
+/// The actor of a failed login whose name is no account: not the name itself, which may be
+/// anything (a password typed in the wrong field), and not a valid account name.
+pub(crate) const UNKNOWN_ACCOUNT: &str = "(unknown account)";
 
+/// Every login goes the same way, for names that are accounts and names that are not, so
+/// neither the answer nor its timing tells them apart: charge the try to the throttle
+/// (`throttle`), check the password (the account's hash, or the decoy) in the bounded
+/// checker (`password_checks`), then tell the throttle how it went.
 pub(crate) async fn login(
     State(room): State<Arc<Room>>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     if body.user.is_empty() || body.user.len() > 64 {
@@ -45,53 +49,52 @@ pub(crate) async fn login(
             "`password` is longer than {MAX_PASSWORD_BYTES} bytes"
         )));
     }
-    let (name, since) = (
-        body.user.clone(),
-        (Utc::now() - Duration::minutes(THROTTLE_MINUTES)).timestamp_millis(),
-    );
-    let failures: i64 = room
-        .db
-        .run(move |c| {
-            c.query_row(
-                "SELECT COUNT(*) FROM audit_log WHERE actor = ?1 AND action = ?2 AND at_ms >= ?3",
-                rusqlite::params![name, action::LOGIN_FAILED, since],
-                |r| r.get(0),
-            )
-            .map_err(|e| ApiError::internal("login failed", e))
-        })
-        .await?;
-    if failures >= THROTTLE_FAILURES {
-        return Err(ApiError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many failed logins for this name; try again in {THROTTLE_MINUTES} minutes"
-            ),
-        ));
-    }
+    let attempt = match room.login_throttle.attempt(&body.user, address) {
+        Ok(attempt) => attempt,
+        Err(Refused::Slowed(wait)) => {
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            return Ok(come_back(
+                StatusCode::TOO_MANY_REQUESTS,
+                secs,
+                format!("too many failed logins; try again in {secs} seconds"),
+            ));
+        }
+        Err(Refused::Full) => return Ok(busy()),
+    };
     let name = body.user.clone();
-    let credentials = room
+    let credentials = match room
         .db
         .run(move |c| {
             accounts::credentials(c, &name).map_err(|e| ApiError::internal("login failed", e))
         })
-        .await?;
+        .await
+    {
+        Ok(credentials) => credentials,
+        Err(e) => {
+            attempt.cancelled();
+            return Err(e);
+        }
+    };
     let (roles, hash) = match &credentials {
         Some((roles, hash)) => (roles.clone(), hash.clone()),
         None => (Vec::new(), room.decoy_hash.clone()),
     };
-    let password = body.password;
-    let verified = tokio::task::spawn_blocking(move || accounts::verify_password(&password, &hash))
-        .await
-        .map_err(|e| ApiError::internal("password check failed", e))?;
+    let verified = match room.password_checks.verify(body.password, hash).await {
+        Ok(verified) => verified,
+        Err(Busy) => {
+            attempt.cancelled();
+            return Ok(busy());
+        }
+    };
     let user = body.user;
-    if !(verified && credentials.is_some()) {
-        let tried = Caller {
-            name: user,
-            roles: Vec::new(),
-        };
-        audit(&room, &tried, action::LOGIN_FAILED, None, None, json!({})).await?;
+    let known = credentials.is_some();
+    if !(verified && known) {
+        if let Some(report) = attempt.failed(known) {
+            record_failure(&room, known.then_some(user), address, report);
+        }
         return Err(ApiError::unauthorized("wrong user name or password"));
     }
+    attempt.succeeded();
     let ttl = Duration::minutes(i64::from(room.config.token_ttl_minutes));
     let (name, account_roles) = (user.clone(), roles.clone());
     let (token, expires) = room
@@ -143,6 +146,68 @@ pub(crate) async fn login(
         response.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(response)
+}
+
+/// 429 or 503 with `Retry-After`, and the seconds in the body for the login page.
+fn come_back(status: StatusCode, secs: u64, message: String) -> Response {
+    let mut response = (
+        status,
+        Json(json!({ "error": message, "retry_after_secs": secs })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
+fn busy() -> Response {
+    come_back(
+        StatusCode::SERVICE_UNAVAILABLE,
+        1,
+        "too many logins at once; try again in a second".into(),
+    )
+}
+
+/// Write a failed login's audit row off the answer's path: whether a row is due differs
+/// between names that are accounts and names that are not, and the answer must not take
+/// longer for either. A row that cannot be written goes to the server log.
+fn record_failure(
+    room: &Arc<Room>,
+    account: Option<String>,
+    address: IpAddr,
+    report: FailureReport,
+) {
+    let room = room.clone();
+    tokio::spawn(async move {
+        let actor = account.unwrap_or_else(|| UNKNOWN_ACCOUNT.to_string());
+        let detail = json!({
+            "address": address.to_string(),
+            "failures": report.failures,
+            "since": report.since,
+        });
+        let written = room
+            .db
+            .run(move |c| {
+                crate::audit::append(
+                    c,
+                    Utc::now(),
+                    &NewEntry {
+                        actor: &actor,
+                        roles: "",
+                        action: action::LOGIN_FAILED,
+                        target: None,
+                        reason: None,
+                        detail,
+                    },
+                )
+                .map_err(|e| ApiError::internal("cannot write the audit log", e))
+            })
+            .await;
+        if written.is_err() {
+            tracing::error!("a failed login is missing from the audit log");
+        }
+    });
 }
 
 pub(crate) async fn logout(

@@ -19,7 +19,7 @@ use websense_model::{
     Author, Item, ItemId, PseudonymKey, ScoredItem, SourceId, SourceKind, SourceRef,
 };
 use websense_room::accounts::{self, Role};
-use websense_room::{PasswordHashCost, PrivacyConfig, Room, RoomConfig};
+use websense_room::{LoginConfig, PasswordHashCost, PrivacyConfig, Room, RoomConfig};
 use websense_signals::WebhookConfig;
 use websense_store::{SqliteStore, Store};
 
@@ -179,6 +179,8 @@ pub struct Options {
     pub keep_handles: bool,
     /// Plug in `websense-trends` (default settings).
     pub trends: bool,
+    /// `[room.login]`: the password checker's bounds and the failed-login throttle.
+    pub login: LoginConfig,
 }
 
 impl Default for Options {
@@ -189,6 +191,7 @@ impl Default for Options {
             status_file: true,
             keep_handles: false,
             trends: false,
+            login: LoginConfig::default(),
         }
     }
 }
@@ -256,6 +259,7 @@ impl TestRoom {
             webhook: options.webhook,
             scan_interval_secs: 0,
             password_hash: CHEAP,
+            login: options.login,
             ..RoomConfig::default()
         };
         let privacy = PrivacyConfig {
