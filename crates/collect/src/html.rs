@@ -161,20 +161,54 @@ struct Links(Vec<String>);
 
 impl Links {
     fn add(&mut self, href: &str, base: Option<&Url>) {
-        let href = href.trim();
-        let url = match base {
-            Some(b) => b.join(href),
-            None => Url::parse(href),
-        };
-        if let Ok(url) = url {
-            if matches!(url.scheme(), "http" | "https") {
-                let s = String::from(url);
-                if !self.0.contains(&s) {
-                    self.0.push(s);
-                }
+        if let Some(s) = safe_url(href, base) {
+            if !self.0.contains(&s) {
+                self.0.push(s);
             }
         }
     }
+}
+
+/// A link as websense hands it on: an absolute `http`/`https` URL, or nothing. The input is
+/// trimmed, its scheme case-folded (`JavaScript:` is `javascript:`), and a relative reference
+/// resolved against `base` (the document it came from). Anything else (`javascript:`, `data:`,
+/// `mailto:`, junk) is dropped with a debug log: consumers of the output take `url` and `links`
+/// for web pages.
+pub fn safe_url(href: &str, base: Option<&Url>) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let url = match base {
+        Some(b) => b.join(href),
+        None => Url::parse(href),
+    };
+    match url {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Some(String::from(url))
+        }
+        Ok(url) => {
+            tracing::debug!(scheme = url.scheme(), "dropped a link that is not http(s)");
+            None
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, "dropped a link that is not a URL");
+            None
+        }
+    }
+}
+
+/// Plain text (an Atom `type="text"` construct, a Markdown rendering) with whitespace
+/// collapsed as [`html_to_text`] does, but nothing in it read as markup.
+pub fn plain_text(text: &str) -> String {
+    let mut w = TextWriter::default();
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            w.line_break(1);
+        }
+        w.push_text(line);
+    }
+    w.finish()
 }
 
 /// Collapses whitespace the way a browser renders it, with block breaks as newlines.

@@ -126,14 +126,14 @@ fn write_batch(target: &Mutex<Target>, items: Vec<Item>) -> Result<(), String> {
                 .map_err(|e| format!("cannot write: {e}"))
         }
         Target::File { file, written } => {
-            let mut fresh = Vec::with_capacity(items.len());
+            // A set, not a list: a batch of n items costs n look-ups, not n² comparisons.
+            let mut fresh: HashSet<&ItemId> = HashSet::with_capacity(items.len());
             for item in &items {
-                if written.contains(&item.id) || fresh.contains(&&item.id) {
+                if written.contains(&item.id) || !fresh.insert(&item.id) {
                     continue;
                 }
                 serde_json::to_writer(&mut buf, item).map_err(|e| e.to_string())?;
                 buf.push(b'\n');
-                fresh.push(&item.id);
             }
             if buf.is_empty() {
                 return Ok(());

@@ -203,12 +203,22 @@ async fn broken_feeds_fail_alone_with_clear_errors() {
         .unwrap();
     assert_eq!(euro.text, "Numerieke € en € tekens.");
 
-    // Entries missing guid, link or title still become items, with stable distinct ids.
+    // Entries missing guid, link or title still become items, with stable distinct ids; an
+    // entry with nothing in it is no item, and the status says which one was skipped.
     let missing = items_of(&items, "missing");
-    assert_eq!(missing.len(), 4);
+    assert_eq!(missing.len(), 3);
     assert!(missing
         .iter()
         .any(|i| i.url.as_deref() == Some("https://ontbreekt.example/alleen-link")));
+    let missing_status = status.iter().find(|s| s.id.as_str() == "missing").unwrap();
+    assert!(
+        missing_status
+            .warnings
+            .iter()
+            .any(|w| w.contains("entry 4 skipped")),
+        "{:?}",
+        missing_status.warnings
+    );
 
     // A NUL byte in a title: the item survives or the source fails alone.
     assert!(

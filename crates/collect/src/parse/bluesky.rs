@@ -1,7 +1,7 @@
 //! Bluesky's public search API (`app.bsky.feed.searchPosts`): `{"cursor":..,"posts":[..]}`.
 
 use super::{json_body, str_field, ItemContext, Page, ParseError};
-use crate::html::links_in_text;
+use crate::html::{links_in_text, safe_url};
 use serde_json::{json, Value};
 
 /// Parse one page of search results.
@@ -68,10 +68,10 @@ pub fn parse_search(
             .and_then(Value::as_str);
         for l in facet_links
             .chain(embed_link)
-            .map(str::to_string)
+            .filter_map(|l| safe_url(l, None))
             .chain(links_in_text(&text))
         {
-            if l.starts_with("http") && !links.contains(&l) {
+            if !links.contains(&l) {
                 links.push(l);
             }
         }

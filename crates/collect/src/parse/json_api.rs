@@ -2,7 +2,7 @@
 
 use super::{json_body, parse_time, ItemContext, Page, ParseError};
 use crate::config::JsonFields;
-use crate::html::html_to_text;
+use crate::html::{html_to_text, safe_url};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -80,8 +80,7 @@ pub fn parse_json_api(
             .url
             .as_deref()
             .and_then(|p| text_at(record, p))
-            .and_then(|u| base.join(&u).ok())
-            .map(String::from);
+            .and_then(|u| safe_url(&u, Some(base)));
         if let Some(u) = &item.url {
             if !item.links.contains(u) {
                 item.links.insert(0, u.clone());

@@ -2,7 +2,7 @@
 //! statuses, paged through the `Link` header (`rel="next"` holds the older page).
 
 use super::{json_body, str_field, ItemContext, Page, ParseError};
-use crate::html::html_to_text;
+use crate::html::{html_to_text, safe_url};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -52,8 +52,8 @@ fn status_item(outer: &Value, ctx: &ItemContext) -> Option<websense_model::Item>
         .unwrap_or(outer);
     let guid = str_field(s, "uri").or_else(|| str_field(s, "url"))?;
     let url = str_field(s, "url")
-        .or_else(|| str_field(s, "uri"))
-        .map(|u| u.into_owned());
+        .and_then(|u| safe_url(&u, None))
+        .or_else(|| str_field(s, "uri").and_then(|u| safe_url(&u, None)));
     let base = url.as_deref().and_then(|u| Url::parse(u).ok());
     let body = html_to_text(s.get("content")?.as_str()?, base.as_ref());
     let mut item = ctx.item(&guid);
@@ -168,5 +168,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.contains("authenticated"), "{e}");
+    }
+
+    #[test]
+    fn only_http_urls_survive() {
+        let body = br#"[{"id":"1","uri":"https://m.example/users/a/statuses/1","url":" JavaScript:alert(1)","content":"<p>a</p>"},
+            {"id":"2","uri":"data:text/html,x","url":"data:text/html,x","content":"<p>b</p>"},
+            {"id":"3","uri":"https://m.example/users/a/statuses/3","url":"HTTPS://m.example/@a/3","content":"<p>c</p>"}]"#;
+        let page = parse_statuses(body, None, None, &ctx(SourceKind::Mastodon)).unwrap();
+        let urls: Vec<_> = page.items.iter().map(|i| i.url.as_deref()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                Some("https://m.example/users/a/statuses/1"),
+                None,
+                Some("https://m.example/@a/3")
+            ]
+        );
     }
 }

@@ -13,6 +13,8 @@ pub mod mastodon;
 pub mod reddit;
 pub mod telegram;
 mod time;
+mod tolerant;
+mod xml_tree;
 
 pub use time::parse_time;
 
@@ -42,6 +44,8 @@ pub struct Page {
     pub platform_ids: Vec<String>,
     /// Odd but survivable things about this page, for the log.
     pub warnings: Vec<String>,
+    /// Nothing declared the body's encoding: the one `chardetng` guessed.
+    pub encoding_guess: Option<String>,
 }
 
 /// What every item of one source shares, and the rules for making one.
@@ -94,8 +98,17 @@ impl ItemContext {
         })
     }
 
-    /// Last touches shared by all collectors: language detection.
+    /// Last touches shared by all collectors: text decoded wrongly upstream repaired
+    /// ([`crate::encoding::repair_text`]), language detection.
     pub fn finish(&self, mut item: Item) -> Item {
+        if let std::borrow::Cow::Owned(text) = crate::encoding::repair_text(&item.text) {
+            item.text = text;
+        }
+        if let Some(title) = &item.title {
+            if let std::borrow::Cow::Owned(t) = crate::encoding::repair_text(title) {
+                item.title = Some(t);
+            }
+        }
         item.detect_language();
         item
     }
@@ -152,7 +165,69 @@ pub(crate) fn json_body(
             excerpt(text)
         )));
     }
-    serde_json::from_str(text).map_err(|e| ParseError::new(format!("invalid JSON: {e}")))
+    match serde_json::from_str(text) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            // A post cut off mid-emoji leaves half a surrogate pair (`\ud83d`), which serde
+            // rejects with the whole page; replace the half, keep the records.
+            let Some(repaired) = repair_lone_surrogates(text) else {
+                return Err(ParseError::new(format!("invalid JSON: {e}")));
+            };
+            let value = serde_json::from_str(&repaired)
+                .map_err(|e| ParseError::new(format!("invalid JSON: {e}")))?;
+            warnings.push("lone UTF-16 surrogate escapes were replaced by U+FFFD".into());
+            Ok(value)
+        }
+    }
+}
+
+/// `text` with every `\uD800`-`\uDFFF` escape that is not half of a proper pair replaced by
+/// `\uFFFD`; `None` when there is none.
+pub(crate) fn repair_lone_surrogates(text: &str) -> Option<String> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let (mut i, mut in_string) = (0, false);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                in_string = !in_string;
+                i += 1;
+            }
+            b'\\' if in_string => {
+                let Some(unit) = escape_at(b, i) else {
+                    i += 2;
+                    continue;
+                };
+                let high = (0xD800..0xDC00).contains(&unit);
+                let low = (0xDC00..0xE000).contains(&unit);
+                let paired =
+                    high && escape_at(b, i + 6).is_some_and(|n| (0xDC00..0xE000).contains(&n));
+                if paired {
+                    i += 12;
+                } else if high || low {
+                    let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                    o.push_str(&text[copied..i]);
+                    o.push_str("\\uFFFD");
+                    i += 6;
+                    copied = i;
+                } else {
+                    i += 6;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    let mut out = out?;
+    out.push_str(&text[copied..]);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -171,5 +246,21 @@ pub(crate) mod testing {
             keep_author_handles: false,
             fetched_at: Utc::now(),
         }
+    }
+
+    #[test]
+    fn lone_surrogates_are_replaced_pairs_kept() {
+        let text = r#"{"a":"cut \ud83d","b":"ok \ud83d\ude00","c":"\\ud83d","d":"\udc00x"}"#;
+        let fixed = super::repair_lone_surrogates(text).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(v["a"], "cut \u{FFFD}");
+        assert_eq!(v["b"], "ok 😀");
+        assert_eq!(v["c"], "\\ud83d");
+        assert_eq!(v["d"], "\u{FFFD}x");
+        assert!(super::repair_lone_surrogates(r#"{"a":"\u00e9"}"#).is_none());
+        let mut warnings = Vec::new();
+        let v = super::json_body(br#"[{"t":"x \ud83d"}]"#, None, &mut warnings).unwrap();
+        assert_eq!(v[0]["t"], "x \u{FFFD}");
+        assert_eq!(warnings.len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 //! paged with `?after=FULLNAME`.
 
 use super::{json_body, str_field, ItemContext, Page, ParseError};
-use crate::html::links_in_text;
+use crate::html::{links_in_text, safe_url};
 use serde_json::{json, Value};
 use url::Url;
 
@@ -46,8 +46,8 @@ pub fn parse_listing(
             .unwrap_or_default();
         let mut links = Vec::new();
         if post.get("is_self").and_then(Value::as_bool) == Some(false) {
-            if let Some(u) = str_field(post, "url").and_then(|u| Url::parse(&u).ok()) {
-                links.push(String::from(u));
+            if let Some(u) = str_field(post, "url").and_then(|u| safe_url(&unescape(&u), None)) {
+                links.push(u);
             }
         }
         for l in links_in_text(&text) {
@@ -57,9 +57,7 @@ pub fn parse_listing(
         }
         item.text = text;
         item.links = links;
-        item.url = str_field(post, "permalink")
-            .and_then(|p| base.join(&p).ok())
-            .map(String::from);
+        item.url = str_field(post, "permalink").and_then(|p| safe_url(&p, Some(base)));
         item.published_at = post
             .get("created_utc")
             .and_then(Value::as_f64)
@@ -136,5 +134,21 @@ mod tests {
             &ctx(SourceKind::Reddit)
         )
         .is_err());
+    }
+
+    #[test]
+    fn link_posts_keep_only_http_urls() {
+        let body = br#"{"kind":"Listing","data":{"children":[
+          {"kind":"t3","data":{"name":"t3_x","title":"x","is_self":false,"url":"javascript:alert(1)","permalink":"/r/nl/x/"}},
+          {"kind":"t3","data":{"name":"t3_y","title":"y","is_self":false,"url":"https://news.example/a?b=1&amp;c=2","permalink":"/r/nl/y/"}}]}}"#;
+        let page = parse_listing(
+            body,
+            None,
+            &Url::parse("https://www.reddit.com").unwrap(),
+            &ctx(SourceKind::Reddit),
+        )
+        .unwrap();
+        assert!(page.items[0].links.is_empty());
+        assert_eq!(page.items[1].links, vec!["https://news.example/a?b=1&c=2"]);
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{excerpt, ItemContext, Page, ParseError};
 use crate::encoding::{decode, DocKind};
-use crate::html::html_to_text;
+use crate::html::{html_to_text, safe_url};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -47,7 +47,7 @@ pub fn parse_preview(
     if decoded.had_errors {
         page.warnings.push(format!(
             "bytes invalid in {} were replaced",
-            decoded.encoding.name()
+            decoded.encoding
         ));
     }
     if decoded.text.trim().is_empty() {
@@ -145,8 +145,7 @@ fn message_item(
         .select(&sel.date_link)
         .next()
         .and_then(|a| a.value().attr("href"))
-        .and_then(|h| page_url.join(h).ok())
-        .map(String::from);
+        .and_then(|h| safe_url(h, Some(page_url)));
     item.published_at = message
         .select(&sel.time)
         .next()

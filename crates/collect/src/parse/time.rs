@@ -2,7 +2,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 /// Parse a timestamp as feeds and APIs write them: RFC 3339, RFC 2822 (also with the zone
 /// abbreviations feeds use, `CET`, `EST`, ...), `YYYY-MM-DD HH:MM:SS` and `YYYY-MM-DD` (read as
-/// UTC), or Unix seconds or milliseconds. `None` when it is none of these.
+/// UTC), a bare year, or Unix seconds or milliseconds (9 digits or more). `None` when it is none of these.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let s = text.trim();
     if s.is_empty() || s.len() > 100 {
@@ -30,8 +30,18 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return d.and_hms_opt(0, 0, 0).map(|t| Utc.from_utc_datetime(&t));
     }
-    if let Ok(n) = s.parse::<f64>() {
-        return unix_time(n);
+    // A bare year (`2024`) is a year, not 2024 seconds after 1970; other bare numbers are
+    // Unix time only when they are long enough to be of this era (9 digits: 1973 on).
+    if s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::from_ymd_opt(s.parse().ok()?, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| Utc.from_utc_datetime(&t));
+    }
+    let integer_digits = s.split('.').next().unwrap_or("");
+    if integer_digits.len() >= 9 && integer_digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = s.parse::<f64>() {
+            return unix_time(n);
+        }
     }
     None
 }
@@ -113,6 +123,14 @@ mod tests {
         assert_eq!(iso("2024-03-01"), "2024-03-01T00:00:00+00:00");
         assert_eq!(iso("1709287200"), "2024-03-01T10:00:00+00:00");
         assert_eq!(iso("1709287200000"), "2024-03-01T10:00:00+00:00");
+    }
+
+    #[test]
+    fn bare_numbers_are_years_or_unix_time_of_this_era() {
+        assert_eq!(iso("2024"), "2024-01-01T00:00:00+00:00");
+        assert_eq!(iso("1709287200"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(iso("1709287200000"), "2024-03-01T10:00:00+00:00");
+        assert_eq!(iso("12345"), "none");
     }
 
     #[test]
