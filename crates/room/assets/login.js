@@ -14,7 +14,11 @@ document.addEventListener('DOMContentLoaded', () => {
       const next = typeof data.next === 'string' && /^\/(?!\/)/.test(data.next) && !data.next.startsWith('/login') ? data.next : '/';
       location.href = next;
     } catch (e) {
-      error.textContent = e.status === 401 ? t('login.wrong') : t('error.prefix') + ': ' + e.message;
+      const seconds = e.body && Number.isInteger(e.body.retry_after_secs) ? e.body.retry_after_secs : 1;
+      error.textContent = e.status === 401 ? t('login.wrong')
+        : e.status === 429 ? t('login.slowed', { seconds })
+          : e.status === 503 ? t('login.busy')
+            : t('error.prefix') + ': ' + e.message;
       form.elements.password.focus();
     }
   });

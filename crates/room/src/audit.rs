@@ -39,7 +39,7 @@ pub struct AuditEntry {
     pub id: i64,
     pub at: DateTime<Utc>,
     /// The account, or `system` for the room's own workers. For a failed login, the name
-    /// that was tried.
+    /// that was tried when it is an account, `(unknown account)` when it is not.
     pub actor: String,
     /// The actor's roles at the time.
     pub roles: String,
