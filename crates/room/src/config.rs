@@ -53,6 +53,12 @@ pub struct RoomConfig {
     /// How many password checks run at once, how many logins wait, and how failed logins
     /// are slowed down.
     pub login: LoginConfig,
+    /// The longest range the API analyses in one request (series, totals, rising and
+    /// emerging terms, spikes): longer ones are refused with 400, since the work grows with
+    /// the range.
+    pub max_range_days: u32,
+    /// A read (`GET`, `HEAD`) that has not answered after this long gets 503 instead.
+    pub request_deadline_secs: u64,
 }
 
 impl Default for RoomConfig {
@@ -72,6 +78,8 @@ impl Default for RoomConfig {
             evaluate_max_items: 200_000,
             password_hash: PasswordHashCost::default(),
             login: LoginConfig::default(),
+            max_range_days: 366,
+            request_deadline_secs: 30,
         }
     }
 }
@@ -216,6 +224,9 @@ impl RoomConfig {
         }
         if self.evaluate_max_days == 0 || self.evaluate_max_items == 0 {
             return bad("evaluate_max_days and evaluate_max_items must be at least 1".into());
+        }
+        if self.max_range_days == 0 || self.request_deadline_secs == 0 {
+            return bad("max_range_days and request_deadline_secs must be at least 1".into());
         }
         if let Some(w) = &self.webhook {
             if let Err(m) = w.validate() {

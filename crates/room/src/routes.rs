@@ -15,6 +15,7 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Who may call an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +126,7 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
             .ok()
             .and_then(|m| MethodFilter::try_from(m).ok())
             .unwrap_or_else(|| panic!("{} {}: not a method", endpoint.method, endpoint.path));
-        let guarded = (endpoint.handler)(method)
+        let mut guarded = (endpoint.handler)(method)
             .route_layer(middleware::from_fn_with_state(room.clone(), count_handled))
             .route_layer(middleware::from_fn_with_state(
                 Guard {
@@ -134,6 +135,10 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
                 },
                 authorize,
             ));
+        if method == MethodFilter::GET {
+            // Reads only: a write cut off by the deadline would still happen, unseen.
+            guarded = guarded.route_layer(middleware::from_fn_with_state(room.clone(), deadline));
+        }
         let merged = match routes.remove(endpoint.path) {
             // Panics on a second entry for one route and method: a table mistake.
             Some(other) => other.merge(guarded),
@@ -197,6 +202,27 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 struct Guard {
     room: Arc<Room>,
     endpoint: &'static Endpoint,
+}
+
+/// Answers 503 when a read has not answered within `[room] request_deadline_secs` (login
+/// and role check included). Work already handed to a blocking thread finishes there; its
+/// answer is dropped.
+async fn deadline(State(room): State<Arc<Room>>, request: Request, next: Next) -> Response {
+    let secs = room.config.request_deadline_secs;
+    match tokio::time::timeout(Duration::from_secs(secs), next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(deadline_secs = secs, "a read ran past its deadline");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "no answer within {secs} s (`[room] request_deadline_secs`): the server is \
+                     busy or the question too large; ask for less or try again later"
+                ),
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Counts the requests that reach a handler (after authorization): see

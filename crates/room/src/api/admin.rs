@@ -1,8 +1,9 @@
 //! Source status and the audit log.
 
 use crate::accounts::Caller;
+use crate::api::params::maybe_at;
 use crate::api::signals::{attachment, Format};
-use crate::api::{audit, limit, range};
+use crate::api::{audit, limit, offset, optional_reason, range};
 use crate::audit::{self as log, action, AuditFilter};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::Room;
@@ -77,10 +78,7 @@ pub(crate) async fn switch_source(
             "no source {id:?} in the collector's status"
         )));
     }
-    let why = body
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let why = optional_reason(body.reason.as_deref())?;
     if body.enabled {
         switches.disabled.remove(&id);
     } else {
@@ -151,7 +149,9 @@ pub(crate) fn failing(sources: &[Value]) -> usize {
 pub(crate) struct AuditParams {
     actor: Option<String>,
     action: Option<String>,
+    #[serde(default, deserialize_with = "maybe_at")]
     from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "maybe_at")]
     to: Option<DateTime<Utc>>,
     limit: Option<usize>,
     offset: Option<usize>,
@@ -167,7 +167,7 @@ fn audit_filter(p: AuditParams, limit: usize) -> Result<AuditFilter, ApiError> {
         from: p.from,
         to: p.to,
         limit,
-        offset: p.offset.unwrap_or(0),
+        offset: offset(p.offset)?,
     })
 }
 
@@ -192,7 +192,9 @@ pub(crate) struct AuditExportParams {
     format: Format,
     actor: Option<String>,
     action: Option<String>,
+    #[serde(default, deserialize_with = "maybe_at")]
     from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "maybe_at")]
     to: Option<DateTime<Utc>>,
 }
 

@@ -3,7 +3,7 @@
 
 use crate::accounts::Caller;
 use crate::api::lexicons::read_sources;
-use crate::api::{audit, reason};
+use crate::api::{audit, optional_reason, reason};
 use crate::audit::action;
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::evaluate::{self, DraftError, DraftRequest, ProblemView};
@@ -400,10 +400,7 @@ pub(crate) async fn reject_term(
             "`term` must be 1 to 200 characters",
         ));
     }
-    let why = body
-        .reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let why = optional_reason(body.reason.as_deref())?;
     let (t, actor, r) = (term.clone(), caller.name.clone(), why.clone());
     room.db
         .run(move |c| {

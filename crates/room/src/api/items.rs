@@ -2,7 +2,7 @@
 //! which items, when) before the text leaves the server.
 
 use crate::accounts::Caller;
-use crate::api::{audit, filter, limit};
+use crate::api::{audit, filter, limit, offset, optional_reason};
 use crate::audit::action;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::Room;
@@ -72,6 +72,7 @@ pub(crate) struct ItemsParams {
     #[serde(default = "hour")]
     bucket: BucketSize,
     /// Any time inside the bucket.
+    #[serde(deserialize_with = "crate::api::params::at")]
     at: DateTime<Utc>,
     category: Option<String>,
     /// Needs `category`.
@@ -84,8 +85,6 @@ pub(crate) struct ItemsParams {
     /// Why the items are read (kept in the audit log).
     reason: Option<String>,
 }
-
-const MAX_OFFSET: usize = 1_000_000;
 
 pub(crate) async fn bucket_items(
     State(room): State<Arc<Room>>,
@@ -102,12 +101,8 @@ pub(crate) async fn bucket_items(
             ))
         }
     };
-    let offset = p.offset.unwrap_or(0);
-    if offset > MAX_OFFSET {
-        return Err(ApiError::bad_request(format!(
-            "`offset` must be at most {MAX_OFFSET}"
-        )));
-    }
+    let offset = offset(p.offset)?;
+    let why = optional_reason(p.reason.as_deref())?;
     let query = ItemsQuery {
         bucket: p.bucket,
         at: p.at,
@@ -130,7 +125,7 @@ pub(crate) async fn bucket_items(
             bucket_label(query.bucket),
             bucket_start.to_rfc3339()
         )),
-        p.reason.filter(|r| !r.trim().is_empty()),
+        why,
         json!({
             "subject": query.subject,
             "filter": query.filter,

@@ -62,6 +62,7 @@ pub const SPIKE_STALE_SECS: i64 = 600;
 #[serde(deny_unknown_fields)]
 pub(crate) struct OverviewParams {
     hours: Option<i64>,
+    #[serde(default, deserialize_with = "crate::api::params::maybe_at")]
     now: Option<DateTime<Utc>>,
 }
 

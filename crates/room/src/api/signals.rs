@@ -3,7 +3,8 @@
 
 use crate::accounts::Caller;
 use crate::api::items::{find_item, signal_id};
-use crate::api::{audit, limit, range, reason};
+use crate::api::params::{at, maybe_at};
+use crate::api::{audit, limit, offset, range, reason};
 use crate::audit::{action, NewEntry};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::Room;
@@ -22,7 +23,9 @@ use websense_signals::{Origin, Signal, SignalFilter, SignalId, SignalState};
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListParams {
     state: Option<SignalState>,
+    #[serde(default, deserialize_with = "maybe_at")]
     from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "maybe_at")]
     to: Option<DateTime<Utc>>,
     limit: Option<usize>,
     offset: Option<usize>,
@@ -56,7 +59,7 @@ pub(crate) async fn list(
         p.from,
         p.to,
         limit(p.limit, 100, 1000)?,
-        p.offset.unwrap_or(0),
+        offset(p.offset)?,
     )?;
     let f = filter.clone();
     let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
@@ -84,7 +87,9 @@ pub(crate) async fn get(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScanRequest {
+    #[serde(deserialize_with = "at")]
     from: DateTime<Utc>,
+    #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
 }
 
@@ -207,7 +212,9 @@ pub(crate) struct ExportParams {
     format: Format,
     /// Default: confirmed.
     state: Option<SignalState>,
+    #[serde(default, deserialize_with = "maybe_at")]
     from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "maybe_at")]
     to: Option<DateTime<Utc>>,
 }
 

@@ -1,7 +1,8 @@
 //! Aggregates: category and term series, totals, rising terms, spikes, emerging terms.
 //! No item text here, so nothing to audit.
 
-use crate::api::{filter, limit, range};
+use crate::api::params::{at, maybe_at};
+use crate::api::{filter, limit, store_range};
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::trends::{EmergingQuery, SpikeQuery};
 use crate::Room;
@@ -28,7 +29,9 @@ fn hour() -> BucketSize {
 pub(crate) struct SeriesParams {
     #[serde(default = "hour")]
     bucket: BucketSize,
+    #[serde(deserialize_with = "at")]
     from: DateTime<Utc>,
+    #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
     source: Option<String>,
     tag: Option<String>,
@@ -36,8 +39,8 @@ pub(crate) struct SeriesParams {
 }
 
 impl SeriesParams {
-    fn query(&self) -> Result<TrendQuery, ApiError> {
-        let range = range(self.from, self.to)?;
+    fn query(&self, room: &Room) -> Result<TrendQuery, ApiError> {
+        let range = store_range(room, self.from, self.to)?;
         series_length(&range, self.bucket)?;
         Ok(TrendQuery {
             bucket: self.bucket,
@@ -62,7 +65,7 @@ pub(crate) async fn category_trend(
     ApiPath(category): ApiPath<String>,
     ApiQuery(params): ApiQuery<SeriesParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let query = params.query()?;
+    let query = params.query(&room)?;
     let points = room.store.category_trend(&category, &query).await?;
     Ok(Json(json!({
         "category": category,
@@ -77,7 +80,7 @@ pub(crate) async fn term_trend(
     ApiPath((category, term)): ApiPath<(String, String)>,
     ApiQuery(params): ApiQuery<SeriesParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let query = params.query()?;
+    let query = params.query(&room)?;
     let points = room.store.term_trend(&category, &term, &query).await?;
     Ok(Json(json!({
         "category": category,
@@ -91,7 +94,9 @@ pub(crate) async fn term_trend(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TotalsParams {
+    #[serde(default, deserialize_with = "maybe_at")]
     from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "maybe_at")]
     to: Option<DateTime<Utc>>,
     source: Option<String>,
     tag: Option<String>,
@@ -103,7 +108,7 @@ pub(crate) async fn totals(
     ApiQuery(p): ApiQuery<TotalsParams>,
 ) -> Result<Json<Value>, ApiError> {
     let range = match (p.from, p.to) {
-        (Some(from), Some(to)) => Some(range(from, to)?),
+        (Some(from), Some(to)) => Some(store_range(&room, from, to)?),
         (None, None) => None,
         _ => {
             return Err(ApiError::bad_request(
@@ -122,7 +127,9 @@ pub(crate) async fn totals(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RisingParams {
+    #[serde(deserialize_with = "at")]
     from: DateTime<Utc>,
+    #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
     category: Option<String>,
     min_items: Option<u64>,
@@ -139,7 +146,7 @@ pub(crate) async fn rising_terms(
 ) -> Result<Json<Value>, ApiError> {
     let query = RisingQuery {
         counts: TermCountsQuery {
-            current: range(p.from, p.to)?,
+            current: store_range(&room, p.from, p.to)?,
             category: p.category.clone(),
             filter: filter(&p.source, &p.tag, &p.language),
         },
@@ -162,7 +169,9 @@ fn not_plugged_in(what: &str) -> ApiError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpikeParams {
+    #[serde(deserialize_with = "at")]
     from: DateTime<Utc>,
+    #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
     #[serde(default = "hour")]
     bucket: BucketSize,
@@ -178,7 +187,7 @@ pub(crate) async fn spikes(
     State(room): State<Arc<Room>>,
     ApiQuery(p): ApiQuery<SpikeParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let range = range(p.from, p.to)?;
+    let range = store_range(&room, p.from, p.to)?;
     series_length(&range, p.bucket)?;
     if p.term.is_some() && p.category.is_none() {
         return Err(ApiError::bad_request(
@@ -214,7 +223,9 @@ pub(crate) async fn spikes(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EmergingParams {
+    #[serde(deserialize_with = "at")]
     from: DateTime<Utc>,
+    #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
     limit: Option<usize>,
 }
@@ -224,7 +235,7 @@ pub(crate) async fn emerging_terms(
     ApiQuery(p): ApiQuery<EmergingParams>,
 ) -> Result<Json<Value>, ApiError> {
     let query = EmergingQuery {
-        range: range(p.from, p.to)?,
+        range: store_range(&room, p.from, p.to)?,
         limit: limit(p.limit, 50, 500)?,
     };
     let trends = room

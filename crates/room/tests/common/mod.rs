@@ -181,6 +181,8 @@ pub struct Options {
     pub trends: bool,
     /// `[room.login]`: the password checker's bounds and the failed-login throttle.
     pub login: LoginConfig,
+    /// Changes to the test's `[room]` settings.
+    pub room: fn(&mut RoomConfig),
 }
 
 impl Default for Options {
@@ -192,6 +194,7 @@ impl Default for Options {
             keep_handles: false,
             trends: false,
             login: LoginConfig::default(),
+            room: |_| {},
         }
     }
 }
@@ -252,7 +255,7 @@ impl TestRoom {
             std::fs::create_dir_all(status_file.parent().unwrap()).unwrap();
             std::fs::write(&status_file, STATUS_JSON).unwrap();
         }
-        let config = RoomConfig {
+        let mut config = RoomConfig {
             database: dir.path().join("room/room.db"),
             cookie_secure: false,
             source_status_file: Some(status_file),
@@ -262,6 +265,7 @@ impl TestRoom {
             login: options.login,
             ..RoomConfig::default()
         };
+        (options.room)(&mut config);
         let privacy = PrivacyConfig {
             author_vault: options.vault.then(|| dir.path().join("vault/authors.db")),
             ..PrivacyConfig::default()
