@@ -5,6 +5,13 @@
 //! the room can rewrite history. A row is written in the same transaction as the decision it
 //! records, and before the answer that reveals item text or an export leaves the server: if
 //! the audit row cannot be written, nothing is revealed.
+//!
+//! Every row is hash-chained to the one before it ([`chain`]), so a change made with direct
+//! access to the file is found at start and by `websense audit verify`. The ids of items
+//! whose text was shown are kept in a compact binary column (16 bytes for websense's own
+//! 32-hex-digit ids, instead of 35 in a JSON list) and shown as `detail.item_ids`.
+
+pub mod chain;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
@@ -65,20 +72,134 @@ pub struct NewEntry<'a> {
 
 /// Append a row; returns its id.
 pub fn append(conn: &Connection, at: DateTime<Utc>, e: &NewEntry<'_>) -> rusqlite::Result<i64> {
+    append_read::<&str>(conn, at, e, &[])
+}
+
+/// Append a row that records the ids of the items whose text is shown; returns its id.
+///
+/// The row takes the id after the latest row's and chains to its hash; a second writer
+/// racing for the same id fails on the primary key instead of forking the chain.
+pub fn append_read<S: AsRef<str>>(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    e: &NewEntry<'_>,
+    item_ids: &[S],
+) -> rusqlite::Result<i64> {
+    let (id, prev_hash) = match chain::last(conn)? {
+        None => (1, chain::GENESIS.to_string()),
+        Some((id, Some(hash))) => (id + 1, hash),
+        Some((id, None)) => {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(format!(
+                    "audit log row {id} carries no hash; run `websense audit verify`"
+                )),
+            ))
+        }
+    };
+    let actor = neutralise_bidi(e.actor);
+    let target = e.target.map(neutralise_bidi);
+    let detail = e.detail.to_string();
+    let ids = (!item_ids.is_empty()).then(|| encode_item_ids(item_ids));
+    let at_ms = at.timestamp_millis();
+    let hash = chain::row_hash(&chain::StoredRow {
+        id,
+        at_ms,
+        actor: &actor,
+        roles: e.roles,
+        action: e.action,
+        target: target.as_deref(),
+        reason: e.reason,
+        detail: &detail,
+        item_ids: ids.as_deref(),
+        prev_hash: &prev_hash,
+    });
     conn.execute(
-        "INSERT INTO audit_log (at_ms, actor, roles, action, target, reason, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_log
+             (id, at_ms, actor, roles, action, target, reason, detail, item_ids, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
-            at.timestamp_millis(),
-            e.actor,
-            e.roles,
-            e.action,
-            e.target,
-            e.reason,
-            e.detail.to_string()
+            id, at_ms, actor, e.roles, e.action, target, e.reason, detail, ids, prev_hash, hash
         ],
     )?;
-    Ok(conn.last_insert_rowid())
+    Ok(id)
+}
+
+/// Bidirectional embedding, override and isolate controls (and the marks) turn text around
+/// on screen: a name with U+202E reads backwards in the log. They are stored as U+FFFD, so
+/// the log shows that something was there without letting it reorder what follows.
+pub fn neutralise_bidi(text: &str) -> String {
+    text.chars()
+        .map(|c| if is_bidi_control(c) { '\u{FFFD}' } else { c })
+        .collect()
+}
+
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Item ids, compactly: per id, tag 0 and 16 bytes for a 32-digit lowercase hex id (every
+/// id websense mints), else tag 1, a LEB128 length and the id's bytes.
+pub fn encode_item_ids<S: AsRef<str>>(ids: &[S]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * 17);
+    for id in ids {
+        let id = id.as_ref();
+        let packed = (id.len() == 32 && !id.bytes().any(|b| b.is_ascii_uppercase()))
+            .then(|| hex::decode(id).ok())
+            .flatten();
+        match packed {
+            Some(bytes) => {
+                out.push(0);
+                out.extend_from_slice(&bytes);
+            }
+            None => {
+                out.push(1);
+                let mut n = id.len();
+                loop {
+                    let byte = (n & 0x7f) as u8;
+                    n >>= 7;
+                    if n == 0 {
+                        out.push(byte);
+                        break;
+                    }
+                    out.push(byte | 0x80);
+                }
+                out.extend_from_slice(id.as_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// The ids [`encode_item_ids`] wrote; None when the bytes are not such a list.
+pub fn decode_item_ids(mut bytes: &[u8]) -> Option<Vec<String>> {
+    let mut ids = Vec::new();
+    while let Some((&tag, rest)) = bytes.split_first() {
+        match tag {
+            0 => {
+                let (id, rest) = rest.split_at_checked(16)?;
+                ids.push(hex::encode(id));
+                bytes = rest;
+            }
+            1 => {
+                let (mut n, mut shift, mut rest) = (0usize, 0u32, rest);
+                loop {
+                    let (&b, r) = rest.split_first()?;
+                    rest = r;
+                    n |= usize::from(b & 0x7f).checked_shl(shift)?;
+                    shift += 7;
+                    if b & 0x80 == 0 {
+                        break;
+                    }
+                }
+                let (id, rest) = rest.split_at_checked(n)?;
+                ids.push(String::from_utf8(id.to_vec()).ok()?);
+                bytes = rest;
+            }
+            _ => return None,
+        }
+    }
+    Some(ids)
 }
 
 /// Which rows to read, newest first.
@@ -95,7 +216,8 @@ pub struct AuditFilter {
 
 pub fn query(conn: &Connection, f: &AuditFilter) -> rusqlite::Result<Vec<AuditEntry>> {
     let mut sql = String::from(
-        "SELECT id, at_ms, actor, roles, action, target, reason, detail FROM audit_log WHERE 1 = 1",
+        "SELECT id, at_ms, actor, roles, action, target, reason, detail, item_ids FROM audit_log
+         WHERE 1 = 1",
     );
     let mut values: Vec<Value> = Vec::new();
     let mut cond = |sql: &mut String, column: &str, op: &str, v: Value| {
@@ -129,6 +251,16 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> rusqlite::Result<Vec<AuditEn
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| {
         let detail: String = r.get(7)?;
+        let mut detail = serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail));
+        let item_ids: Option<Vec<u8>> = r.get(8)?;
+        if let (Some(bytes), serde_json::Value::Object(map)) = (item_ids, &mut detail) {
+            let ids = decode_item_ids(&bytes)
+                .map(|ids| serde_json::json!(ids))
+                .unwrap_or_else(|| {
+                    serde_json::json!(format!("undecodable: {}", hex::encode(&bytes)))
+                });
+            map.insert("item_ids".into(), ids);
+        }
         Ok(AuditEntry {
             id: r.get(0)?,
             at: DateTime::from_timestamp_millis(r.get(1)?).unwrap_or_default(),
@@ -137,7 +269,7 @@ pub fn query(conn: &Connection, f: &AuditFilter) -> rusqlite::Result<Vec<AuditEn
             action: r.get(4)?,
             target: r.get(5)?,
             reason: r.get(6)?,
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::String(detail)),
+            detail,
         })
     })?;
     rows.collect()

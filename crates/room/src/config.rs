@@ -13,6 +13,8 @@ use websense_store::StoreConfig;
 /// database = "./data/room.db"
 /// token_ttl_minutes = 480
 /// source_status_file = "./state/status.json"
+/// audit_head_file = "/var/log/websense/audit-head.json"
+/// four_eyes = true
 ///
 /// [room.webhook]
 /// url = "https://casustafel.example.nl/websense"
@@ -59,6 +61,17 @@ pub struct RoomConfig {
     pub max_range_days: u32,
     /// A read (`GET`, `HEAD`) that has not answered after this long gets 503 instead.
     pub request_deadline_secs: u64,
+    /// Where the audit log's chain head (latest row id and hash) is written after every
+    /// write, so a deleted tail or a rewritten chain is detected. Put it where the room can
+    /// write but whoever could edit the room database cannot (another volume, a log shipper).
+    pub audit_head_file: Option<PathBuf>,
+    /// Verify the audit log's hash chain at start and refuse to start when it is broken. Set
+    /// to false only to start a room whose log is known broken (kept as evidence): it then
+    /// starts with an error in its log, and `websense audit verify` keeps failing.
+    pub audit_verify_at_start: bool,
+    /// Four-eyes author resolution: the admin who resolves a signal's author must not be the
+    /// analyst who confirmed it (one account holding both roles cannot do both).
+    pub four_eyes: bool,
 }
 
 impl Default for RoomConfig {
@@ -80,6 +93,9 @@ impl Default for RoomConfig {
             login: LoginConfig::default(),
             max_range_days: 366,
             request_deadline_secs: 30,
+            audit_head_file: None,
+            audit_verify_at_start: true,
+            four_eyes: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use websense_signals::db as signals_db;
 use websense_signals::SharedConnection;
@@ -72,6 +73,28 @@ CREATE TABLE rejected_terms (
 );
 "#,
     ),
+    (
+        3,
+        "hash-chained audit log, compact item ids",
+        r#"
+ALTER TABLE audit_log ADD COLUMN item_ids BLOB;
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN hash TEXT;
+-- Rows stay as written; the one update allowed is chaining a row written before the chain
+-- (RoomDb::open does that once, right after this migration).
+DROP TRIGGER audit_log_no_update;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+WHEN OLD.hash IS NOT NULL OR NEW.hash IS NULL OR NEW.prev_hash IS NULL
+    OR NEW.id IS NOT OLD.id OR NEW.at_ms IS NOT OLD.at_ms OR NEW.actor IS NOT OLD.actor
+    OR NEW.roles IS NOT OLD.roles OR NEW.action IS NOT OLD.action
+    OR NEW.target IS NOT OLD.target OR NEW.reason IS NOT OLD.reason
+    OR NEW.detail IS NOT OLD.detail OR NEW.item_ids IS NOT OLD.item_ids
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_chained BEFORE INSERT ON audit_log
+WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL
+BEGIN SELECT RAISE(ABORT, 'audit rows are hash-chained: write them through websense'); END;
+"#,
+    ),
 ];
 
 /// Why the room database cannot be opened.
@@ -87,6 +110,38 @@ pub struct OpenError {
 pub struct RoomDb {
     conn: SharedConnection,
     path: PathBuf,
+    audit_head: Option<Arc<HeadExport>>,
+}
+
+/// Where the audit chain's head goes after every write, and the row last written there.
+struct HeadExport {
+    file: PathBuf,
+    exported: AtomicI64,
+}
+
+impl HeadExport {
+    /// Write the head file when the latest row changed. Called with the connection held, after
+    /// the caller's work ended (committed or rolled back), so the file never names a row that
+    /// a rollback took back.
+    fn update(&self, conn: &Connection) {
+        let head = match crate::audit::chain::head(conn) {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the audit chain head");
+                return;
+            }
+        };
+        if self.exported.load(Ordering::Relaxed) == head.id {
+            return;
+        }
+        match crate::audit::chain::write_head_file(&self.file, &head) {
+            Ok(()) => self.exported.store(head.id, Ordering::Relaxed),
+            Err(e) => tracing::error!(
+                file = %self.file.display(), error = %e, "cannot write the audit head file"
+            ),
+        }
+    }
 }
 
 impl RoomDb {
@@ -104,10 +159,30 @@ impl RoomDb {
         signals_db::migrate(&mut conn).map_err(|e| fail(e.to_string()))?;
         signals_db::apply_migrations(&mut conn, "room", MIGRATIONS)
             .map_err(|e| fail(e.to_string()))?;
+        let chained =
+            crate::audit::chain::chain_legacy_rows(&mut conn).map_err(|e| fail(e.to_string()))?;
+        if chained > 0 {
+            tracing::info!(
+                rows = chained,
+                "audit log: chained the rows written before the chain"
+            );
+        }
         Ok(RoomDb {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            audit_head: None,
         })
+    }
+
+    /// Keep `file` holding the audit chain's head (latest row id and hash) from now on; it is
+    /// written now and after every call that adds a row.
+    pub fn export_audit_head(&mut self, file: impl Into<PathBuf>) {
+        let export = Arc::new(HeadExport {
+            file: file.into(),
+            exported: AtomicI64::new(0),
+        });
+        export.update(&self.conn.lock().unwrap_or_else(|p| p.into_inner()));
+        self.audit_head = Some(export);
     }
 
     pub fn path(&self) -> &Path {
@@ -122,7 +197,11 @@ impl RoomDb {
     /// Run `f` on the connection, here and now (CLI, tests).
     pub fn blocking<T>(&self, f: impl FnOnce(&mut Connection) -> T) -> T {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut conn)
+        let out = f(&mut conn);
+        if let Some(h) = &self.audit_head {
+            h.update(&conn);
+        }
+        out
     }
 
     /// Run `f` on the connection on a blocking thread.
@@ -131,9 +210,14 @@ impl RoomDb {
         f: impl FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let conn = self.conn.clone();
+        let head = self.audit_head.clone();
         tokio::task::spawn_blocking(move || {
             let mut c = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut c)
+            let out = f(&mut c);
+            if let Some(h) = &head {
+                h.update(&c);
+            }
+            out
         })
         .await
         .map_err(|e| ApiError::internal("room database task failed", e))?

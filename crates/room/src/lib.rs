@@ -148,6 +148,11 @@ pub enum RoomError {
     Vault(#[from] websense_signals::VaultError),
     #[error("{0}")]
     Config(String),
+    #[error(
+        "{0}. The room does not start on a broken audit log: keep a copy of the database as \
+         evidence, see `websense audit verify` and deploy/operations.md"
+    )]
+    AuditChain(#[from] audit::chain::ChainError),
 }
 
 /// Everything the API and the workers share.
@@ -191,7 +196,27 @@ impl Room {
         privacy
             .validate()
             .map_err(|e| RoomError::Config(e.to_string()))?;
-        let db = RoomDb::open(&config.database)?;
+        let mut db = RoomDb::open(&config.database)?;
+        let started = std::time::Instant::now();
+        let head_file = config.audit_head_file.clone();
+        match db.blocking(|c| audit::chain::verify(c, head_file.as_deref())) {
+            Ok(report) => {
+                tracing::info!(
+                    rows = report.rows,
+                    ms = started.elapsed().as_millis() as u64,
+                    "audit log chain verified"
+                );
+                if let Some(file) = head_file {
+                    db.export_audit_head(file);
+                }
+            }
+            Err(e) if config.audit_verify_at_start => return Err(e.into()),
+            // The head file is left as it is: it is evidence of what the log held.
+            Err(e) => tracing::error!(
+                error = %e,
+                "THE AUDIT LOG IS BROKEN; starting anyway ([room] audit_verify_at_start = false)"
+            ),
+        }
         let vault = match &privacy.author_vault {
             Some(path) => Some(Arc::new(AuthorVault::open(path)?)),
             None => None,

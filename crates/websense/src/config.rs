@@ -115,6 +115,7 @@ impl Config {
             &mut self.privacy.pseudonym_key_file,
             &mut self.privacy.author_vault,
             &mut self.room.source_status_file,
+            &mut self.room.audit_head_file,
         ]
         .into_iter()
         .flatten()

@@ -4,6 +4,7 @@
 // `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod cmd_audit;
 mod cmd_bench;
 mod cmd_collect;
 mod cmd_lexicon;
@@ -43,6 +44,8 @@ enum Command {
     Collect(cmd_collect::CollectArgs),
     /// Serve the Room's HTTP API (trends, items, signals, curator tools, audit).
     Serve(cmd_serve::ServeArgs),
+    /// Check the Room's audit log: `websense audit verify --config FILE`.
+    Audit(cmd_audit::AuditArgs),
     /// Manage the Room's accounts: `websense user add NAME --role ROLE --config FILE`.
     User(cmd_user::UserArgs),
     /// Collectors, matcher and store in one process (embedded by default): `websense run --config config/demo.toml`.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Collect(args) => cmd_collect::run(args),
         Command::Serve(args) => cmd_serve::run(args),
         Command::User(args) => cmd_user::run(args),
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Run(args) => cmd_run::run(args),
         Command::Score(args) => cmd_pipeline::score(args),
         Command::Store(args) => cmd_pipeline::store(args),

@@ -2,7 +2,7 @@
 //! which items, when) before the text leaves the server.
 
 use crate::accounts::Caller;
-use crate::api::{audit, filter, limit, offset, optional_reason};
+use crate::api::{audit_read, filter, limit, offset, optional_reason};
 use crate::audit::action;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::Room;
@@ -115,8 +115,25 @@ pub(crate) async fn bucket_items(
     let size = query.bucket.seconds();
     let bucket_start = DateTime::from_timestamp(query.at.timestamp().div_euclid(size) * size, 0)
         .unwrap_or_default();
-    let ids: Vec<&str> = items.iter().map(|i| i.item.id.as_str()).collect();
-    audit(
+    let ids: Vec<String> = items.iter().map(|i| i.item.id.0.clone()).collect();
+    // Only what narrows the read: no empty filters or zero offsets repeated in every row.
+    let mut detail = serde_json::Map::new();
+    if let Some(s) = &query.subject {
+        detail.insert("subject".into(), json!(s));
+    }
+    for (key, value) in [
+        ("source", &query.filter.source),
+        ("tag", &query.filter.tag),
+        ("language", &query.filter.language),
+    ] {
+        if let Some(v) = value {
+            detail.insert(key.into(), json!(v));
+        }
+    }
+    if query.offset > 0 {
+        detail.insert("offset".into(), json!(query.offset));
+    }
+    audit_read(
         &room,
         &caller,
         action::READ_ITEMS,
@@ -126,12 +143,8 @@ pub(crate) async fn bucket_items(
             bucket_start.to_rfc3339()
         )),
         why,
-        json!({
-            "subject": query.subject,
-            "filter": query.filter,
-            "offset": query.offset,
-            "item_ids": ids,
-        }),
+        Value::Object(detail),
+        ids,
     )
     .await?;
     let next_offset = (items.len() == query.limit).then_some(query.offset + query.limit);
@@ -212,13 +225,14 @@ pub(crate) async fn signal_item(
     let item = find_item(room.store.as_ref(), item_id, signal.explanation.event_time)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("item {item_id} is no longer in the store")))?;
-    audit(
+    audit_read(
         &room,
         &caller,
         action::READ_ITEMS,
         Some(id.0.clone()),
         None,
-        json!({ "item_ids": [item_id] }),
+        json!({}),
+        vec![item_id.0.clone()],
     )
     .await?;
     Ok(Json(ItemView::from(item)))

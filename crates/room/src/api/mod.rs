@@ -49,3 +49,37 @@ pub(crate) async fn audit(
         })
         .await
 }
+
+/// Append an audit row for `caller` now that records the ids of the items whose text the
+/// answer carries (kept compactly, shown as `detail.item_ids`).
+pub(crate) async fn audit_read(
+    room: &Room,
+    caller: &Caller,
+    action: &'static str,
+    target: Option<String>,
+    reason: Option<String>,
+    detail: serde_json::Value,
+    item_ids: Vec<String>,
+) -> Result<(), ApiError> {
+    let (actor, roles) = (caller.name.clone(), caller.roles_text());
+    room.db
+        .run(move |c| {
+            audit::append_read(
+                c,
+                Utc::now(),
+                &NewEntry {
+                    actor: &actor,
+                    roles: &roles,
+                    action,
+                    target: target.as_deref(),
+                    reason: reason.as_deref(),
+                    detail,
+                },
+                &item_ids,
+            )
+            .map(|_| ())
+            .map_err(|e| ApiError::internal("cannot write the audit log", e))
+        })
+        .await
+}
+
