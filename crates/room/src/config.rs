@@ -261,9 +261,13 @@ impl RoomConfig {
                 l.concurrency
             ));
         }
-        if l.queue_wait_secs == 0 || l.max_delay_secs == 0 || l.forget_after_minutes == 0 {
+        if [l.queue_wait_secs, l.max_delay_secs, l.forget_after_minutes].contains(&0)
+            || l.free_failures == 0
+            || l.address_free_failures == 0
+        {
             return bad(
-                "login.queue_wait_secs, login.max_delay_secs and login.forget_after_minutes must be at least 1"
+                "login.queue_wait_secs, max_delay_secs, forget_after_minutes, free_failures and \
+                 address_free_failures must be at least 1"
                     .into(),
             );
         }
@@ -312,6 +316,12 @@ mod tests {
         assert!(e.contains("listen"), "{e}");
         let e = parse("[webhook]\nurl = \"ftp://x\"\n").unwrap_err();
         assert!(e.contains("webhook.url"), "{e}");
+        let e = parse("[login]\nconcurrency = 0\n").unwrap_err();
+        assert!(e.contains("login.concurrency"), "{e}");
+        let e = parse("[login]\nfree_failures = 0\n").unwrap_err();
+        assert!(e.contains("free_failures"), "{e}");
+        let e = parse("[login]\ntrusted_proxies = [\"proxy\"]\n").unwrap_err();
+        assert!(e.contains("trusted_proxies"), "{e}");
         let privacy = PrivacyConfig {
             raw_text_retention_days: 0,
             ..PrivacyConfig::default()

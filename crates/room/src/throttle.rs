@@ -32,8 +32,9 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Keys kept at most; beyond it, keys with no wait pending make room, and when none do,
-/// new keys are refused (answered 503) until some are forgotten.
+/// Keys kept at most (about 20 MB); beyond it, keys with no wait pending make room (at most
+/// once a second, so a flood at the bound costs no scan per try), and when none do, new keys
+/// are refused (answered 503) until some are forgotten.
 const MAX_KEYS: usize = 100_000;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -57,8 +58,15 @@ struct Entry {
 /// The throttle shared by all logins of one room.
 pub(crate) struct LoginThrottle {
     config: LoginConfig,
-    keys: Mutex<HashMap<Key, Entry>>,
-    last_sweep: Mutex<Instant>,
+    max_keys: usize,
+    state: Mutex<State>,
+}
+
+struct State {
+    keys: HashMap<Key, Entry>,
+    /// When idle keys were last forgotten, and when keys were last evicted to make room.
+    last_sweep: Instant,
+    last_eviction: Option<Instant>,
 }
 
 /// Why a try is not made now.
@@ -90,8 +98,12 @@ impl LoginThrottle {
     pub(crate) fn new(config: &LoginConfig) -> LoginThrottle {
         LoginThrottle {
             config: config.clone(),
-            keys: Mutex::new(HashMap::new()),
-            last_sweep: Mutex::new(Instant::now()),
+            max_keys: MAX_KEYS,
+            state: Mutex::new(State {
+                keys: HashMap::new(),
+                last_sweep: Instant::now(),
+                last_eviction: None,
+            }),
         }
     }
 
@@ -110,8 +122,9 @@ impl LoginThrottle {
             Key::NameAt(name.to_string(), address),
             Key::Address(address),
         );
-        let mut keys = lock(&self.keys);
-        self.sweep(&mut keys, now);
+        let mut state = lock(&self.state);
+        self.sweep(&mut state, now);
+        let keys = &mut state.keys;
         let wait = [&name_key, &address_key]
             .iter()
             .filter_map(|k| keys.get(*k))
@@ -125,13 +138,23 @@ impl LoginThrottle {
             .iter()
             .filter(|k| !keys.contains_key(**k))
             .count();
-        if keys.len() + new_keys > MAX_KEYS {
-            keys.retain(|_, e| e.next_allowed > now);
-            if keys.len() + new_keys > MAX_KEYS {
-                tracing::warn!("login throttle full ({MAX_KEYS} keys): refusing new logins");
+        if keys.len() + new_keys > self.max_keys {
+            let evicted_lately = state
+                .last_eviction
+                .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1));
+            if !evicted_lately {
+                state.last_eviction = Some(now);
+                state.keys.retain(|_, e| e.next_allowed > now);
+            }
+            if state.keys.len() + new_keys > self.max_keys {
+                tracing::warn!(
+                    "login throttle full ({} keys): refusing logins from new names and addresses",
+                    self.max_keys
+                );
                 return Err(Refused::Full);
             }
         }
+        let keys = &mut state.keys;
         for (key, free) in [
             (&name_key, self.config.free_failures),
             (&address_key, self.config.address_free_failures),
@@ -166,26 +189,28 @@ impl LoginThrottle {
     }
 
     /// Forget keys idle longer than `forget_after_minutes` (at most once a second).
-    fn sweep(&self, keys: &mut HashMap<Key, Entry>, now: Instant) {
-        let mut last = lock(&self.last_sweep);
-        if now.saturating_duration_since(*last) < Duration::from_secs(1) && keys.len() < MAX_KEYS {
+    fn sweep(&self, state: &mut State, now: Instant) {
+        if now.saturating_duration_since(state.last_sweep) < Duration::from_secs(1) {
             return;
         }
-        *last = now;
+        state.last_sweep = now;
         let forget = Duration::from_secs(self.config.forget_after_minutes * 60);
-        keys.retain(|_, e| now.saturating_duration_since(e.last) < forget);
+        state
+            .keys
+            .retain(|_, e| now.saturating_duration_since(e.last) < forget);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        lock(&self.keys).len()
+        lock(&self.state).keys.len()
     }
 }
 
 impl Attempt<'_> {
     /// The password was right: the name's key is cleared, the address gets its charge back.
     pub(crate) fn succeeded(self) {
-        let mut keys = lock(&self.throttle.keys);
+        let mut state = lock(&self.throttle.state);
+        let keys = &mut state.keys;
         keys.remove(&self.name);
         if let Some(e) = keys.get_mut(&self.address) {
             e.charged = e.charged.saturating_sub(1);
@@ -194,7 +219,8 @@ impl Attempt<'_> {
 
     /// The try was not made after all (the server was busy or failed): both charges back.
     pub(crate) fn cancelled(self) {
-        let mut keys = lock(&self.throttle.keys);
+        let mut state = lock(&self.throttle.state);
+        let keys = &mut state.keys;
         for key in [&self.name, &self.address] {
             if let Some(e) = keys.get_mut(key) {
                 e.charged = e.charged.saturating_sub(1);
@@ -205,7 +231,8 @@ impl Attempt<'_> {
     /// The login failed; `known` says whether the name is an account. Returns the report to
     /// put in the audit log, when this failure is one to report.
     pub(crate) fn failed(self, known: bool) -> Option<FailureReport> {
-        let mut keys = lock(&self.throttle.keys);
+        let mut state = lock(&self.throttle.state);
+        let keys = &mut state.keys;
         let entry = keys.get_mut(if known { &self.name } else { &self.address })?;
         let count = if known {
             entry.failed += 1;
@@ -425,6 +452,43 @@ mod tests {
             .attempt_at("bob", ip("10.0.0.7"), now + Duration::from_secs(61))
             .is_ok());
         assert_eq!(t.len(), 2, "ana's keys are forgotten, bob's are new");
+    }
+
+    #[test]
+    fn at_the_bound_keys_without_a_wait_make_room_at_most_once_a_second() {
+        let mut t = LoginThrottle::new(&LoginConfig {
+            free_failures: 3,
+            address_free_failures: 3,
+            ..LoginConfig::default()
+        });
+        t.max_keys = 6;
+        let now = Instant::now();
+        let at = |ms: u64| now + Duration::from_millis(ms);
+        // Two keys a try: three addresses fill it; only the first's have no wait pending.
+        t.attempt_at("ana", ip("10.0.2.1"), now)
+            .unwrap()
+            .failed(true);
+        for a in ["10.0.2.2", "10.0.2.3"] {
+            for _ in 0..3 {
+                t.attempt_at("ana", ip(a), now).unwrap().failed(true);
+            }
+        }
+        assert_eq!(t.len(), 6);
+        t.attempt_at("ana", ip("10.0.2.4"), now)
+            .unwrap()
+            .failed(true);
+        assert_eq!(t.len(), 6, "10.0.2.1's keys made room");
+        // Within the second, no more room is made: new keys are refused, known ones slowed.
+        assert_eq!(
+            t.attempt_at("bob", ip("10.0.2.5"), at(500)).err(),
+            Some(Refused::Full)
+        );
+        assert!(matches!(
+            t.attempt_at("ana", ip("10.0.2.2"), at(600)),
+            Err(Refused::Slowed(_))
+        ));
+        // A second later the waits are over and room is made again.
+        assert!(t.attempt_at("bob", ip("10.0.2.5"), at(1200)).is_ok());
     }
 
     #[test]
