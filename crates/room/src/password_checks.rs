@@ -48,18 +48,45 @@ impl PasswordChecks {
         }
     }
 
-    /// Whether `password` matches `phc`, checked on the blocking pool once a permit is free.
-    /// The check finishes even when the caller stops waiting for it (the permit and the
-    /// queue place go with the check), so a client that hangs up frees nothing early.
-    pub(crate) async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
-        let place = Admitted::enter(&self.admitted, self.limit).ok_or(Busy)?;
-        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+    /// A place among the logins being checked or waiting to be, or [`Busy`] at once. A
+    /// login takes its place before it does any other work (reading the account included),
+    /// so a flood beyond the bound costs nothing but the answer.
+    pub(crate) fn admit(&self) -> Result<Place<'_>, Busy> {
+        Admitted::enter(&self.admitted, self.limit)
+            .map(|admitted| Place {
+                checks: self,
+                admitted,
+            })
+            .ok_or(Busy)
+    }
+
+    /// [`Self::admit`] and [`Place::verify`] in one.
+    #[cfg(test)]
+    async fn verify(&self, password: String, phc: String) -> Result<bool, Busy> {
+        self.admit()?.verify(password, phc).await
+    }
+}
+
+/// An admitted login.
+pub(crate) struct Place<'a> {
+    checks: &'a PasswordChecks,
+    admitted: Admitted,
+}
+
+impl Place<'_> {
+    /// Whether `password` matches `phc`, checked on the blocking pool once a permit is free
+    /// (or [`Busy`] when none is within `queue_wait_secs`). The check finishes even when the
+    /// caller stops waiting for it (the permit and the place go with the check), so a client
+    /// that hangs up frees nothing early.
+    pub(crate) async fn verify(self, password: String, phc: String) -> Result<bool, Busy> {
+        let checks = self.checks;
+        let permit = tokio::time::timeout(checks.wait, checks.permits.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
-        let buffers = self.buffers.clone();
+        let (buffers, admitted) = (checks.buffers.clone(), self.admitted);
         tokio::task::spawn_blocking(move || {
-            let (_place, _permit) = (place, permit);
+            let (_admitted, _permit) = (admitted, permit);
             let mut memory = lock(&buffers).pop().unwrap_or_default();
             let verified = accounts::verify_password_in(&password, &phc, &mut memory);
             lock(&buffers).push(memory);

@@ -82,4 +82,3 @@ pub(crate) async fn audit_read(
         })
         .await
 }
-

@@ -34,8 +34,9 @@ pub(crate) const UNKNOWN_ACCOUNT: &str = "(unknown account)";
 
 /// Every login goes the same way, for names that are accounts and names that are not, so
 /// neither the answer nor its timing tells them apart: charge the try to the throttle
-/// (`throttle`), check the password (the account's hash, or the decoy) in the bounded
-/// checker (`password_checks`), then tell the throttle how it went.
+/// (`throttle`), take a place in the bounded checker (`password_checks`), read the account,
+/// check the password (the account's hash, or the decoy), then tell the throttle how it
+/// went.
 pub(crate) async fn login(
     State(room): State<Arc<Room>>,
     ClientAddress(address): ClientAddress,
@@ -61,6 +62,10 @@ pub(crate) async fn login(
         }
         Err(Refused::Full) => return Ok(busy()),
     };
+    let Ok(place) = room.password_checks.admit() else {
+        attempt.cancelled();
+        return Ok(busy());
+    };
     let name = body.user.clone();
     let credentials = match room
         .db
@@ -79,7 +84,7 @@ pub(crate) async fn login(
         Some((roles, hash)) => (roles.clone(), hash.clone()),
         None => (Vec::new(), room.decoy_hash.clone()),
     };
-    let verified = match room.password_checks.verify(body.password, hash).await {
+    let verified = match place.verify(body.password, hash).await {
         Ok(verified) => verified,
         Err(Busy) => {
             attempt.cancelled();
