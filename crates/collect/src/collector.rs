@@ -373,17 +373,33 @@ impl Collector {
                 return self.record_failure(source, error).await;
             }
         }
-        let before = (st.cursor.validators.clone(), st.cursor.last_id.clone());
+        let before = (
+            st.cursor.validators.clone(),
+            st.cursor.last_id.clone(),
+            st.cursor.resume.clone(),
+        );
         for id in ids {
             st.seen.insert(id);
         }
         if let Some(v) = harvest.validators {
             st.cursor.validators = v;
         }
-        if harvest.last_id.is_some() {
-            st.cursor.last_id = harvest.last_id;
+        // Never backwards: a round that only filled an older gap brings older ids.
+        if let Some(newest) = harvest.last_id {
+            let newer = st.cursor.last_id.as_deref().is_none_or(|old| {
+                crate::sources::cmp_ids(&newest, old) == std::cmp::Ordering::Greater
+            });
+            if newer {
+                st.cursor.last_id = Some(newest);
+            }
         }
-        if count > 0 || before != (st.cursor.validators.clone(), st.cursor.last_id.clone()) {
+        st.cursor.resume = harvest.resume;
+        let after = (
+            st.cursor.validators.clone(),
+            st.cursor.last_id.clone(),
+            st.cursor.resume.clone(),
+        );
+        if count > 0 || before != after {
             let cursor = Cursor {
                 seen: st.seen.to_vec(),
                 ..st.cursor.clone()

@@ -1,10 +1,11 @@
 //! Where each source left off, saved only after its items were handed on.
 //!
 //! A [`Cursor`] holds a source's cache validators, its newest platform id (Mastodon's
-//! `since_id`, Telegram's post number, ...) and the ids of the items it handed on last
-//! (bounded). The collector saves it through a [`CursorStore`] only after the sink accepted
-//! the items, so a crash re-fetches rather than loses; the remembered ids make the re-fetch
-//! skip what was already handed on, and the downstream de-duplication by id covers the
+//! `since_id`, Telegram's post number, ...), the ids of the items it handed on last
+//! (bounded) and where older pages still wait after a failed page ([`Resume`]). The
+//! collector saves it through a [`CursorStore`] only after the sink accepted the items, so
+//! a crash re-fetches rather than loses; the remembered ids make the re-fetch skip what was
+//! already handed on, and the downstream de-duplication by id covers the
 //! window between "sink accepted" and "cursor saved".
 //!
 //! [`FileCursorStore`] keeps one small JSON file per source under `STATE_DIR/cursors/`,
@@ -30,6 +31,20 @@ pub struct Cursor {
     /// Ids of items handed on, oldest first, at most `seen_ids_per_source`.
     #[serde(default)]
     pub seen: Vec<ItemId>,
+    /// Older pages a round could not fetch (a later page failed after earlier ones were
+    /// handed on): the next rounds go on from there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resume: Vec<Resume>,
+}
+
+/// Where a broken walk through a paged source stopped: the page to fetch next, and the
+/// newest id handed on before that walk began (where the gap ends).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The next page as the service named it (a URL or a page token).
+    pub next: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_id: Option<String>,
 }
 
 /// A cursor store could not load or save.

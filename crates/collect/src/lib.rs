@@ -39,6 +39,7 @@ pub mod cursor;
 pub mod encoding;
 pub mod html;
 pub mod http;
+pub mod markdown;
 pub mod parse;
 pub mod sink;
 mod sources;
@@ -47,7 +48,7 @@ pub mod switches;
 
 pub use collector::{load_or_create_key, Collector, SetupError, SourceFailure, Summary};
 pub use config::{CollectConfig, Config, PrivacyConfig, Source, SourceConfig};
-pub use cursor::{Cursor, CursorStore, FileCursorStore};
+pub use cursor::{Cursor, CursorStore, FileCursorStore, Resume};
 pub use sink::JsonlSink;
 pub use sources::RoundError;
 pub use status::{Progress, SourceStatus, StatusBoard};

@@ -2,11 +2,13 @@
 //!
 //! A round fetches at most `max_pages` pages, newest first, and stops early at the first
 //! page whose posts were all handed on before (or, for services with ordered ids, at the
-//! page that reaches the cursor's last id). What it returns is not yet de-duplicated or
-//! handed on; the collector does both.
+//! page that reaches the cursor's last id). When a later page fails, the pages before it are
+//! kept and the failed page becomes a gap in the cursor ([`Resume`]) that the next rounds
+//! walk on from, after the newest pages. What it returns is not yet de-duplicated or handed
+//! on; the collector does both.
 
 use crate::config::{MastodonTimeline, Source, SourceSpec};
-use crate::cursor::{Cursor, SeenIds};
+use crate::cursor::{Cursor, Resume, SeenIds};
 use crate::http::{FetchError, Fetched, Fetcher, Response, Validators};
 use crate::parse::{self, ItemContext, Page, ParseError};
 use std::cmp::Ordering;
@@ -29,6 +31,10 @@ pub(crate) struct Harvest {
     pub last_id: Option<String>,
     pub not_modified: bool,
     pub warnings: Vec<String>,
+    /// Older pages still to fetch (replaces the cursor's).
+    pub resume: Vec<Resume>,
+    /// The encoding `chardetng` guessed for a body that declared none.
+    pub encoding_guess: Option<String>,
 }
 
 /// Why a round failed: where, and what was wrong.
@@ -86,6 +92,7 @@ pub(crate) async fn harvest(
                 items: page.items,
                 validators: Some(resp.validators),
                 warnings: page.warnings,
+                encoding_guess: page.encoding_guess,
                 ..Harvest::default()
             })
         }
@@ -95,17 +102,16 @@ pub(crate) async fn harvest(
             next_path,
             fields,
         } => {
-            let mut out = Harvest::default();
-            let mut next = Some(url.clone());
-            for n in 0..source.max_pages {
-                let Some(page_url) = next.take() else { break };
+            let paging = Paging {
+                first: url.clone(),
+                next_url: &|next| Url::parse(next).ok(),
+                accept: ACCEPT_JSON,
+                ordered_ids: false,
                 // Only the first page is fetched conditionally: its validators are the ones kept.
-                let validators = (n == 0).then_some(&cursor.validators);
-                let Some(resp) = fetch(fetcher, &page_url, validators, ACCEPT_JSON).await? else {
-                    out.not_modified = n == 0;
-                    break;
-                };
-                let page = parse::json_api::parse_json_api(
+                conditional: true,
+            };
+            walk(source, fetcher, cursor, seen, paging, |resp| {
+                parse::json_api::parse_json_api(
                     &resp.body,
                     resp.content_type.as_deref(),
                     items_path,
@@ -114,16 +120,8 @@ pub(crate) async fn harvest(
                     &resp.url,
                     ctx,
                 )
-                .map_err(|e| parse_error(&resp.url, e))?;
-                if n == 0 {
-                    out.validators = Some(resp.validators.clone());
-                }
-                next = page.next.as_deref().and_then(|u| Url::parse(u).ok());
-                if take_page(&mut out, page, seen) {
-                    break;
-                }
-            }
-            Ok(out)
+            })
+            .await
         }
         SourceSpec::Mastodon { instance, timeline } => {
             let mut first = match timeline {
@@ -142,7 +140,14 @@ pub(crate) async fn harvest(
                     q.append_pair("since_id", since);
                 }
             }
-            paged_by_url(source, fetcher, cursor, seen, first, ACCEPT_JSON, |resp| {
+            let paging = Paging {
+                first,
+                next_url: &|next| Url::parse(next).ok(),
+                accept: ACCEPT_JSON,
+                ordered_ids: true,
+                conditional: false,
+            };
+            walk(source, fetcher, cursor, seen, paging, |resp| {
                 parse::mastodon::parse_statuses(
                     &resp.body,
                     resp.content_type.as_deref(),
@@ -157,30 +162,25 @@ pub(crate) async fn harvest(
             let make_next = |before: &str| {
                 let mut u = first.clone();
                 u.query_pairs_mut().append_pair("before", before);
-                u
+                Some(u)
             };
-            let mut out = Harvest::default();
-            let mut url = Some(first.clone());
-            for _ in 0..source.max_pages {
-                let Some(page_url) = url.take() else { break };
-                let Some(resp) = fetch(fetcher, &page_url, None, ACCEPT_HTML).await? else {
-                    break;
-                };
-                let page = parse::telegram::parse_preview(
+            let paging = Paging {
+                first: first.clone(),
+                next_url: &make_next,
+                accept: ACCEPT_HTML,
+                ordered_ids: true,
+                conditional: false,
+            };
+            walk(source, fetcher, cursor, seen, paging, |resp| {
+                parse::telegram::parse_preview(
                     &resp.body,
                     resp.content_type.as_deref(),
                     channel,
                     &resp.url,
                     ctx,
                 )
-                .map_err(|e| parse_error(&resp.url, e))?;
-                url = page.next.as_deref().map(make_next);
-                let reached_cursor = reaches(&page, cursor);
-                if take_page(&mut out, page, seen) || reached_cursor {
-                    break;
-                }
-            }
-            Ok(out)
+            })
+            .await
         }
         SourceSpec::Reddit { base, subreddit } => {
             let first = join(base, &format!("r/{subreddit}/new.json"))?;
@@ -194,7 +194,14 @@ pub(crate) async fn harvest(
                 drop(q);
                 u
             };
-            paged_by_token(source, fetcher, seen, page_url, ACCEPT_JSON, |resp| {
+            let paging = Paging {
+                first: page_url(None),
+                next_url: &|token| Some(page_url(Some(token))),
+                accept: ACCEPT_JSON,
+                ordered_ids: false,
+                conditional: false,
+            };
+            walk(source, fetcher, cursor, seen, paging, |resp| {
                 parse::reddit::parse_listing(&resp.body, resp.content_type.as_deref(), base, ctx)
             })
             .await
@@ -216,7 +223,14 @@ pub(crate) async fn harvest(
                 drop(q);
                 u
             };
-            paged_by_token(source, fetcher, seen, page_url, ACCEPT_JSON, |resp| {
+            let paging = Paging {
+                first: page_url(None),
+                next_url: &|token| Some(page_url(Some(token))),
+                accept: ACCEPT_JSON,
+                ordered_ids: false,
+                conditional: false,
+            };
+            walk(source, fetcher, cursor, seen, paging, |resp| {
                 parse::bluesky::parse_search(&resp.body, resp.content_type.as_deref(), ctx)
             })
             .await
@@ -224,60 +238,171 @@ pub(crate) async fn harvest(
     }
 }
 
-/// Services whose next page is a URL the response names (Mastodon's `Link` header).
-async fn paged_by_url(
+/// How the pages of a paged source follow one another.
+struct Paging<'a> {
+    /// The newest page.
+    first: Url,
+    /// The URL of the page a [`Page::next`] names (a URL, or a token that goes into one).
+    next_url: &'a (dyn Fn(&str) -> Option<Url> + Sync),
+    accept: &'static str,
+    /// Ids order by age (Mastodon, Telegram): a walk stops at the page that reaches the
+    /// newest id handed on before.
+    ordered_ids: bool,
+    /// The first page is fetched with the cursor's cache validators.
+    conditional: bool,
+}
+
+/// The most gaps a source keeps to come back to; an older one beyond is given up, loudly.
+const MAX_GAPS: usize = 8;
+
+/// How a walk through pages ended.
+enum WalkEnd {
+    Done,
+    /// A page after the first failed: what came before is kept, this page is a gap.
+    Broken {
+        next: String,
+        error: RoundError,
+    },
+}
+
+/// A round of a paged source: the newest pages, then the gaps earlier rounds left (pages
+/// that failed after the pages before them were handed on). A failing first page fails the
+/// round; a failing later page ends the walk with what it had, and becomes a gap that later
+/// rounds go on from.
+async fn walk(
     source: &Source,
     fetcher: &Fetcher,
     cursor: &Cursor,
     seen: &SeenIds,
-    first: Url,
-    accept: &str,
+    paging: Paging<'_>,
     parse: impl Fn(&Response) -> Result<Page, ParseError>,
 ) -> Result<Harvest, RoundError> {
     let mut out = Harvest::default();
-    let mut url = Some(first);
-    for _ in 0..source.max_pages {
-        let Some(page_url) = url.take() else { break };
-        let Some(resp) = fetch(fetcher, &page_url, None, accept).await? else {
-            break;
+    let newest_until = cursor.last_id.clone().filter(|_| paging.ordered_ids);
+    let mut gaps = Vec::new();
+    let start = (paging.first.clone(), None);
+    let end = pages(
+        &mut out,
+        source,
+        fetcher,
+        cursor,
+        seen,
+        &paging,
+        &parse,
+        start,
+        newest_until.as_deref(),
+    )
+    .await?;
+    if let WalkEnd::Broken { next, error } = end {
+        out.warnings.push(format!(
+            "page {} failed ({}); the pages before it were kept, the next rounds go on from it",
+            error.url, error.message
+        ));
+        gaps.push(Resume {
+            next,
+            until_id: cursor.last_id.clone(),
+        });
+    }
+    for gap in &cursor.resume {
+        let Some(url) = (paging.next_url)(&gap.next) else {
+            continue;
         };
-        let page = parse(&resp).map_err(|e| parse_error(&resp.url, e))?;
-        url = page.next.as_deref().and_then(|u| Url::parse(u).ok());
-        let reached_cursor = reaches(&page, cursor);
-        if take_page(&mut out, page, seen) || reached_cursor {
-            break;
+        let until = gap.until_id.as_deref().filter(|_| paging.ordered_ids);
+        let start = (url, Some(gap.next.clone()));
+        match pages(
+            &mut out, source, fetcher, cursor, seen, &paging, &parse, start, until,
+        )
+        .await?
+        {
+            WalkEnd::Done => {}
+            WalkEnd::Broken { next, error } => {
+                out.warnings.push(format!(
+                    "older page {} still fails ({}); tried again next round",
+                    error.url, error.message
+                ));
+                gaps.push(Resume {
+                    next,
+                    until_id: gap.until_id.clone(),
+                });
+            }
         }
     }
+    if gaps.len() > MAX_GAPS {
+        let lost = gaps.split_off(MAX_GAPS);
+        out.warnings.push(format!(
+            "{} older gaps given up (more than {MAX_GAPS}): {}",
+            lost.len(),
+            lost.iter()
+                .map(|g| g.next.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    out.resume = gaps;
     Ok(out)
 }
 
-/// Services whose next page is a token put into the next request (Reddit's `after`,
-/// Bluesky's `cursor`).
-async fn paged_by_token(
+/// Fetch pages from `start` (its URL, and how the service named it; `None` for the newest
+/// page) on, at most `max_pages`, into `out`, until a page reaches `until`, brings nothing
+/// new, or names no next page.
+#[allow(clippy::too_many_arguments)]
+async fn pages(
+    out: &mut Harvest,
     source: &Source,
     fetcher: &Fetcher,
+    cursor: &Cursor,
     seen: &SeenIds,
-    page_url: impl Fn(Option<&str>) -> Url,
-    accept: &str,
-    parse: impl Fn(&Response) -> Result<Page, ParseError>,
-) -> Result<Harvest, RoundError> {
-    let mut out = Harvest::default();
-    let mut token: Option<String> = None;
+    paging: &Paging<'_>,
+    parse: &impl Fn(&Response) -> Result<Page, ParseError>,
+    start: (Url, Option<String>),
+    until: Option<&str>,
+) -> Result<WalkEnd, RoundError> {
+    let (mut url, mut named) = start;
+    let newest = named.is_none();
+    let broken = |named: &Option<String>, error: RoundError| match named {
+        Some(next) => Ok(WalkEnd::Broken {
+            next: next.clone(),
+            error,
+        }),
+        None => Err(error),
+    };
     for n in 0..source.max_pages {
-        if n > 0 && token.is_none() {
-            break;
-        }
-        let url = page_url(token.as_deref());
-        let Some(resp) = fetch(fetcher, &url, None, accept).await? else {
-            break;
+        let conditional = newest && n == 0 && paging.conditional;
+        let validators = conditional.then_some(&cursor.validators);
+        let resp = match fetch(fetcher, &url, validators, paging.accept).await {
+            Ok(Some(resp)) => resp,
+            Ok(None) => {
+                out.not_modified = conditional;
+                return Ok(WalkEnd::Done);
+            }
+            Err(e) => return broken(&named, e),
         };
-        let page = parse(&resp).map_err(|e| parse_error(&resp.url, e))?;
-        token = page.next.clone();
-        if take_page(&mut out, page, seen) {
-            break;
+        let page = match parse(&resp) {
+            Ok(page) => page,
+            Err(e) => return broken(&named, parse_error(&resp.url, e)),
+        };
+        if conditional {
+            out.validators = Some(resp.validators.clone());
         }
+        let next = page.next.clone();
+        let reached = until.is_some_and(|u| {
+            page.platform_ids
+                .iter()
+                .any(|id| cmp_ids(id, u) != Ordering::Greater)
+        });
+        if take_page(out, page, seen) || reached {
+            return Ok(WalkEnd::Done);
+        }
+        let Some(next) = next else {
+            return Ok(WalkEnd::Done);
+        };
+        let Some(next_url) = (paging.next_url)(&next) else {
+            return Ok(WalkEnd::Done);
+        };
+        url = next_url;
+        named = Some(next);
     }
-    Ok(out)
+    Ok(WalkEnd::Done)
 }
 
 /// Add a page to the harvest; `true` when paging should stop (empty page, or nothing new).
@@ -293,22 +418,15 @@ fn take_page(out: &mut Harvest, page: Page, seen: &SeenIds) -> bool {
         }
     }
     out.warnings.extend(page.warnings);
+    if page.encoding_guess.is_some() {
+        out.encoding_guess = page.encoding_guess;
+    }
     out.items.extend(page.items);
     nothing_new
 }
 
-/// The page goes back as far as the cursor's last id (ids that order by number).
-fn reaches(page: &Page, cursor: &Cursor) -> bool {
-    let Some(last) = &cursor.last_id else {
-        return false;
-    };
-    page.platform_ids
-        .iter()
-        .any(|id| cmp_ids(id, last) != Ordering::Greater)
-}
-
 /// Compare numeric ids as numbers (longer is larger), others as text.
-fn cmp_ids(a: &str, b: &str) -> Ordering {
+pub(crate) fn cmp_ids(a: &str, b: &str) -> Ordering {
     if a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()) {
         let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
         a.len().cmp(&b.len()).then_with(|| a.cmp(b))
