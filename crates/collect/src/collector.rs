@@ -350,6 +350,9 @@ impl Collector {
         for w in &harvest.warnings {
             tracing::warn!(source = %source.id, url = %source.start_url(), warning = %w, "odd input");
         }
+        if let Some(guess) = &harvest.encoding_guess {
+            tracing::info!(source = %source.id, encoding = %guess, "no charset declared; encoding guessed");
+        }
         let mut batch_ids = HashSet::new();
         let mut fresh = Vec::new();
         let mut duplicates = 0usize;
@@ -426,6 +429,8 @@ impl Collector {
             s.items_total += count as u64;
             s.duplicates_total += duplicates as u64;
             s.warnings = harvest.warnings;
+            s.last_round_items = count as u64;
+            s.encoding_guess = harvest.encoding_guess;
         });
         self.status.persist(false).await;
         RoundOutcome::Ok

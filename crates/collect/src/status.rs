@@ -47,6 +47,13 @@ pub struct SourceStatus {
     pub warnings: Vec<String>,
     #[serde(default)]
     pub next_fetch: Option<DateTime<Utc>>,
+    /// Items handed on by the last successful round.
+    #[serde(default)]
+    pub last_round_items: u64,
+    /// The body's encoding as `chardetng` guessed it in the last round, when nothing
+    /// declared one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding_guess: Option<String>,
 }
 
 impl SourceStatus {
@@ -63,6 +70,8 @@ impl SourceStatus {
             consecutive_failures: 0,
             warnings: Vec::new(),
             next_fetch: None,
+            last_round_items: 0,
+            encoding_guess: None,
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use websense_collect::{Collector, Config, FileCursorStore, PrivacyConfig, Summary};
+use websense_collect::{Collector, Config, FileCursorStore, PrivacyConfig, SourceStatus, Summary};
 use websense_model::HandleRecorder;
 use websense_signals::AuthorVault;
 
@@ -29,6 +29,10 @@ pub struct CollectArgs {
     /// Kafka, else standard output.
     #[arg(long)]
     output: Option<String>,
+    /// With --once: print a data-quality report per source on stderr afterwards: items,
+    /// entries skipped and why, the encoding guessed for bodies that declared none, warnings.
+    #[arg(long, requires = "once")]
+    report: bool,
 }
 
 pub fn run(args: CollectArgs) -> Result<ExitCode> {
@@ -41,7 +45,12 @@ pub fn run(args: CollectArgs) -> Result<ExitCode> {
         }
     };
     if args.output.is_none() && matches!(config.bus, websense_bus::BusConfig::Kafka(_)) {
-        return crate::cmd_pipeline::collect_to_bus(&config, args.once);
+        let code = crate::cmd_pipeline::collect_to_bus(&config, args.once)?;
+        if args.report {
+            let state_dir = config.collect_config().collect.state_dir;
+            report_from_status_file(&state_dir.join("status.json"));
+        }
+        return Ok(code);
     }
     let config = config.collect_config();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -73,6 +82,9 @@ async fn collect(config: Config, args: CollectArgs) -> Result<ExitCode> {
         });
         collector.run(stop_rx).await
     };
+    if args.report {
+        eprint!("{}", report(&collector.status().snapshot()));
+    }
     print_summary(&summary);
     Ok(if summary.sources_failed > 0 {
         ExitCode::FAILURE
@@ -110,6 +122,44 @@ fn show_progress(collector: &Arc<Collector>) -> Option<tokio::task::JoinHandle<(
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }))
+}
+
+fn report_from_status_file(path: &std::path::Path) {
+    let statuses = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice::<Vec<SourceStatus>>(&b).map_err(|e| e.to_string()));
+    match statuses {
+        Ok(s) => eprint!("{}", report(&s)),
+        Err(e) => eprintln!("websense: no report: cannot read {}: {e}", path.display()),
+    }
+}
+
+/// The data-quality report of `--once --report`: what an operator reads to trust a new source.
+pub(crate) fn report(statuses: &[SourceStatus]) -> String {
+    let mut out = String::from("report:\n");
+    for s in statuses {
+        let state = match &s.last_error {
+            Some(e) if s.is_failing() => format!("FAILED {}: {}", e.url, e.message),
+            _ if s.last_fetch.is_none() => "not fetched".to_string(),
+            _ => format!("{} items", s.last_round_items),
+        };
+        out += &format!("  {} ({}, {}): {state}\n", s.id, s.kind.as_str(), s.url);
+        if let Some(guess) = &s.encoding_guess {
+            out += &format!("    encoding: {guess} (guessed: no charset declared)\n");
+        }
+        let (skipped, warnings): (Vec<&String>, Vec<&String>) =
+            s.warnings.iter().partition(|w| w.contains(" skipped"));
+        if !skipped.is_empty() {
+            out += &format!("    skipped: {}\n", skipped.len());
+            for w in skipped {
+                out += &format!("      {w}\n");
+            }
+        }
+        for w in warnings {
+            out += &format!("    warning: {w}\n");
+        }
+    }
+    out
 }
 
 fn print_summary(summary: &Summary) {
