@@ -1,7 +1,7 @@
 //! Signals: list, read, scan for candidates, confirm, dismiss, export, delivery status and
 //! author resolution.
 
-use crate::accounts::Caller;
+use crate::accounts::{Caller, Role};
 use crate::api::items::{find_item, signal_id};
 use crate::api::params::{at, maybe_at};
 use crate::api::{audit, limit, offset, range, reason};
@@ -50,12 +50,43 @@ fn signal_filter(
     })
 }
 
+/// Whether `caller` sees confirmed signals only. Analysts (who decide on candidates) and
+/// admins (who run deliveries and author resolution) see every state; the i2o liaison's need
+/// to know is what was confirmed for the case table: candidates and dismissed signals carry
+/// links and pseudonyms nobody has judged worth passing on.
+fn confirmed_only(caller: &Caller) -> bool {
+    !caller
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::Analyst | Role::Admin))
+}
+
+/// The state a listing or an export may cover for `caller`: what was asked (default
+/// `default`), refused with 403 when the caller sees confirmed signals only.
+fn visible_state(
+    caller: &Caller,
+    asked: Option<SignalState>,
+    default: Option<SignalState>,
+) -> Result<Option<SignalState>, ApiError> {
+    if !confirmed_only(caller) {
+        return Ok(asked.or(default));
+    }
+    match asked {
+        None | Some(SignalState::Confirmed) => Ok(Some(SignalState::Confirmed)),
+        Some(other) => Err(ApiError::forbidden(format!(
+            "the i2o liaison sees confirmed signals only, not {} ones",
+            other.as_str()
+        ))),
+    }
+}
+
 pub(crate) async fn list(
     State(room): State<Arc<Room>>,
+    caller: Caller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let filter = signal_filter(
-        p.state,
+        visible_state(&caller, p.state, None)?,
         p.from,
         p.to,
         limit(p.limit, 100, 1000)?,
@@ -77,11 +108,22 @@ async fn load(room: &Room, id: &SignalId) -> Result<Signal, ApiError> {
         .ok_or_else(|| ApiError::not_found(format!("no signal {id}")))
 }
 
+/// A signal `caller` may see: one that is not confirmed is, for a caller who sees confirmed
+/// signals only, as unknown as one that does not exist (the answer does not tell them apart).
+async fn load_visible(room: &Room, caller: &Caller, id: &SignalId) -> Result<Signal, ApiError> {
+    let signal = load(room, id).await?;
+    if confirmed_only(caller) && signal.state != SignalState::Confirmed {
+        return Err(ApiError::not_found(format!("no signal {id}")));
+    }
+    Ok(signal)
+}
+
 pub(crate) async fn get(
     State(room): State<Arc<Room>>,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Signal>, ApiError> {
-    Ok(Json(load(&room, &signal_id(&id)?).await?))
+    Ok(Json(load_visible(&room, &caller, &signal_id(&id)?).await?))
 }
 
 #[derive(Deserialize)]
@@ -226,7 +268,8 @@ pub(crate) async fn export(
     caller: Caller,
     ApiQuery(p): ApiQuery<ExportParams>,
 ) -> Result<Response, ApiError> {
-    let state = p.state.unwrap_or(SignalState::Confirmed);
+    let state = visible_state(&caller, p.state, Some(SignalState::Confirmed))?
+        .unwrap_or(SignalState::Confirmed);
     let filter = signal_filter(Some(state), p.from, p.to, MAX_EXPORT, 0)?;
     let f = filter.clone();
     let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
@@ -267,10 +310,11 @@ pub(crate) fn attachment(body: String, content_type: &'static str, file: &str) -
 
 pub(crate) async fn deliveries(
     State(room): State<Arc<Room>>,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = signal_id(&id)?;
-    load(&room, &id).await?;
+    load_visible(&room, &caller, &id).await?;
     let lookup = id.clone();
     let status = room
         .db
@@ -319,6 +363,15 @@ pub(crate) async fn resolve_author(
         let e = ApiError::conflict(format!(
             "signal {id} is {}; only a confirmed signal's author can be resolved",
             signal.state.as_str()
+        ));
+        return refuse(&room, &caller, &id, &reason, e).await;
+    }
+    // Four eyes: who judged the signal worth passing on does not also unmask its author.
+    let confirmer = signal.decision.as_ref().map(|d| d.by.as_str());
+    if room.config.four_eyes && confirmer == Some(caller.name.as_str()) {
+        let e = ApiError::forbidden(format!(
+            "four-eyes rule: {} confirmed signal {id}, so another admin must resolve its author",
+            caller.name
         ));
         return refuse(&room, &caller, &id, &reason, e).await;
     }
