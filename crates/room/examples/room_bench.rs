@@ -59,6 +59,7 @@ async fn main() {
         range: TimeRange::new(now - Duration::days(4), now),
         max_items: usize::MAX,
         examples: 5,
+        max_example_items: 100,
     };
     let t = Instant::now();
     let e = evaluate::evaluate(store.as_ref(), current, draft_set, problems, options)

@@ -226,9 +226,13 @@ pub struct Evaluation {
     pub terms_added: Vec<TermRef>,
     pub terms_removed: Vec<TermRef>,
     /// The example items' text with the hits of both sets, so the curator sees what the
-    /// change catches or stops catching.
+    /// change catches or stops catching. Every id here is in the request's audit row.
     #[serde(default)]
     pub examples: BTreeMap<ItemId, ExampleItem>,
+    /// Examples stopped at the most items one answer shows (`max_example_items`); the
+    /// counts are complete.
+    #[serde(default)]
+    pub examples_capped: bool,
 }
 
 /// An example item of an evaluation.
@@ -265,7 +269,10 @@ fn missing(a: &[TermRef], b: &[TermRef]) -> Vec<TermRef> {
 pub struct EvaluateOptions {
     pub range: TimeRange,
     pub max_items: usize,
+    /// Examples per change ...
     pub examples: usize,
+    /// ... and distinct example items (with their text) in the whole answer.
+    pub max_example_items: usize,
 }
 
 /// Compile both sets and compare them on the stored items of the range.
@@ -290,7 +297,7 @@ pub async fn evaluate(
     .map_err(|e| EvaluateError::Internal(e.to_string()))??;
 
     const PAGE: usize = 1000;
-    let mut tally = Tally::new(options.examples);
+    let mut tally = Tally::new(options.examples, options.max_example_items);
     let mut truncated = false;
     let (from, to) = (options.range.from, options.range.to);
     let mut day =
@@ -361,7 +368,7 @@ pub async fn evaluate(
         }
         day += Duration::days(1);
     }
-    let (scanned, purged) = (tally.scanned, tally.purged);
+    let (scanned, purged, examples_capped) = (tally.scanned, tally.purged, tally.capped);
     let examples = std::mem::take(&mut tally.example_items);
     let (categories, terms) = tally.changes();
     Ok(Evaluation {
@@ -377,6 +384,7 @@ pub async fn evaluate(
         terms_added,
         terms_removed,
         examples,
+        examples_capped,
     })
 }
 
@@ -393,6 +401,8 @@ pub enum EvaluateError {
 
 struct Tally {
     examples: usize,
+    max_example_items: usize,
+    capped: bool,
     scanned: u64,
     purged: u64,
     categories: BTreeMap<String, CategoryChange>,
@@ -401,9 +411,11 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(examples: usize) -> Tally {
+    fn new(examples: usize, max_example_items: usize) -> Tally {
         Tally {
             examples,
+            max_example_items,
+            capped: false,
             scanned: 0,
             purged: 0,
             categories: BTreeMap::new(),
@@ -416,6 +428,13 @@ impl Tally {
     fn add(&mut self, id: &ItemId, current: &Findings, draft: &Findings) -> bool {
         self.scanned += 1;
         let mut example = false;
+        // Once the answer holds the most example texts it may, items are only counted.
+        let per_change = if self.example_items.len() < self.max_example_items {
+            self.examples
+        } else {
+            0
+        };
+        let full = per_change < self.examples;
         let state = |f: &Findings| -> BTreeMap<String, (bool, bool)> {
             f.scores
                 .iter()
@@ -437,7 +456,8 @@ impl Tally {
                     category: name.clone(),
                     ..Default::default()
                 });
-            let n = self.examples;
+            let n = per_change;
+            self.capped |= full;
             example |= match (cm, dm) {
                 (false, true) => entry.newly_matched.add(id, n),
                 (true, false) => entry.no_longer_matched.add(id, n),
@@ -462,10 +482,11 @@ impl Tally {
                 term: key.1.clone(),
                 ..Default::default()
             });
+            self.capped |= full;
             example |= if dt.contains(key) {
-                entry.newly_matched.add(id, self.examples)
+                entry.newly_matched.add(id, per_change)
             } else {
-                entry.no_longer_matched.add(id, self.examples)
+                entry.no_longer_matched.add(id, per_change)
             };
         }
         example

@@ -1,7 +1,7 @@
 //! Lexicon versions, and the curator's draft evaluation.
 
 use crate::accounts::Caller;
-use crate::api::audit;
+use crate::api::audit_read;
 use crate::audit::action;
 use crate::error::{ApiError, ApiJson};
 use crate::evaluate::{self, DraftError, DraftRequest, EvaluateError, EvaluateOptions};
@@ -74,6 +74,9 @@ pub(crate) async fn versions(State(room): State<Arc<Room>>) -> Result<Json<Value
 }
 
 const MAX_EXAMPLES: usize = 20;
+/// The most example items (with their text) one evaluation answer carries, whatever the
+/// number of changes times `examples`.
+pub(crate) const MAX_EXAMPLE_ITEMS: usize = 100;
 
 pub(crate) async fn evaluate(
     State(room): State<Arc<Room>>,
@@ -115,6 +118,7 @@ pub(crate) async fn evaluate(
         range: TimeRange::new(now - Duration::days(i64::from(days)), now),
         max_items: room.config.evaluate_max_items,
         examples,
+        max_example_items: MAX_EXAMPLE_ITEMS,
     };
     let evaluation = evaluate::evaluate(room.store.as_ref(), current, draft, problems, options)
         .await
@@ -123,7 +127,9 @@ pub(crate) async fn evaluate(
             EvaluateError::Store(e) => ApiError::from(e),
             e @ EvaluateError::Internal(_) => ApiError::internal("evaluation failed", e),
         })?;
-    audit(
+    // Every item whose text the answer carries is named in the row, written before it leaves.
+    let shown: Vec<String> = evaluation.examples.keys().map(|id| id.0.clone()).collect();
+    audit_read(
         &room,
         &caller,
         action::EVALUATE_LEXICON,
@@ -138,6 +144,7 @@ pub(crate) async fn evaluate(
             "days": days,
             "items_scanned": evaluation.items_scanned,
         }),
+        shown,
     )
     .await?;
     Ok(Json(evaluation).into_response())
