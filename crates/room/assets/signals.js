@@ -146,10 +146,13 @@ document.addEventListener('DOMContentLoaded', () => {
     }
   }
 
+  // The i2o liaison sees confirmed signals only (the API refuses the other states to it).
+  const allStates = analyst || R.hasRole('admin');
+
   function loadAll() {
-    load('candidate');
+    if (allStates) load('candidate');
     load('confirmed');
-    load('dismissed');
+    if (allStates) load('dismissed');
   }
 
   const tools = el('div', { class: 'card actions', id: 'signal-tools' });
@@ -173,9 +176,8 @@ document.addEventListener('DOMContentLoaded', () => {
     tools.appendChild(scanStatus);
   }
   root.appendChild(tools);
-  root.appendChild(section('candidate', t('signals.queue')));
+  if (allStates) root.appendChild(section('candidate', t('signals.queue')));
   root.appendChild(section('confirmed', t('signals.confirmed')));
-  const dismissed = el('details', {}, el('summary', {}, t('signals.dismissed')), section('dismissed', t('signals.dismissed')));
-  root.appendChild(dismissed);
+  if (allStates) root.appendChild(el('details', {}, el('summary', {}, t('signals.dismissed')), section('dismissed', t('signals.dismissed'))));
   loadAll();
 });

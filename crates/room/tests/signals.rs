@@ -178,8 +178,13 @@ async fn decisions_need_reasons_are_final_and_are_audited_and_exports_too() {
         "reason guarded and quoted: {}",
         r.text
     );
+    // Dismissed signals are the analysts' to export; the liaison sees confirmed ones only.
     let r = t
         .get("/api/signals/export?state=dismissed&format=csv", &liaison)
+        .await;
+    r.assert_error(StatusCode::FORBIDDEN);
+    let r = t
+        .get("/api/signals/export?state=dismissed&format=csv", &analyst)
         .await;
     assert!(r.text.contains(&format!("{},dismissed,", b.id)));
     let exports = t.audit_of(action::EXPORT_SIGNALS);
