@@ -99,7 +99,7 @@
 //! Argon2id checks at once on the blocking pool, in buffers of `password_hash.memory_kib`
 //! (19 MiB by default) reserved when the room opens and reused, with a bounded, deadlined
 //! queue and 503 beyond it (`password_checks`). A flood of logins costs no memory beyond the
-//! buffers (400 at once: resident memory 113 MB before, 119 MB after, measured by
+//! buffers (400 at once: resident memory 111 MB before, 114 MB after, measured by
 //! `crates/websense/tests/login_load.rs`). Reads
 //! of item text page through the store's bucket query (at most 500 items per call). The
 //! curator's draft evaluation compiles two matchers and re-scores up to
