@@ -36,7 +36,8 @@
 //! (librdkafka stops fetching) and keeps polling, so the group does not evict it while
 //! downstream is slow. Offsets are committed by librdkafka's auto-commit (every 5 s by
 //! default) and when a consumer closes; a crash repeats at most the last interval.
-//! Reconnecting after a broker outage is librdkafka's work; sends wait for it
+//! Consumer lag is read by a [`LagReader`], a client that never joins the group (so watching
+//! the lag cannot trigger a rebalance). Reconnecting after a broker outage is librdkafka's work; sends wait for it
 //! (`message.timeout.ms`, 5 minutes by default) and then fail, leaving cursors in place.
 //!
 //! A new group starts at the earliest offset (`auto.offset.reset=earliest`), so nothing
@@ -70,7 +71,7 @@ mod kafka;
 
 pub use config::{BusConfig, Compression, EmbeddedConfig, KafkaConfig};
 pub use embedded::EmbeddedBus;
-pub use kafka::KafkaBus;
+pub use kafka::{delete_topics, KafkaBus, LagReader, LagTopic, LAG_REQUEST_TIMEOUT};
 
 use std::sync::Arc;
 use websense_model::{BoxFuture, Item, ItemSink, ScoredItem, ScoredSink};

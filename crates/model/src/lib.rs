@@ -9,12 +9,14 @@
 //! * [`Pseudonym`] and [`PseudonymKey`]: authors are stored as keyed pseudonyms, never as raw
 //!   handles (unless a deployment explicitly switches that on);
 //! * [`Language`]: language guess with confidence (through `whatlang`);
-//! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item.
+//! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
+//! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read.
 //!
 //! It must not touch I/O, networking, storage, or matching logic: it holds types and the
 //! small pure functions that give them their meaning (id derivation, pseudonymisation,
 //! language detection). Every other crate may depend on it; it depends on no sibling.
 
+mod bucket;
 mod id;
 mod item;
 mod jsonl;
@@ -22,6 +24,7 @@ mod language;
 mod pseudonym;
 mod scored;
 
+pub use bucket::BucketSize;
 pub use id::{ItemId, SourceId};
 pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};

@@ -527,18 +527,8 @@ where
 }
 
 async fn cleanup(kafka: &KafkaConfig, clickhouse: &str, database: &str) {
-    use rdkafka::admin::{AdminClient, AdminOptions};
-    use rdkafka::client::DefaultClientContext;
-    let admin: Result<AdminClient<DefaultClientContext>, _> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &kafka.brokers)
-        .create();
-    if let Ok(admin) = admin {
-        let topics = [
-            kafka.raw_topic.as_str(),
-            kafka.scored_topic.as_str(),
-            kafka.dead_letter_topic.as_str(),
-        ];
-        let _ = admin.delete_topics(&topics, &AdminOptions::new()).await;
+    if let Err(e) = websense_bus::delete_topics(kafka).await {
+        eprintln!("bench: could not delete the bench's topics: {e}");
     }
     let client = clickhouse::Client::default()
         .with_url(clickhouse)

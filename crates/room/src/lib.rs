@@ -124,6 +124,7 @@ pub mod pages;
 mod password_checks;
 pub mod routes;
 pub mod scan;
+pub mod spike_scan;
 mod throttle;
 pub mod trends;
 pub mod workers;

@@ -7,15 +7,14 @@
 //! emerging-term suggestions over the store.
 
 use crate::lexicons::LexiconSources;
+use crate::spike_scan::{scan_emerging, scan_spikes, Spike};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use websense_model::BoxFuture;
 use websense_signals::{SpikeEvidence, TermHits};
 use websense_store::{BucketSize, Filter, Store, Subject, TimeRange};
-use websense_trends::{
-    scan_emerging, scan_spikes, KnownTerms, Spike, SpikeState, Suggestion, TrendsConfig,
-};
+use websense_trends::{KnownTerms, SpikeState, Suggestion, TrendsConfig};
 
 /// Which spikes to report: those of series of `bucket` that overlap `range`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

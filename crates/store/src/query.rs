@@ -4,27 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use websense_model::{CategoryScore, Hit, Item};
 
-/// The width of a trend bucket. Buckets start at multiples of their width since the Unix
-/// epoch, in UTC (a day bucket starts at 00:00 UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum BucketSize {
-    #[serde(rename = "5m")]
-    FiveMinutes,
-    #[serde(rename = "1h")]
-    Hour,
-    #[serde(rename = "1d")]
-    Day,
-}
-
-impl BucketSize {
-    pub fn seconds(self) -> i64 {
-        match self {
-            BucketSize::FiveMinutes => 300,
-            BucketSize::Hour => 3600,
-            BucketSize::Day => 86_400,
-        }
-    }
-}
+pub use websense_model::BucketSize;
 
 /// A half-open time range `[from, to)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 use crate::SpikeParams;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use websense_store::BucketSize;
+use websense_model::BucketSize;
 
 /// The window that found a spike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

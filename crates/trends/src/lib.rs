@@ -1,21 +1,19 @@
 //! Early warning: spikes in the trend roll-ups, and emerging terms for the lexicons.
 //!
-//! This crate owns two detectors and the thin layer that feeds them from a store:
+//! This crate owns two detectors, pure functions over counts and texts:
 //!
 //! * [`detect`]: spikes in one regular count series (a category's or a term's items per
 //!   bucket, for all items or one source tag or language), each with its size, its window
 //!   and its state;
 //! * [`emerging_terms`]: words and two-word phrases that rise sharply in flagged or spiking
 //!   items and that no lexicon holds yet, as suggestions for curators;
-//! * [`scan`] (and [`scan_spikes`], [`scan_emerging`]): read the series and items from a
-//!   [`websense_store::Store`], run both, and attach to each spike the items and terms
-//!   behind it;
 //! * [`evaluate`]: the detector on synthetic series with known injected spikes, for the
 //!   figures below and for `websense` to print.
 //!
 //! It must not write to the store, match text, or decide how alerts are delivered or shown
-//! (that is the Room's). The detectors are pure functions over slices; only [`scan`] does
-//! I/O, through the `Store` trait, so the same code runs over ClickHouse and SQLite. Every
+//! (that is the Room's), and it does no I/O: the Room's spike scan reads the series and items
+//! from the store (ClickHouse or SQLite), runs both detectors, and attaches to each spike the
+//! items and terms behind it. It does not depend on the store crate. Every
 //! number lives in [`TrendsConfig`] (the `[trends]` section of the configuration), with
 //! [`SpikeParams`] and [`EmergingParams`] under it.
 //!
@@ -135,14 +133,13 @@
 //! buckets in a release build, so a scan's time goes into its store queries: per scanned
 //! series one trend query, per spike a few item and term queries. Emerging terms are
 //! linear in the text of the foreground and background items (one normalisation and a
-//! hash-map entry per word); [`scan_emerging`] reads the recent window's items and at most
+//! hash-map entry per word); the Room's scan reads the recent window's items and at most
 //! `background_items` older ones, hour by hour. Items whose raw text has expired are
 //! skipped, so the background reaches back no further than the text retention.
 
 mod detect;
 mod emerging;
 mod params;
-mod scan;
 mod synthetic;
 
 pub use detect::{
@@ -150,7 +147,6 @@ pub use detect::{
 };
 pub use emerging::{emerging_terms, Doc, KnownTerms, Suggestion};
 pub use params::{CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
-pub use scan::{scan, scan_emerging, scan_spikes, ScanReport, Spike, SpikeItem, SpikeTerm};
 pub use synthetic::{
     evaluate, generate, EvalParams, EvalReport, Injected, Noise, RecallCount, SyntheticSeries,
 };

@@ -1,7 +1,7 @@
 //! The `[trends]` section of the configuration: every number the detectors use.
 
 use serde::{Deserialize, Serialize};
-use websense_store::BucketSize;
+use websense_model::BucketSize;
 
 /// Parameters of spike detection ([`crate::detect`]). Counts are per bucket of the series
 /// (the defaults are meant for hourly buckets).

@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Gamma, Poisson};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use websense_store::BucketSize;
+use websense_model::BucketSize;
 
 /// The noise on the expected hourly counts.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]

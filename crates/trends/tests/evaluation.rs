@@ -1,7 +1,7 @@
 //! The detector on synthetic hourly series with known injected spikes: recall and false
 //! alarms per series per week, printed, and the target asserted.
 
-use websense_store::BucketSize;
+use websense_model::BucketSize;
 use websense_trends::*;
 
 fn report(params: &EvalParams, spike_params: &SpikeParams) -> EvalReport {

@@ -2,9 +2,11 @@
 //! offsets, a dead-letter topic.
 
 mod consumer;
+mod lag;
 mod offsets;
 
 pub(crate) use consumer::KafkaAck;
+pub use lag::{delete_topics, LagReader, LagTopic, LAG_REQUEST_TIMEOUT};
 
 use crate::{Bus, BusConsumer, BusError, KafkaConfig};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
