@@ -89,9 +89,10 @@
   async function api(path, options) {
     options = options || {};
     const init = { method: options.method || 'GET', headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-    if (options.body !== undefined) {
+    // Every POST sends JSON (even an empty one): the API refuses other POSTs (forms).
+    if (options.body !== undefined || init.method !== 'GET') {
       init.headers['Content-Type'] = 'application/json';
-      init.body = JSON.stringify(options.body);
+      init.body = JSON.stringify(options.body === undefined ? {} : options.body);
     }
     let res;
     try {

@@ -72,6 +72,9 @@ pub struct RoomConfig {
     /// Four-eyes author resolution: the admin who resolves a signal's author must not be the
     /// analyst who confirmed it (one account holding both roles cannot do both).
     pub four_eyes: bool,
+    /// Origins (`https://room.example.nl`) besides the request's own `Host` whose pages may
+    /// send the API's POSTs: needed only behind a proxy that rewrites `Host`.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for RoomConfig {
@@ -96,6 +99,7 @@ impl Default for RoomConfig {
             audit_head_file: None,
             audit_verify_at_start: true,
             four_eyes: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -243,6 +247,16 @@ impl RoomConfig {
         }
         if self.max_range_days == 0 || self.request_deadline_secs == 0 {
             return bad("max_range_days and request_deadline_secs must be at least 1".into());
+        }
+        for origin in &self.allowed_origins {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if rest.is_none_or(|r| r.is_empty() || r.trim_end_matches('/').contains('/')) {
+                return bad(format!(
+                    "allowed_origins: {origin:?} is not an origin like https://room.example.nl"
+                ));
+            }
         }
         if let Some(w) = &self.webhook {
             if let Err(m) = w.validate() {

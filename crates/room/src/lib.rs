@@ -24,6 +24,10 @@
 //! checked against the OpenAPI document the API serves at `/api/openapi.json`, and a test
 //! walks every route x method x kind of caller from it (`tests/access_matrix.rs`).
 //!
+//! Every `POST` changes something, so it must be JSON and, when the browser names its page's
+//! origin, come from this server (`csrf`: 415 for forms, 403 for other origins; checked after
+//! the caller is known). Every answer under `/api/` is `Cache-Control: no-store`.
+//!
 //! | endpoint                                   | analyst | curator | i2o liaison | admin | audited |
 //! |--------------------------------------------|:-------:|:-------:|:-----------:|:-----:|:-------:|
 //! | `POST /api/login`                          | public  |         |             |       | yes     |
@@ -116,6 +120,7 @@ pub mod accounts;
 mod api;
 pub mod audit;
 pub mod config;
+mod csrf;
 pub mod db;
 pub mod error;
 pub mod evaluate;

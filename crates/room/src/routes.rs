@@ -6,7 +6,7 @@ use crate::api;
 use crate::error::ApiError;
 use crate::Room;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
@@ -154,6 +154,7 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
         .with_state(room.clone())
         .merge(crate::pages::router(room))
         .fallback(fallback)
+        .layer(middleware::from_fn(no_store))
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
@@ -238,6 +239,9 @@ async fn authorize(
     next: Next,
 ) -> Response {
     if endpoint.access == Access::Public {
+        if let Err(e) = check_write_of(&room, endpoint, &request) {
+            return e.into_response();
+        }
         return next.run(request).await;
     }
     let Some(token) = token(request.headers()) else {
@@ -271,8 +275,33 @@ async fn authorize(
             .into_response();
         }
     }
+    if let Err(e) = check_write_of(&room, endpoint, &request) {
+        return e.into_response();
+    }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+/// Every POST changes something: JSON from this server's own pages only ([`crate::csrf`]).
+/// Checked after the caller is known, so an outsider still learns only 401.
+fn check_write_of(room: &Room, endpoint: &Endpoint, request: &Request) -> Result<(), ApiError> {
+    if endpoint.method != "POST" {
+        return Ok(());
+    }
+    crate::csrf::check_write(request.headers(), &room.config.allowed_origins)
+}
+
+/// `Cache-Control: no-store` on every answer under `/api/`: they carry post text, signals,
+/// names and the audit log, which no browser or proxy cache should keep.
+async fn no_store(request: Request, next: Next) -> Response {
+    let api = request.uri().path() == "/api" || request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if api {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
