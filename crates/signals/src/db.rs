@@ -386,7 +386,8 @@ pub fn enqueue_delivery(
     signal: &Signal,
     now: DateTime<Utc>,
 ) -> Result<(), SignalError> {
-    let payload = serde_json::to_string(signal).map_err(|e| corrupt(&signal.id.0, e))?;
+    let payload =
+        serde_json::to_string(&signal.outbound()).map_err(|e| corrupt(&signal.id.0, e))?;
     conn.execute(
         "INSERT OR IGNORE INTO signal_deliveries (signal_id, payload, state, next_attempt_ms, created_ms)
          VALUES (?1, ?2, 'pending', ?3, ?3)",

@@ -6,7 +6,7 @@
 //! values (links, terms, reasons) come from posts and people, so such a cell gets a leading
 //! `'` (OWASP's advice), which spreadsheets show as text.
 
-use crate::signal::{bucket_label, Signal};
+use crate::signal::{bucket_label, web_link, Signal};
 
 /// One CSV cell, guarded and quoted as needed.
 pub fn csv_cell(value: &str) -> String {
@@ -33,9 +33,11 @@ pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
     line
 }
 
-/// The signals as a JSON array (pretty printed: people read these files too).
+/// The signals as a JSON array (pretty printed: people read these files too), each as it
+/// may leave websense ([`Signal::outbound`]: http(s) links only).
 pub fn signals_json(signals: &[Signal]) -> String {
-    serde_json::to_string_pretty(signals).unwrap_or_else(|_| "[]".into())
+    let outbound: Vec<Signal> = signals.iter().map(Signal::outbound).collect();
+    serde_json::to_string_pretty(&outbound).unwrap_or_else(|_| "[]".into())
 }
 
 pub const CSV_COLUMNS: &[&str] = &[
@@ -119,7 +121,7 @@ pub fn signals_csv(signals: &[Signal]) -> String {
                 .as_ref()
                 .map(|x| x.tags.join("; "))
                 .unwrap_or_default(),
-            e.link.clone().unwrap_or_default(),
+            e.link.as_deref().and_then(web_link).unwrap_or_default(),
             e.author.as_ref().map(|a| a.0.clone()).unwrap_or_default(),
             e.lexicon_version.clone(),
             categories,

@@ -42,8 +42,8 @@ pub mod webhook;
 pub use db::{DeliveryState, DeliveryStatus, SharedConnection, SignalError, SignalFilter};
 pub use export::{csv_cell, csv_row, signals_csv, signals_json};
 pub use signal::{
-    candidate_from_item, candidate_from_spike, scope, CandidateRules, Decision, Explanation,
-    Origin, Signal, SignalId, SignalState, SourceSummary, SpikeEvidence, TermHits,
+    candidate_from_item, candidate_from_spike, scope, web_link, CandidateRules, Decision,
+    Explanation, Origin, Signal, SignalId, SignalState, SourceSummary, SpikeEvidence, TermHits,
 };
 pub use vault::{AuthorVault, VaultEntry, VaultError};
 pub use webhook::{Deliverer, DeliveryRound, WebhookConfig};

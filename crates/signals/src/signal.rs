@@ -303,7 +303,7 @@ pub fn candidate_from_item(
                 kind: item.source.kind,
                 tags: item.source.tags.clone(),
             }),
-            link: item.url.clone(),
+            link: item.url.as_deref().and_then(web_link),
             author: item.author.as_ref().map(|a| a.pseudonym.clone()),
             event_time: item.event_time(),
             published_at: item.published_at,
@@ -347,5 +347,62 @@ pub fn candidate_from_spike(
         },
         created_at: now,
         decision: None,
+    }
+}
+
+/// A link that may leave websense (exports, webhooks, the Room): an `http` or `https` URL, as
+/// written but trimmed. The scheme is judged as a browser would (case-folded by the URL
+/// parser), so `JavaScript:`, `data:` or `vbscript:` links are dropped, and so is any link
+/// with a control character inside (browsers skip tabs and line breaks in a scheme, which
+/// hides `java\tscript:` from a plain prefix check).
+pub fn web_link(raw: &str) -> Option<String> {
+    let link = raw.trim();
+    if link.chars().any(char::is_control) {
+        return None;
+    }
+    let url = reqwest::Url::parse(link).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| link.to_string())
+}
+
+impl Signal {
+    /// The signal as it leaves websense: a link that is not [`web_link`] is left out (signals
+    /// stored before links were checked may hold one).
+    pub fn outbound(&self) -> Signal {
+        let mut s = self.clone();
+        s.explanation.link = s.explanation.link.as_deref().and_then(web_link);
+        s
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::web_link;
+
+    #[test]
+    fn only_http_and_https_links_leave() {
+        for ok in [
+            "https://example.org/a?b=c",
+            "http://example.org",
+            "  HTTPS://Example.org/x  ",
+        ] {
+            assert_eq!(web_link(ok).as_deref(), Some(ok.trim()), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:alert(document.cookie)",
+            "java\tscript:alert(1)",
+            "jav&#x09;ascript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            "DATA:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "\u{0}https://example.org",
+            "https://example.org/\nx",
+            "//example.org/x",
+            "/relative",
+            "mailto:a@example.org",
+            "",
+        ] {
+            assert_eq!(web_link(bad), None, "{bad:?}");
+        }
     }
 }

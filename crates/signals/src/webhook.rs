@@ -18,6 +18,7 @@
 //! de-duplication would still hold, but the attempt log would be confused).
 
 use crate::db::{self, Attempt, AttemptOutcome, DueDelivery, SharedConnection, SignalError};
+use crate::signal::web_link;
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -215,16 +216,17 @@ impl Deliverer {
         let number = d.attempts + 1;
         let at = Utc::now();
         let started = Instant::now();
+        let payload = outbound_payload(&d.payload);
         let mut request = self
             .client
             .post(&self.config.url)
             .header("content-type", "application/json")
             .header("idempotency-key", d.signal_id.as_str())
-            .body(d.payload.clone());
+            .body(payload.clone());
         if let Some(secret) = &self.config.secret {
             request = request.header(
                 "x-websense-signature",
-                signature(secret, d.payload.as_bytes()),
+                signature(secret, payload.as_bytes()),
             );
         }
         let result = request.send().await;
@@ -293,6 +295,44 @@ impl Deliverer {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
             }
+        }
+    }
+}
+/// The payload as it is sent. Payloads are fixed when queued (links checked since); one
+/// queued before that with a link that is not http(s) leaves without it, the same way on
+/// every retry.
+pub(crate) fn outbound_payload(payload: &str) -> String {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(payload) else {
+        return payload.to_string();
+    };
+    let bad = value
+        .pointer("/explanation/link")
+        .and_then(|l| l.as_str())
+        .is_some_and(|l| web_link(l).is_none());
+    if !bad {
+        return payload.to_string();
+    }
+    if let Some(explanation) = value.get_mut("explanation").and_then(|e| e.as_object_mut()) {
+        explanation.remove("link");
+    }
+    value.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::outbound_payload;
+
+    #[test]
+    fn queued_payloads_leave_without_links_that_are_not_http() {
+        let kept = r#"{"id":"sig_1","explanation":{"link":"https://example.org/p/1","event_time":"2026-01-01T00:00:00Z"}}"#;
+        assert_eq!(outbound_payload(kept), kept, "unchanged to the byte");
+        for bad in ["javascript:alert(1)", " DATA:text/html,x", "vbscript:x"] {
+            let payload =
+                serde_json::json!({"id": "sig_1", "explanation": {"link": bad}}).to_string();
+            let sent: serde_json::Value =
+                serde_json::from_str(&outbound_payload(&payload)).unwrap();
+            assert_eq!(sent["explanation"].get("link"), None, "{bad}");
+            assert_eq!(sent["id"], "sig_1");
         }
     }
 }

@@ -269,7 +269,9 @@ fn spikes_make_candidates_with_their_evidence() {
 fn csv_export_has_one_guarded_row_per_signal() {
     let mut s =
         candidate_from_item(&stored("a", true, 6.0), &CandidateRules::default(), t(11)).unwrap();
-    s.explanation.link = Some("=HYPERLINK(\"http://evil\",\"klik\")".into());
+    // A formula in a cell that comes from a source's configuration is guarded ...
+    s.explanation.source.as_mut().unwrap().tags =
+        vec!["=HYPERLINK(\"http://evil\",\"klik\")".into()];
     s.state = SignalState::Confirmed;
     s.decision = Some(Decision {
         by: "ana".into(),
@@ -290,7 +292,11 @@ fn csv_export_has_one_guarded_row_per_signal() {
     assert!(csv.contains("anti_overheid/nepparlement=1; anti_overheid/volksverrader=2"));
     assert!(csv.ends_with("\r\n"));
     let json: Vec<Signal> = serde_json::from_str(&signals_json(&[s.clone()])).unwrap();
-    assert_eq!(json, vec![s]);
+    assert_eq!(json, vec![s.clone()]);
+    // ... and a link that is not http(s), a formula included, does not leave at all.
+    s.explanation.link = Some("=HYPERLINK(\"http://evil\",\"klik\")".into());
+    let csv = signals_csv(&[s]);
+    assert!(!csv.contains("http://evil\"\",\"\"klik\"\")\",p_"), "{csv}");
 }
 
 /// A receiver that fails the first `failures` requests with a 503, then answers 200, and
@@ -501,4 +507,54 @@ fn attempts_are_recorded_in_order() {
     assert_eq!(d.attempts.len(), 2);
     assert_eq!(d.next_attempt_at, None);
     assert_eq!(db::next_due(&c).unwrap(), None);
+}
+
+#[test]
+fn links_that_are_not_http_never_leave_in_exports_or_webhook_payloads() {
+    for bad in [
+        "javascript:alert(document.cookie)",
+        "  JavaScript:alert(1)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "VBScript:msgbox(1)",
+    ] {
+        let mut item = stored("a", true, 6.0);
+        item.item.url = Some(bad.into());
+        let rules = CandidateRules::default();
+        let made = candidate_from_item(&item, &rules, t(11)).unwrap();
+        assert_eq!(
+            made.explanation.link, None,
+            "{bad}: dropped when the signal is made"
+        );
+
+        // A signal stored before links were checked still carries one.
+        let mut old = made.clone();
+        old.explanation.link = Some(bad.into());
+        let json = signals_json(std::slice::from_ref(&old));
+        assert!(!json.to_lowercase().contains("script:"), "{json}");
+        assert!(!json.to_lowercase().contains("data:"), "{json}");
+        let csv = signals_csv(std::slice::from_ref(&old));
+        assert!(!csv.to_lowercase().contains("script:"), "{csv}");
+        assert!(!csv.to_lowercase().contains("data:"), "{csv}");
+
+        let (_dir, conn) = database();
+        let c = conn.lock().unwrap();
+        db::insert_candidate(&c, &old).unwrap();
+        let confirmed = db::confirm(&c, &old.id, "analist", "casus", t(12), true).unwrap();
+        assert_eq!(confirmed.explanation.link.as_deref(), Some(bad));
+        let due = db::due_deliveries(&c, t(13), 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert!(
+            !due[0].payload.to_lowercase().contains("script:")
+                && !due[0].payload.to_lowercase().contains("data:"),
+            "{}",
+            due[0].payload
+        );
+    }
+    let fine =
+        candidate_from_item(&stored("b", true, 6.0), &CandidateRules::default(), t(11)).unwrap();
+    assert_eq!(
+        fine.explanation.link.as_deref(),
+        Some("https://example.org/b")
+    );
+    assert!(signals_csv(&[fine]).contains("https://example.org/b"));
 }
