@@ -1,6 +1,9 @@
 //! Spike detection over one regular series: seasonal robust baseline, two windows,
 //! confirmation, episodes. See the crate documentation for the method.
 
+use crate::baseline::{median, ratio, Baseline};
+pub use crate::series::fill_series;
+use crate::series::{regular, time_at};
 use crate::SpikeParams;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,45 +77,6 @@ impl SeriesSpike {
     }
 }
 
-/// `points` as a regular series over the buckets whose start lies in `[from, to)`: missing
-/// buckets are 0, points are floored onto their bucket and summed, points outside are left out.
-pub fn fill_series(
-    points: impl IntoIterator<Item = (DateTime<Utc>, f64)>,
-    bucket: BucketSize,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, f64)> {
-    let size = bucket.seconds();
-    let first = ceil_to(from.timestamp(), size);
-    let end = ceil_to(to.timestamp(), size);
-    let n = ((end - first) / size).max(0) as usize;
-    let mut values = vec![0.0; n];
-    for (at, value) in points {
-        let slot = at.timestamp().div_euclid(size) * size;
-        if (first..end).contains(&slot) {
-            values[((slot - first) / size) as usize] += value;
-        }
-    }
-    values
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| (time_at(first + i as i64 * size), v))
-        .collect()
-}
-
-fn ceil_to(secs: i64, size: i64) -> i64 {
-    let floor = secs.div_euclid(size) * size;
-    if floor == secs {
-        floor
-    } else {
-        floor + size
-    }
-}
-
-fn time_at(secs: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
-}
-
 /// Find the spikes of a series, oldest first.
 ///
 /// `series` is read as a regular series of `bucket`: each point is floored onto its bucket,
@@ -169,76 +133,6 @@ pub fn score_series(
             hot: e.is_some_and(|e| e.hot),
         })
         .collect()
-}
-
-/// The series as values on consecutive buckets, and the first bucket's start (seconds).
-fn regular(series: &[(DateTime<Utc>, f64)], bucket: BucketSize) -> Option<(Vec<f64>, i64)> {
-    let size = bucket.seconds();
-    let slot = |t: &DateTime<Utc>| t.timestamp().div_euclid(size);
-    let first = series.iter().map(|(t, _)| slot(t)).min()?;
-    let last = series.iter().map(|(t, _)| slot(t)).max()?;
-    let mut values = vec![0.0; (last - first + 1) as usize];
-    for (t, v) in series {
-        values[(slot(t) - first) as usize] += v.max(0.0);
-    }
-    Some((values, first * size))
-}
-
-/// A robust expectation for one value: the median of the samples, and the MAD scaled to a
-/// normal standard deviation (never below the Poisson `sqrt(expected)`, nor below 1).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Baseline {
-    expected: f64,
-    scale: f64,
-    samples: usize,
-}
-
-impl Baseline {
-    fn of(samples: &mut [f64]) -> Baseline {
-        let expected = median(samples);
-        for s in samples.iter_mut() {
-            *s = (*s - expected).abs();
-        }
-        let mad = median(samples);
-        Baseline {
-            expected,
-            scale: (1.4826 * mad).max(expected.max(1.0).sqrt()),
-            samples: samples.len(),
-        }
-    }
-
-    fn score(&self, observed: f64) -> f64 {
-        (observed - self.expected) / self.scale
-    }
-
-    /// The variance of `observed - expected` under the count model with `dispersion`:
-    /// `mean + dispersion * mean²` for the count, times `1 + pi / 2n` for the error of a
-    /// median of `n` samples.
-    fn model_variance(&self, dispersion: f64) -> f64 {
-        let mean = self.expected.max(1.0);
-        (mean + dispersion * mean * mean)
-            * (1.0 + std::f64::consts::FRAC_PI_2 / self.samples.max(1) as f64)
-    }
-}
-
-/// The median, reordering `xs` (linear time: it runs thousands of times per series).
-fn median(xs: &mut [f64]) -> f64 {
-    let n = xs.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let (below, upper, _) = xs.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let upper = *upper;
-    if n % 2 == 1 {
-        upper
-    } else {
-        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (lower + upper) / 2.0
-    }
-}
-
-fn ratio(observed: f64, expected: f64) -> f64 {
-    observed / expected.max(1.0)
 }
 
 /// One bucket as the short window sees it.

@@ -137,9 +137,11 @@
 //! `background_items` older ones, hour by hour. Items whose raw text has expired are
 //! skipped, so the background reaches back no further than the text retention.
 
+mod baseline;
 mod detect;
 mod emerging;
 mod params;
+mod series;
 mod synthetic;
 
 pub use detect::{
