@@ -190,6 +190,8 @@ async fn scored_items_travel_their_own_queue() {
             field: websense_model::Field::Text,
             start: 23,
             end: 35,
+            method: Default::default(),
+            context: Vec::new(),
         }],
         scores: vec![],
     };

@@ -6,10 +6,11 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::matching::MatchOverrides;
 use crate::term::is_identifier;
-use crate::{Category, Problem, ProblemKind};
+use crate::{Category, MatchOptions, Problem, ProblemKind};
 
-const FIELDS: &str = "label, description, threshold";
+const FIELDS: &str = "label, description, threshold, matching, fuzzy_weight, context_weight";
 
 /// The categories of a `categories.toml`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,12 +20,6 @@ pub struct Categories {
     /// Names that are declared but in error. Sections naming them are not reported as
     /// unknown; their terms are checked and then dropped.
     pub invalid: BTreeSet<String>,
-}
-
-impl Categories {
-    pub(crate) fn is_valid(&self, name: &str) -> bool {
-        self.valid.iter().any(|c| c.name == name)
-    }
 }
 
 /// Parse `text`, the contents of `file`. Every problem is reported; a category with an
@@ -98,6 +93,40 @@ fn parse_category(
     };
     let label = text_field("label").unwrap_or_default();
     let description = text_field("description").unwrap_or_default();
+    let matching_text = text_field("matching");
+    let matching = match matching_text.as_deref().map(MatchOverrides::parse) {
+        None => MatchOptions::DEFAULT,
+        Some(Ok(overrides)) => overrides.apply(MatchOptions::DEFAULT),
+        Some(Err((kind, message))) => {
+            let line = table
+                .get("matching")
+                .map_or(header_line, |v| line_of(v.span().start));
+            problems.push(Problem::error(
+                kind,
+                file,
+                line,
+                format!("category `{name}`: {message}"),
+            ));
+            MatchOptions::DEFAULT
+        }
+    };
+    let mut share = |field: &str, default: f64| match table.get(field) {
+        None => default,
+        Some(value) => match threshold_of(value.get_ref()) {
+            Some(s) if s.is_finite() && s > 0.0 && s <= 1.0 => s,
+            _ => {
+                problems.push(Problem::error(
+                    ProblemKind::BadCategoryField,
+                    file,
+                    line_of(value.span().start),
+                    format!("`{field}` of category `{name}` must be a number above 0 and at most 1 (a share of the term's weight, like 0.5)"),
+                ));
+                default
+            }
+        },
+    };
+    let fuzzy_weight = share("fuzzy_weight", Category::FUZZY_WEIGHT);
+    let context_weight = share("context_weight", Category::CONTEXT_WEIGHT);
     if label.is_empty() {
         problems.push(Problem::error(
             ProblemKind::MissingLabel,
@@ -139,7 +168,10 @@ fn parse_category(
     };
     for (key, _) in table.iter() {
         let key_name = key.get_ref().as_ref();
-        if !matches!(key_name, "label" | "description" | "threshold") {
+        if !matches!(
+            key_name,
+            "label" | "description" | "threshold" | "matching" | "fuzzy_weight" | "context_weight"
+        ) {
             problems.push(Problem::warning(
                 ProblemKind::UnknownCategoryField,
                 file,
@@ -154,6 +186,9 @@ fn parse_category(
         label,
         description,
         threshold: threshold.unwrap_or_default(),
+        matching,
+        fuzzy_weight,
+        context_weight,
     })
 }
 

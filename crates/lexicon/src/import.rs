@@ -10,7 +10,7 @@ use websense_normalize::normalize;
 use crate::lexfile::{parse_term_fields, strip_comment};
 use crate::set::decode;
 use crate::term::{is_identifier, is_language_code, is_lexicon_name, render_glob};
-use crate::{Location, Problem, ProblemKind, Term};
+use crate::{Location, MatchOptions, Problem, ProblemKind, Term};
 
 /// The input formats `websense lexicon import` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,7 +194,13 @@ impl Builder<'_> {
             file: self.source.to_path_buf(),
             line,
         };
-        let Some(term) = parse_term_fields(fields, category, location, &mut self.problems) else {
+        let Some(term) = parse_term_fields(
+            fields,
+            category,
+            MatchOptions::DEFAULT,
+            location,
+            &mut self.problems,
+        ) else {
             return;
         };
         let key = (term.category.clone(), term.normalized.clone(), term.kind);

@@ -3,18 +3,19 @@
 use std::path::Path;
 
 use crate::categories::Categories;
+use crate::matching::MatchOverrides;
 use crate::term::{
     check_exclusion, is_identifier, is_language_code, is_lexicon_name, parse_glob, parse_kind,
     parse_weight, Failure,
 };
-use crate::{Lexicon, Location, Problem, ProblemKind, Term};
+use crate::{Lexicon, Location, MatchOptions, Problem, ProblemKind, Term};
 
 /// The section a term line is under.
 enum Section {
     /// Before the first section: header lines.
     Header,
-    /// A valid, declared category.
-    Category(String),
+    /// A valid, declared category, with the options its terms start from here.
+    Category(String, MatchOptions),
     /// A malformed, unknown or invalid category: terms are checked, then dropped.
     Dropped,
 }
@@ -29,6 +30,7 @@ pub(crate) fn parse_lexicon(
 ) -> Lexicon {
     let mut name: Option<String> = None;
     let mut languages: Option<Vec<String>> = None;
+    let mut matching: Option<MatchOverrides> = None;
     let mut terms = Vec::new();
     let mut section = Section::Header;
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
@@ -42,24 +44,28 @@ pub(crate) fn parse_lexicon(
             problems.push(Problem::error(kind, file, line, message));
         };
         if content.starts_with('[') {
-            section = parse_section(content, categories).unwrap_or_else(|failure| {
-                report(failure);
-                Section::Dropped
-            });
+            let lexicon_overrides = matching.unwrap_or_default();
+            section =
+                parse_section(content, categories, lexicon_overrides).unwrap_or_else(|failure| {
+                    report(failure);
+                    Section::Dropped
+                });
             continue;
         }
         match &section {
             Section::Header => {
-                if let Err(failure) = parse_header(content, &mut name, &mut languages) {
+                if let Err(failure) =
+                    parse_header(content, &mut name, &mut languages, &mut matching)
+                {
                     report(failure);
                 }
             }
-            Section::Category(category) => {
+            Section::Category(category, base) => {
                 let location = Location {
                     file: file.to_path_buf(),
                     line,
                 };
-                if let Some(term) = parse_term_line(content, category, location, problems) {
+                if let Some(term) = parse_term_line(content, category, *base, location, problems) {
                     terms.push(term);
                 }
             }
@@ -68,7 +74,7 @@ pub(crate) fn parse_lexicon(
                     file: file.to_path_buf(),
                     line,
                 };
-                parse_term_line(content, "", location, problems);
+                parse_term_line(content, "", MatchOptions::DEFAULT, location, problems);
             }
         }
     }
@@ -112,7 +118,11 @@ pub(crate) fn strip_comment(line: &str) -> &str {
     line
 }
 
-fn parse_section(content: &str, categories: &Categories) -> Result<Section, Failure> {
+fn parse_section(
+    content: &str,
+    categories: &Categories,
+    lexicon_overrides: MatchOverrides,
+) -> Result<Section, Failure> {
     let bad = |why: String| Err((ProblemKind::BadSection, why));
     let Some(inner) = content.strip_prefix('[').and_then(|c| c.strip_suffix(']')) else {
         return bad(format!("`{content}`: a section line is `[category_name]`"));
@@ -123,8 +133,11 @@ fn parse_section(content: &str, categories: &Categories) -> Result<Section, Fail
             "`{content}`: a category name is lowercase letters, digits and _, starting with a letter"
         ));
     }
-    if categories.is_valid(name) {
-        Ok(Section::Category(name.to_string()))
+    if let Some(category) = categories.valid.iter().find(|c| c.name == name) {
+        Ok(Section::Category(
+            name.to_string(),
+            lexicon_overrides.apply(category.matching),
+        ))
     } else if categories.invalid.contains(name) {
         // Its declaration is in error and reported in categories.toml.
         Ok(Section::Dropped)
@@ -140,6 +153,7 @@ fn parse_header(
     content: &str,
     name: &mut Option<String>,
     languages: &mut Option<Vec<String>>,
+    matching: &mut Option<MatchOverrides>,
 ) -> Result<(), Failure> {
     let bad = |why: String| Err((ProblemKind::BadHeader, why));
     let Some((key, value)) = content.split_once(':') else {
@@ -180,45 +194,54 @@ fn parse_header(
             }
             *languages = Some(codes);
         }
+        "matching" => {
+            if matching.is_some() {
+                return bad("`matching:` given twice".into());
+            }
+            *matching = Some(MatchOverrides::parse(value)?);
+        }
         other => {
             return bad(format!(
-                "unknown header `{other}:` (known: name, languages; terms go below a `[category]` section)"
+                "unknown header `{other}:` (known: name, languages, matching; terms go below a `[category]` section)"
             ))
         }
     }
     Ok(())
 }
 
-/// Parse `term | weight | kind | exclusion; exclusion`, reporting every problem on the line.
-/// Returns the term only if the line has none.
+/// Parse `term | weight | kind | exclusion; exclusion | options`, reporting every problem on
+/// the line. Returns the term only if the line has none; its options are `base` changed by
+/// the line's.
 pub(crate) fn parse_term_line(
     content: &str,
     category: &str,
+    base: MatchOptions,
     location: Location,
     problems: &mut Vec<Problem>,
 ) -> Option<Term> {
     let fields: Vec<&str> = content.split('|').collect();
-    if fields.len() > 4 {
+    if fields.len() > 5 {
         problems.push(Problem::error(
             ProblemKind::TooManyFields,
             &location.file,
             location.line,
             format!(
-                "{} fields; a term line is `term | weight | kind | exclusions` (a `|` cannot be part of a term)",
+                "{} fields; a term line is `term | weight | kind | exclusions | matching` (a `|` cannot be part of a term)",
                 fields.len()
             ),
         ));
         return None;
     }
-    parse_term_fields(&fields, category, location, problems)
+    parse_term_fields(&fields, category, base, location, problems)
 }
 
-/// The fields of a term line (term, then optional weight, kind and `;`-separated
-/// exclusions; empty means default), with every problem reported. Returns the term only if
-/// there is none.
+/// The fields of a term line (term, then optional weight, kind, `;`-separated exclusions and
+/// matching options; empty means default), with every problem reported. Returns the term
+/// only if there is none.
 pub(crate) fn parse_term_fields(
     fields: &[&str],
     category: &str,
+    base: MatchOptions,
     location: Location,
     problems: &mut Vec<Problem>,
 ) -> Option<Term> {
@@ -250,6 +273,14 @@ pub(crate) fn parse_term_fields(
             None
         }
     };
+    let matching = match field(4).map(MatchOverrides::parse) {
+        None => base,
+        Some(Ok(overrides)) => overrides.apply(base),
+        Some(Err(failure)) => {
+            report(failure);
+            base
+        }
+    };
     let mut exclusions = Vec::new();
     let mut exclusions_normalized = Vec::new();
     if let (Some(glob), Some(list)) = (&glob, field(3)) {
@@ -276,6 +307,7 @@ pub(crate) fn parse_term_fields(
         kind: glob.kind,
         exclusions,
         exclusions_normalized,
+        matching,
         location,
     })
 }

@@ -150,6 +150,7 @@
 mod categories;
 mod import;
 mod lexfile;
+mod matching;
 mod problem;
 mod set;
 mod term;
@@ -159,6 +160,7 @@ pub use import::{
     category_stub, identifier_from, import, import_file, ImportError, ImportFormat, ImportOptions,
     Imported,
 };
+pub use matching::{MatchOptions, MatchOverrides};
 pub use problem::{has_errors, LoadError, Problem, ProblemKind, Severity};
 pub use set::{check_dir, version_of, CATEGORIES_FILE, LEXICON_EXTENSION};
 pub use term::{is_identifier, render_glob, MAX_WEIGHT};
@@ -176,6 +178,34 @@ pub struct Category {
     pub description: String,
     /// An item is flagged for this category when its score reaches this.
     pub threshold: f64,
+    /// The matching options its terms get unless their lexicon or line says otherwise.
+    pub matching: MatchOptions,
+    /// What a fuzzy hit counts for, as a share of its term's weight.
+    pub fuzzy_weight: f64,
+    /// What a hit tagged negated, quoted or counter-speech counts for, as a share of its
+    /// term's weight (1 ignores context).
+    pub context_weight: f64,
+}
+
+impl Category {
+    /// The default share of a term's weight that a fuzzy hit counts for.
+    pub const FUZZY_WEIGHT: f64 = 0.5;
+    /// The default share of a term's weight that a hit with a context tag counts for: half,
+    /// so that one negated or quoted explicit term does not reach a threshold on its own.
+    pub const CONTEXT_WEIGHT: f64 = 0.5;
+
+    /// A category with the default options.
+    pub fn new(name: &str, label: &str, threshold: f64) -> Category {
+        Category {
+            name: name.to_string(),
+            label: label.to_string(),
+            description: String::new(),
+            threshold,
+            matching: MatchOptions::DEFAULT,
+            fuzzy_weight: Self::FUZZY_WEIGHT,
+            context_weight: Self::CONTEXT_WEIGHT,
+        }
+    }
 }
 
 /// Where something was written: file and 1-based line.
@@ -205,6 +235,10 @@ pub struct Term {
     pub exclusions: Vec<String>,
     /// `exclusions` in normal form.
     pub exclusions_normalized: Vec<String>,
+    /// The options it is matched with: its category's, changed by its lexicon's `matching:`
+    /// header, changed by its own line.
+    pub matching: MatchOptions,
+    /// Where it was written (for an imported term: the input file and line it came from).
     pub location: Location,
 }
 

@@ -66,7 +66,7 @@ pub enum ProblemKind {
     BadSection,
     /// A section names a category `categories.toml` does not declare.
     UnknownCategory,
-    /// A term line has more than four `|`-separated fields.
+    /// A term line has more than five `|`-separated fields.
     TooManyFields,
     /// A term is empty (or only stars).
     EmptyTerm,
@@ -103,6 +103,11 @@ pub enum ProblemKind {
     ImportSyntax,
     /// A `.dic` term refers to a category id the `.dic` header does not declare.
     UnknownCategoryId,
+    /// A matching option (`+fuzzy`, `-squeeze`) that websense does not know.
+    UnknownMatchingOption,
+    /// An import input line that will import, but probably not as its author meant (a comma,
+    /// regex syntax, many words); a warning.
+    Suspicious,
 }
 
 /// One problem, where it is, and what to do about it.

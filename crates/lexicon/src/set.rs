@@ -8,7 +8,7 @@ use websense_model::TermKind;
 
 use crate::categories::parse_categories;
 use crate::lexfile::parse_lexicon;
-use crate::{Category, LexiconSet, LoadError, Problem, ProblemKind};
+use crate::{Category, LexiconSet, LoadError, MatchOptions, Problem, ProblemKind};
 use crate::{Lexicon, Severity};
 
 /// The file a lexicon directory declares its categories in.
@@ -289,7 +289,23 @@ fn merge_duplicate_terms(lexicons: &mut [Lexicon], problems: &mut Vec<Problem>) 
 pub fn version_of(categories: &[Category], lexicons: &[Lexicon]) -> String {
     let mut category_lines: Vec<String> = categories
         .iter()
-        .map(|c| format!("category\t{}\t{:?}\n", c.name, c.threshold))
+        .map(|c| {
+            let mut line = format!("category\t{}\t{:?}", c.name, c.threshold);
+            // Options at their defaults leave the version of sets written before them alone.
+            if c.matching != MatchOptions::DEFAULT
+                || c.fuzzy_weight != Category::FUZZY_WEIGHT
+                || c.context_weight != Category::CONTEXT_WEIGHT
+            {
+                line.push_str(&format!(
+                    "\t{}\t{:?}\t{:?}",
+                    c.matching.bits(),
+                    c.fuzzy_weight,
+                    c.context_weight
+                ));
+            }
+            line.push('\n');
+            line
+        })
         .collect();
     category_lines.sort();
     let mut term_lines: Vec<String> = lexicons
@@ -299,14 +315,23 @@ pub fn version_of(categories: &[Category], lexicons: &[Lexicon]) -> String {
             let mut exclusions = t.exclusions_normalized.clone();
             exclusions.sort();
             exclusions.dedup();
-            format!(
-                "term\t{}\t{}\t{}\t{:?}\t{}\n",
+            let mut line = format!(
+                "term\t{}\t{}\t{}\t{:?}\t{}",
                 t.category,
                 t.kind.as_str(),
                 t.normalized,
                 t.weight,
                 exclusions.join(";")
-            )
+            );
+            let inherited = categories
+                .iter()
+                .find(|c| c.name == t.category)
+                .map_or(MatchOptions::DEFAULT, |c| c.matching);
+            if t.matching != inherited {
+                line.push_str(&format!("\t{}", t.matching.bits()));
+            }
+            line.push('\n');
+            line
         })
         .collect();
     term_lines.sort();

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use websense_lexicon::{
-    check_dir, has_errors, LexiconSet, LoadError, Problem, ProblemKind, Severity, TermKind,
+    check_dir, has_errors, LexiconSet, LoadError, MatchOptions, Problem, ProblemKind, Severity,
+    TermKind,
 };
 
 const CATEGORIES: &str = r#"
@@ -243,7 +244,7 @@ fn every_problem_of_one_line_is_reported() {
 
 #[test]
 fn too_many_fields() {
-    let (set, problems) = load_lex(&lex("[complot]\na | 1 | word | a b | extra\nb\n"));
+    let (set, problems) = load_lex(&lex("[complot]\na | 1 | word | a b | +fuzzy | extra\nb\n"));
     assert_eq!(
         found(&problems, ProblemKind::TooManyFields),
         vec![(Severity::Error, 5)]
@@ -610,4 +611,59 @@ fn from_sources_reports_under_the_given_paths() {
     assert_eq!(set.terms().count(), 1);
     assert!(problems.iter().any(|p| p.to_string()
         == "mem/x.lex:6: error: `???` has no letters or digits, so it can never match"));
+}
+
+#[test]
+fn matching_options_by_category_lexicon_and_line() {
+    let categories =
+        "[complot]\nlabel = \"C\"\ndescription = \"d\"\nthreshold = 4\nmatching = \"+fuzzy\"\n\
+                      fuzzy_weight = 0.25\ncontext_weight = 0.75\n\
+                      [dreiging]\nlabel = \"D\"\ndescription = \"d\"\nthreshold = 3\n";
+    let text = "name: a\nmatching: -squeeze\n[complot]\neen\ntwee | | | | -fuzzy +emoji\n[dreiging]\ndrie\nvier | | | | none\n";
+    let (set, problems) = load(categories, &[("a.lex", text)]);
+    assert!(problems.iter().all(|p| !p.is_error()), "{problems:?}");
+    let c = set.category("complot").unwrap();
+    assert_eq!((c.fuzzy_weight, c.context_weight), (0.25, 0.75));
+    assert!(c.matching.contains(MatchOptions::FUZZY));
+    let of = |t: &str| set.terms().find(|x| x.text == t).unwrap().matching;
+    assert_eq!(
+        of("een"),
+        MatchOptions::DEFAULT
+            .union(MatchOptions::FUZZY)
+            .without(MatchOptions::SQUEEZE)
+    );
+    assert_eq!(
+        of("twee"),
+        MatchOptions::DEFAULT
+            .union(MatchOptions::EMOJI)
+            .without(MatchOptions::SQUEEZE)
+    );
+    assert_eq!(
+        of("drie"),
+        MatchOptions::DEFAULT.without(MatchOptions::SQUEEZE)
+    );
+    assert_eq!(of("vier"), MatchOptions::NONE);
+    // options change the version; defaults leave it alone
+    let (plain, _) = load(
+        categories.replace("matching = \"+fuzzy\"\n", "").as_str(),
+        &[("a.lex", "name: a\n[complot]\neen\n")],
+    );
+    let (same, _) = load(
+        categories
+            .replace("matching = \"+fuzzy\"\n", "matching = \"default\"\n")
+            .as_str(),
+        &[("a.lex", "name: a\n[complot]\neen\n")],
+    );
+    assert_eq!(plain.version, same.version);
+    assert_ne!(plain.version, set.version);
+
+    let bad = "name: a\nmatching: +fuzy\n[complot]\neen | | | | -squeze\n";
+    let (_, problems) = load(categories, &[("a.lex", bad)]);
+    assert_eq!(found(&problems, ProblemKind::BadHeader), vec![]);
+    assert_eq!(
+        found(&problems, ProblemKind::UnknownMatchingOption),
+        vec![(Severity::Error, 2), (Severity::Error, 4)]
+    );
+    let (_, problems) = load(&categories.replace("0.25", "2"), &[("a.lex", "name: a\n")]);
+    assert_eq!(found(&problems, ProblemKind::BadCategoryField).len(), 1);
 }

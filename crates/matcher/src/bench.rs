@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use websense_lexicon::{Category, Lexicon, LexiconSet, Location, Term};
+use websense_lexicon::{Category, Lexicon, LexiconSet, Location, MatchOptions, Term};
 use websense_model::{Item, ItemId, SourceRef, TermKind};
 use websense_normalize::{normalize, normalize_into, SpanMap};
 
@@ -528,12 +528,7 @@ fn inject(rng: &mut Rng, term: &Term, text: &mut String) {
 pub fn generate_lexicon(n: usize, seed: u64) -> LexiconSet {
     let categories = CATEGORIES
         .iter()
-        .map(|&name| Category {
-            name: name.to_string(),
-            label: name.replace('_', " "),
-            description: String::new(),
-            threshold: 2.0,
-        })
+        .map(|&name| Category::new(name, &name.replace('_', " "), 2.0))
         .collect();
     let terms = generate_terms(n, seed);
     LexiconSet {
@@ -588,6 +583,7 @@ fn generate_terms(n: usize, seed: u64) -> Vec<Term> {
             kind,
             exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
             exclusions,
+            matching: MatchOptions::DEFAULT,
             location: Location {
                 file: PathBuf::from("bench.lex"),
                 line: terms.len() + 1,

@@ -89,6 +89,8 @@
 //! full decomposition); hostile text that repeats a term reports every repetition (the
 //! score stays capped). [`bench::run_match_bench`] measures all of this.
 
+mod context;
+mod fuzzy;
 mod handle;
 mod scan;
 
@@ -98,8 +100,12 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{dfa, Anchored, MatchKind};
 use std::collections::HashMap;
-use websense_lexicon::{LexiconSet, Location};
-use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, TermKind};
+use websense_lexicon::{LexiconSet, Location, MatchOptions};
+use websense_model::{CategoryScore, Field, Hit, Item, MatchMethod, ScoredItem, TermKind};
+use websense_normalize::{squeeze_doubles, VariantOptions};
+
+/// The shortest squeezed form of a term (its double letters read once) that is compiled.
+const MIN_SQUEEZED_LEN: usize = 5;
 
 /// Items scored together by one thread: their fields share the automaton walk.
 const GROUP: usize = 16;
@@ -116,6 +122,24 @@ pub struct MatcherOptions {
     /// With [`Engine::Auto`], compile a DFA when its transition table is estimated at most
     /// this many bytes, else a contiguous NFA.
     pub dfa_max_bytes: usize,
+    /// Apply the terms' matching options against disguise (false: every term matches as
+    /// written only, whatever its lexicon says).
+    pub disguise: bool,
+    /// Tag hits with their context (negated, quoted, counter-speech) and weigh tagged hits
+    /// by their category's `context_weight`.
+    pub context: bool,
+}
+
+impl MatcherOptions {
+    /// Matching as written, without context: the matcher before disguise and context
+    /// existed.
+    pub fn plain() -> MatcherOptions {
+        MatcherOptions {
+            disguise: false,
+            context: false,
+            ..MatcherOptions::default()
+        }
+    }
 }
 
 impl Default for MatcherOptions {
@@ -124,6 +148,8 @@ impl Default for MatcherOptions {
             max_hits_per_term: 3,
             engine: Engine::Auto,
             dfa_max_bytes: 160 << 20,
+            disguise: true,
+            context: true,
         }
     }
 }
@@ -181,6 +207,10 @@ pub struct Matcher {
     uses: Vec<Use>,
     terms: Vec<CompiledTerm>,
     categories: Vec<CompiledCategory>,
+    /// The readings the variant form applies: those some term asks for.
+    variants: VariantOptions,
+    /// Terms matched one edit away, when some category asks for it.
+    fuzzy: Option<fuzzy::FuzzyIndex>,
 }
 
 enum Compiled {
@@ -199,6 +229,8 @@ struct Pattern {
 enum Use {
     Term(u32),
     Exclusion(u32),
+    /// The term with its double letters read once, for squeezed text only.
+    Squeezed(u32),
 }
 
 struct CompiledTerm {
@@ -206,11 +238,14 @@ struct CompiledTerm {
     category: u32,
     weight: f64,
     kind: TermKind,
+    matching: MatchOptions,
 }
 
 struct CompiledCategory {
     name: String,
     threshold: f64,
+    fuzzy_weight: f64,
+    context_weight: f64,
 }
 
 /// What the matcher found in one item: its hits and category scores.
@@ -240,13 +275,24 @@ impl Matcher {
             categories.push(CompiledCategory {
                 name: c.name.clone(),
                 threshold: c.threshold,
+                fuzzy_weight: if c.fuzzy_weight.is_finite() {
+                    c.fuzzy_weight
+                } else {
+                    1.0
+                },
+                context_weight: if c.context_weight.is_finite() {
+                    c.context_weight
+                } else {
+                    1.0
+                },
             });
         }
 
-        let mut strings: Vec<&str> = Vec::new();
-        let mut string_index: HashMap<&str, usize> = HashMap::new();
-        let mut uses_of: Vec<Vec<Use>> = Vec::new();
+        // Every (string, use) first, owned, since squeezed terms are made here; then each
+        // distinct string becomes one pattern.
+        let mut wanted: Vec<(String, Use)> = Vec::new();
         let mut terms = Vec::new();
+        let mut fuzzy_terms = Vec::new();
         for term in set.terms() {
             let t = terms.len() as u32;
             let Some(&category) = category_index.get(term.category.as_str()) else {
@@ -263,30 +309,58 @@ impl Matcher {
                     location: term.location.clone(),
                 });
             }
-            let exclusions = term
-                .exclusions_normalized
-                .iter()
-                .map(|x| (x, Use::Exclusion(t)));
-            for (string, usage) in
-                std::iter::once((&term.normalized, Use::Term(t))).chain(exclusions)
+            let matching = if options.disguise {
+                term.matching
+            } else {
+                MatchOptions::NONE
+            };
+            check_normal_form(&term.normalized, &term.text, &term.location)?;
+            wanted.push((term.normalized.clone(), Use::Term(t)));
+            for x in &term.exclusions_normalized {
+                check_normal_form(x, &term.text, &term.location)?;
+                wanted.push((x.clone(), Use::Exclusion(t)));
+            }
+            let squeezed = squeeze_doubles(&term.normalized);
+            // (A short squeezed form, like `s` of `ss`, would be in a match state at every
+            // other byte of every post; only forms of five bytes or more are compiled.)
+            if matching.contains(MatchOptions::SQUEEZE)
+                && squeezed != term.normalized
+                && squeezed.len() >= MIN_SQUEEZED_LEN
             {
-                check_normal_form(string, &term.text, &term.location)?;
-                let p = *string_index.entry(string.as_str()).or_insert_with(|| {
-                    strings.push(string);
-                    uses_of.push(Vec::new());
-                    strings.len() - 1
-                });
-                if !uses_of[p].contains(&usage) {
-                    uses_of[p].push(usage);
-                }
+                wanted.push((squeezed, Use::Squeezed(t)));
+            }
+            if matching.contains(MatchOptions::FUZZY) {
+                fuzzy_terms.push((t, term.kind, term.normalized.clone()));
             }
             terms.push(CompiledTerm {
                 text: term.text.clone(),
                 category,
                 weight: term.weight,
                 kind: term.kind,
+                matching,
             });
         }
+        let mut strings: Vec<&str> = Vec::new();
+        let mut string_index: HashMap<&str, usize> = HashMap::new();
+        let mut uses_of: Vec<Vec<Use>> = Vec::new();
+        for (string, usage) in &wanted {
+            let p = *string_index.entry(string.as_str()).or_insert_with(|| {
+                strings.push(string);
+                uses_of.push(Vec::new());
+                strings.len() - 1
+            });
+            if !uses_of[p].contains(usage) {
+                uses_of[p].push(*usage);
+            }
+        }
+        let mut variants = VariantOptions::default();
+        for t in &terms {
+            variants.confusables |= t.matching.contains(MatchOptions::CONFUSABLES);
+            variants.squeeze |= t.matching.contains(MatchOptions::SQUEEZE);
+            variants.joined |= t.matching.contains(MatchOptions::JOINED);
+            variants.emoji |= t.matching.contains(MatchOptions::EMOJI);
+        }
+        let fuzzy = fuzzy::FuzzyIndex::new(fuzzy_terms);
 
         let mut patterns = Vec::with_capacity(strings.len());
         let mut uses = Vec::new();
@@ -327,6 +401,8 @@ impl Matcher {
             uses,
             terms,
             categories,
+            variants,
+            fuzzy,
         })
     }
 
@@ -370,6 +446,7 @@ impl Matcher {
             .map(|c| size_of::<CompiledCategory>() + c.name.capacity())
             .sum();
         automaton
+            + self.fuzzy.as_ref().map_or(0, |f| f.heap_bytes())
             + self.patterns.capacity() * size_of::<Pattern>()
             + self.uses.capacity() * size_of::<Use>()
             + terms
@@ -432,6 +509,16 @@ impl Matcher {
             }
             let mut findings = vec![Findings::default(); items.len()];
             let found = &mut scratch.found;
+            if self.options.context {
+                for f in found.iter_mut() {
+                    let (title, text) = items[f.item as usize];
+                    let text = match f.field {
+                        Field::Title => title.unwrap_or_default(),
+                        Field::Text => text,
+                    };
+                    f.context = context::context_of(text, f.start, f.end);
+                }
+            }
             found.sort_unstable_by_key(|f| f.item);
             for of_item in found.chunk_by_mut(|a, b| a.item == b.item) {
                 findings[of_item[0].item as usize] = self.findings(of_item);
@@ -440,10 +527,33 @@ impl Matcher {
         })
     }
 
+    /// What a found hit counts for: its term's weight, times its category's factors for a
+    /// fuzzy hit and for a hit with a context tag.
+    fn weight_of(&self, f: &scan::Found) -> f64 {
+        let term = &self.terms[f.term as usize];
+        let category = &self.categories[term.category as usize];
+        let mut weight = term.weight;
+        if f.method == MatchMethod::Fuzzy {
+            weight *= category.fuzzy_weight;
+        }
+        if f.context != 0 {
+            weight *= category.context_weight;
+        }
+        weight
+    }
+
     /// Turn the found hits into reported hits and capped scores.
     fn findings(&self, found: &mut [scan::Found]) -> Findings {
         // Count per term in reading order: title first, then text, by position.
-        found.sort_unstable_by_key(|f| (f.term, field_order(f.field), f.start, f.end));
+        found.sort_unstable_by_key(|f| (f.term, field_order(f.field), f.start, f.end, f.method));
+        let mut pruned;
+        let found = if found.iter().any(|f| f.method != MatchMethod::Exact) {
+            pruned = found.to_vec();
+            drop_redundant(&mut pruned);
+            &mut pruned[..]
+        } else {
+            found
+        };
         let mut per_category: Vec<(u32, f64, u32)> = Vec::new();
         let mut run = 0;
         for (k, f) in found.iter().enumerate() {
@@ -455,15 +565,16 @@ impl Matcher {
                 continue;
             }
             let term = &self.terms[f.term as usize];
+            let weight = self.weight_of(f);
             match per_category
                 .iter_mut()
                 .find(|(c, _, _)| *c == term.category)
             {
                 Some((_, score, hits)) => {
-                    *score += term.weight;
+                    *score += weight;
                     *hits += 1;
                 }
-                None => per_category.push((term.category, term.weight, 1)),
+                None => per_category.push((term.category, weight, 1)),
             }
         }
         per_category.sort_unstable_by_key(|&(c, _, _)| c);
@@ -489,15 +600,62 @@ impl Matcher {
                     term: term.text.clone(),
                     category: self.categories[term.category as usize].name.clone(),
                     kind: term.kind,
-                    weight: term.weight,
+                    weight: self.weight_of(f),
                     field: f.field,
                     start: f.start,
                     end: f.end,
+                    method: f.method,
+                    context: context::tags(f.context),
                 }
             })
             .collect();
         Findings { matches, scores }
     }
+}
+
+/// Drop the disguised and fuzzy hits that add nothing: one with the span of an earlier hit
+/// of its term, or one overlapping an exact hit of its term. `found` is sorted by term,
+/// field, start, end, method (exact first).
+fn drop_redundant(found: &mut Vec<scan::Found>) {
+    let mut keep = vec![true; found.len()];
+    for group in chunk_ranges(found, |a, b| a.term == b.term && a.field == b.field) {
+        let hits = &found[group.clone()];
+        // exact hits by start, with the furthest end reached so far
+        let mut reach: Vec<(usize, usize)> = Vec::new();
+        for f in hits.iter().filter(|f| f.method == MatchMethod::Exact) {
+            let furthest = reach.last().map_or(f.end, |&(_, e)| e.max(f.end));
+            reach.push((f.start, furthest));
+        }
+        for (k, f) in hits.iter().enumerate() {
+            if f.method == MatchMethod::Exact {
+                continue;
+            }
+            let same_span = k > 0 && hits[k - 1].start == f.start && hits[k - 1].end == f.end;
+            let before_end = reach.partition_point(|&(s, _)| s < f.end);
+            let overlaps_exact = before_end > 0 && reach[before_end - 1].1 > f.start;
+            if same_span || overlaps_exact {
+                keep[group.start + k] = false;
+            }
+        }
+    }
+    let mut k = 0;
+    found.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
+}
+
+/// The index ranges of the runs of `items` in which `same` holds between neighbours.
+fn chunk_ranges<T>(items: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for k in 1..=items.len() {
+        if k == items.len() || !same(&items[k - 1], &items[k]) {
+            ranges.push(start..k);
+            start = k;
+        }
+    }
+    ranges
 }
 
 fn field_order(field: Field) -> u8 {

@@ -5,8 +5,12 @@ use crate::{Matcher, Use};
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::Anchored;
 use std::cell::RefCell;
-use websense_model::{Field, TermKind};
-use websense_normalize::{normalize_into, SpanMap};
+use websense_lexicon::MatchOptions;
+use websense_model::{Field, MatchMethod, TermKind};
+use websense_normalize::{
+    may_vary, normalize_into, variant_into, SpanMap, Variant, FOLDED, JOINED, JOINED_SYMBOL,
+    SQUEEZED,
+};
 
 /// How many pieces a DFA walks in lockstep. A walk is a chain of dependent table loads;
 /// independent chains let the CPU wait for several loads at once. (An NFA step branches
@@ -26,14 +30,53 @@ pub(crate) struct Found {
     pub field: Field,
     pub start: usize,
     pub end: usize,
+    pub method: MatchMethod,
+    /// Context tag bits (see `context`), filled in after the scan.
+    pub context: u8,
 }
 
-/// One field of the group being matched: its normal form and span map.
+/// A term hit in normal-form offsets of one slot: (term, start, end, how).
+pub(crate) type Candidate = (u32, usize, usize, MatchMethod);
+
+/// One field of the group being matched: its normal form and span map, or (a variant slot)
+/// its variant form, which also maps back to the original.
 struct Slot {
     item: u32,
     field: Field,
     normalized: Vec<u8>,
     map: SpanMap,
+    variant: Variant,
+    is_variant: bool,
+}
+
+impl Slot {
+    fn new(field: Field) -> Slot {
+        Slot {
+            item: 0,
+            field,
+            normalized: Vec::new(),
+            map: SpanMap::default(),
+            variant: Variant::default(),
+            is_variant: false,
+        }
+    }
+
+    /// The bytes the automaton walks.
+    fn bytes(&self) -> &[u8] {
+        if self.is_variant {
+            &self.variant.text
+        } else {
+            &self.normalized
+        }
+    }
+
+    fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        if self.is_variant {
+            self.variant.original_span(start, end)
+        } else {
+            self.map.original_span(start, end)
+        }
+    }
 }
 
 /// Per-thread buffers, reused from group to group.
@@ -43,8 +86,10 @@ pub(crate) struct Scratch {
     /// The pieces the slots are walked in: (slot, start, limit).
     pieces: Vec<(u32, usize, usize)>,
     match_ends: Vec<MatchEnd>,
-    /// Term hits of one field in normal-form offsets: (term, start, end).
-    candidates: Vec<(u32, usize, usize)>,
+    /// Term hits of one field in normal-form offsets.
+    candidates: Vec<Candidate>,
+    /// Fuzzy hits of one field: (term, start, end).
+    fuzzy: Vec<(u32, usize, usize)>,
     /// Exclusion occurrences of one field: (term they exclude for, start, end).
     exclusions: Vec<(u32, usize, usize)>,
     /// Hits of the group.
@@ -82,18 +127,47 @@ impl Scratch {
                 .chain([(Field::Text, text)]);
             for (field, text) in fields {
                 if used == self.slots.len() {
-                    self.slots.push(Slot {
-                        item: 0,
-                        field,
-                        normalized: Vec::new(),
-                        map: SpanMap::default(),
-                    });
+                    self.slots.push(Slot::new(field));
                 }
                 let slot = &mut self.slots[used];
                 normalize_into(text, &mut slot.normalized, &mut slot.map);
                 slot.item = item as u32;
                 slot.field = field;
+                slot.is_variant = false;
                 used += 1;
+            }
+        }
+        // Fields that a disguise-aware reading may read differently get a variant slot
+        // (two when a `1` may be `i` or `l`), walked with the rest.
+        let options = matcher.variants;
+        if options.any() {
+            let base = used;
+            for s in 0..base {
+                let (item, field) = (self.slots[s].item, self.slots[s].field);
+                let (title, text) = items[item as usize];
+                let text = match field {
+                    Field::Title => title.unwrap_or_default(),
+                    Field::Text => text,
+                };
+                if !may_vary(text, &self.slots[s].normalized, options) {
+                    continue;
+                }
+                for one_as_l in [false, true] {
+                    if used == self.slots.len() {
+                        self.slots.push(Slot::new(field));
+                    }
+                    let slot = &mut self.slots[used];
+                    if !variant_into(text, options, one_as_l, &mut slot.variant) {
+                        break;
+                    }
+                    slot.item = item;
+                    slot.field = field;
+                    slot.is_variant = true;
+                    used += 1;
+                    if !slot.variant.folded_one {
+                        break;
+                    }
+                }
             }
         }
         let slots = &self.slots[..used];
@@ -116,26 +190,56 @@ impl Scratch {
                 &rest[..in_slot],
                 &mut self.candidates,
                 &mut self.exclusions,
+                &mut self.fuzzy,
             );
-            for &(term, start, end) in &self.candidates {
-                let span = slot.map.original_span(start, end);
-                self.found.push(Found {
-                    item: slot.item,
-                    term,
-                    field: slot.field,
-                    start: span.start,
-                    end: span.end,
-                });
-            }
+            push_found(slot, &self.candidates, &mut self.found);
             rest = &rest[in_slot..];
+        }
+        // Fuzzy matching reads words, not automaton matches: a base slot without any
+        // automaton match may still have fuzzy hits.
+        if matcher.fuzzy.is_some() {
+            let mut with_matches = vec![false; used];
+            for m in &self.match_ends {
+                with_matches[m.slot as usize] = true;
+            }
+            for (s, slot) in self.slots[..used].iter().enumerate() {
+                if !slot.is_variant && !with_matches[s] {
+                    resolve(
+                        matcher,
+                        automaton,
+                        slot,
+                        &[],
+                        &mut self.candidates,
+                        &mut self.exclusions,
+                        &mut self.fuzzy,
+                    );
+                    push_found(slot, &self.candidates, &mut self.found);
+                }
+            }
         }
         // A huge post leaves huge buffers behind; do not keep them for the thread's lifetime.
         for slot in &mut self.slots[..used] {
-            if slot.normalized.capacity() > KEEP_BYTES {
+            if slot.normalized.capacity() > KEEP_BYTES || slot.variant.heap_bytes() > KEEP_BYTES {
                 slot.normalized = Vec::new();
                 slot.map = SpanMap::default();
+                slot.variant = Variant::default();
             }
         }
+    }
+}
+
+fn push_found(slot: &Slot, candidates: &[Candidate], found: &mut Vec<Found>) {
+    for &(term, start, end, method) in candidates {
+        let span = slot.original_span(start, end);
+        found.push(Found {
+            item: slot.item,
+            term,
+            field: slot.field,
+            start: span.start,
+            end: span.end,
+            method,
+            context: 0,
+        });
     }
 }
 
@@ -183,7 +287,7 @@ fn walk<A: Automaton, const LANES: usize>(
     let overlap = automaton.max_pattern_len().saturating_sub(1);
     let piece_len = PIECE_LEN.max(8 * automaton.max_pattern_len());
     for (slot, s) in slots.iter().enumerate() {
-        let len = s.normalized.len();
+        let len = s.bytes().len();
         let count = len.div_ceil(piece_len);
         for k in 0..count {
             // (slot, start, limit): equal pieces, the last one ending at the text's end
@@ -193,7 +297,7 @@ fn walk<A: Automaton, const LANES: usize>(
     // Longest first, so that the lanes run out of work at about the same time.
     pieces.sort_unstable_by_key(|&(_, start, limit)| std::cmp::Reverse(limit - start));
     let mut queue = pieces.iter().map(|&(slot, at, limit)| {
-        let bytes = &slots[slot as usize].normalized;
+        let bytes = slots[slot as usize].bytes();
         Piece {
             slot,
             rest: &bytes[at..(limit + overlap).min(bytes.len())],
@@ -282,17 +386,23 @@ fn lockstep<A: Automaton, const N: usize>(
     }
 }
 
-/// Turn the match positions of one slot into term hits (in `candidates`, normal-form
-/// offsets): fan each pattern out to its uses, check boundaries, drop excluded hits.
+/// Turn the match positions of one slot into term hits (in `candidates`, normal-form or
+/// variant offsets): fan each pattern out to its uses, check boundaries and the term's
+/// options, add fuzzy hits (base slots), drop excluded hits.
+///
+/// In a variant slot a hit counts only where a reading changed a byte it covers (else the
+/// base slot has it already), and only if its term allows every reading it covers.
 fn resolve<A: Automaton>(
     matcher: &Matcher,
     automaton: &A,
     slot: &Slot,
     match_ends: &[MatchEnd],
-    candidates: &mut Vec<(u32, usize, usize)>,
+    candidates: &mut Vec<Candidate>,
     exclusions: &mut Vec<(u32, usize, usize)>,
+    fuzzy: &mut Vec<(u32, usize, usize)>,
 ) {
-    let normalized = &slot.normalized;
+    let normalized = slot.bytes();
+    let variant = slot.is_variant.then_some(&slot.variant);
     candidates.clear();
     exclusions.clear();
     for &MatchEnd {
@@ -310,30 +420,72 @@ fn resolve<A: Automaton>(
             }
             let before = start == 0 || normalized[start - 1] == b' ';
             let after = end == normalized.len() || normalized[end] == b' ';
+            let marks = variant.map_or(0, |v| v.marks_of(start, end));
             for &usage in &matcher.uses[pattern.uses_start as usize..pattern.uses_end as usize] {
-                match usage {
-                    Use::Term(t) => {
-                        let wanted = match matcher.terms[t as usize].kind {
-                            TermKind::Word | TermKind::Phrase => before && after,
-                            TermKind::Prefix => before,
-                            TermKind::Suffix => after,
-                            TermKind::Infix => true,
-                        };
-                        if wanted {
-                            candidates.push((t, start, end));
-                        }
-                    }
+                let (t, squeezed) = match usage {
                     Use::Exclusion(t) => {
                         if before && after {
                             exclusions.push((t, start, end));
                         }
+                        continue;
                     }
+                    Use::Term(t) => (t, false),
+                    Use::Squeezed(t) => (t, true),
+                };
+                let term = &matcher.terms[t as usize];
+                if variant.is_some() && (marks == 0 || !allows(term.matching, marks)) {
+                    continue;
+                }
+                if squeezed && marks & SQUEEZED == 0 {
+                    continue;
+                }
+                let wanted = match term.kind {
+                    TermKind::Word | TermKind::Phrase => before && after,
+                    TermKind::Prefix => before,
+                    TermKind::Suffix => after,
+                    TermKind::Infix => true,
+                };
+                let method = method_of(marks);
+                if wanted {
+                    candidates.push((t, start, end, method));
+                } else if term.kind == TermKind::Word && term.matching.contains(MatchOptions::INFIX)
+                {
+                    candidates.push((t, start, end, MatchMethod::Joined));
                 }
             }
         }
     }
+    if variant.is_none() {
+        if let Some(index) = &matcher.fuzzy {
+            fuzzy.clear();
+            index.find(normalized, fuzzy);
+            candidates.extend(fuzzy.iter().map(|&(t, s, e)| (t, s, e, MatchMethod::Fuzzy)));
+        }
+    }
     if !exclusions.is_empty() {
         drop_excluded(candidates, exclusions);
+    }
+}
+
+/// Whether a term with options `matching` may be found through the readings `marks`.
+fn allows(matching: MatchOptions, marks: u8) -> bool {
+    (marks & FOLDED == 0 || matching.contains(MatchOptions::CONFUSABLES))
+        && (marks & JOINED == 0 || matching.contains(MatchOptions::JOINED))
+        && (marks & SQUEEZED == 0 || matching.contains(MatchOptions::SQUEEZE))
+        && (marks & JOINED_SYMBOL == 0 || matching.contains(MatchOptions::EMOJI))
+}
+
+/// How a hit covering bytes with these marks was found (joining says most about a
+/// disguise, then folding, then squeezing).
+fn method_of(marks: u8) -> MatchMethod {
+    if marks & (JOINED | JOINED_SYMBOL) != 0 {
+        MatchMethod::Joined
+    } else if marks & FOLDED != 0 {
+        MatchMethod::Folded
+    } else if marks & SQUEEZED != 0 {
+        MatchMethod::Squeezed
+    } else {
+        MatchMethod::Exact
     }
 }
 
@@ -342,15 +494,12 @@ fn resolve<A: Automaton>(
 /// Sorted by (term, start), a candidate is excluded exactly when the furthest end among
 /// its term's exclusions that start at or before it reaches its end: one sweep, so hostile
 /// text full of exclusions stays linear after sorting.
-fn drop_excluded(
-    candidates: &mut Vec<(u32, usize, usize)>,
-    exclusions: &mut [(u32, usize, usize)],
-) {
+fn drop_excluded(candidates: &mut Vec<Candidate>, exclusions: &mut [(u32, usize, usize)]) {
     candidates.sort_unstable();
     exclusions.sort_unstable();
     let mut next = 0;
     let mut reach: Option<(u32, usize)> = None;
-    candidates.retain(|&(term, start, end)| {
+    candidates.retain(|&(term, start, end, _)| {
         while let Some(&(x_term, x_start, x_end)) = exclusions.get(next) {
             if (x_term, x_start) > (term, start) {
                 break;

@@ -256,7 +256,7 @@ fn matcher(lex: &LexiconSet, engine: Engine) -> Matcher {
         MatcherOptions {
             engine,
             max_hits_per_term: CAP,
-            ..MatcherOptions::default()
+            ..MatcherOptions::plain()
         },
     )
     .unwrap()

@@ -48,21 +48,89 @@ pub enum Field {
     Text,
 }
 
+/// How a hit was found: as written, or through one of the matcher's options against
+/// disguise (see the matcher crate). Serialised lowercase; absent means `exact`.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchMethod {
+    /// The term's normal form, as it stands in the text's normal form.
+    #[default]
+    Exact,
+    /// After folding look-alikes (`v0lksverrader`, Cyrillic `а` in a Latin word).
+    Folded,
+    /// After joining what was split (`u i t s c h o t`, `onge🐀dierte`, `zijnongedierte`).
+    Joined,
+    /// After squeezing a letter repeated three or more times (`ongedieeeerte`).
+    Squeezed,
+    /// One edit away from the term (`ongedeirte`), for categories that allow it.
+    Fuzzy,
+}
+
+impl MatchMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchMethod::Exact => "exact",
+            MatchMethod::Folded => "folded",
+            MatchMethod::Joined => "joined",
+            MatchMethod::Squeezed => "squeezed",
+            MatchMethod::Fuzzy => "fuzzy",
+        }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        *self == MatchMethod::Exact
+    }
+}
+
+/// What the words around a hit say about it; a tagged hit weighs less (its category says
+/// how much), so a negated or quoted term alone does not flag a post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContextTag {
+    /// Inside the scope of a negation (`zij zijn geen ongedierte`, `never call them vermin`).
+    Negated,
+    /// Inside quotation marks, or reported speech (`hij noemde hen ongedierte`).
+    Quoted,
+    /// In a sentence that condemns the use of the word (`het is walgelijk dat mensen ...`).
+    CounterSpeech,
+}
+
+impl ContextTag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContextTag::Negated => "negated",
+            ContextTag::Quoted => "quoted",
+            ContextTag::CounterSpeech => "counter_speech",
+        }
+    }
+}
+
 /// One hit of one lexicon term in an item.
 ///
 /// `start..end` is a byte range in the *original* field text (not the normalised one), on
-/// UTF-8 character boundaries, so a dashboard can highlight `&text[start..end]` directly.
+/// UTF-8 character boundaries, so a dashboard can highlight `&text[start..end]` directly,
+/// also when the hit was disguised (`v0lks\u{202E}verrrader`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// The term as the curator wrote it (without glob stars).
     pub term: String,
     pub category: String,
     pub kind: TermKind,
+    /// What the hit counts for: the term's weight, times its category's factor for a fuzzy
+    /// hit and for a hit with a context tag.
     pub weight: f64,
     #[serde(default = "default_field", skip_serializing_if = "is_text")]
     pub field: Field,
     pub start: usize,
     pub end: usize,
+    /// How it was found (absent in JSON: exact, as in records written before it existed).
+    #[serde(default, skip_serializing_if = "MatchMethod::is_exact")]
+    pub method: MatchMethod,
+    /// What its context says (absent in JSON: nothing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<ContextTag>,
 }
 
 fn default_field() -> Field {

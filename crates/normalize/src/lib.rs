@@ -56,9 +56,15 @@
 //! (combining marks, soft hyphens) right after a letter belong to that letter: a range
 //! ending at the letter also covers them. Looking up a range is two binary searches.
 
+mod variant;
+
 use std::ops::Range;
 use std::sync::OnceLock;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+pub use variant::{
+    may_vary, squeeze_doubles, variant_into, Variant, VariantOptions, FOLDED, JOINED,
+    JOINED_SYMBOL, SQUEEZED,
+};
 
 /// What one input character contributes to the normal form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -562,6 +562,8 @@ impl Generator {
                 field: Field::Text,
                 start,
                 end: text.len(),
+                method: Default::default(),
+                context: Vec::new(),
             });
         }
         let mut scores: Vec<CategoryScore> = Vec::new();

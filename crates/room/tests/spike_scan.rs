@@ -82,6 +82,8 @@ impl Maker {
                 field: websense_model::Field::Text,
                 start,
                 end: from,
+                method: Default::default(),
+                context: Vec::new(),
             });
         }
         let score = 2.0 * terms.len() as f64;

@@ -43,6 +43,8 @@ fn stored(id: &str, flagged: bool, score: f64) -> StoredItem {
         field: websense_model::Field::Text,
         start,
         end: start + term.len(),
+        method: Default::default(),
+        context: Vec::new(),
     };
     StoredItem {
         item,

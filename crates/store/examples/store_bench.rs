@@ -81,6 +81,8 @@ fn generate(n: usize) -> Vec<ScoredItem> {
                         field: websense_model::Field::Text,
                         start: h * 10,
                         end: h * 10 + 6,
+                        method: Default::default(),
+                        context: Vec::new(),
                     }
                 })
                 .collect();

@@ -879,6 +879,8 @@ fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Result<Vec<Store
                     field: parse_field(&field),
                     start: r.get::<_, i64>(4)? as usize,
                     end: r.get::<_, i64>(5)? as usize,
+                    method: Default::default(),
+                    context: Vec::new(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

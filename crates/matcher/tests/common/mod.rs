@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of this
 
 use std::path::PathBuf;
-use websense_lexicon::{Category, Lexicon, LexiconSet, Location, Term};
+use websense_lexicon::{Category, Lexicon, LexiconSet, Location, MatchOptions, Term};
 use websense_model::TermKind;
 use websense_normalize::normalize;
 
@@ -26,6 +26,7 @@ pub fn term_excluding(
         kind,
         exclusions: exclusions.iter().map(|x| x.to_string()).collect(),
         exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
+        matching: MatchOptions::DEFAULT,
         location: Location {
             file: PathBuf::from("test.toml"),
             line: 1,
@@ -34,12 +35,7 @@ pub fn term_excluding(
 }
 
 pub fn category(name: &str, threshold: f64) -> Category {
-    Category {
-        name: name.to_string(),
-        label: name.to_string(),
-        description: String::new(),
-        threshold,
-    }
+    Category::new(name, name, threshold)
 }
 
 /// A set with the given categories (name, threshold) and terms, all in one lexicon.

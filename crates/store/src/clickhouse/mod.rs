@@ -364,6 +364,8 @@ impl ClickhouseStore {
                 field: parse_field(&m.field),
                 start: m.span_start as usize,
                 end: m.span_end as usize,
+                method: Default::default(),
+                context: Vec::new(),
             });
         }
         let sql = format!(

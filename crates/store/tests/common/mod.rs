@@ -140,6 +140,8 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
             },
             start,
             end: start + term.len(),
+            method: Default::default(),
+            context: Vec::new(),
         });
     }
     let mut scores = Vec::new();

@@ -1,0 +1,234 @@
+//! Bounded fuzzy matching: a term one edit away (insert, delete, substitute, transpose).
+//!
+//! Only for terms of [`MIN_LEN`] or more bytes of normal form whose category (or lexicon or
+//! line) turns `fuzzy` on, and only for `word`, `prefix` and `suffix` terms (a phrase or an
+//! infix has no word to compare). The edit may not touch a term's first letter or its last
+//! two: ordinary words one edit from a term differ mostly there (`verrader`/`verraden`,
+//! `moslim`/`moslims`), while a disguise drops, doubles or swaps a letter inside
+//! (`ongedeirte`, `volksveraders`).
+//!
+//! Symmetric deletion: every term and each of its one-byte deletions is a key of one hash
+//! map; a candidate string (a word, or a word's start or end of a term's length give or
+//! take one) is looked up as it is and with each of its bytes deleted, and what the keys
+//! name is checked exactly. A word of n bytes costs about n lookups per role and length, so
+//! this is the one option that costs real time per word; it is off by default.
+
+use std::collections::HashMap;
+use websense_model::TermKind;
+
+/// Terms shorter than this (in normal-form bytes) are never matched fuzzily.
+pub(crate) const MIN_LEN: usize = 7;
+
+pub(crate) struct FuzzyIndex {
+    /// The term and each of its one-byte deletions -> entries.
+    keys: HashMap<Box<[u8]>, Vec<u32>>,
+    entries: Vec<Entry>,
+    /// Lengths of word terms (min, max).
+    word_lengths: Option<(usize, usize)>,
+    /// Distinct lengths of prefix and of suffix terms.
+    prefix_lengths: Vec<usize>,
+    suffix_lengths: Vec<usize>,
+}
+
+struct Entry {
+    term: u32,
+    kind: TermKind,
+    text: Box<[u8]>,
+}
+
+impl FuzzyIndex {
+    /// The index of `terms` (term id, kind, normal form), or none when none qualifies.
+    pub(crate) fn new(terms: Vec<(u32, TermKind, String)>) -> Option<FuzzyIndex> {
+        let mut index = FuzzyIndex {
+            keys: HashMap::new(),
+            entries: Vec::new(),
+            word_lengths: None,
+            prefix_lengths: Vec::new(),
+            suffix_lengths: Vec::new(),
+        };
+        for (term, kind, text) in terms {
+            let n = text.len();
+            if n < MIN_LEN
+                || text.contains(' ')
+                || !matches!(kind, TermKind::Word | TermKind::Prefix | TermKind::Suffix)
+            {
+                continue;
+            }
+            let e = index.entries.len() as u32;
+            let bytes = text.as_bytes();
+            let mut key = Vec::with_capacity(n);
+            let mut add = |key: &[u8]| {
+                let list = index.keys.entry(key.into()).or_default();
+                if !list.contains(&e) {
+                    list.push(e);
+                }
+            };
+            add(bytes);
+            for i in 0..n {
+                key.clear();
+                key.extend_from_slice(&bytes[..i]);
+                key.extend_from_slice(&bytes[i + 1..]);
+                add(&key);
+            }
+            match kind {
+                TermKind::Word => {
+                    let (lo, hi) = index.word_lengths.unwrap_or((n, n));
+                    index.word_lengths = Some((lo.min(n), hi.max(n)));
+                }
+                TermKind::Prefix => index.prefix_lengths.push(n),
+                _ => index.suffix_lengths.push(n),
+            }
+            index.entries.push(Entry {
+                term,
+                kind,
+                text: bytes.into(),
+            });
+        }
+        for lengths in [&mut index.prefix_lengths, &mut index.suffix_lengths] {
+            lengths.sort_unstable();
+            lengths.dedup();
+        }
+        (!index.entries.is_empty()).then_some(index)
+    }
+
+    /// Fuzzy hits in a normal form: (term, start, end) in normal-form offsets.
+    pub(crate) fn find(&self, normalized: &[u8], out: &mut Vec<(u32, usize, usize)>) {
+        let mut key = Vec::new();
+        let mut start = 0;
+        for word in normalized.split(|&b| b == b' ') {
+            let end = start + word.len();
+            if let Some((lo, hi)) = self.word_lengths {
+                if (lo - 1..=hi + 1).contains(&word.len()) {
+                    self.lookup(word, TermKind::Word, &mut key, |t| {
+                        out.push((t, start, end))
+                    });
+                }
+            }
+            for &n in &self.prefix_lengths {
+                for l in [n - 1, n, n + 1] {
+                    if l <= word.len() && is_boundary(word, l) {
+                        self.lookup(&word[..l], TermKind::Prefix, &mut key, |t| {
+                            out.push((t, start, start + l))
+                        });
+                    }
+                }
+            }
+            for &n in &self.suffix_lengths {
+                for l in [n - 1, n, n + 1] {
+                    if l <= word.len() && is_boundary(word, word.len() - l) {
+                        self.lookup(&word[word.len() - l..], TermKind::Suffix, &mut key, |t| {
+                            out.push((t, end - l, end))
+                        });
+                    }
+                }
+            }
+            start = end + 1;
+        }
+    }
+
+    fn lookup(
+        &self,
+        candidate: &[u8],
+        kind: TermKind,
+        key: &mut Vec<u8>,
+        mut hit: impl FnMut(u32),
+    ) {
+        let mut seen: [u32; 8] = [u32::MAX; 8];
+        let mut seen_len = 0;
+        let mut check = |entries: &[u32]| {
+            for &e in entries {
+                let entry = &self.entries[e as usize];
+                if entry.kind != kind || seen[..seen_len].contains(&e) {
+                    continue;
+                }
+                if seen_len < seen.len() {
+                    seen[seen_len] = e;
+                    seen_len += 1;
+                }
+                if one_edit_inside(candidate, &entry.text) {
+                    hit(entry.term);
+                }
+            }
+        };
+        if let Some(entries) = self.keys.get(candidate) {
+            check(entries);
+        }
+        for i in 0..candidate.len() {
+            key.clear();
+            key.extend_from_slice(&candidate[..i]);
+            key.extend_from_slice(&candidate[i + 1..]);
+            if let Some(entries) = self.keys.get(key.as_slice()) {
+                check(entries);
+            }
+        }
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.keys
+            .iter()
+            .map(|(k, v)| k.len() + v.capacity() * 4 + 48)
+            .sum::<usize>()
+            + self
+                .entries
+                .iter()
+                .map(|e| e.text.len() + 32)
+                .sum::<usize>()
+    }
+}
+
+/// Whether `at` is a character boundary of the UTF-8 `word`.
+fn is_boundary(word: &[u8], at: usize) -> bool {
+    at == word.len() || word[at] & 0xC0 != 0x80
+}
+
+/// Whether `text` is exactly one edit (insert, delete, substitute, adjacent transpose) from
+/// `term`, with the edit neither on the term's first byte nor on its last two.
+pub(crate) fn one_edit_inside(text: &[u8], term: &[u8]) -> bool {
+    let n = term.len();
+    let p = text.iter().zip(term).take_while(|(a, b)| a == b).count();
+    // The edit changes the term's bytes `from..to` (an insertion: none, before `from`); it
+    // must leave the first byte and the last two alone.
+    let inside = |from: usize, to: usize| from >= 1 && to + 2 <= n;
+    if text.len() == n {
+        if p == n {
+            return false;
+        }
+        if text[p + 1..] == term[p + 1..] {
+            return inside(p, p + 1);
+        }
+        p + 1 < n
+            && text[p] == term[p + 1]
+            && text[p + 1] == term[p]
+            && text[p + 2..] == term[p + 2..]
+            && inside(p, p + 2)
+    } else if text.len() == n + 1 {
+        // a byte inserted before term[p]
+        text[p + 1..] == term[p..] && inside(p, p)
+    } else if text.len() + 1 == n {
+        // term[p] deleted
+        text[p..] == term[p + 1..] && inside(p, p + 1)
+    } else {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_inside_the_term() {
+        let t = b"ongedierte";
+        assert!(one_edit_inside(b"ongedeirte", t), "transposed");
+        assert!(one_edit_inside(b"ongediete", t), "deleted");
+        assert!(one_edit_inside(b"ongediierte", t), "inserted");
+        assert!(one_edit_inside(b"ongedxerte", t), "substituted");
+        assert!(!one_edit_inside(b"ongedierte", t), "equal");
+        assert!(!one_edit_inside(b"ongedierten", t), "after the end");
+        assert!(!one_edit_inside(b"ongedierta", t), "last letter");
+        assert!(!one_edit_inside(b"ongediertr", t), "last two swapped");
+        assert!(!one_edit_inside(b"xngedierte", t), "first letter");
+        assert!(!one_edit_inside(b"verraden", b"verrader"));
+        assert!(!one_edit_inside(b"ongedeitre", t), "two edits");
+    }
+}

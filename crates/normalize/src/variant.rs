@@ -1,0 +1,642 @@
+//! The *variant* normal form: the text as a disguise-aware reader would read it.
+//!
+//! Posters who know they are watched write `v0lksverrader`, `u i t s c h o t`,
+//! `ongedieeeerte` or `onge🐀dierte`. The variant form is the normal form with those
+//! readings applied, each output byte carrying the original range it stands for and a mark
+//! saying which reading made it, so a matcher can find a term in it, point at the text as
+//! written, and say how it matched:
+//!
+//! * **fold** ([`FOLDED`]): in a word that mixes letters with look-alikes, and holds
+//!   nothing else, the look-alikes become the letters they imitate: leet digits and
+//!   symbols `0→o 1→i (or l) 3→e 4→a 5→s 7→t @→a $→s` and Cyrillic/Greek letters that look
+//!   Latin (`а о е р с х у і ѕ ...`). A word of only digits (`2024`), or one with another
+//!   digit (`b2b`, `covid19`), or a whole Cyrillic word, is left alone. `@` and `$` count
+//!   only inside a word (`$` also at its start), so `@jan` stays a mention.
+//! * **join** ([`JOINED`]): three or more single letters (or look-alikes), each separated by
+//!   one or two of space, `.`, `-`, `_`, `*`, `·`, read as one word (`u i t s c h o t`,
+//!   `o.n.g.e.d.i.e.r.t.e`); with the emoji option, an emoji or other symbol between two
+//!   letters does not split the word (`onge🐀dierte`).
+//! * **squeeze** ([`SQUEEZED`]): a letter written three or more times in a row is read
+//!   once (a matcher that also knows the term with its double letters read once, finds
+//!   `ongeloooof` as well as `ongedieeeerte`).
+//!
+//! [`may_vary`] is the cheap test run on every field (eight bytes of the normal form at a
+//! time); [`variant_into`] builds the form, character by character, only for fields that
+//! pass it and only returns one where a reading changed something.
+
+use crate::{fold_char, CharClass};
+
+/// Output byte made by folding a look-alike.
+pub const FOLDED: u8 = 1;
+/// Output byte of a word joined from pieces (single letters, or around a symbol).
+pub const JOINED: u8 = 2;
+/// Output byte that stands for a squeezed run of one letter.
+pub const SQUEEZED: u8 = 4;
+/// Output byte of a word joined across an emoji or symbol (the emoji option).
+pub const JOINED_SYMBOL: u8 = 8;
+
+/// Which readings to apply.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VariantOptions {
+    pub confusables: bool,
+    pub squeeze: bool,
+    pub joined: bool,
+    pub emoji: bool,
+}
+
+impl VariantOptions {
+    pub fn any(self) -> bool {
+        self.confusables || self.squeeze || self.joined || self.emoji
+    }
+}
+
+/// A variant normal form: bytes, and for each byte its original range and marks.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Variant {
+    pub text: Vec<u8>,
+    /// Original byte range of each byte of `text`.
+    pub origin: Vec<(u32, u32)>,
+    /// [`FOLDED`] | [`JOINED`] | [`SQUEEZED`] | [`JOINED_SYMBOL`] of each byte of `text`.
+    pub marks: Vec<u8>,
+    /// Whether a `1` was folded (so a reading with `1→l` may differ).
+    pub folded_one: bool,
+    units: Vec<Unit>,
+    folded: String,
+}
+
+impl Variant {
+    /// The original byte range of the variant range `start..end` (not empty).
+    pub fn original_span(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        self.origin[start].0 as usize..self.origin[end - 1].1 as usize
+    }
+
+    /// The marks of the bytes `start..end`, or-ed.
+    pub fn marks_of(&self, start: usize, end: usize) -> u8 {
+        self.marks[start..end].iter().fold(0, |a, &m| a | m)
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.origin.capacity() * 8 + self.marks.capacity()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum UnitKind {
+    /// Letters or digits of the normal form (`folded[fold.0..fold.1]`).
+    Letter,
+    /// `@` or `$`: a separator, unless a fold takes it into a word.
+    SymbolLookalike,
+    /// An emoji or other symbol (only with the emoji option).
+    Symbol,
+    /// A separator that may stand between joined single letters.
+    JoinSeparator,
+    Separator,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Unit {
+    kind: UnitKind,
+    start: u32,
+    end: u32,
+    fold: (u32, u32),
+    /// The Latin letter it imitates, if it is a look-alike.
+    lookalike: Option<u8>,
+    /// Whether `fold` is an ASCII letter a-z.
+    latin: bool,
+}
+
+/// The Latin letter a character imitates (see the module doc), `1` as `i`.
+fn lookalike(c: char) -> Option<u8> {
+    Some(match c {
+        '0' => b'o',
+        '1' => b'i',
+        '3' => b'e',
+        '4' => b'a',
+        '5' => b's',
+        '7' => b't',
+        '@' => b'a',
+        '$' => b's',
+        // Cyrillic
+        'а' | 'А' => b'a',
+        'В' => b'b',
+        'е' | 'Е' | 'ё' | 'Ё' => b'e',
+        'К' | 'к' => b'k',
+        'М' => b'm',
+        'Н' | 'н' => b'h',
+        'о' | 'О' => b'o',
+        'р' | 'Р' => b'p',
+        'с' | 'С' => b'c',
+        'Т' | 'т' => b't',
+        'у' | 'У' => b'y',
+        'х' | 'Х' => b'x',
+        'і' | 'І' => b'i',
+        'ј' | 'Ј' => b'j',
+        'ѕ' | 'Ѕ' => b's',
+        'ԁ' => b'd',
+        'һ' | 'Һ' => b'h',
+        'ӏ' | 'Ӏ' => b'l',
+        'ԛ' => b'q',
+        'ԝ' => b'w',
+        // Greek
+        'α' | 'Α' => b'a',
+        'Β' | 'β' => b'b',
+        'Ε' | 'ε' => b'e',
+        'Ζ' => b'z',
+        'Η' => b'h',
+        'Ι' | 'ι' => b'i',
+        'Κ' | 'κ' => b'k',
+        'Μ' => b'm',
+        'Ν' | 'ν' => b'v',
+        'Ο' | 'ο' => b'o',
+        'Ρ' | 'ρ' => b'p',
+        'Τ' | 'τ' => b't',
+        'Υ' | 'υ' => b'u',
+        'Χ' | 'χ' => b'x',
+        _ => return None,
+    })
+}
+
+fn is_join_separator(c: char) -> bool {
+    matches!(c, ' ' | '.' | '-' | '_' | '*' | '·' | '\u{00A0}')
+}
+
+/// Emoji and other symbols that may stand inside a word: not ASCII, not whitespace, not
+/// punctuation (general punctuation, CJK and Latin-1 punctuation split words as always).
+fn is_symbol(c: char) -> bool {
+    let code = c as u32;
+    code >= 0x2100
+        && !(0x3000..=0x303F).contains(&code)
+        && !(0xFE10..=0xFE6F).contains(&code)
+        && !(0xFF00..=0xFF65).contains(&code)
+        && !c.is_whitespace()
+}
+
+/// Whether `variant_into` may find something to change: a cheap test of the normal form
+/// (eight bytes at a time) and of the original text (`@`, `$`, symbols). False means the
+/// variant form would equal the normal form.
+pub fn may_vary(text: &str, normalized: &[u8], options: VariantOptions) -> bool {
+    if !options.any() || normalized.is_empty() {
+        return false;
+    }
+    if options.confusables && interior_symbol_lookalike(text.as_bytes()) {
+        return true;
+    }
+    if options.emoji && text.bytes().any(|b| b >= 0xE2) {
+        return true;
+    }
+    const fn splat(b: u8) -> u64 {
+        b as u64 * 0x0101_0101_0101_0101
+    }
+    const HIGH: u64 = splat(0x80);
+    const LOW: u64 = splat(0x7F);
+    let eq = |w: u64, b: u8| {
+        let t = w ^ splat(b);
+        !(((t & LOW) + LOW) | t) & HIGH
+    };
+    let n = normalized.len();
+    // Single letters at the edges: `a b c...` and `...x y z`.
+    if options.joined && n >= 4 {
+        let e = |k: usize| normalized[k] == b' ';
+        if (!e(0) && e(1) && !e(2) && e(3)) || (e(n - 4) && !e(n - 3) && e(n - 2) && !e(n - 1)) {
+            return true;
+        }
+    }
+    // Windows of eight bytes every four: each pattern of up to five bytes lies whole in one.
+    let mut at = 0;
+    loop {
+        let mut bytes = [b' '; 8];
+        let take = (n - at).min(8);
+        bytes[..take].copy_from_slice(&normalized[at..at + take]);
+        let w = u64::from_le_bytes(bytes);
+        if w & HIGH != 0 {
+            // a letter outside ASCII: Cyrillic, Greek, ... (diacritics are gone already)
+            if options.confusables {
+                return true;
+            }
+        } else {
+            let at_least = |lo: u8| w.wrapping_add(splat(0x80 - lo)) & HIGH;
+            let letter = at_least(b'a') & !at_least(b'z' + 1);
+            if options.confusables {
+                let digit = at_least(b'0') & !at_least(b'9' + 1);
+                if digit & ((letter << 8) | (letter >> 8)) != 0 {
+                    return true;
+                }
+            }
+            if options.squeeze {
+                let same_next = eq(w ^ (w >> 8), 0);
+                if same_next & (same_next >> 8) & letter & (HIGH >> 16) != 0 {
+                    return true;
+                }
+            }
+            if options.joined {
+                let space = eq(w, b' ');
+                let other = !space & HIGH;
+                if space & (other >> 8) & (space >> 16) & (other >> 24) & (space >> 32) != 0 {
+                    return true;
+                }
+            }
+        }
+        if at + 8 >= n {
+            return false;
+        }
+        at += 4;
+    }
+}
+
+/// An `@` or `$` between two ASCII letters or digits, or a `$` before a letter at a word's
+/// start.
+fn interior_symbol_lookalike(bytes: &[u8]) -> bool {
+    memchr::memchr2_iter(b'@', b'$', bytes).any(|i| {
+        let after = bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+        let before = i > 0 && bytes[i - 1].is_ascii_alphanumeric();
+        after && (before || bytes[i] == b'$')
+    })
+}
+
+/// Build the variant form of `text` into `out`; `one_as_l` reads `1` as `l` instead of `i`.
+/// Returns whether any reading changed something (else `out` is meaningless).
+pub fn variant_into(
+    text: &str,
+    options: VariantOptions,
+    one_as_l: bool,
+    out: &mut Variant,
+) -> bool {
+    out.text.clear();
+    out.origin.clear();
+    out.marks.clear();
+    out.folded_one = false;
+    let mut units = std::mem::take(&mut out.units);
+    let mut folded = std::mem::take(&mut out.folded);
+    units.clear();
+    folded.clear();
+    for (at, c) in text.char_indices() {
+        let start = at as u32;
+        let end = (at + c.len_utf8()) as u32;
+        let before = folded.len() as u32;
+        let class = fold_char(c, &mut folded);
+        let fold = (before, folded.len() as u32);
+        let look = if options.confusables {
+            lookalike(c)
+        } else {
+            None
+        };
+        let kind = match class {
+            CharClass::Emitted => UnitKind::Letter,
+            CharClass::Ignored => {
+                if let Some(last) = units.last_mut() {
+                    last.end = end;
+                }
+                continue;
+            }
+            CharClass::Separator if look.is_some() => UnitKind::SymbolLookalike,
+            CharClass::Separator if options.emoji && is_symbol(c) => UnitKind::Symbol,
+            CharClass::Separator if options.joined && is_join_separator(c) => {
+                UnitKind::JoinSeparator
+            }
+            CharClass::Separator => UnitKind::Separator,
+        };
+        let latin = kind == UnitKind::Letter
+            && fold.1 - fold.0 == 1
+            && folded.as_bytes()[fold.0 as usize].is_ascii_lowercase();
+        let lookalike = match (look, one_as_l, c) {
+            (Some(b'i'), true, '1') => Some(b'l'),
+            (l, _, _) => l,
+        };
+        units.push(Unit {
+            kind,
+            start,
+            end,
+            fold,
+            lookalike,
+            latin,
+        });
+    }
+    let changed = build(&units, &folded, options, out);
+    out.units = units;
+    out.folded = folded;
+    changed
+}
+
+/// A word being assembled: its units, by index.
+fn build(units: &[Unit], folded: &str, options: VariantOptions, out: &mut Variant) -> bool {
+    // 1. Words: runs of letters, look-alike symbols and (emoji option) symbols.
+    let mut words: Vec<(usize, usize)> = Vec::new();
+    let mut k = 0;
+    while k < units.len() {
+        let in_word = |u: &Unit| {
+            matches!(
+                u.kind,
+                UnitKind::Letter | UnitKind::SymbolLookalike | UnitKind::Symbol
+            )
+        };
+        if !in_word(&units[k]) {
+            k += 1;
+            continue;
+        }
+        let start = k;
+        while k < units.len() && in_word(&units[k]) {
+            k += 1;
+        }
+        // Symbols and look-alike symbols at the edges are separators (`@jan`, `🐀!`); a `$`
+        // may open a word.
+        let mut s = start;
+        let mut e = k;
+        while s < e
+            && (units[s].kind == UnitKind::Symbol
+                || (units[s].kind == UnitKind::SymbolLookalike
+                    && folded_char(units[s], folded) != Some('$')))
+        {
+            s += 1;
+        }
+        while s < e && units[e - 1].kind != UnitKind::Letter {
+            e -= 1;
+        }
+        // A word with no letter at all is no word (a row of emoji).
+        if (s..e).any(|i| units[i].kind == UnitKind::Letter) {
+            words.push((s, e));
+        }
+    }
+    // 2. Join runs of three or more single-unit words separated by one or two join
+    // separators.
+    let single = |w: (usize, usize)| w.1 - w.0 == 1;
+    let mut groups: Vec<(usize, usize, bool)> = Vec::new(); // word range, joined
+    let mut i = 0;
+    while i < words.len() {
+        let mut j = i + 1;
+        if options.joined && single(words[i]) {
+            while j < words.len()
+                && single(words[j])
+                && joinable_gap(units, words[j - 1].1, words[j].0)
+            {
+                j += 1;
+            }
+        }
+        if j - i >= 3 {
+            groups.push((i, j, true));
+            i = j;
+        } else {
+            groups.push((i, i + 1, false));
+            i += 1;
+        }
+    }
+    // 3. Emit each group as one or more output words.
+    let mut changed = false;
+    let mut gap_start: Option<u32> = None;
+    for &(first, last, joined) in &groups {
+        let unit_range = words[first].0..words[last - 1].1;
+        // The units that make the word (a joined group: the single units only).
+        let members: Vec<usize> = if joined {
+            (first..last).map(|w| words[w].0).collect()
+        } else {
+            unit_range.clone().collect()
+        };
+        let letters_or_lookalikes = members.iter().all(|&m| {
+            units[m].latin || units[m].lookalike.is_some() || units[m].kind == UnitKind::Symbol
+        });
+        let has_latin = members.iter().any(|&m| units[m].latin);
+        let has_lookalike = members
+            .iter()
+            .any(|&m| !units[m].latin && units[m].lookalike.is_some());
+        let fold = options.confusables && has_latin && has_lookalike && letters_or_lookalikes;
+        // Without a fold, look-alike symbols split the word like any separator.
+        let mut piece_start = true;
+        for &m in &members {
+            let u = units[m];
+            let (bytes, mut mark): (&[u8], u8) = match u.kind {
+                UnitKind::Symbol => {
+                    // dropped inside the word; the next letter carries the join
+                    changed = true;
+                    continue;
+                }
+                UnitKind::SymbolLookalike if !fold => {
+                    piece_start = true;
+                    gap_start.get_or_insert(u.start);
+                    continue;
+                }
+                _ if fold && !u.latin => {
+                    if folded_char(u, folded) == Some('1') {
+                        out.folded_one = true;
+                    }
+                    (
+                        std::slice::from_ref(u.lookalike.as_ref().expect("checked")),
+                        FOLDED,
+                    )
+                }
+                _ => (&folded.as_bytes()[u.fold.0 as usize..u.fold.1 as usize], 0),
+            };
+            if joined && m != members[0] {
+                mark |= JOINED;
+            }
+            if m > unit_range.start && units[m - 1].kind == UnitKind::Symbol && options.emoji {
+                mark |= JOINED_SYMBOL;
+            }
+            if piece_start {
+                if !out.text.is_empty() {
+                    let from = gap_start.unwrap_or(u.start);
+                    out.text.push(b' ');
+                    out.origin.push((from, u.start));
+                    out.marks.push(0);
+                }
+                piece_start = false;
+            }
+            gap_start = None;
+            changed |= mark != 0;
+            for &b in bytes {
+                out.text.push(b);
+                out.origin.push((u.start, u.end));
+                out.marks.push(mark);
+            }
+        }
+        gap_start = Some(units[unit_range.end - 1].end);
+        let _ = unit_range;
+    }
+    if options.squeeze {
+        changed |= squeeze(out);
+    }
+    changed
+}
+
+/// The ASCII character a look-alike unit was written as (`@`, `$`, `1`), if it was one of
+/// those: symbols are told apart by the letter they imitate, digits by their normal form.
+fn folded_char(u: Unit, folded: &str) -> Option<char> {
+    match (u.kind, u.lookalike) {
+        (UnitKind::SymbolLookalike, Some(b's')) => Some('$'),
+        (UnitKind::SymbolLookalike, _) => Some('@'),
+        (UnitKind::Letter, Some(_)) if &folded[u.fold.0 as usize..u.fold.1 as usize] == "1" => {
+            Some('1')
+        }
+        _ => None,
+    }
+}
+
+/// Whether the units between two single-letter words are one or two join separators.
+fn joinable_gap(units: &[Unit], from: usize, to: usize) -> bool {
+    (1..=2).contains(&(to - from))
+        && units[from..to]
+            .iter()
+            .all(|u| u.kind == UnitKind::JoinSeparator)
+}
+
+/// Read every run of three or more of one ASCII letter once, in place.
+fn squeeze(out: &mut Variant) -> bool {
+    let n = out.text.len();
+    let mut w = 0;
+    let mut r = 0;
+    let mut changed = false;
+    while r < n {
+        let b = out.text[r];
+        let mut e = r + 1;
+        while e < n && out.text[e] == b {
+            e += 1;
+        }
+        if b.is_ascii_lowercase() && e - r >= 3 {
+            out.text[w] = b;
+            out.origin[w] = (out.origin[r].0, out.origin[e - 1].1);
+            out.marks[w] = out.marks[r..e].iter().fold(SQUEEZED, |a, &m| a | m);
+            w += 1;
+            changed = true;
+        } else {
+            for k in r..e {
+                out.text[w] = out.text[k];
+                out.origin[w] = out.origin[k];
+                out.marks[w] = out.marks[k];
+                w += 1;
+            }
+        }
+        r = e;
+    }
+    out.text.truncate(w);
+    out.origin.truncate(w);
+    out.marks.truncate(w);
+    changed
+}
+
+/// `text` with every run of a doubled (or longer) ASCII letter read once: the form of a
+/// term that [`SQUEEZED`] text is compared with (`volksverrader` -> `volksverader`).
+pub fn squeeze_doubles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if !(c.is_ascii_lowercase() && out.ends_with(c)) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: VariantOptions = VariantOptions {
+        confusables: true,
+        squeeze: true,
+        joined: true,
+        emoji: true,
+    };
+
+    fn variant(text: &str) -> Option<String> {
+        let mut v = Variant::default();
+        variant_into(text, ALL, false, &mut v).then(|| {
+            for k in 0..v.text.len() {
+                assert!(text.is_char_boundary(v.origin[k].0 as usize));
+                assert!(text.is_char_boundary(v.origin[k].1 as usize));
+            }
+            String::from_utf8(v.text).unwrap()
+        })
+    }
+
+    fn spans(text: &str, word: &str) -> String {
+        let mut v = Variant::default();
+        assert!(variant_into(text, ALL, false, &mut v));
+        let at = v
+            .text
+            .windows(word.len())
+            .position(|w| w == word.as_bytes())
+            .unwrap();
+        text[v.original_span(at, at + word.len())].to_string()
+    }
+
+    #[test]
+    fn readings_of_disguised_words() {
+        assert_eq!(
+            variant("Die v0lksverr@der!").as_deref(),
+            Some("die volksverrader")
+        );
+        assert_eq!(
+            variant("cultuurv3rrijker").as_deref(),
+            Some("cultuurverrijker")
+        );
+        assert_eq!(variant("volksverrаder").as_deref(), Some("volksverrader")); // Cyrillic а
+        assert_eq!(
+            variant("zijn u i t s c h o t").as_deref(),
+            Some("zijn uitschot")
+        );
+        assert_eq!(
+            variant("o.n.g.e.d.i.e.r.t.e.").as_deref(),
+            Some("ongedierte")
+        );
+        assert_eq!(variant("ongedieeeerte").as_deref(), Some("ongedierte"));
+        assert_eq!(variant("onge🐀dierte").as_deref(), Some("ongedierte"));
+        assert_eq!(variant("$ukkels").as_deref(), Some("sukkels"));
+        // ordinary text reads the same
+        for plain in [
+            "in 2024 b2b",
+            "covid19 en mp",
+            "@jan zei 5 dingen",
+            "a b",
+            "zzz?",
+            "Путин",
+        ] {
+            let v = variant(plain);
+            assert!(
+                v.is_none()
+                    || v.as_deref() == Some(crate::normalize(plain).as_str())
+                    || plain == "zzz?",
+                "{plain}: {v:?}"
+            );
+        }
+        assert_eq!(
+            spans("Die v0lksverr@der!", "volksverrader"),
+            "v0lksverr@der"
+        );
+        assert_eq!(
+            spans("zijn u i t s c h o t.", "uitschot"),
+            "u i t s c h o t"
+        );
+        assert_eq!(spans("x ongedieeeerte", "ongedierte"), "ongedieeeerte");
+        assert_eq!(spans("x onge🐀dierte!", "ongedierte"), "onge🐀dierte");
+    }
+
+    #[test]
+    fn the_cheap_test_passes_every_field_that_varies() {
+        for text in [
+            "v0lksverrader",
+            "a b c d",
+            "x y z",
+            "ongedieeeerte",
+            "k@nker",
+            "$ukkel",
+            "volksverrаder",
+            "dat zijn o n g e d i e r t e ja",
+        ] {
+            assert!(
+                may_vary(text, crate::normalize(text).as_bytes(), ALL),
+                "{text}"
+            );
+        }
+        let no_emoji = VariantOptions {
+            emoji: false,
+            ..ALL
+        };
+        for text in [
+            "gewoon een zin over 2024 en de gemeente",
+            "@jan zei het",
+            "mail: a @ home, 3 keer",
+        ] {
+            assert!(
+                !may_vary(text, crate::normalize(text).as_bytes(), no_emoji),
+                "{text}"
+            );
+        }
+    }
+}
