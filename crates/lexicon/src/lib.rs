@@ -23,6 +23,14 @@
 //! threshold = 4.0   # an item is flagged when its score for the category reaches this
 //! ```
 //!
+//! Optional, for matching (see *Matching options* below):
+//!
+//! ```toml
+//! matching = "+fuzzy"     # changes to the default options for the category's terms
+//! fuzzy_weight = 0.5      # share of a term's weight a fuzzy hit counts for (default 0.5)
+//! context_weight = 0.5    # share a negated, quoted or counter-speech hit counts for (0.5)
+//! ```
+//!
 //! `label` (a non-empty string) and `threshold` (a number above 0; `4` and `4.0` both do)
 //! are required; a missing `description` is a warning; an unknown field is a warning (it
 //! is usually a typo, like `treshold`, that then also shows as a missing threshold). A
@@ -57,7 +65,10 @@
 //! in one file. A malformed section line or an undeclared category is an error; the terms
 //! under it are still checked (so their own problems show) but not loaded.
 //!
-//! **Term lines.** `term | weight | kind | exclusion; exclusion`. Only the term is
+//! A header line `matching: <changes>` changes the matching options of every term of the
+//! file (on top of its category's).
+//!
+//! **Term lines.** `term | weight | kind | exclusion; exclusion | matching`. Only the term is
 //! required; an empty field means its default, so `term | | | exclusion` is fine.
 //!
 //! * *term*: the glob convention of LIWC-style and populism dictionaries, decided by the
@@ -88,6 +99,28 @@
 //!   never apply; one equal to a word or phrase term would cancel every hit; both are
 //!   errors, as is one that normalises to nothing. Empty items (a trailing `;`) are ignored.
 //!
+//! * *matching*: changes to the term's matching options, on top of its file's and its
+//!   category's (`+fuzzy -squeeze`).
+//!
+//! ## Matching options
+//!
+//! How far the matcher reads past a disguise, per term ([`MatchOptions`]). Each level — the
+//! category's `matching`, the file's `matching:` header, the term line's fifth field —
+//! changes only the options it names: `+name` (or `name`) turns one on, `-name` off, and
+//! `none`, `all` or `default` start over from that set ([`MatchOverrides`]).
+//!
+//! | option | default | what it reads |
+//! |--------|---------|---------------|
+//! | `confusables` | on | leet digits and symbols and Cyrillic/Greek look-alikes as Latin letters, only in words that mix letters with them and hold nothing else (`v0lksverrader`; not `2024`, `b2b`, `covid19`) |
+//! | `squeeze` | on | a letter written three or more times as once or twice (`ongedieeeerte`) |
+//! | `joined` | on | three or more single letters separated by spaces, dots, dashes or underscores as one word (`u i t s c h o t`) |
+//! | `infix` | off | a `word` term also inside a longer word (dropped spaces: `zijnongedierte`) |
+//! | `emoji` | off | an emoji or symbol between two letters does not split the word (`onge🐀dierte`) |
+//! | `fuzzy` | off | one edit (insert, delete, substitute, swap) away, for terms of 7 or more letters, not on the first letter or the last two; counts `fuzzy_weight` of the term's weight |
+//!
+//! Each hit records how it matched (`exact`, `folded`, `joined`, `squeezed`, `fuzzy`). The
+//! options change the set's version only when they differ from these defaults.
+//!
 //! There is no escaping: `|` separates fields and `;` exclusions, and neither can be part of
 //! a term, which costs nothing since normalisation turns both into word separators anyway
 //! (`a|b` would match as the phrase `a b`).
@@ -110,8 +143,10 @@
 //! # Version
 //!
 //! [`LexiconSet::version`] is `"lx-"` and 12 hex digits of the SHA-256 of the set's
-//! *meaning* in a sorted canonical form ([`version_of`]): categories with their thresholds,
-//! and terms with category, kind, normalised text, weight and normalised exclusions. Labels,
+//! *meaning* in a sorted canonical form ([`version_of`]): categories with their thresholds
+//! (and matching options and weight shares, where not the defaults), and terms with
+//! category, kind, normalised text, weight, normalised exclusions (and matching options,
+//! where not their category's). Labels,
 //! descriptions, comments, layout, file names, lexicon names and the spelling of a term
 //! that normalises the same do not change it; every scored item records the version that
 //! scored it.

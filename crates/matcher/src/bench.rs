@@ -231,7 +231,7 @@ fn best_of(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
 /// Run `f` and say how long it took: the CPU time of this thread where the platform tells
 /// it (Linux), so that one-thread figures hold on a machine busy with other work; else
 /// wall time.
-fn thread_time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+pub(crate) fn thread_time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let wall = Instant::now();
     let cpu = thread_cpu_time();
     let out = f();
@@ -258,7 +258,7 @@ fn pattern_strings(set: &LexiconSet) -> Vec<&str> {
         .collect()
 }
 
-fn mb_per_s(bytes: usize, time: Duration) -> f64 {
+pub(crate) fn mb_per_s(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / 1e6 / time.as_secs_f64()
 }
 

@@ -1,6 +1,8 @@
 //! Bounded fuzzy matching: a term one edit away (insert, delete, substitute, transpose).
 //!
-//! Only for terms of [`MIN_LEN`] or more bytes of normal form whose category (or lexicon or
+//! Only for terms of [`MIN_LEN`] (7) or more bytes of normal form (a changed letter: 9 or
+//! more, since that is the edit that most often makes another ordinary word:
+//! `ophangen`/`opvangen`) whose category (or lexicon or
 //! line) turns `fuzzy` on, and only for `word`, `prefix` and `suffix` terms (a phrase or an
 //! infix has no word to compare). The edit may not touch a term's first letter or its last
 //! two: ordinary words one edit from a term differ mostly there (`verrader`/`verraden`,
@@ -18,6 +20,9 @@ use websense_model::TermKind;
 
 /// Terms shorter than this (in normal-form bytes) are never matched fuzzily.
 pub(crate) const MIN_LEN: usize = 7;
+/// Terms shorter than this are matched with a letter dropped, added or swapped, but not
+/// changed.
+pub(crate) const MIN_SUBSTITUTION_LEN: usize = 9;
 
 pub(crate) struct FuzzyIndex {
     /// The term and each of its one-byte deletions -> entries.
@@ -194,7 +199,9 @@ pub(crate) fn one_edit_inside(text: &[u8], term: &[u8]) -> bool {
             return false;
         }
         if text[p + 1..] == term[p + 1..] {
-            return inside(p, p + 1);
+            // A changed letter is the edit that most often makes an ordinary word
+            // (`ophangen`/`opvangen`): only for longer terms.
+            return n >= MIN_SUBSTITUTION_LEN && inside(p, p + 1);
         }
         p + 1 < n
             && text[p] == term[p + 1]
@@ -229,6 +236,14 @@ mod tests {
         assert!(!one_edit_inside(b"ongediertr", t), "last two swapped");
         assert!(!one_edit_inside(b"xngedierte", t), "first letter");
         assert!(!one_edit_inside(b"verraden", b"verrader"));
+        assert!(
+            !one_edit_inside(b"opvangen", b"ophangen"),
+            "8 letters: no substitution"
+        );
+        assert!(
+            one_edit_inside(b"ophagen", b"ophangen"),
+            "8 letters: a deletion"
+        );
         assert!(!one_edit_inside(b"ongedeitre", t), "two edits");
     }
 }

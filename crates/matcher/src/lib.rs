@@ -95,6 +95,8 @@ mod handle;
 mod scan;
 
 pub mod bench;
+pub mod option_bench;
+pub mod quality;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};

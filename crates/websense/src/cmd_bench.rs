@@ -3,6 +3,7 @@
 use anyhow::Result;
 use std::process::ExitCode;
 use websense_matcher::bench::{run_match_bench, BenchOptions};
+use websense_matcher::option_bench::{run_option_bench, OptionBenchOptions};
 use websense_pipeline::bench::{run_pipeline_bench, PipelineBenchOptions};
 
 #[derive(clap::Args)]
@@ -15,7 +16,7 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// The matcher end to end (normalise + match + boundaries + score) on a generated corpus,
     /// on one core and on all cores, against the raw Aho-Corasick automaton over the same
-    /// already-normalised bytes.
+    /// already-normalised bytes; first the cost of each matching option against all off.
     Match {
         /// Size of the generated corpus in MB.
         #[arg(long, default_value_t = 100)]
@@ -29,6 +30,9 @@ enum BenchWhat {
         /// Each figure is the best of this many runs.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// MB of the corpus for the cost of each matching option (0: skip that part).
+        #[arg(long, default_value_t = 20)]
+        options_mb: usize,
     },
     /// The pipeline: items/s end to end on the embedded path (bus + matcher + SQLite), each
     /// stage alone, and per stage on the distributed path (Kafka produce, score, ClickHouse
@@ -62,7 +66,20 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             terms,
             threads,
             runs,
+            options_mb,
         } => {
+            if options_mb > 0 {
+                let costs = OptionBenchOptions {
+                    corpus_mb: options_mb,
+                    terms: terms.first().copied().unwrap_or(10_000),
+                    runs,
+                    ..OptionBenchOptions::default()
+                };
+                println!("{}", run_option_bench(&costs));
+            }
+            if corpus_mb == 0 {
+                return Ok(ExitCode::SUCCESS);
+            }
             let options = BenchOptions {
                 corpus_mb,
                 terms,

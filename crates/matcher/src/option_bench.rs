@@ -1,0 +1,183 @@
+//! What each matching option costs: the matcher end to end on one thread over the
+//! generated corpus of [`crate::bench`], with every term's options set to one option at a
+//! time, against all options off (and context off) — all in one run, runs interleaved, so
+//! the ratios hold on a busy machine where absolute figures do not.
+
+use crate::bench::{generate_corpus, generate_lexicon, mb_per_s, thread_time};
+use crate::{Matcher, MatcherOptions};
+use std::fmt;
+use std::time::Duration;
+use websense_lexicon::{LexiconSet, MatchOptions};
+use websense_model::MatchMethod;
+
+/// What [`run_option_bench`] measures.
+#[derive(Clone, Debug)]
+pub struct OptionBenchOptions {
+    pub corpus_mb: usize,
+    /// Terms of the generated lexicon.
+    pub terms: usize,
+    /// Each figure is the best of this many runs.
+    pub runs: usize,
+    pub seed: u64,
+}
+
+impl Default for OptionBenchOptions {
+    fn default() -> Self {
+        OptionBenchOptions {
+            corpus_mb: 20,
+            terms: 10_000,
+            runs: 3,
+            seed: 0x5EED,
+        }
+    }
+}
+
+/// One row: an option set and what it costs.
+#[derive(Clone, Debug)]
+pub struct OptionFigures {
+    pub name: String,
+    pub time: Duration,
+    pub hits: usize,
+    /// Hits found other than as written.
+    pub disguised_hits: usize,
+    /// Hits with a context tag.
+    pub tagged_hits: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct OptionReport {
+    pub bytes: usize,
+    pub terms: usize,
+    pub rows: Vec<OptionFigures>,
+}
+
+/// The option sets measured: none, the default set with context, each option alone, all.
+fn variants() -> Vec<(String, MatchOptions, bool)> {
+    let mut v = vec![
+        ("none (plain)".to_string(), MatchOptions::NONE, false),
+        ("default + context".to_string(), MatchOptions::DEFAULT, true),
+        ("context only".to_string(), MatchOptions::NONE, true),
+    ];
+    for (name, flag) in MatchOptions::NAMES {
+        v.push((format!("{name} only"), flag, false));
+    }
+    v.push(("all + context".to_string(), MatchOptions::ALL, true));
+    v
+}
+
+fn with_options(set: &LexiconSet, options: MatchOptions) -> LexiconSet {
+    let mut set = set.clone();
+    for l in &mut set.lexicons {
+        for t in &mut l.terms {
+            t.matching = options;
+        }
+    }
+    set
+}
+
+/// Run it (build with `--release`).
+pub fn run_option_bench(options: &OptionBenchOptions) -> OptionReport {
+    let items = generate_corpus(options.corpus_mb * 1_000_000, options.seed);
+    let bytes = items
+        .iter()
+        .map(|i| i.text.len() + i.title.as_ref().map_or(0, |t| t.len()))
+        .sum();
+    let base = generate_lexicon(options.terms, options.seed);
+    let matchers: Vec<(String, Matcher)> = variants()
+        .into_iter()
+        .map(|(name, flags, context)| {
+            let matcher_options = MatcherOptions {
+                context,
+                ..MatcherOptions::default()
+            };
+            let m = Matcher::new(&with_options(&base, flags), matcher_options)
+                .expect("generated lexicons are valid");
+            (name, m)
+        })
+        .collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a thread pool");
+    let mut rows: Vec<OptionFigures> = matchers
+        .iter()
+        .map(|(name, _)| OptionFigures {
+            name: name.clone(),
+            time: Duration::MAX,
+            hits: 0,
+            disguised_hits: 0,
+            tagged_hits: 0,
+        })
+        .collect();
+    for _ in 0..options.runs.max(1) {
+        for ((_, matcher), row) in matchers.iter().zip(&mut rows) {
+            let batch = items.clone();
+            let (scored, took) = pool.install(|| thread_time(|| matcher.score_batch(batch)));
+            row.time = row.time.min(took);
+            let hits = scored.iter().flat_map(|s| &s.matches);
+            row.hits = hits.clone().count();
+            row.disguised_hits = hits
+                .clone()
+                .filter(|h| h.method != MatchMethod::Exact)
+                .count();
+            row.tagged_hits = hits.filter(|h| !h.context.is_empty()).count();
+        }
+    }
+    OptionReport {
+        bytes,
+        terms: options.terms,
+        rows,
+    }
+}
+
+impl fmt::Display for OptionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "matching options, {} terms, {:.0} MB, end to end on 1 thread (same run, interleaved):",
+            self.terms,
+            self.bytes as f64 / 1e6
+        )?;
+        writeln!(
+            f,
+            "{:<20} {:>10} {:>12} {:>9} {:>10} {:>8}",
+            "options", "MB/s", "vs none", "hits", "disguised", "tagged"
+        )?;
+        let none = self.rows[0].time.as_secs_f64();
+        for r in &self.rows {
+            writeln!(
+                f,
+                "{:<20} {:>10.0} {:>11.1}% {:>9} {:>10} {:>8}",
+                r.name,
+                mb_per_s(self.bytes, r.time),
+                100.0 * (r.time.as_secs_f64() / none - 1.0),
+                r.hits,
+                r.disguised_hits,
+                r.tagged_hits
+            )?;
+        }
+        writeln!(
+            f,
+            "vs none: extra time against all options and context off (negative: noise)."
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_run_measures_every_option() {
+        let report = run_option_bench(&OptionBenchOptions {
+            corpus_mb: 1,
+            terms: 500,
+            runs: 1,
+            seed: 3,
+        });
+        assert_eq!(report.rows.len(), 10);
+        assert_eq!(report.rows[0].disguised_hits, 0);
+        assert_eq!(report.rows[0].tagged_hits, 0);
+        assert!(report.to_string().contains("fuzzy only"));
+    }
+}
