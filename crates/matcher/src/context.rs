@@ -17,92 +17,59 @@
 //!   `onacceptabel`, `ontmenselijkend`, `disgusting`, `shameful`, `racist`, ...).
 
 use websense_model::ContextTag;
-use websense_normalize::normalize;
 
 pub(crate) const NEGATED: u8 = 1;
 pub(crate) const QUOTED: u8 = 2;
 pub(crate) const COUNTER_SPEECH: u8 = 4;
 
 /// How far (in bytes) the rules look either side of a hit.
-const REACH: usize = 240;
+const REACH: usize = 160;
 /// Words before a hit that a negation may stand in.
 const NEGATION_WINDOW: usize = 4;
 
-const NEGATIONS: &[&str] = &[
-    "geen", "niet", "nooit", "niemand", "nergens", "noch", "no", "not", "never", "nobody", "none",
-    "neither", "nor", "cannot", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
-    "wont", "cant", "shouldnt",
-];
-const CLAUSE_WORDS: &[&str] = &["maar", "but", "want", "however", "echter"];
-const SAYING_BEFORE: &[&str] = &[
-    "zei",
-    "zeiden",
-    "zegt",
-    "zeggen",
-    "noemde",
-    "noemden",
-    "noemt",
-    "genoemd",
-    "schreef",
-    "schreven",
-    "tweette",
-    "twitterde",
-    "beweerde",
-    "beweert",
-    "riep",
-    "aldus",
-    "volgens",
-    "citeer",
-    "citaat",
-    "said",
-    "says",
-    "called",
-    "calls",
-    "wrote",
-    "tweeted",
-    "claimed",
-    "claims",
-    "according",
-    "quote",
-    "quoted",
-];
-const SAYING_AFTER: &[&str] = &[
-    "noemen", "noemde", "noemden", "noemt", "genoemd", "aldus", "zei", "zeggen", "said", "called",
-    "calling",
-];
-const CONDEMNING: &[&str] = &[
-    "walgelijk",
-    "walgelijke",
-    "schandalig",
-    "schandalige",
-    "verwerpelijk",
-    "verwerpelijke",
-    "onacceptabel",
-    "onaanvaardbaar",
-    "ontoelaatbaar",
-    "misselijkmakend",
-    "kwalijk",
-    "ontmenselijkend",
-    "ontmenselijkende",
-    "ontmenselijking",
-    "racistisch",
-    "racistische",
-    "veroordelen",
-    "veroordeel",
-    "schaam",
-    "schande",
-    "disgusting",
-    "shameful",
-    "unacceptable",
-    "appalling",
-    "despicable",
-    "dehumanising",
-    "dehumanizing",
-    "racist",
-    "condemn",
-    "condemns",
-    "vile",
-];
+// What a word says, as bits: one per list below.
+const NEGATIONS: u8 = 1;
+const CLAUSE_WORDS: u8 = 2;
+const SAYING_BEFORE: u8 = 4;
+const SAYING_AFTER: u8 = 8;
+const CONDEMNING: u8 = 16;
+
+/// The lists `word` is on (ASCII case ignored): negations (`geen niet nooit niemand
+/// nergens noch`, `no not never nobody none neither nor cannot` and their spellings without
+/// apostrophe), clause words (`maar`, `but`, ...), verbs of saying before a hit (`zei`,
+/// `noemde`, `volgens`, `said`, `called`, ...) and after it (`noemen`, `genoemd`, ...),
+/// and condemning words (`walgelijk`, `schandalig`, `disgusting`, `racist`, ...). One
+/// `match`, so a word costs a length switch and a comparison or two.
+fn classify(bytes: &[u8]) -> u8 {
+    if bytes.len() < 2 || bytes.len() > 16 {
+        return 0;
+    }
+    let mut lower = [0u8; 16];
+    for (l, b) in lower.iter_mut().zip(bytes) {
+        *l = b.to_ascii_lowercase();
+    }
+    match &lower[..bytes.len()] {
+        b"arent" | b"cannot" | b"cant" | b"didnt" | b"doesnt" | b"dont" | b"geen" | b"isnt"
+        | b"neither" | b"nergens" | b"never" | b"niemand" | b"niet" | b"no" | b"nobody"
+        | b"noch" | b"none" | b"nooit" | b"nor" | b"not" | b"shouldnt" | b"wasnt" | b"werent"
+        | b"wont" => 1,
+        b"but" | b"echter" | b"however" | b"maar" | b"want" => 2,
+        b"according" | b"beweerde" | b"beweert" | b"calls" | b"citaat" | b"citeer" | b"claimed"
+        | b"claims" | b"quote" | b"quoted" | b"riep" | b"says" | b"schreef" | b"schreven"
+        | b"tweeted" | b"tweette" | b"twitterde" | b"volgens" | b"wrote" | b"zegt" | b"zeiden" => 4,
+        b"calling" | b"noemen" => 8,
+        b"aldus" | b"called" | b"genoemd" | b"noemde" | b"noemden" | b"noemt" | b"said"
+        | b"zeggen" | b"zei" => 12,
+        b"appalling" | b"condemn" | b"condemns" | b"dehumanising" | b"dehumanizing"
+        | b"despicable" | b"disgusting" | b"kwalijk" | b"misselijkmakend" | b"onaanvaardbaar"
+        | b"onacceptabel" | b"ontmenselijkend" | b"ontmenselijkende" | b"ontmenselijking"
+        | b"ontoelaatbaar" | b"racist" | b"racistisch" | b"racistische" | b"schaam"
+        | b"schandalig" | b"schandalige" | b"schande" | b"shameful" | b"unacceptable"
+        | b"veroordeel" | b"veroordelen" | b"verwerpelijk" | b"verwerpelijke" | b"vile"
+        | b"walgelijk" | b"walgelijke" => 16,
+        _ => 0,
+    }
+}
 
 /// The context tags (bits) of the hit at `start..end` of `text`.
 pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
@@ -116,45 +83,62 @@ pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
         .unwrap_or(sentence_after.len())];
 
     let mut tags = 0;
-    let words_before = normalize(clause_before);
-    let mut window: Vec<&str> = words_before.split(' ').filter(|w| !w.is_empty()).collect();
-    if let Some(cut) = window.iter().rposition(|w| CLAUSE_WORDS.contains(w)) {
-        window.drain(..=cut);
+    // The last words of the clause, back to a clause word (`maar`, `but`).
+    let mut window: [&[u8]; NEGATION_WINDOW] = [b""; NEGATION_WINDOW];
+    let mut taken = 0;
+    for word in words(clause_before).rev() {
+        if taken == NEGATION_WINDOW || classify(word) & CLAUSE_WORDS != 0 {
+            break;
+        }
+        window[taken] = word;
+        taken += 1;
     }
-    let window = &window[window.len().saturating_sub(NEGATION_WINDOW)..];
+    let window = &window[..taken];
+    // (reversed: `don t` is `t`, `don`)
     let contraction = window
         .windows(2)
-        .any(|w| w[0].ends_with('n') && w[1] == "t");
-    if contraction || window.iter().any(|w| NEGATIONS.contains(w)) {
+        .any(|w| w[0].eq_ignore_ascii_case(b"t") && w[1].last().is_some_and(|&b| b | 0x20 == b'n'));
+    if contraction || window.iter().any(|w| classify(w) & NEGATIONS != 0) {
         tags |= NEGATED;
     }
 
-    if inside_double_quotes(&text[..start], &text[end..]) || wrapped_in_single_quotes(before, after)
-    {
-        tags |= QUOTED;
-    } else {
-        let said_before = normalize(sentence_before);
-        let said_after = normalize(clause_after);
-        if said_before.split(' ').any(|w| SAYING_BEFORE.contains(&w))
-            || said_after
-                .split(' ')
+    let far_before = &text[floor(text, start.saturating_sub(2 * REACH))..start];
+    let far_after = &text[end..ceil(text, (end + 2 * REACH).min(text.len()))];
+    // (most posts hold no double quote at all: `"`, or `“ ” „ « »`, whose UTF-8 starts
+    // with 0xE2 or 0xC2)
+    let may_quote = memchr::memchr3(b'"', 0xE2, 0xC2, far_before.as_bytes()).is_some();
+    let quoted = (may_quote && inside_double_quotes(far_before, far_after))
+        || wrapped_in_single_quotes(before, after);
+    let reported = || {
+        words(sentence_before).any(|w| classify(w) & SAYING_BEFORE != 0)
+            || words(clause_after)
                 .take(4)
-                .any(|w| SAYING_AFTER.contains(&w))
-        {
-            tags |= QUOTED;
-        }
+                .any(|w| classify(w) & SAYING_AFTER != 0)
+    };
+    if quoted || reported() {
+        tags |= QUOTED;
     }
 
-    let sentence = normalize(&format!("{sentence_before} {sentence_after}"));
-    if sentence.split(' ').any(|w| CONDEMNING.contains(&w)) {
+    if words(sentence_before)
+        .chain(words(sentence_after))
+        .any(|w| classify(w) & CONDEMNING != 0)
+    {
         tags |= COUNTER_SPEECH;
     }
     tags
 }
 
+/// The words of `text`: runs of ASCII letters and digits and of characters outside ASCII
+/// (an apostrophe splits, as in the normal form: `don't` is `don`, `t`). Bytes, not
+/// characters: this runs around every hit.
+fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
+    text.as_bytes()
+        .split(|b| !(b.is_ascii_alphanumeric() || *b >= 0x80))
+        .filter(|w| !w.is_empty())
+}
+
 /// Whether a double quotation opened before the hit is still open there and closes after it.
 fn inside_double_quotes(before: &str, after: &str) -> bool {
-    let before = &before[floor(before, before.len().saturating_sub(4 * REACH))..];
     let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
     let open = |opens: &[char], closes: &[char]| {
         let o = before.rfind(opens);

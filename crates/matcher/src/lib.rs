@@ -37,6 +37,24 @@
 //!   hyphens) right after its last letter belong to it.
 //! * **Fields.** The title (if any) and the text are matched separately; [`Hit::field`]
 //!   says which.
+//! * **Disguise.** Each term carries matching options ([`websense_lexicon::MatchOptions`],
+//!   set per category, lexicon file or term line) for reading through disguise:
+//!   `confusables` (look-alikes in mixed words: `v0lksverr@der`, a Cyrillic `а`), `joined`
+//!   (single letters spread out: `u i t s c h o t`), `squeeze` (a letter three or more
+//!   times read once or twice: `ongedieeeerte`, `ongeloooof`), `emoji` (a symbol inside a word: `onge🐀dierte`), `infix` (a `word`
+//!   term inside a longer word: `zijnongedierte`) and `fuzzy` (one edit inside a term of
+//!   seven or more letters: `ongedeirte`). Every hit says how it was found
+//!   ([`Hit::method`]); a disguised hit that repeats or overlaps a plain hit of the same
+//!   term is not reported. Its span is the disguised text as written (`v0lksverr@der`,
+//!   `u i t s c h o t`). [`MatcherOptions::disguise`] `= false` turns all of it off: then
+//!   the hits are exactly those of the matcher before it existed (a property test checks
+//!   this against a reference).
+//! * **Context.** With [`MatcherOptions::context`] (the default), a hit is tagged
+//!   `negated`, `quoted` or `counter_speech` from the words around it (see `context.rs`:
+//!   a negation among the four words before it in its clause, quotation marks or a verb of
+//!   saying, a condemning word in its sentence); a tagged hit counts its category's
+//!   `context_weight` (default half) of its weight, a fuzzy hit its `fuzzy_weight`, so a
+//!   negated explicit term alone does not flag. [`Hit::weight`] is what the hit counted.
 //! * **Scores.** A category's score is the sum of the weights of its counted hits. A term
 //!   counts at most [`MatcherOptions::max_hits_per_term`] hits per item (3 by default,
 //!   title and text together): a post that repeats one word fifty times is not fifty times
@@ -67,6 +85,21 @@
 //!    reporting only matches that start inside it), longest first, so the lanes stay
 //!    evenly loaded. Only positions where the automaton is in a match state are recorded.
 //!
+//! Disguise costs nothing where no disguise can be: after normalising a field,
+//! [`websense_normalize::may_vary`] tests its normal form eight bytes at a time (a digit
+//! beside a letter, a letter outside ASCII, three equal letters, two single letters in a
+//! row) and its original for an `@`/`$` inside a word. Only a field that passes gets a
+//! *variant* form ([`websense_normalize::variant_into`], character by character, with the
+//! original range and the readings of every byte), which the lanes walk like any other
+//! field, with the same automaton (one variant per reading where `1` may be `i` or `l`, or
+//! a stretched letter one or two: rare, so the automaton holds no extra pattern for them).
+//! A hit found in a variant
+//! counts only where a reading changed a byte it covers and its term allows every reading
+//! it covers. Infix reading of `word` terms is a boundary check, free. Fuzzy matching
+//! (`fuzzy.rs`) is the one option that looks at every word: a symmetric-deletion hash
+//! lookup per word and per term length; it runs only when a category turns it on.
+//! Context tagging reads a few hundred bytes around each hit, only for hits.
+//!
 //! Boundaries, exclusions, the map back to original offsets and scoring happen afterwards,
 //! only for those positions, which are rare. Normalising and matching could be fused into
 //! one pass instead, feeding each normal-form byte straight to the automaton; measured,
@@ -87,7 +120,10 @@
 //! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
 //! normaliser off its eight-byte path (emoji and other characters above U+2FFF pay for a
 //! full decomposition); hostile text that repeats a term reports every repetition (the
-//! score stays capped). [`bench::run_match_bench`] measures all of this.
+//! score stays capped). [`bench::run_match_bench`] measures all of this, and
+//! [`option_bench::run_option_bench`] what each matching option costs against all off
+//! (`websense bench match`); [`quality`] holds the disguise test set and
+//! `websense bench quality` what each option finds and adds.
 
 mod context;
 mod fuzzy;
@@ -104,10 +140,7 @@ use aho_corasick::{dfa, Anchored, MatchKind};
 use std::collections::HashMap;
 use websense_lexicon::{LexiconSet, Location, MatchOptions};
 use websense_model::{CategoryScore, Field, Hit, Item, MatchMethod, ScoredItem, TermKind};
-use websense_normalize::{squeeze_doubles, VariantOptions};
-
-/// The shortest squeezed form of a term (its double letters read once) that is compiled.
-const MIN_SQUEEZED_LEN: usize = 5;
+use websense_normalize::VariantOptions;
 
 /// Items scored together by one thread: their fields share the automaton walk.
 const GROUP: usize = 16;
@@ -211,6 +244,8 @@ pub struct Matcher {
     categories: Vec<CompiledCategory>,
     /// The readings the variant form applies: those some term asks for.
     variants: VariantOptions,
+    /// Words read around a disguised word: enough for the longest phrase (at most 8).
+    variant_context_words: usize,
     /// Terms matched one edit away, when some category asks for it.
     fuzzy: Option<fuzzy::FuzzyIndex>,
 }
@@ -231,8 +266,6 @@ struct Pattern {
 enum Use {
     Term(u32),
     Exclusion(u32),
-    /// The term with its double letters read once, for squeezed text only.
-    Squeezed(u32),
 }
 
 struct CompiledTerm {
@@ -322,15 +355,6 @@ impl Matcher {
                 check_normal_form(x, &term.text, &term.location)?;
                 wanted.push((x.clone(), Use::Exclusion(t)));
             }
-            let squeezed = squeeze_doubles(&term.normalized);
-            // (A short squeezed form, like `s` of `ss`, would be in a match state at every
-            // other byte of every post; only forms of five bytes or more are compiled.)
-            if matching.contains(MatchOptions::SQUEEZE)
-                && squeezed != term.normalized
-                && squeezed.len() >= MIN_SQUEEZED_LEN
-            {
-                wanted.push((squeezed, Use::Squeezed(t)));
-            }
             if matching.contains(MatchOptions::FUZZY) {
                 fuzzy_terms.push((t, term.kind, term.normalized.clone()));
             }
@@ -404,6 +428,12 @@ impl Matcher {
             terms,
             categories,
             variants,
+            variant_context_words: strings
+                .iter()
+                .map(|s| s.matches(' ').count())
+                .max()
+                .unwrap_or(0)
+                .clamp(1, 8),
             fuzzy,
         })
     }

@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use websense_lexicon::MatchOptions;
 use websense_model::{Field, MatchMethod, TermKind};
 use websense_normalize::{
-    may_vary, normalize_into, variant_into, SpanMap, Variant, FOLDED, JOINED, JOINED_SYMBOL,
-    SQUEEZED,
+    normalize_into, variant_windows, whole_field, Reading, SpanMap, Variant, FOLDED, JOINED,
+    JOINED_SYMBOL, SQUEEZED,
 };
 
 /// How many pieces a DFA walks in lockstep. A walk is a chain of dependent table loads;
@@ -88,6 +88,8 @@ pub(crate) struct Scratch {
     match_ends: Vec<MatchEnd>,
     /// Term hits of one field in normal-form offsets.
     candidates: Vec<Candidate>,
+    /// Stretches of one field a variant reads (original byte ranges).
+    windows: Vec<std::ops::Range<usize>>,
     /// Fuzzy hits of one field: (term, start, end).
     fuzzy: Vec<(u32, usize, usize)>,
     /// Exclusion occurrences of one field: (term they exclude for, start, end).
@@ -149,22 +151,58 @@ impl Scratch {
                     Field::Title => title.unwrap_or_default(),
                     Field::Text => text,
                 };
-                if !may_vary(text, &self.slots[s].normalized, options) {
+                // Only the stretches a reading may change, with the words around them.
+                let whole = whole_field(text, options);
+                if whole {
+                    self.windows.clear();
+                    self.windows.push(0..text.len());
+                } else {
+                    let slot = &self.slots[s];
+                    variant_windows(
+                        &slot.normalized,
+                        Some(&slot.map),
+                        options,
+                        matcher.variant_context_words,
+                        &mut self.windows,
+                    );
+                    for w in &mut self.windows {
+                        *w = slot.map.original_span(w.start, w.end);
+                    }
+                }
+                if self.windows.is_empty() {
                     continue;
                 }
-                for one_as_l in [false, true] {
+                let (mut one_as_l, mut two) = (false, false);
+                loop {
                     if used == self.slots.len() {
                         self.slots.push(Slot::new(field));
                     }
                     let slot = &mut self.slots[used];
-                    if !variant_into(text, options, one_as_l, &mut slot.variant) {
+                    let reading = Reading {
+                        one_as_l,
+                        squeeze_to_two: two,
+                    };
+                    slot.variant.clear();
+                    let mut changed = false;
+                    for w in &self.windows {
+                        changed |= slot
+                            .variant
+                            .append(&text[w.clone()], w.start, options, reading);
+                    }
+                    if !changed {
                         break;
                     }
                     slot.item = item;
                     slot.field = field;
                     slot.is_variant = true;
                     used += 1;
-                    if !slot.variant.folded_one {
+                    // the next reading, where this one had an ambiguous case: (i, one),
+                    // (i, two), (l, one), (l, two)
+                    if slot.variant.squeezed && !two {
+                        two = true;
+                    } else if slot.variant.folded_one && !one_as_l {
+                        (one_as_l, two) = (true, false);
+                    } else {
                         break;
                     }
                 }
@@ -418,25 +456,22 @@ fn resolve<A: Automaton>(
             if start >= limit {
                 continue;
             }
-            let before = start == 0 || normalized[start - 1] == b' ';
-            let after = end == normalized.len() || normalized[end] == b' ';
+            // (a variant's stretches are separated by a line break)
+            let before = start == 0 || normalized[start - 1] <= b' ';
+            let after = end == normalized.len() || normalized[end] <= b' ';
             let marks = variant.map_or(0, |v| v.marks_of(start, end));
             for &usage in &matcher.uses[pattern.uses_start as usize..pattern.uses_end as usize] {
-                let (t, squeezed) = match usage {
+                let t = match usage {
                     Use::Exclusion(t) => {
                         if before && after {
                             exclusions.push((t, start, end));
                         }
                         continue;
                     }
-                    Use::Term(t) => (t, false),
-                    Use::Squeezed(t) => (t, true),
+                    Use::Term(t) => t,
                 };
                 let term = &matcher.terms[t as usize];
                 if variant.is_some() && (marks == 0 || !allows(term.matching, marks)) {
-                    continue;
-                }
-                if squeezed && marks & SQUEEZED == 0 {
                     continue;
                 }
                 let wanted = match term.kind {

@@ -62,8 +62,8 @@ use std::ops::Range;
 use std::sync::OnceLock;
 use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 pub use variant::{
-    may_vary, squeeze_doubles, variant_into, Variant, VariantOptions, FOLDED, JOINED,
-    JOINED_SYMBOL, SQUEEZED,
+    may_vary, variant_into, variant_windows, whole_field, Reading, Variant, VariantOptions, FOLDED,
+    JOINED, JOINED_SYMBOL, SQUEEZED,
 };
 
 /// What one input character contributes to the normal form.

@@ -17,14 +17,17 @@
 //!   `o.n.g.e.d.i.e.r.t.e`); with the emoji option, an emoji or other symbol between two
 //!   letters does not split the word (`onge🐀dierte`).
 //! * **squeeze** ([`SQUEEZED`]): a letter written three or more times in a row is read
-//!   once (a matcher that also knows the term with its double letters read once, finds
-//!   `ongeloooof` as well as `ongedieeeerte`).
+//!   once, and in a second reading twice (`ongedieeeerte` is `ongedierte`, `ongeloooof`
+//!   is `ongeloof`).
 //!
 //! [`may_vary`] is the cheap test run on every field (eight bytes of the normal form at a
-//! time); [`variant_into`] builds the form, character by character, only for fields that
-//! pass it and only returns one where a reading changed something.
+//! time, then word by word where that finds a candidate); [`variant_into`] builds the form,
+//! character by character, only for fields that pass it and only returns one where a
+//! reading changed something. Where `1` may be `i` or `l`, or a squeezed run one letter
+//! or two, the caller builds one variant per [`Reading`].
 
 use crate::{fold_char, CharClass};
+use std::ops::Range;
 
 /// Output byte made by folding a look-alike.
 pub const FOLDED: u8 = 1;
@@ -60,6 +63,8 @@ pub struct Variant {
     pub marks: Vec<u8>,
     /// Whether a `1` was folded (so a reading with `1→l` may differ).
     pub folded_one: bool,
+    /// Whether a run was squeezed (so a reading with two letters may differ).
+    pub squeezed: bool,
     units: Vec<Unit>,
     folded: String,
 }
@@ -171,18 +176,29 @@ fn is_symbol(c: char) -> bool {
         && !c.is_whitespace()
 }
 
-/// Whether `variant_into` may find something to change: a cheap test of the normal form
-/// (eight bytes at a time) and of the original text (`@`, `$`, symbols). False means the
-/// variant form would equal the normal form.
+/// Whether `variant_into` may find something to change: [`whole_field`], or a stretch
+/// that [`variant_windows`] would return. False means the variant form would equal the
+/// normal form.
 pub fn may_vary(text: &str, normalized: &[u8], options: VariantOptions) -> bool {
-    if !options.any() || normalized.is_empty() {
+    let mut windows = Vec::new();
+    whole_field(text, options)
+        || (candidates(normalized, options, &mut |_| true) && {
+            variant_windows(normalized, None, options, 0, &mut windows);
+            !windows.is_empty()
+        })
+}
+
+/// The cheap test, eight bytes of the normal form at a time (windows every four bytes, so
+/// every pattern of up to five bytes lies whole in one): a digit beside a letter, a byte
+/// outside ASCII, three equal letters, two single letters in a row. Calls `found` with the
+/// offset of each window that has one, until it returns false; returns whether any had.
+fn candidates(
+    normalized: &[u8],
+    options: VariantOptions,
+    found: &mut dyn FnMut(usize) -> bool,
+) -> bool {
+    if !(options.confusables || options.squeeze || options.joined) || normalized.is_empty() {
         return false;
-    }
-    if options.confusables && interior_symbol_lookalike(text.as_bytes()) {
-        return true;
-    }
-    if options.emoji && text.bytes().any(|b| b >= 0xE2) {
-        return true;
     }
     const fn splat(b: u8) -> u64 {
         b as u64 * 0x0101_0101_0101_0101
@@ -194,53 +210,223 @@ pub fn may_vary(text: &str, normalized: &[u8], options: VariantOptions) -> bool 
         !(((t & LOW) + LOW) | t) & HIGH
     };
     let n = normalized.len();
+    let mut any = false;
     // Single letters at the edges: `a b c...` and `...x y z`.
     if options.joined && n >= 4 {
         let e = |k: usize| normalized[k] == b' ';
-        if (!e(0) && e(1) && !e(2) && e(3)) || (e(n - 4) && !e(n - 3) && e(n - 2) && !e(n - 1)) {
-            return true;
+        if !e(0) && e(1) && !e(2) && e(3) {
+            any = true;
+            if !found(0) {
+                return true;
+            }
+        }
+        if e(n - 4) && !e(n - 3) && e(n - 2) && !e(n - 1) {
+            any = true;
+            if !found(n - 4) {
+                return true;
+            }
         }
     }
-    // Windows of eight bytes every four: each pattern of up to five bytes lies whole in one.
     let mut at = 0;
     loop {
         let mut bytes = [b' '; 8];
         let take = (n - at).min(8);
         bytes[..take].copy_from_slice(&normalized[at..at + take]);
         let w = u64::from_le_bytes(bytes);
-        if w & HIGH != 0 {
+        let hit = if w & HIGH != 0 {
             // a letter outside ASCII: Cyrillic, Greek, ... (diacritics are gone already)
-            if options.confusables {
-                return true;
-            }
+            options.confusables
         } else {
             let at_least = |lo: u8| w.wrapping_add(splat(0x80 - lo)) & HIGH;
             let letter = at_least(b'a') & !at_least(b'z' + 1);
+            let mut flags = 0;
             if options.confusables {
                 let digit = at_least(b'0') & !at_least(b'9' + 1);
-                if digit & ((letter << 8) | (letter >> 8)) != 0 {
-                    return true;
-                }
+                flags |= digit & ((letter << 8) | (letter >> 8));
             }
             if options.squeeze {
                 let same_next = eq(w ^ (w >> 8), 0);
-                if same_next & (same_next >> 8) & letter & (HIGH >> 16) != 0 {
-                    return true;
-                }
+                flags |= same_next & (same_next >> 8) & letter & (HIGH >> 16);
             }
             if options.joined {
                 let space = eq(w, b' ');
                 let other = !space & HIGH;
-                if space & (other >> 8) & (space >> 16) & (other >> 24) & (space >> 32) != 0 {
-                    return true;
-                }
+                flags |= space & (other >> 8) & (space >> 16) & (other >> 24) & (space >> 32);
+            }
+            flags != 0
+        };
+        if hit {
+            any = true;
+            if !found(at) {
+                return true;
             }
         }
         if at + 8 >= n {
-            return false;
+            return any;
         }
         at += 4;
     }
+}
+
+/// Whether a reading needs the whole field rather than windows around words of its
+/// normal form: an `@` or `$` inside a word (a separator in the normal form, so its word
+/// is two there), or with the emoji option an emoji or symbol between two letters.
+pub fn whole_field(text: &str, options: VariantOptions) -> bool {
+    (options.confusables && interior_symbol_lookalike(text.as_bytes()))
+        || (options.emoji && text.bytes().any(|b| b >= 0xE2) && symbol_inside_word(text))
+}
+
+fn symbol_inside_word(text: &str) -> bool {
+    let mut last_alphanumeric = false;
+    let mut after_symbol = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if after_symbol && last_alphanumeric {
+                return true;
+            }
+            last_alphanumeric = true;
+            after_symbol = false;
+        } else if is_symbol(c) || crate::is_ignorable(c) {
+            after_symbol |= is_symbol(c);
+        } else {
+            last_alphanumeric = false;
+            after_symbol = false;
+        }
+    }
+    false
+}
+
+/// The stretches of the normal form that a reading may change, each widened by
+/// `context_words` words either side (so a phrase term around a disguised word is read
+/// whole), merged, as byte ranges of whole words: a word that a fold would change (Latin
+/// letters with look-alike digits and no other digit, or with letters outside ASCII),
+/// three equal letters (also as written, given the span map: not `ideeën`), or a run of
+/// three or more single letters. Only the words where the eight-byte test finds something
+/// are looked at, so a field without candidates costs that test alone.
+pub fn variant_windows(
+    normalized: &[u8],
+    map: Option<&crate::SpanMap>,
+    options: VariantOptions,
+    context_words: usize,
+    out: &mut Vec<Range<usize>>,
+) {
+    out.clear();
+    let n = normalized.len();
+    let word_start = |p: usize| {
+        normalized[..p]
+            .iter()
+            .rposition(|&b| b == b' ')
+            .map_or(0, |s| s + 1)
+    };
+    let word_end = |p: usize| {
+        normalized[p..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(n, |e| p + e)
+    };
+    // the start of the word `count` words before the one starting at `p`, and the end of
+    // the word `count` words after the one ending at `e`
+    let back = |mut p: usize, count: usize| {
+        for _ in 0..count {
+            if p == 0 {
+                break;
+            }
+            p = word_start(p - 1);
+        }
+        p
+    };
+    let forward = |mut e: usize, count: usize| {
+        for _ in 0..count {
+            if e >= n {
+                break;
+            }
+            e = word_end(e + 1);
+        }
+        e
+    };
+    let is_single = |s: usize, e: usize| {
+        e - s == 1
+            || (e - s <= 4
+                && std::str::from_utf8(&normalized[s..e]).is_ok_and(|w| w.chars().count() == 1))
+    };
+    let mut checked_to = 0;
+    candidates(normalized, options, &mut |at| {
+        let mut p = word_start(at.min(n - 1)).max(checked_to);
+        let window_end = (at + 8).min(n);
+        while p < window_end {
+            if normalized[p] == b' ' {
+                p += 1;
+                continue;
+            }
+            let (s, e) = (p, word_end(p));
+            p = e + 1;
+            checked_to = p;
+            let word = &normalized[s..e];
+            let mut marked = None;
+            if options.joined && is_single(s, e) {
+                // the run of single letters through this one
+                let (mut rs, mut re) = (s, e);
+                let mut count = 1;
+                while rs > 0 {
+                    let ps = word_start(rs - 1);
+                    if !is_single(ps, rs - 1) {
+                        break;
+                    }
+                    rs = ps;
+                    count += 1;
+                }
+                while re < n {
+                    let ne = word_end(re + 1);
+                    if !is_single(re + 1, ne) {
+                        break;
+                    }
+                    re = ne;
+                    count += 1;
+                }
+                if count >= 3 {
+                    marked = Some((rs, re));
+                    p = re + 1;
+                    checked_to = p;
+                }
+            }
+            if marked.is_none() && options.confusables {
+                let (mut latin, mut lookalike, mut other_digit, mut non_ascii) =
+                    (false, false, false, false);
+                for &b in word {
+                    match b {
+                        b'a'..=b'z' => latin = true,
+                        b'0' | b'1' | b'3' | b'4' | b'5' | b'7' => lookalike = true,
+                        b'0'..=b'9' => other_digit = true,
+                        0x80.. => non_ascii = true,
+                        _ => {}
+                    }
+                }
+                if latin && (non_ascii || (lookalike && !other_digit)) {
+                    marked = Some((s, e));
+                }
+            }
+            // Three equal letters also as written: not `ideeën`, `zeeën` (`eeë`).
+            if marked.is_none()
+                && options.squeeze
+                && word.windows(3).enumerate().any(|(k, t)| {
+                    t[0] == t[1]
+                        && t[1] == t[2]
+                        && t[0].is_ascii_lowercase()
+                        && map.is_none_or(|m| m.original_span(s + k, s + k + 3).len() == 3)
+                })
+            {
+                marked = Some((s, e));
+            }
+            if let Some((ms, me)) = marked {
+                let (ws, we) = (back(ms, context_words), forward(me, context_words));
+                match out.last_mut() {
+                    Some(open) if open.end + 1 >= ws => open.end = open.end.max(we),
+                    _ => out.push(ws..we),
+                }
+            }
+        }
+        true
+    });
 }
 
 /// An `@` or `$` between two ASCII letters or digits, or a `$` before a letter at a word's
@@ -253,25 +439,75 @@ fn interior_symbol_lookalike(bytes: &[u8]) -> bool {
     })
 }
 
-/// Build the variant form of `text` into `out`; `one_as_l` reads `1` as `l` instead of `i`.
-/// Returns whether any reading changed something (else `out` is meaningless).
+/// How one variant reads the ambiguous cases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// `1` as `l` (else as `i`).
+    pub one_as_l: bool,
+    /// A squeezed run as two letters (else as one).
+    pub squeeze_to_two: bool,
+}
+
+/// Build the variant form of `text` into `out`, reading the ambiguous cases as `reading`
+/// says. Returns whether any reading changed something (else `out` is meaningless); then
+/// [`Variant::folded_one`] and [`Variant::squeezed`] say whether another [`Reading`] may
+/// read it differently.
 pub fn variant_into(
     text: &str,
     options: VariantOptions,
-    one_as_l: bool,
+    reading: Reading,
     out: &mut Variant,
 ) -> bool {
-    out.text.clear();
-    out.origin.clear();
-    out.marks.clear();
-    out.folded_one = false;
+    out.clear();
+    out.append(text, 0, options, reading)
+}
+
+impl Variant {
+    /// Empty, for [`Variant::append`].
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.origin.clear();
+        self.marks.clear();
+        self.folded_one = false;
+        self.squeezed = false;
+    }
+
+    /// Append the variant form of `text`, a stretch of whole words of a field that starts
+    /// at byte `offset` of it, after a line break (which no term holds, so no hit spans two
+    /// stretches). Returns whether any reading changed something in it.
+    pub fn append(
+        &mut self,
+        text: &str,
+        offset: usize,
+        options: VariantOptions,
+        reading: Reading,
+    ) -> bool {
+        if !self.text.is_empty() {
+            self.text.push(b'\n');
+            self.origin.push((offset as u32, offset as u32));
+            self.marks.push(0);
+        }
+        let window_start = self.text.len();
+        append_variant(text, offset as u32, options, reading, window_start, self)
+    }
+}
+
+fn append_variant(
+    text: &str,
+    offset: u32,
+    options: VariantOptions,
+    reading: Reading,
+    window_start: usize,
+    out: &mut Variant,
+) -> bool {
+    let one_as_l = reading.one_as_l;
     let mut units = std::mem::take(&mut out.units);
     let mut folded = std::mem::take(&mut out.folded);
     units.clear();
     folded.clear();
     for (at, c) in text.char_indices() {
-        let start = at as u32;
-        let end = (at + c.len_utf8()) as u32;
+        let start = offset + at as u32;
+        let end = offset + (at + c.len_utf8()) as u32;
         let before = folded.len() as u32;
         let class = fold_char(c, &mut folded);
         let fold = (before, folded.len() as u32);
@@ -311,14 +547,28 @@ pub fn variant_into(
             latin,
         });
     }
-    let changed = build(&units, &folded, options, out);
+    let changed = build(
+        &units,
+        &folded,
+        options,
+        reading.squeeze_to_two,
+        window_start,
+        out,
+    );
     out.units = units;
     out.folded = folded;
     changed
 }
 
 /// A word being assembled: its units, by index.
-fn build(units: &[Unit], folded: &str, options: VariantOptions, out: &mut Variant) -> bool {
+fn build(
+    units: &[Unit],
+    folded: &str,
+    options: VariantOptions,
+    to_two: bool,
+    window_start: usize,
+    out: &mut Variant,
+) -> bool {
     // 1. Words: runs of letters, look-alike symbols and (emoji option) symbols.
     let mut words: Vec<(usize, usize)> = Vec::new();
     let mut k = 0;
@@ -431,7 +681,7 @@ fn build(units: &[Unit], folded: &str, options: VariantOptions, out: &mut Varian
                 mark |= JOINED_SYMBOL;
             }
             if piece_start {
-                if !out.text.is_empty() {
+                if out.text.len() > window_start {
                     let from = gap_start.unwrap_or(u.start);
                     out.text.push(b' ');
                     out.origin.push((from, u.start));
@@ -450,8 +700,9 @@ fn build(units: &[Unit], folded: &str, options: VariantOptions, out: &mut Varian
         gap_start = Some(units[unit_range.end - 1].end);
         let _ = unit_range;
     }
-    if options.squeeze {
-        changed |= squeeze(out);
+    if options.squeeze && squeeze(out, window_start, to_two) {
+        out.squeezed = true;
+        changed = true;
     }
     changed
 }
@@ -477,11 +728,12 @@ fn joinable_gap(units: &[Unit], from: usize, to: usize) -> bool {
             .all(|u| u.kind == UnitKind::JoinSeparator)
 }
 
-/// Read every run of three or more of one ASCII letter once, in place.
-fn squeeze(out: &mut Variant) -> bool {
+/// Read every run of three or more of one ASCII letter once (or twice), in place; each
+/// byte left stands for the whole run.
+fn squeeze(out: &mut Variant, from: usize, to_two: bool) -> bool {
     let n = out.text.len();
-    let mut w = 0;
-    let mut r = 0;
+    let mut w = from;
+    let mut r = from;
     let mut changed = false;
     while r < n {
         let b = out.text[r];
@@ -489,11 +741,17 @@ fn squeeze(out: &mut Variant) -> bool {
         while e < n && out.text[e] == b {
             e += 1;
         }
-        if b.is_ascii_lowercase() && e - r >= 3 {
-            out.text[w] = b;
-            out.origin[w] = (out.origin[r].0, out.origin[e - 1].1);
-            out.marks[w] = out.marks[r..e].iter().fold(SQUEEZED, |a, &m| a | m);
-            w += 1;
+        // (each written as one ASCII letter: `zeeën` is no stretched `e`)
+        if b.is_ascii_lowercase() && e - r >= 3 && out.origin[r..e].iter().all(|&(s, e)| e == s + 1)
+        {
+            let origin = (out.origin[r].0, out.origin[e - 1].1);
+            let mark = out.marks[r..e].iter().fold(SQUEEZED, |a, &m| a | m);
+            for _ in 0..1 + to_two as usize {
+                out.text[w] = b;
+                out.origin[w] = origin;
+                out.marks[w] = mark;
+                w += 1;
+            }
             changed = true;
         } else {
             for k in r..e {
@@ -511,18 +769,6 @@ fn squeeze(out: &mut Variant) -> bool {
     changed
 }
 
-/// `text` with every run of a doubled (or longer) ASCII letter read once: the form of a
-/// term that [`SQUEEZED`] text is compared with (`volksverrader` -> `volksverader`).
-pub fn squeeze_doubles(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if !(c.is_ascii_lowercase() && out.ends_with(c)) {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,7 +782,7 @@ mod tests {
 
     fn variant(text: &str) -> Option<String> {
         let mut v = Variant::default();
-        variant_into(text, ALL, false, &mut v).then(|| {
+        variant_into(text, ALL, Reading::default(), &mut v).then(|| {
             for k in 0..v.text.len() {
                 assert!(text.is_char_boundary(v.origin[k].0 as usize));
                 assert!(text.is_char_boundary(v.origin[k].1 as usize));
@@ -547,7 +793,7 @@ mod tests {
 
     fn spans(text: &str, word: &str) -> String {
         let mut v = Variant::default();
-        assert!(variant_into(text, ALL, false, &mut v));
+        assert!(variant_into(text, ALL, Reading::default(), &mut v));
         let at = v
             .text
             .windows(word.len())
@@ -585,6 +831,7 @@ mod tests {
             "@jan zei 5 dingen",
             "a b",
             "zzz?",
+            "ideeën en zeeën",
             "Путин",
         ] {
             let v = variant(plain);

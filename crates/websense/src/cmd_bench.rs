@@ -34,6 +34,17 @@ enum BenchWhat {
         #[arg(long, default_value_t = 20)]
         options_mb: usize,
     },
+    /// Matching quality against disguise: recall of the disguise test set (every trick,
+    /// Dutch and English) against the plain forms, and hits the options add to ordinary
+    /// Dutch prose per 10,000 words, per matching option.
+    Quality {
+        /// Lexicon directory whose terms the test set names.
+        #[arg(long, default_value = "lexicons")]
+        lexicons: std::path::PathBuf,
+        /// Words of generated ordinary prose.
+        #[arg(long, default_value_t = 100_000)]
+        prose_words: usize,
+    },
     /// The pipeline: items/s end to end on the embedded path (bus + matcher + SQLite), each
     /// stage alone, and per stage on the distributed path (Kafka produce, score, ClickHouse
     /// store) when a broker and ClickHouse are given; with where the time goes.
@@ -88,6 +99,23 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
                 ..BenchOptions::default()
             };
             println!("{}", run_match_bench(&options));
+        }
+        BenchWhat::Quality {
+            lexicons,
+            prose_words,
+        } => {
+            let (set, problems) = websense_lexicon::LexiconSet::load_dir(&lexicons)?;
+            if websense_lexicon::has_errors(&problems) {
+                anyhow::bail!(
+                    "{} has errors; run `websense lexicon check {}`",
+                    lexicons.display(),
+                    lexicons.display()
+                );
+            }
+            println!(
+                "{}",
+                websense_matcher::quality::run_quality(&set, prose_words)
+            );
         }
         BenchWhat::Pipeline {
             items,
