@@ -62,7 +62,10 @@
 //!
 //! Admin is not a super-user: it runs the room (audit, deliveries, author resolution) but
 //! reads no item text, and analysts cannot read the audit log. An account may hold several
-//! roles.
+//! roles. The i2o liaison sees confirmed signals only: other states are 403 in listings and
+//! exports and 404 for one signal (unless the account is also an analyst or admin). With
+//! `[room] four_eyes` the account that confirmed a signal cannot resolve its author. The
+//! audit log is hash-chained ([`audit::chain`]), verified at start.
 //!
 //! # Pages
 //!
