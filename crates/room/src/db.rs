@@ -167,6 +167,9 @@ impl RoomDb {
                 "audit log: chained the rows written before the chain"
             );
         }
+        // Files made before purges reclaimed their pages: rebuilt once.
+        websense_store::sqlite_file::enable_auto_vacuum(&conn, &path)
+            .map_err(|e| fail(e.to_string()))?;
         Ok(RoomDb {
             conn: Arc::new(Mutex::new(conn)),
             path,

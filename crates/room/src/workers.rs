@@ -66,6 +66,8 @@ pub async fn run_retention(room: &Room, now: DateTime<Utc>) -> Result<RetentionS
                 },
             )?;
             tx.commit()?;
+            // Expired signals must leave the file too, not only the tables.
+            websense_store::sqlite_file::reclaim(c)?;
             Ok(summary)
         })
         .await

@@ -9,22 +9,33 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
+use websense_store::sqlite_file;
 
 /// The room database's one connection, shared by the API and the workers. The room's data is
 /// small and transactional; one connection keeps every decision and its audit row in one
 /// transaction without lock juggling.
 pub type SharedConnection = Arc<Mutex<Connection>>;
 
-/// Open (or create) a room database file in WAL mode with a busy timeout. Its directory
-/// must exist.
-pub fn open_database(path: &std::path::Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Expired signals (links, pseudonyms) are overwritten, not left in free pages.
-    conn.pragma_update(None, "secure_delete", "ON")?;
+/// Open (or create) a room database file: readable by its owner only, checked with `PRAGMA
+/// quick_check` (a damaged file is an error naming it, at start rather than at the first
+/// login), in WAL mode with a busy timeout, `secure_delete` (expired signals, links and
+/// pseudonyms are overwritten, not left in free pages) and a bounded WAL
+/// (`websense_store::sqlite_file`). Its directory is created when missing.
+pub fn open_database(path: &std::path::Path) -> Result<Connection, String> {
+    sqlite_file::prepare(path)?;
+    let damage = |e: rusqlite::Error| {
+        if sqlite_file::is_damage(&e) {
+            sqlite_file::damaged(path, &e.to_string())
+        } else {
+            e.to_string()
+        }
+    };
+    let conn = Connection::open(path).map_err(damage)?;
+    sqlite_file::check(&conn, path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .and_then(|_| sqlite_file::configure(&conn, sqlite_file::DEFAULT_WAL_MAX_BYTES))
+        .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
+        .map_err(damage)?;
     Ok(conn)
 }
 

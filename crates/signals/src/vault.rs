@@ -17,6 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use websense_model::{HandleRecorder, Pseudonym, SourceId};
+use websense_store::sqlite_file;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -57,24 +58,13 @@ impl AuthorVault {
             path: path.display().to_string(),
             message,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
-        }
-        if !path.exists() {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            options.open(&path).map_err(|e| fail(e.to_string()))?;
-        }
+        sqlite_file::prepare(&path).map_err(fail)?;
         let conn = Connection::open(&path).map_err(|e| fail(e.to_string()))?;
+        sqlite_file::check(&conn, &path).map_err(fail)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // Forgotten handles are overwritten, not left in free pages.
-        conn.pragma_update(None, "secure_delete", "ON")?;
+        // Forgotten handles are overwritten and leave the file (see `sqlite_file`).
+        sqlite_file::configure(&conn, sqlite_file::DEFAULT_WAL_MAX_BYTES)?;
+        sqlite_file::enable_auto_vacuum(&conn, &path)?;
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS authors (
                  pseudonym TEXT PRIMARY KEY NOT NULL,
@@ -150,7 +140,7 @@ impl AuthorVault {
             [cutoff.timestamp_millis()],
         )?;
         if n > 0 {
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            sqlite_file::reclaim(&conn)?;
         }
         Ok(n as u64)
     }

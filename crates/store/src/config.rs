@@ -37,6 +37,11 @@ pub struct EmbeddedConfig {
     /// Drop whole months of items once they are all older than this many days (none: keep).
     #[serde(default)]
     pub retention_days: Option<u32>,
+    /// Keep the write-ahead log (`websense.db-wal`) below about this many bytes: it is
+    /// checkpointed at half of it and truncated back after each checkpoint. Default 32 MiB,
+    /// at least 1 MiB. A WAL grows past it only while a reader holds one snapshot that long.
+    #[serde(default = "default_wal_max_bytes")]
+    pub wal_max_bytes: u64,
 }
 
 impl Default for EmbeddedConfig {
@@ -44,8 +49,13 @@ impl Default for EmbeddedConfig {
         EmbeddedConfig {
             path: default_path(),
             retention_days: None,
+            wal_max_bytes: default_wal_max_bytes(),
         }
     }
+}
+
+fn default_wal_max_bytes() -> u64 {
+    crate::sqlite_file::DEFAULT_WAL_MAX_BYTES
 }
 
 fn default_path() -> PathBuf {
@@ -147,7 +157,16 @@ impl StoreConfig {
     /// runtime (its writer is a task).
     pub async fn open(&self) -> Result<Arc<dyn Store>, StoreError> {
         let store: Arc<dyn Store> = match self {
-            StoreConfig::Embedded(c) => Arc::new(SqliteStore::open(&c.path).await?),
+            StoreConfig::Embedded(c) => {
+                if c.wal_max_bytes < crate::sqlite_file::MIN_WAL_MAX_BYTES {
+                    return Err(StoreError::Config(format!(
+                        "[store] wal_max_bytes must be at least {} (1 MiB), not {}",
+                        crate::sqlite_file::MIN_WAL_MAX_BYTES,
+                        c.wal_max_bytes
+                    )));
+                }
+                Arc::new(SqliteStore::open_with_wal_limit(&c.path, c.wal_max_bytes).await?)
+            }
             StoreConfig::Clickhouse(c) => Arc::new(ClickhouseStore::connect(c.clone()).await?),
         };
         store.migrate().await?;
@@ -175,7 +194,8 @@ mod tests {
             f.store,
             StoreConfig::Embedded(EmbeddedConfig {
                 path: "/tmp/x.db".into(),
-                retention_days: None
+                retention_days: None,
+                wal_max_bytes: 32 * 1024 * 1024,
             })
         );
         let f: File = toml::from_str(

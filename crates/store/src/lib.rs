@@ -120,6 +120,7 @@ pub use query::{
     StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals, TotalsQuery,
     TrendQuery, WriteSummary,
 };
+pub use sqlite::file as sqlite_file;
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};
@@ -199,6 +200,13 @@ pub trait Store: Send + Sync {
     /// many items were dropped. A dropped id written again is stored again.
     fn drop_older_than(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>>;
 
+    /// This store's identity, or `None` while it has none (a new or re-created store).
+    fn identity(&self) -> BoxFuture<'_, Result<Option<StoreIdentity>, StoreError>>;
+
+    /// Give the store an identity if it has none, and count its generation one up; returns
+    /// the new identity. Only the process that keeps the collector's cursors calls it.
+    fn next_generation(&self) -> BoxFuture<'_, Result<StoreIdentity, StoreError>>;
+
     /// The terms that rose most, ranked by [`rank_rising`].
     fn rising_terms<'a>(
         &'a self,
@@ -209,6 +217,20 @@ pub trait Store: Send + Sync {
             Ok(rank_rising(counts, query.min_items, query.limit))
         })
     }
+}
+
+/// Who a store is, so that the collector's cursors can tell whether they belong to it.
+///
+/// `id` is a random UUID written into the store the first time a collector starts against
+/// it; `generation` counts up at every collector start and hourly while it runs. The same
+/// pair is kept beside the cursors (`STATE_DIR/store-identity.json`). A store whose id
+/// differs, that has none, or whose generation is behind the cursors' was deleted,
+/// replaced, emptied or restored from an older backup: the cursors would never fetch what
+/// it lacks again (`websense_pipeline::identity` decides what to do).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StoreIdentity {
+    pub id: String,
+    pub generation: u64,
 }
 
 /// The store as the matcher's [`ScoredSink`], for callers holding an `Arc<dyn Store>`.

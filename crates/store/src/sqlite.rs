@@ -46,7 +46,7 @@
 
 use crate::query::*;
 use crate::rows::*;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, StoreIdentity};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, TransactionBehavior};
@@ -54,6 +54,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use websense_model::{BoxFuture, CategoryScore, Hit, ScoredItem, ScoredSink, SinkError, TermKind};
+
+pub mod file;
+mod identity;
 
 /// Versioned migrations; each runs once, in one transaction with its version row.
 const MIGRATIONS: &[(u32, &str, &str)] = &[
@@ -165,14 +168,15 @@ SELECT category, bucket, SUM(items), SUM(flagged), SUM(hits), SUM(score_micros)
 FROM trend_categories GROUP BY category, bucket;
 "#,
     ),
+    (
+        3,
+        "store identity",
+        "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+    ),
 ];
 
 /// The writer's page cache (64 MiB).
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
-
-/// Checkpoint the WAL every 64 MiB rather than SQLite's 4 MiB: a batch dirties pages all over
-/// the id index, and each checkpoint writes them back once however often they changed.
-const WAL_CHECKPOINT_PAGES: i64 = 16 * 1024;
 
 const ITEM_COLUMNS: &str = "i.id, i.source, i.source_kind, (SELECT l.tags FROM tag_lists l WHERE l.id = i.tag_list), \
      i.url, i.author_pseudonym, i.author_handle, i.published_ms, i.fetched_ms, i.language, i.language_confidence, \
@@ -208,6 +212,16 @@ impl SqliteStore {
     /// Open (or create) the database file; the directory is created when missing. Call
     /// [`Store::migrate`] before use ([`crate::StoreConfig::open`] does).
     pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_wal_limit(path, file::DEFAULT_WAL_MAX_BYTES).await
+    }
+
+    /// As [`SqliteStore::open`], with the WAL kept below about `wal_max_bytes` (`[store]
+    /// wal_max_bytes`; see [`file`]). The file is created readable by its owner only and
+    /// checked with `PRAGMA quick_check`: a damaged file is an error here, naming the file.
+    pub async fn open_with_wal_limit(
+        path: impl AsRef<Path>,
+        wal_max_bytes: u64,
+    ) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         // Every connection to ":memory:" is a database of its own: readers would see nothing.
         if path.as_os_str().to_string_lossy().contains(":memory:") {
@@ -218,19 +232,21 @@ impl SqliteStore {
             ));
         }
         tokio::task::spawn_blocking(move || {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Sqlite(format!("cannot create {}: {e}", dir.display()))
-                })?;
-            }
-            let conn = open_connection(&path).map_err(sql_err(&path))?;
+            file::prepare(&path).map_err(StoreError::Sqlite)?;
+            let damage = |e: rusqlite::Error| {
+                if file::is_damage(&e) {
+                    StoreError::Sqlite(file::damaged(&path, &e.to_string()))
+                } else {
+                    sql_err(&path)(e)
+                }
+            };
+            let conn = open_connection(&path).map_err(damage)?;
+            file::check(&conn, &path).map_err(StoreError::Sqlite)?;
             // A batch touches pages all over the id index; with SQLite's default 2 MB cache
             // they spill to the WAL mid-transaction and are read back, ten times slower.
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .and_then(|_| conn.pragma_update(None, "synchronous", "FULL"))
+            file::configure(&conn, wal_max_bytes)
                 .and_then(|_| conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB))
-                .and_then(|_| conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES))
-                .map_err(sql_err(&path))?;
+                .map_err(damage)?;
             Ok(SqliteStore {
                 inner: Arc::new(Inner {
                     path,
@@ -335,6 +351,9 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
         version = v;
     }
     tx.commit()?;
+    // Files made before purges reclaimed their pages: rebuilt once, so purged text leaves them.
+    let path = conn.path().map(PathBuf::from).unwrap_or_default();
+    file::enable_auto_vacuum(conn, &path)?;
     Ok(version)
 }
 
@@ -946,6 +965,9 @@ fn purge(conn: &mut Connection, cutoff_ms: i64) -> rusqlite::Result<u64> {
          WHERE event_ms < ?1 AND purged = 0",
         [cutoff_ms],
     )?;
+    if n > 0 {
+        file::reclaim(conn)?;
+    }
     Ok(n as u64)
 }
 
@@ -970,6 +992,9 @@ fn drop_before(conn: &mut Connection, boundary: DateTime<Utc>) -> rusqlite::Resu
     )?;
     tx.execute("DELETE FROM trend_terms WHERE hour < ?1", [secs])?;
     tx.commit()?;
+    if dropped > 0 {
+        file::reclaim(conn)?;
+    }
     Ok(dropped as u64)
 }
 
@@ -1040,6 +1065,14 @@ impl Store for SqliteStore {
     fn drop_older_than(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
         let boundary = month_start(cutoff);
         Box::pin(self.with_writer(move |w| drop_before(&mut w.conn, boundary)))
+    }
+
+    fn identity(&self) -> BoxFuture<'_, Result<Option<StoreIdentity>, StoreError>> {
+        Box::pin(self.read_identity())
+    }
+
+    fn next_generation(&self) -> BoxFuture<'_, Result<StoreIdentity, StoreError>> {
+        Box::pin(self.claim_generation())
     }
 }
 

@@ -217,3 +217,26 @@ async fn unreachable_server_and_bad_names_are_clear_errors() {
         .to_string();
     assert!(err.contains("letters, digits"), "{err}");
 }
+
+#[tokio::test]
+async fn the_identity_is_made_once_and_its_generation_counts_up() {
+    let Some(url) = clickhouse_url() else { return };
+    let db = fresh_database("identity");
+    let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.identity().await.unwrap(), None);
+    let first = store.next_generation().await.unwrap();
+    assert_eq!((first.generation, first.id.len()), (1, 36));
+    let second = store.next_generation().await.unwrap();
+    assert_eq!(
+        (second.id.as_str(), second.generation),
+        (first.id.as_str(), 2)
+    );
+    let again = ClickhouseStore::connect(clickhouse_config(&url, &db))
+        .await
+        .unwrap();
+    assert_eq!(again.identity().await.unwrap(), Some(second));
+    run(&url, &format!("DROP DATABASE {db}")).await;
+}

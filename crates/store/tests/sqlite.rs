@@ -13,6 +13,7 @@ async fn writes_survive_reopening_and_the_file_is_in_wal_mode() {
     let config = StoreConfig::Embedded(EmbeddedConfig {
         path: path.clone(),
         retention_days: None,
+        ..Default::default()
     });
     let items = generate(3, 120);
     let mut oracle = Oracle::default();
@@ -204,11 +205,12 @@ async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
     rusqlite::Connection::open(&path)
         .unwrap()
         .execute_batch(
-            "DROP TABLE trend_category_totals; DELETE FROM schema_migrations WHERE version = 2",
+            "DROP TABLE trend_category_totals; DROP TABLE store_meta; \
+             DELETE FROM schema_migrations WHERE version >= 2",
         )
         .unwrap();
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.migrate().await.unwrap(), 2);
+    assert_eq!(store.migrate().await.unwrap(), 3);
     check_all(&store, &oracle, "migrated from schema 1").await;
     // Writes after the migration count in both roll-ups.
     for batch in items[300..].chunks(60) {

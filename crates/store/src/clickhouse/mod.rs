@@ -1,5 +1,6 @@
 //! The ClickHouse store.
 
+mod identity;
 mod schema;
 mod writer;
 
@@ -668,6 +669,14 @@ impl Store for ClickhouseStore {
 
     fn drop_older_than(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
         Box::pin(self.drop_older_than(cutoff))
+    }
+
+    fn identity(&self) -> BoxFuture<'_, Result<Option<crate::StoreIdentity>, StoreError>> {
+        Box::pin(self.read_identity())
+    }
+
+    fn next_generation(&self) -> BoxFuture<'_, Result<crate::StoreIdentity, StoreError>> {
+        Box::pin(self.claim_generation())
     }
 }
 

@@ -104,6 +104,15 @@ fn migrations(db: &str, f: Features) -> Vec<(u32, &'static str, Vec<String>)> {
                  GROUP BY category, term, tag, bucket, source, language"
             ),
         ],
+    ),
+    (
+        2,
+        "store identity",
+        // One row per generation, each with the store's id (see `StoreIdentity`).
+        vec![format!(
+            "CREATE TABLE IF NOT EXISTS {db}.store_identity (id String, generation UInt64, at DateTime('UTC'))
+             ENGINE = MergeTree ORDER BY generation"
+        )],
     )]
 }
 
