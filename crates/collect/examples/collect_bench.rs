@@ -76,8 +76,10 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = format!(
         "[collect]\nuser_agent = \"websense-bench\"\nstate_dir = \"{}\"\nallow_private_networks = true\n\
-         per_host_rate = 100000.0\nper_host_burst = 1000\nper_host_concurrency = 32\nmax_concurrent_sources = 32\n",
-        dir.path().join("state").display()
+         per_host_rate = 100000.0\nper_host_burst = 1000\nper_host_concurrency = 32\nmax_concurrent_sources = 32\n\
+         [privacy]\npseudonym_key_file = \"{}\"\n",
+        dir.path().join("state").display(),
+        dir.path().join("keys/pseudonym.key").display()
     );
     for n in 0..feeds {
         config += &format!(

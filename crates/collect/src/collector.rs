@@ -15,7 +15,6 @@ use crate::status::{LastError, Progress, SourceStatus, StatusBoard};
 use chrono::Utc;
 use rand::Rng;
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{watch, Mutex, Semaphore};
@@ -132,7 +131,7 @@ impl Collector {
                 state_dir.display()
             ))
         })?;
-        let key = load_or_create_key(&config.pseudonym_key_file())?;
+        let key = crate::key::load_or_create_key(&crate::key::key_file(config)?)?;
         let fetcher = Fetcher::new(&config.collect).map_err(SetupError)?;
         let enabled: Vec<Source> = sources.into_iter().filter(|s| s.enabled).collect();
         let status = StatusBoard::new(
@@ -479,38 +478,4 @@ impl Collector {
                 .collect(),
         }
     }
-}
-
-/// Read the pseudonym key, or create a random one (readable by the owner only).
-pub fn load_or_create_key(path: &Path) -> Result<PseudonymKey, SetupError> {
-    if path.exists() {
-        return PseudonymKey::from_file(path).map_err(|e| SetupError(e.to_string()));
-    }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill(&mut bytes);
-    let text = format!("{}\n", hex::encode(bytes));
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| SetupError(format!("cannot create {}: {e}", dir.display())))?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let write = options.open(path).and_then(|mut f| {
-        use std::io::Write;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    });
-    write.map_err(|e| {
-        SetupError(format!(
-            "cannot write pseudonym key {}: {e}",
-            path.display()
-        ))
-    })?;
-    tracing::warn!(
-        path = %path.display(),
-        "generated a new pseudonym key; keep it secret and back it up: without it, authors get new pseudonyms"
-    );
-    PseudonymKey::from_file(path).map_err(|e| SetupError(e.to_string()))
 }

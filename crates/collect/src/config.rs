@@ -50,6 +50,10 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     #[serde(default)]
     pub sources: Vec<SourceConfig>,
+    /// Directories holding data besides `state_dir` (the store's, the room database's, the
+    /// author vault's), set by whoever knows them: the pseudonym key must not be in any.
+    #[serde(skip)]
+    pub data_dirs: Vec<PathBuf>,
 }
 
 impl Config {
@@ -108,14 +112,6 @@ impl Config {
         Ok(out)
     }
 
-    /// The pseudonym key file: as configured, or `pseudonym.key` in the state directory.
-    pub fn pseudonym_key_file(&self) -> PathBuf {
-        self.privacy
-            .pseudonym_key_file
-            .clone()
-            .unwrap_or_else(|| self.collect.state_dir.join("pseudonym.key"))
-    }
-
     fn resolve_paths(&mut self, base: &Path) {
         if self.collect.state_dir.is_relative() {
             self.collect.state_dir = base.join(&self.collect.state_dir);
@@ -166,7 +162,7 @@ pub struct CollectConfig {
     /// `allow_private_networks` is off, e.g. an intranet mirror. Redirect targets are checked
     /// against this list too.
     pub allow_private_hosts: Vec<String>,
-    /// Where cursors, status and the generated pseudonym key live.
+    /// Where cursors, status and the store identity they belong to live.
     pub state_dir: PathBuf,
     /// Interval for sources that set none.
     #[serde(deserialize_with = "duration")]
@@ -251,9 +247,12 @@ impl CollectConfig {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacyConfig {
-    /// The secret behind author pseudonyms. Default: `pseudonym.key` in the state directory,
-    /// generated on first run.
+    /// The secret behind author pseudonyms, kept away from the data. Default:
+    /// `$XDG_CONFIG_HOME/websense/pseudonym.key` (else `~/.config/websense/pseudonym.key`),
+    /// generated on first run. See [`crate::key`].
     pub pseudonym_key_file: Option<PathBuf>,
+    /// Accept a key inside a data directory (with a warning); refused otherwise.
+    pub allow_key_in_data_dir: bool,
     /// Keep raw author handles next to pseudonyms. Off by default; switch on only with a
     /// lawful basis for it.
     pub keep_author_handles: bool,
@@ -269,6 +268,7 @@ impl Default for PrivacyConfig {
     fn default() -> Self {
         PrivacyConfig {
             pseudonym_key_file: None,
+            allow_key_in_data_dir: false,
             keep_author_handles: false,
             raw_text_retention_days: 30,
             author_vault: None,
@@ -809,6 +809,5 @@ mod tests {
                 subreddit: "thenetherlands".into()
             }
         );
-        assert_eq!(c.pseudonym_key_file(), PathBuf::from("state/pseudonym.key"));
     }
 }

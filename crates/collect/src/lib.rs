@@ -1,7 +1,7 @@
 //! Collectors of websense: public posts from feeds and public APIs, as [`Item`]s.
 //!
 //! This crate owns getting posts in: the `[collect]`, `[privacy]` and `[[sources]]`
-//! configuration ([`config`]), polite and guarded HTTP ([`http`]), one parser per source kind
+//! configuration ([`config`]), the pseudonym key kept away from the data ([`key`]), polite and guarded HTTP ([`http`]), one parser per source kind
 //! ([`parse`]: RSS/Atom/JSON Feed, Mastodon, Reddit, Bluesky search, Telegram channel previews,
 //! configured JSON APIs), cursors that make collecting resumable ([`cursor`]), per-source
 //! status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]). [`Collector`] ties them
@@ -39,6 +39,7 @@ pub mod cursor;
 pub mod encoding;
 pub mod html;
 pub mod http;
+pub mod key;
 pub mod markdown;
 pub mod parse;
 pub mod sink;
@@ -46,9 +47,10 @@ mod sources;
 pub mod status;
 pub mod switches;
 
-pub use collector::{load_or_create_key, Collector, SetupError, SourceFailure, Summary};
+pub use collector::{Collector, SetupError, SourceFailure, Summary};
 pub use config::{CollectConfig, Config, PrivacyConfig, Source, SourceConfig};
 pub use cursor::{Cursor, CursorStore, FileCursorStore, Resume};
+pub use key::load_or_create_key;
 pub use sink::JsonlSink;
 pub use sources::RoundError;
 pub use status::{Progress, SourceStatus, StatusBoard};

@@ -91,7 +91,7 @@ async fn every_source_kind_is_collected_with_paging() {
         .any(|i| i.text == "Vanaf juli betaalt u meer voor parkeren in het centrum."));
 
     // Mastodon: both pages; authors pseudonymised with their instance; no handles kept.
-    let key = PseudonymKey::from_file(&dir.path().join("state/pseudonym.key")).unwrap();
+    let key = PseudonymKey::from_file(&key_file(&dir.path().join("state"))).unwrap();
     let masto = items_of(&items, "mastodon-local");
     let anna = masto
         .iter()

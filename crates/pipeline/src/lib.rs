@@ -6,7 +6,8 @@
 //! `websense run` ([`Run`]) and the single-stage services of `websense collect | score |
 //! store` ([`collect_service`], [`score_service`], [`store_service`]); lexicon hot reload
 //! ([`Lexicons`]), the `/metrics` registry ([`Metrics`]), consumer lag ([`lag`]), graceful
-//! stops ([`stop_on_signals`]) and the demo's local feed server ([`demo`]). It must not
+//! stops ([`stop_on_signals`]), the check that the collector's cursors belong to the store
+//! ([`identity`]) and the demo's local feed server ([`demo`]). It must not
 //! fetch, parse, match, move bytes over the bus or write rows itself: the collect, matcher,
 //! bus and store crates do, and this crate only calls them. The binary stays thin: it reads
 //! the configuration file, parses the command line, and calls one function here.
@@ -46,6 +47,7 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod demo_history;
+pub mod identity;
 pub mod lag;
 pub mod metrics;
 pub mod reload;

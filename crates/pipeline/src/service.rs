@@ -30,6 +30,9 @@ pub struct Settings {
     /// Where the collector records author handles before dropping them (the author vault,
     /// opened by the binary when `privacy.author_vault` is set); None: handles are dropped.
     pub handle_recorder: Option<Arc<dyn HandleRecorder>>,
+    /// Cursors that do not belong to the store are moved aside instead of refusing to start
+    /// (`--reset-cursors`; see [`crate::identity`]).
+    pub reset_cursors: bool,
 }
 
 /// Why the pipeline could not start.
@@ -198,8 +201,15 @@ impl Run {
         let metrics = Metrics::new();
         let lexicons = Arc::new(load_lexicons(settings, &metrics).await?);
         let store = settings.store.open().await?;
+        let state_dir = &settings.collect.collect.state_dir;
+        crate::identity::reconcile(store.as_ref(), state_dir, settings.reset_cursors).await?;
         let bus = websense_bus::open(&settings.bus).await?;
         let mut helpers = Helpers::start(settings, &metrics).await?;
+        helpers.tasks.push(crate::identity::keep_current(
+            store.clone(),
+            state_dir.clone(),
+            helpers.stop.subscribe(),
+        ));
         let mut demo_addr = None;
         if let Some(demo) = &settings.demo {
             let (addr, task) = crate::demo::serve_feeds(
@@ -325,7 +335,19 @@ pub async fn collect_service(
     settings.kafka("collect")?;
     let metrics = Metrics::new();
     let bus = websense_bus::open(&settings.bus).await?;
-    let helpers = Helpers::start(settings, &metrics).await?;
+    let mut helpers = Helpers::start(settings, &metrics).await?;
+    // The cursors are checked against a shared store (ClickHouse); an embedded store on
+    // Kafka is a file of the `websense store` machine, out of this process's reach.
+    if matches!(settings.store, StoreConfig::Clickhouse(_)) {
+        let store = settings.store.open().await?;
+        let state_dir = &settings.collect.collect.state_dir;
+        crate::identity::reconcile(store.as_ref(), state_dir, settings.reset_cursors).await?;
+        helpers.tasks.push(crate::identity::keep_current(
+            store,
+            state_dir.clone(),
+            helpers.stop.subscribe(),
+        ));
+    }
     let collector = collector(settings, &bus, &metrics)?;
     let summary = match mode {
         Mode::Continuous => collector.run(stop).await,

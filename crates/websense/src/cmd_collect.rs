@@ -33,6 +33,11 @@ pub struct CollectArgs {
     /// entries skipped and why, the encoding guessed for bodies that declared none, warnings.
     #[arg(long, requires = "once")]
     report: bool,
+    /// On Kafka with a ClickHouse store: when the store does not match the cursors
+    /// (deleted, emptied, replaced or restored from an older backup), move the cursors aside
+    /// and collect again what the sources still offer, instead of refusing to start.
+    #[arg(long)]
+    reset_cursors: bool,
 }
 
 pub fn run(args: CollectArgs) -> Result<ExitCode> {
@@ -45,7 +50,7 @@ pub fn run(args: CollectArgs) -> Result<ExitCode> {
         }
     };
     if args.output.is_none() && matches!(config.bus, websense_bus::BusConfig::Kafka(_)) {
-        let code = crate::cmd_pipeline::collect_to_bus(&config, args.once)?;
+        let code = crate::cmd_pipeline::collect_to_bus(&config, args.once, args.reset_cursors)?;
         if args.report {
             let state_dir = config.collect_config().collect.state_dir;
             report_from_status_file(&state_dir.join("status.json"));

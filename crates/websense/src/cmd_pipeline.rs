@@ -89,8 +89,9 @@ where
 
 /// `websense collect` when the configuration names Kafka: sources onto the raw topic.
 /// Exit status 1 when any source failed (each is logged with its source, URL and cause).
-pub fn collect_to_bus(config: &Config, once: bool) -> Result<ExitCode> {
+pub fn collect_to_bus(config: &Config, once: bool, reset_cursors: bool) -> Result<ExitCode> {
     let mut settings = config.pipeline_settings();
+    settings.reset_cursors = reset_cursors;
     settings.handle_recorder = crate::cmd_collect::author_vault(&config.privacy)?;
     let mode = if once { Mode::Once } else { Mode::Continuous };
     let summary = runtime()?.block_on(async {

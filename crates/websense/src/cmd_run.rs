@@ -26,6 +26,11 @@ pub struct RunArgs {
     /// exit (embedded bus only).
     #[arg(long)]
     once: bool,
+    /// When the store does not match the collector's cursors (deleted, emptied, replaced or
+    /// restored from an older backup), move the cursors aside and collect again what the
+    /// sources still offer, instead of refusing to start.
+    #[arg(long)]
+    reset_cursors: bool,
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
 }
@@ -36,11 +41,12 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    runtime()?.block_on(run_all(config, args.once))
+    runtime()?.block_on(run_all(config, args.once, args.reset_cursors))
 }
 
-async fn run_all(config: Config, once: bool) -> Result<ExitCode> {
+async fn run_all(config: Config, once: bool, reset_cursors: bool) -> Result<ExitCode> {
     let mut settings = config.pipeline_settings();
+    settings.reset_cursors = reset_cursors;
     settings.handle_recorder = crate::cmd_collect::author_vault(&config.privacy)?;
     let mode = if once { Mode::Once } else { Mode::Continuous };
     let run = Run::start(&settings, mode, stop_on_signals()).await?;
@@ -191,8 +197,11 @@ async fn start_room(config: &Config, run: &Run) -> Result<RoomTask> {
 
 fn print_summary(summary: &websense_pipeline::TrendSummary, config: &Config) {
     print!("{summary}");
+    let key = websense_collect::key::key_file(&config.collect_config())
+        .map(|k| k.display().to_string())
+        .unwrap_or_else(|e| e.0);
     println!(
-        "data: {}; cursors and the pseudonym key in {}",
+        "data: {}; cursors in {}; pseudonym key {key}",
         describe_store(&config.store),
         config.collect.state_dir.display()
     );

@@ -135,12 +135,24 @@ impl Config {
         }
     }
 
-    /// The collector's part.
+    /// The collector's part, with the directories that hold data (the embedded store's, the
+    /// room database's, the author vault's): the pseudonym key must not be in any of them.
     pub fn collect_config(&self) -> websense_collect::Config {
+        let mut data_files = vec![self.room.database.clone()];
+        if let StoreConfig::Embedded(embedded) = &self.store {
+            data_files.push(embedded.path.clone());
+        }
+        data_files.extend(self.privacy.author_vault.clone());
         websense_collect::Config {
             collect: self.collect.clone(),
             privacy: self.privacy.clone(),
             sources: self.sources.clone(),
+            data_dirs: data_files
+                .iter()
+                .filter_map(|file| file.parent())
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .map(Path::to_path_buf)
+                .collect(),
         }
     }
 
@@ -166,6 +178,7 @@ impl Config {
             metrics: self.metrics.clone(),
             demo: self.demo.clone(),
             handle_recorder: None,
+            reset_cursors: false,
         }
     }
 }

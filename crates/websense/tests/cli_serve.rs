@@ -169,6 +169,8 @@ fn the_demo_run_serves_the_room_with_history_a_spike_and_demo_accounts() {
         Command::new(env!("CARGO_BIN_EXE_websense"))
             .args(["run", "--config", "demo.toml"])
             .current_dir(dir.path())
+            // A fresh user: the pseudonym key is generated in their config directory.
+            .env("XDG_CONFIG_HOME", dir.path().join("config-home"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -207,4 +209,19 @@ fn the_demo_run_serves_the_room_with_history_a_spike_and_demo_accounts() {
     let (status, page) = http(room, "GET", "/login", None, "");
     assert_eq!(status, 200);
     assert!(page.contains("Web Sense Room") && page.contains("/static/login.js"));
+    // The key away from the data, and nothing readable by others.
+    let key = dir.path().join("config-home/websense/pseudonym.key");
+    assert!(key.is_file(), "the key is in the user's config directory");
+    assert!(!dir.path().join("data/state/pseudonym.key").exists());
+    #[cfg(unix)]
+    for file in [
+        key,
+        dir.path().join("data/room.db"),
+        dir.path().join("data/websense.db"),
+        dir.path().join("data/websense.db-wal"),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
 }

@@ -284,3 +284,74 @@ async fn reloads_lexicons_on_sighup_serves_metrics_and_stops_cleanly_on_sigterm(
     all.extend(phase_two);
     assert_eq!(stored_items(&sqlite(dir).await).await, all.len() as u64);
 }
+
+/// A store restored from an older backup, or deleted, no longer matches the collector's
+/// cursors: the start is refused with what happened and how to re-collect, and
+/// `--reset-cursors` collects everything again, counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_does_not_match_its_cursors_is_refused_until_the_cursors_are_reset() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (feeds, per_feed) = (3, 20);
+    let posts = write_feeds(&dir.join("feeds"), feeds, per_feed, 0);
+    write_lexicons(&dir.join("lexicons"), "");
+    let server = FeedServer::start(&dir.join("feeds"), Duration::ZERO);
+    write_config(dir, server.addr, feeds, "");
+    let once = |name: &str, extra: &[&str]| {
+        let mut args = vec!["run", "--config", "websense.toml", "--once"];
+        args.extend_from_slice(extra);
+        Proc::websense(name, dir, &args)
+    };
+    let db = dir.join("data/websense.db");
+    let backup = dir.join("backup.db");
+
+    let mut first = once("first", &[]);
+    let status = first.wait_exit(Duration::from_secs(120)).await;
+    assert!(status.success(), "{}", first.output());
+    assert_exact(&sqlite(dir).await, &posts).await;
+    assert!(dir.join("state/store-identity.json").is_file());
+    std::fs::copy(&db, &backup).unwrap();
+
+    let mut second = once("second", &[]);
+    let status = second.wait_exit(Duration::from_secs(120)).await;
+    assert!(status.success(), "{}", second.output());
+
+    // Restored from the backup made before the second start: older than the cursors.
+    std::fs::copy(&backup, &db).unwrap();
+    let mut third = once("third", &[]);
+    let status = third.wait_exit(Duration::from_secs(120)).await;
+    let out = third.output();
+    assert!(!status.success(), "a restored store was accepted\n{out}");
+    assert!(
+        out.contains("restored from a backup") && out.contains("--reset-cursors"),
+        "{out}"
+    );
+
+    // Deleted: a new, empty store.
+    for file in websense_store::sqlite_file::companions(&db) {
+        let _ = std::fs::remove_file(file);
+    }
+    let mut fourth = once("fourth", &[]);
+    let status = fourth.wait_exit(Duration::from_secs(120)).await;
+    let out = fourth.output();
+    assert!(!status.success(), "an empty store was accepted\n{out}");
+    assert!(
+        out.contains("no identity") && out.contains("--reset-cursors"),
+        "{out}"
+    );
+
+    let mut fifth = once("fifth", &["--reset-cursors"]);
+    let status = fifth.wait_exit(Duration::from_secs(120)).await;
+    assert!(status.success(), "{}", fifth.output());
+    assert_exact(&sqlite(dir).await, &posts).await;
+    let aside = std::fs::read_dir(dir.join("state"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("cursors.before-")
+        })
+        .count();
+    assert_eq!(aside, 1, "the old cursors are kept aside");
+}

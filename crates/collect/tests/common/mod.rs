@@ -331,7 +331,22 @@ pub fn config_text(state_dir: &Path, overrides: &str, sources: &str) -> String {
             text += &format!("{k} = {v}\n");
         }
     }
+    // The key outside the state directory, as the collector requires by default; tests that
+    // configure [privacy] themselves say where theirs is.
+    if !sources.contains("[privacy]") {
+        text += &format!(
+            "{overrides}\n[privacy]\npseudonym_key_file = \"{}\"\n",
+            key_file(state_dir).display()
+        );
+        return format!("{text}{sources}");
+    }
     format!("{text}{overrides}\n{sources}")
+}
+
+/// Where [`config_text`] puts the pseudonym key: `keys/pseudonym.key` beside the state
+/// directory.
+pub fn key_file(state_dir: &Path) -> std::path::PathBuf {
+    state_dir.with_file_name("keys").join("pseudonym.key")
 }
 
 /// A `[[sources]]` entry.

@@ -370,6 +370,8 @@ impl Proc {
         let err = dir.join(format!("{name}.{n}.err"));
         let child = command
             .current_dir(dir)
+            // The pseudonym key's default place (the user's config directory), in the test's.
+            .env("XDG_CONFIG_HOME", dir.join("config-home"))
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
