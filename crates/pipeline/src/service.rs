@@ -337,16 +337,25 @@ pub async fn collect_service(
     let bus = websense_bus::open(&settings.bus).await?;
     let mut helpers = Helpers::start(settings, &metrics).await?;
     // The cursors are checked against a shared store (ClickHouse); an embedded store on
-    // Kafka is a file of the `websense store` machine, out of this process's reach.
+    // Kafka is a file of the `websense store` machine, out of this process's reach. A store
+    // that is down does not stop collecting (Kafka holds the posts until it is back).
     if matches!(settings.store, StoreConfig::Clickhouse(_)) {
-        let store = settings.store.open().await?;
-        let state_dir = &settings.collect.collect.state_dir;
-        crate::identity::reconcile(store.as_ref(), state_dir, settings.reset_cursors).await?;
-        helpers.tasks.push(crate::identity::keep_current(
-            store,
-            state_dir.clone(),
-            helpers.stop.subscribe(),
-        ));
+        match settings.store.open().await {
+            Ok(store) => {
+                let state_dir = &settings.collect.collect.state_dir;
+                crate::identity::reconcile(store.as_ref(), state_dir, settings.reset_cursors)
+                    .await?;
+                helpers.tasks.push(crate::identity::keep_current(
+                    store,
+                    state_dir.clone(),
+                    helpers.stop.subscribe(),
+                ));
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot reach the store to check that the cursors belong to it; collecting without the check until the next start"
+            ),
+        }
     }
     let collector = collector(settings, &bus, &metrics)?;
     let summary = match mode {

@@ -1,5 +1,7 @@
 //! The room database: accounts, sessions, the audit log and lexicon versions, next to the
-//! signals tables of `websense-signals`, in one SQLite file.
+//! signals tables of `websense-signals`, in one SQLite file: created readable by its owner
+//! only and checked with `PRAGMA quick_check` when opened (`websense_store::sqlite_file`), so
+//! a damaged file stops the start with its name instead of failing logins with 500.
 
 use crate::error::ApiError;
 use rusqlite::Connection;

@@ -11,7 +11,10 @@
 //! a category or a term ([`Store::category_trend`], [`Store::term_trend`]), rising terms
 //! ([`Store::rising_terms`]), the items of a bucket with their matches
 //! ([`Store::bucket_items`]) and [`Store::totals`]; plus raw-text expiry
-//! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]). It must not match,
+//! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]), the store's
+//! identity ([`StoreIdentity`]) that the collector's cursors are checked against, and what
+//! every websense SQLite file gets ([`sqlite_file`]: owner-only files, `quick_check` at open,
+//! purged text gone from the file, a bounded WAL). It must not match,
 //! score, collect, or decide what is shown: it keeps and counts. Both stores are also
 //! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
 //!
@@ -40,7 +43,8 @@
 //! * **Totals** count raw items in an exact millisecond range: items, items with hits, hits,
 //!   items flagged for any category, purged items.
 //! * **Purge** blanks title, text, author, url, links and raw metadata of items older than a
-//!   cutoff; counts and matches stay. **Retention** drops whole UTC months (ClickHouse drops
+//!   cutoff; counts and matches stay. In SQLite the old values also leave the file and its
+//!   WAL ([`sqlite_file::reclaim`]). **Retention** drops whole UTC months (ClickHouse drops
 //!   monthly partitions); an id dropped and written again is stored again.
 //!
 //! # Exactly once in ClickHouse

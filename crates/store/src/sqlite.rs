@@ -40,6 +40,10 @@
 //! per-page work grows more), multi-row `VALUES` (SQLite's per-statement cost is small next to
 //! the B-tree work), inserting a batch in id order, and leaving checkpoints to a later moment.
 //!
+//! What the file itself gets (mode 0600, `quick_check` at open, `secure_delete`, incremental
+//! auto-vacuum and a truncated WAL after purges, the WAL bound `[store] wal_max_bytes`) is in
+//! [`mod@file`]; the store identity's two rows of `store_meta` in `identity.rs`.
+//!
 //! Ids are never deleted or renumbered (retention drops items and roll-up rows, not names), so
 //! a cached id stays valid; only ids minted in a transaction that then failed are not, and the
 //! writer forgets its whole cache after a failed write.
@@ -216,7 +220,7 @@ impl SqliteStore {
     }
 
     /// As [`SqliteStore::open`], with the WAL kept below about `wal_max_bytes` (`[store]
-    /// wal_max_bytes`; see [`file`]). The file is created readable by its owner only and
+    /// wal_max_bytes`; see [`mod@file`]). The file is created readable by its owner only and
     /// checked with `PRAGMA quick_check`: a damaged file is an error here, naming the file.
     pub async fn open_with_wal_limit(
         path: impl AsRef<Path>,
