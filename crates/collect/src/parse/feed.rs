@@ -4,7 +4,7 @@
 //! The body is decoded to UTF-8 first ([`crate::encoding`]) and its XML declaration removed,
 //! so no parser decodes a second time by a declaration that was wrong. `feed-rs` reads it;
 //! when `feed-rs` refuses an XML document, or finds fewer entries than the document has
-//! entry-like elements, the forgiving reader of [`super::tolerant`] reads it entry by entry
+//! entry-like elements, the forgiving reader of `tolerant` reads it entry by entry
 //! instead, so one odd entry or an unusual dialect never costs the feed. A document that has
 //! entries of which none could be read is a warning, never a silent "ok, 0 items".
 //!
