@@ -3,6 +3,7 @@
 // Every page builds its content with `el`/`svg`, which insert strings as text nodes and set
 // attributes one by one: post text never passes through an HTML parser. No page writes
 // innerHTML. Links from posts go through `safeUrl`, which keeps only http(s) addresses.
+// Every string shown passes `plainText`, which neutralises bidi controls (below).
 'use strict';
 (function () {
   const data = JSON.parse(document.getElementById('room-data').textContent);
@@ -16,6 +17,15 @@
       for (const k of Object.keys(vars)) s = s.split('{' + k + '}').join(String(vars[k]));
     }
     return s;
+  }
+
+  // Bidi embedding, override and isolate controls in a post, title or name reorder what is
+  // shown after them: a title "rapport\u202Egpj.exe" reads as "rapportexe.jpg", a name can
+  // pose as another. Each is shown as U+FFFD, so the trick stays visible and reorders
+  // nothing; the marks (U+200E, U+200F, U+061C) stay, as they reorder nothing around them.
+  const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+  function plainText(s) {
+    return String(s).replace(BIDI_CONTROLS, '\uFFFD');
   }
 
   function safeUrl(u) {
@@ -48,7 +58,7 @@
       if (k === 'class') node.setAttribute('class', String(v));
       else if (k === 'value' && 'value' in node) node.value = String(v);
       else if (k === 'checked' || k === 'selected' || k === 'disabled') node[k] = !!v;
-      else node.setAttribute(k, v === true ? '' : String(v));
+      else node.setAttribute(k, v === true ? '' : plainText(v));
     }
   }
 
@@ -57,7 +67,7 @@
       if (c === null || c === undefined || c === false) continue;
       if (Array.isArray(c)) append(node, c);
       else if (c instanceof Node) node.appendChild(c);
-      else node.appendChild(document.createTextNode(String(c)));
+      else node.appendChild(document.createTextNode(plainText(c)));
     }
     return node;
   }
@@ -110,7 +120,8 @@
     } catch (e) {
       body = null;
     }
-    if (!res.ok) throw new ApiError(res.status, (body && body.error) || res.statusText, body);
+    // Error messages can quote what a user typed or a feed sent; they are often set as textContent.
+    if (!res.ok) throw new ApiError(res.status, plainText((body && body.error) || res.statusText), body);
     return body;
   }
 
@@ -224,11 +235,11 @@
     }
     let at = 0;
     for (const m of merged) {
-      if (m.start > at) frag.appendChild(document.createTextNode(dec.decode(bytes.slice(at, m.start))));
+      if (m.start > at) frag.appendChild(document.createTextNode(plainText(dec.decode(bytes.slice(at, m.start)))));
       frag.appendChild(el('mark', { title: m.labels.join(', '), 'data-terms': m.labels.join(', ') }, dec.decode(bytes.slice(m.start, m.end))));
       at = m.end;
     }
-    if (at < bytes.length) frag.appendChild(document.createTextNode(dec.decode(bytes.slice(at))));
+    if (at < bytes.length) frag.appendChild(document.createTextNode(plainText(dec.decode(bytes.slice(at)))));
     return frag;
   }
 
@@ -314,7 +325,7 @@
       live = el('p', { id: 'live', class: 'visually-hidden', 'aria-live': 'polite' });
       document.body.appendChild(live);
     }
-    live.textContent = message;
+    live.textContent = plainText(message);
   }
 
   document.addEventListener('DOMContentLoaded', () => {
@@ -334,6 +345,6 @@
   window.Room = {
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
     lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
-    announce, safeUrl, BUCKET_SECONDS,
+    announce, safeUrl, plainText, BUCKET_SECONDS,
   };
 })();

@@ -741,6 +741,12 @@ async fn the_openapi_document_is_public_and_lists_every_endpoint() {
                 !public,
                 "{method} {path}: 401/403 documented iff not public"
             );
+            // Every read can run past the deadline; every write must be JSON.
+            match method.as_str() {
+                "get" => assert!(responses.contains_key("503"), "{method} {path}: no 503"),
+                "post" => assert!(responses.contains_key("415"), "{method} {path}: no 415"),
+                other => panic!("{other} {path}: only GET and POST are routed"),
+            }
         }
     }
     documented.sort();

@@ -43,7 +43,20 @@ fn hostile_posts() -> Vec<(Option<String>, String, Option<String>)> {
             format!("\"><iframe srcdoc=\"<script>parent.__xss=1</script>\"></iframe> volksverraders verkopen ons land <a href=\"javascript:{flag}\">klik</a> <details open ontoggle=alert(1)>"),
             Some("https://voorbeeld.invalid/post?q=<script>".into()),
         ),
+        (
+            // Bidi controls: an override that turns "gpj.exe" into "exe.jpg" on screen, an
+            // isolate and an embedding.
+            Some("rapport\u{202E}gpj.exe volksverraders".into()),
+            "De volksverraders \u{2067}\u{5de}\u{5e1}\u{5de}\u{5da}\u{2069} voor het tribunaal \u{202B}nu\u{202C}".into(),
+            None,
+        ),
     ]
+}
+
+/// Bidi embedding, override and isolate controls, which must never reach the screen.
+fn has_bidi_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
 }
 
 struct Fixture {
@@ -429,6 +442,21 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
     let text = b.wait_for_text("#items-result", "onerror").await;
     assert!(text.contains("<img src=x onerror="), "{text:.400}");
     assert!(text.contains("<script>window.__xss=1</script>"));
+    // Bidi controls are shown as U+FFFD, in text and in tooltips, so nothing is reordered.
+    let shown = b
+        .exec(
+            "const r = document.querySelector('#items-result'); \
+             return r.textContent + [...r.querySelectorAll('[title], [aria-label]')] \
+               .map((e) => (e.getAttribute('title') || '') + (e.getAttribute('aria-label') || '')).join(' ');",
+            vec![],
+        )
+        .await;
+    let shown = shown.as_str().unwrap_or_default();
+    assert!(shown.contains("rapport\u{FFFD}gpj.exe"), "{shown:.600}");
+    assert!(
+        !has_bidi_control(shown),
+        "a bidi control reached the page: {shown:?}"
+    );
     shot(&b, "8-vijandige-berichten").await;
     // Their javascript: and data: links are not links.
     assert_nothing_ran(&b, "berichten (hostile)").await;
