@@ -10,13 +10,17 @@
 //!   handles (unless a deployment explicitly switches that on);
 //! * [`Language`]: language guess with confidence (through `whatlang`);
 //! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
-//! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read.
+//! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read;
+//! * [`duration`]: the one way a duration is written in the configuration file (`"90s"`,
+//!   `"15m"`, `"2h"`, `"30d"`), with the reading of the old `*_secs`/`*_ms`/... keys for one
+//!   release.
 //!
 //! It must not touch I/O, networking, storage, or matching logic: it holds types and the
 //! small pure functions that give them their meaning (id derivation, pseudonymisation,
 //! language detection). Every other crate may depend on it; it depends on no sibling.
 
 mod bucket;
+pub mod duration;
 mod id;
 mod item;
 mod jsonl;
@@ -25,6 +29,7 @@ mod pseudonym;
 mod scored;
 
 pub use bucket::BucketSize;
+pub use duration::{format_duration, parse_duration, DurationError};
 pub use id::{ItemId, SourceId};
 pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};

@@ -1,10 +1,11 @@
 //! The pipeline's own sections of websense's configuration file: `[matcher]`, `[pipeline]`,
 //! `[metrics]` and `[demo]`. The binary composes them with the stage crates' sections.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
+use websense_model::legacy_duration;
 
 /// `[matcher]`: the lexicons and how they are reloaded.
 ///
@@ -19,7 +20,7 @@ pub struct MatcherConfig {
     /// The lexicon directory: `categories.toml` and `*.lex` files.
     pub lexicons: PathBuf,
     /// How often the directory is checked for changes.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "reload_interval")]
     pub reload_interval: Duration,
 }
 
@@ -53,10 +54,10 @@ pub struct PipelineConfig {
     /// a consumer hands out at most `[bus] max_unacked_batches`, which caps this too.
     pub store_in_flight: usize,
     /// Longest pause between retries of a failed hand-over or write.
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "retry_max_delay")]
     pub retry_max_delay: Duration,
     /// How often consumer lag is read from Kafka (one metadata and one offset request).
-    #[serde(deserialize_with = "duration")]
+    #[serde(deserialize_with = "lag_interval")]
     pub lag_interval: Duration,
 }
 
@@ -135,20 +136,29 @@ pub fn resolve(base: &Path, path: &mut PathBuf) {
     }
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Text {
-        Seconds(u64),
-        Text(String),
-    }
-    match Text::deserialize(d)? {
-        Text::Seconds(n) => Ok(Duration::from_secs(n)),
-        Text::Text(s) => {
-            websense_collect::config::parse_duration(&s).map_err(serde::de::Error::custom)
-        }
-    }
-}
+// Durations are text (`"5s"`); a bare number is the old spelling, seconds, read for one
+// release with a deprecation notice.
+legacy_duration!(
+    reload_interval,
+    "matcher",
+    "reload_interval",
+    "reload_interval",
+    Seconds
+);
+legacy_duration!(
+    retry_max_delay,
+    "pipeline",
+    "retry_max_delay",
+    "retry_max_delay",
+    Seconds
+);
+legacy_duration!(
+    lag_interval,
+    "pipeline",
+    "lag_interval",
+    "lag_interval",
+    Seconds
+);
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,7 @@ use std::path::Path;
 use websense_bus::BusConfig;
 use websense_collect::config::ConfigError as CollectError;
 use websense_collect::{CollectConfig, PrivacyConfig, SourceConfig};
+use websense_model::duration::take_deprecations;
 use websense_pipeline::config::resolve;
 use websense_pipeline::{DemoConfig, MatcherConfig, MetricsConfig, PipelineConfig, Settings};
 use websense_room::config::TrendsConfig;
@@ -58,6 +59,10 @@ pub struct Config {
     pub room: RoomConfig,
     #[serde(default)]
     pub trends: TrendsConfig,
+    /// Settings written the old way (`token_ttl_minutes = 480`, a bare number of seconds),
+    /// read for one more release: each says what to write instead. [`Config::load`] logs them.
+    #[serde(skip)]
+    pub deprecations: Vec<String>,
 }
 
 /// A configuration that cannot be used; the message names the file, and the section, key
@@ -76,11 +81,21 @@ impl Config {
             .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
         let base = path.parent().unwrap_or(Path::new(""));
         config.resolve_paths(base);
+        for notice in &config.deprecations {
+            // On the log when there is one (every long-running command), else on stderr.
+            if tracing::dispatcher::has_been_set() {
+                tracing::warn!(config = %path.display(), "{notice}");
+            } else {
+                eprintln!("websense: warning: {}: {notice}", path.display());
+            }
+        }
         Ok(config)
     }
 
     /// Parse and check configuration text (paths stay as written).
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        // Notices are collected per thread while the sections are read; drop stale ones.
+        take_deprecations();
         let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
         // The collect crate checks its own sections (settings, sources, refused logins).
         let collect_part: toml::Table = table
@@ -96,7 +111,7 @@ impl Config {
             return Err(ConfigError(e.to_string()));
         }
         // Parsed from the text itself, so that errors carry the line and column.
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
         if let Err(e) = collect_check {
             return Err(ConfigError(e.to_string()));
         }
@@ -106,6 +121,7 @@ impl Config {
             .room
             .validate()
             .map_err(|e| ConfigError(e.to_string()))?;
+        config.deprecations = take_deprecations();
         Ok(config)
     }
 
@@ -271,12 +287,50 @@ mod tests {
         assert_eq!(config.room.listen, "127.0.0.1:8080");
     }
 
+    /// Old spellings of durations still read, in their old unit, each with one notice
+    /// naming the key and value to write instead; the new spelling reads without one.
+    #[test]
+    fn old_duration_spellings_read_with_a_notice() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[collect]\nconnect_timeout = 10\n",
+                "[collect] `connect_timeout = 10` (a number of seconds) is deprecated and will \
+                 stop working in the next release: write `connect_timeout = \"10s\"` instead",
+            ),
+            (
+                "[matcher]\nreload_interval = 120\n",
+                "write `reload_interval = \"2m\"` instead",
+            ),
+        ];
+        for (text, notice) in cases {
+            let config = Config::from_toml(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(
+                config.deprecations.len(),
+                1,
+                "{text}: {:?}",
+                config.deprecations
+            );
+            assert!(
+                config.deprecations[0].ends_with(notice),
+                "{text}: {:?}",
+                config.deprecations
+            );
+        }
+        let config = Config::from_toml("[collect]\nconnect_timeout = \"10s\"\n").unwrap();
+        assert!(config.deprecations.is_empty(), "{:?}", config.deprecations);
+    }
+
     #[test]
     fn shipped_configurations_are_valid() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         for name in ["config/demo.toml", "config/distributed.toml"] {
             let config = Config::load(&root.join(name)).unwrap_or_else(|e| panic!("{e}"));
             config.collect_config().sources().unwrap();
+            assert!(
+                config.deprecations.is_empty(),
+                "{name} uses old spellings: {:?}",
+                config.deprecations
+            );
         }
         let demo = Config::load(&root.join("config/demo.toml")).unwrap();
         assert_eq!(demo.bus, BusConfig::default(), "the demo runs embedded");
