@@ -6,7 +6,8 @@
 //! [`PrivacyConfig`] and `Vec<`[`SourceConfig`]`>` as they are; [`Config`] is the part of that
 //! file the collector reads on its own.
 //!
-//! The settings live in `settings.rs` (`[collect]`, `[privacy]`), the sources and their checks
+//! The settings live in `settings.rs` (`[collect]`; `[privacy]` is
+//! [`websense_model::PrivacyConfig`], shared with the Room), the sources and their checks
 //! (logins refused, public http(s) URLs only) in `sources.rs`; durations are read by
 //! [`websense_model::duration`], which also reads the old bare numbers of seconds for one
 //! release.
@@ -19,10 +20,12 @@
 mod settings;
 mod sources;
 
-pub use settings::{CollectConfig, PrivacyConfig};
+pub use settings::CollectConfig;
 pub use sources::{JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec};
 /// The one duration parser (`"90s"`, `"15m"`, `"2h"`), kept here for existing callers.
 pub use websense_model::parse_duration;
+/// `[privacy]` is one section for every command; its type lives in `websense_model`.
+pub use websense_model::PrivacyConfig;
 
 use serde::Deserialize;
 use sources::refuse_logins;
@@ -101,7 +104,13 @@ impl Config {
             message: e.to_string(),
         })?;
         config.collect.validate()?;
-        config.privacy.validate()?;
+        config
+            .privacy
+            .validate()
+            .map_err(|message| ConfigError::Setting {
+                section: "privacy",
+                message,
+            })?;
         config.sources()?;
         Ok(config)
     }

@@ -1,7 +1,9 @@
 //! Collectors of websense: public posts from feeds and public APIs, as [`Item`]s.
 //!
-//! This crate owns getting posts in: the `[collect]`, `[privacy]` and `[[sources]]`
-//! configuration ([`config`]), the pseudonym key kept away from the data ([`key`]), polite and guarded HTTP ([`http`]), one parser per source kind
+//! This crate owns getting posts in: the `[collect]` and `[[sources]]` configuration
+//! ([`config`]; the `[privacy]` section's type and the switch file's format, shared with the
+//! Room, are `websense_model`'s and re-exported here), the pseudonym key kept away from the
+//! data ([`key`]), polite and guarded HTTP ([`http`]), one parser per source kind
 //! ([`parse`]: RSS/Atom/JSON Feed, Mastodon, Reddit, Bluesky search, Telegram channel previews,
 //! configured JSON APIs), cursors that make collecting resumable ([`cursor`]), per-source
 //! status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]). [`Collector`] ties them
@@ -45,7 +47,6 @@ pub mod parse;
 pub mod sink;
 mod sources;
 pub mod status;
-pub mod switches;
 
 pub use collector::{Collector, SetupError, SourceFailure, Summary};
 pub use config::{CollectConfig, Config, PrivacyConfig, Source, SourceConfig};
@@ -54,4 +55,6 @@ pub use key::load_or_create_key;
 pub use sink::JsonlSink;
 pub use sources::RoundError;
 pub use status::{Progress, SourceStatus, StatusBoard};
-pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};
+/// The switch file's format lives in `websense_model` (the Room writes it); re-exported.
+pub use websense_model::switches;
+pub use websense_model::{SwitchedOff, Switches, SWITCHES_FILE};

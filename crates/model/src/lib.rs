@@ -13,11 +13,14 @@
 //! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read;
 //! * [`duration`]: the one way a duration is written in the configuration file (`"90s"`,
 //!   `"15m"`, `"2h"`, `"30d"`), with the reading of the old `*_secs`/`*_ms`/... keys for one
-//!   release.
+//!   release;
+//! * [`PrivacyConfig`] (`[privacy]`) and the source switch file ([`Switches`]): read by the
+//!   collector and written or read by the Room, so neither crate reaches into the other.
 //!
-//! It must not touch I/O, networking, storage, or matching logic: it holds types and the
-//! small pure functions that give them their meaning (id derivation, pseudonymisation,
-//! language detection). Every other crate may depend on it; it depends on no sibling.
+//! It must not touch networking, storage, or matching logic: it holds types and the small
+//! pure functions that give them their meaning (id derivation, pseudonymisation, language
+//! detection, duration text). Its only file I/O is the switch file, whose format it owns
+//! (read and written whole). Every other crate may depend on it; it depends on no sibling.
 
 mod bucket;
 pub mod duration;
@@ -25,8 +28,10 @@ mod id;
 mod item;
 mod jsonl;
 mod language;
+mod privacy;
 mod pseudonym;
 mod scored;
+pub mod switches;
 
 pub use bucket::BucketSize;
 pub use duration::{format_duration, parse_duration, DurationError};
@@ -34,7 +39,9 @@ pub use id::{ItemId, SourceId};
 pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
 pub use language::{detect_language, Language};
+pub use privacy::PrivacyConfig;
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
 pub use scored::{CategoryScore, ContextTag, Field, Hit, MatchMethod, ScoredItem, TermKind};
+pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};
 pub mod stage;
 pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};

@@ -179,10 +179,10 @@ impl Default for LoginConfig {
     }
 }
 
-/// `[privacy]`: one section for every command, owned by the collector's crate (it sets
-/// `pseudonym_key_file` and `keep_author_handles`); the room reads `raw_text_retention_days`
-/// and `author_vault`.
-pub use websense_collect::PrivacyConfig;
+/// `[privacy]`: one section for every command, its type shared through `websense_model` (the
+/// collector reads `pseudonym_key_file` and `keep_author_handles`); the room reads
+/// `raw_text_retention_days` and `author_vault`.
+pub use websense_model::PrivacyConfig;
 pub use websense_trends::TrendsConfig;
 
 /// What `websense serve` needs: the `[room]`, `[privacy]`, `[store]` and `[trends]` sections
@@ -218,10 +218,12 @@ pub enum ConfigError {
 impl ServeConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.room.validate()?;
-        self.privacy.validate().map_err(|e| ConfigError::Setting {
-            section: "privacy",
-            message: e.to_string(),
-        })
+        self.privacy
+            .validate()
+            .map_err(|message| ConfigError::Setting {
+                section: "privacy",
+                message,
+            })
     }
 }
 

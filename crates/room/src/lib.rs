@@ -9,7 +9,9 @@
 //! (accounts, sessions, audit log, signals, deliveries, lexicon versions) in one SQLite file,
 //! the *room database* ([`RoomDb`]), in every deployment; items and trends stay in the
 //! [`Store`] (SQLite or ClickHouse). It must not collect, match or write items: it reads the
-//! store, and only purges raw text from it. Signal semantics (states, explanation, export,
+//! store, and only purges raw text from it. It does not depend on the collector either: the
+//! `[privacy]` section's type and the switch file it writes to turn a source off
+//! (`switches.json`) are `websense_model`'s. Signal semantics (states, explanation, export,
 //! webhook) are `websense-signals`'; spike detection and emerging terms are
 //! `websense-trends`', reached through [`TrendAnalysis`] ([`SeasonalTrends`]).
 //!

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use websense_collect::{SwitchedOff, Switches};
+use websense_model::{SwitchedOff, Switches};
 
 /// The collector's per-source status file (last fetch, last error per source), as written.
 pub(crate) async fn source_status(State(room): State<Arc<Room>>) -> Result<Json<Value>, ApiError> {
@@ -37,7 +37,7 @@ pub(crate) async fn source_status(State(room): State<Arc<Room>>) -> Result<Json<
 }
 
 fn switches_path(status_file: &std::path::Path) -> std::path::PathBuf {
-    status_file.with_file_name(websense_collect::SWITCHES_FILE)
+    status_file.with_file_name(websense_model::SWITCHES_FILE)
 }
 
 async fn read_switches(status_file: &std::path::Path) -> Result<Switches, ApiError> {

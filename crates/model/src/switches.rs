@@ -1,6 +1,7 @@
 //! Sources switched off at run time (by an admin in the Room), without editing the
 //! configuration: `STATE_DIR/switches.json`. The collector reads it before every round of a
-//! source and skips the sources it lists; the Room writes it.
+//! source and skips the sources it lists; the Room writes it. The format lives here, so that
+//! neither crate depends on the other for it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
