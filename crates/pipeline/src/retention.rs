@@ -2,7 +2,7 @@
 //! scores and roll-ups) once every item of the month is older than that, hourly, in every
 //! process that writes the store (`websense run`, `websense store`). Dropping is idempotent,
 //! so several writers doing it is harmless. Raw-text expiry (`[privacy]
-//! raw_text_retention_days`, much shorter) is the Room's, and keeps the counts.
+//! raw_text_retention`, much shorter) is the Room's, and keeps the counts.
 
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;

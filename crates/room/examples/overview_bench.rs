@@ -89,7 +89,7 @@ async fn main() {
         RoomConfig {
             database: dir.path().join("room.db"),
             source_status_file: Some(status),
-            scan_interval_secs: 0,
+            scan_interval: std::time::Duration::ZERO,
             ..RoomConfig::default()
         },
         PrivacyConfig::default(),

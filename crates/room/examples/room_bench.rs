@@ -77,7 +77,7 @@ async fn main() {
     let room = Room::new(
         RoomConfig {
             database: dir.path().join("room.db"),
-            scan_interval_secs: 0,
+            scan_interval: std::time::Duration::ZERO,
             ..RoomConfig::default()
         },
         PrivacyConfig::default(),

@@ -2,8 +2,71 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::time::Duration;
+use websense_model::legacy_duration;
 use websense_signals::{CandidateRules, WebhookConfig};
 use websense_store::StoreConfig;
+
+const DAY: u64 = 86_400;
+
+// Durations are text (`"8h"`); the old keys (`token_ttl_minutes = 480`) are read for one
+// release, in their old unit, with a deprecation notice.
+legacy_duration!(token_ttl, "room", "token_ttl", "token_ttl_minutes", Minutes);
+legacy_duration!(
+    scan_interval,
+    "room",
+    "scan_interval",
+    "scan_interval_secs",
+    Seconds
+);
+legacy_duration!(
+    live_interval,
+    "room",
+    "live_interval",
+    "live_interval_secs",
+    Seconds
+);
+legacy_duration!(
+    evaluate_max_range,
+    "room",
+    "evaluate_max_range",
+    "evaluate_max_days",
+    Days
+);
+legacy_duration!(max_range, "room", "max_range", "max_range_days", Days);
+legacy_duration!(
+    request_deadline,
+    "room",
+    "request_deadline",
+    "request_deadline_secs",
+    Seconds
+);
+legacy_duration!(
+    queue_wait,
+    "room.login",
+    "queue_wait",
+    "queue_wait_secs",
+    Seconds
+);
+legacy_duration!(
+    max_delay,
+    "room.login",
+    "max_delay",
+    "max_delay_secs",
+    Seconds
+);
+legacy_duration!(
+    forget_after,
+    "room.login",
+    "forget_after",
+    "forget_after_minutes",
+    Minutes
+);
+
+/// Whole days in `d` (the API's ranges and evaluations count days).
+pub fn whole_days(d: Duration) -> u64 {
+    d.as_secs() / DAY
+}
 
 /// `[room]`: the API server, its database and its workers.
 ///
@@ -11,7 +74,7 @@ use websense_store::StoreConfig;
 /// [room]
 /// listen = "127.0.0.1:8080"
 /// database = "./data/room.db"
-/// token_ttl_minutes = 480
+/// token_ttl = "8h"
 /// source_status_file = "./state/status.json"
 /// audit_head_file = "/var/log/websense/audit-head.json"
 /// four_eyes = true
@@ -30,7 +93,12 @@ pub struct RoomConfig {
     /// deployment.
     pub database: PathBuf,
     /// How long a login lasts.
-    pub token_ttl_minutes: u32,
+    #[serde(
+        alias = "token_ttl_minutes",
+        deserialize_with = "token_ttl",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub token_ttl: Duration,
     /// Mark the session cookie `Secure` (sent over HTTPS only). Switch off only for local use
     /// over plain HTTP.
     pub cookie_secure: bool,
@@ -40,14 +108,30 @@ pub struct RoomConfig {
     pub webhook: Option<WebhookConfig>,
     /// Which flagged items become signal candidates.
     pub candidates: CandidateRules,
-    /// How often new items and spikes are scanned for candidates (0: only on request).
-    pub scan_interval_secs: u64,
+    /// How often new items and spikes are scanned for candidates (`"0s"`: only on request).
+    #[serde(
+        alias = "scan_interval_secs",
+        deserialize_with = "scan_interval",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub scan_interval: Duration,
     /// `websense run` serves the Room too (one process for everything on one machine).
     pub serve_with_run: bool,
-    /// How often the overview's live spike list is recomputed while a page listens.
-    pub live_interval_secs: u64,
-    /// The curator's draft evaluation reads at most this many days back ...
-    pub evaluate_max_days: u32,
+    /// How often the overview's live spike list is recomputed while a page listens (at
+    /// most once a second).
+    #[serde(
+        alias = "live_interval_secs",
+        deserialize_with = "live_interval",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub live_interval: Duration,
+    /// The curator's draft evaluation reads at most this far back, in whole days (`"90d"`) ...
+    #[serde(
+        alias = "evaluate_max_days",
+        deserialize_with = "evaluate_max_range",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub evaluate_max_range: Duration,
     /// ... and at most this many items (the answer says when it stopped early).
     pub evaluate_max_items: usize,
     /// Argon2id cost for new password hashes (existing hashes keep their own).
@@ -57,10 +141,20 @@ pub struct RoomConfig {
     pub login: LoginConfig,
     /// The longest range the API analyses in one request (series, totals, rising and
     /// emerging terms, spikes): longer ones are refused with 400, since the work grows with
-    /// the range.
-    pub max_range_days: u32,
+    /// the range. Whole days count (`"366d"`).
+    #[serde(
+        alias = "max_range_days",
+        deserialize_with = "max_range",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub max_range: Duration,
     /// A read (`GET`, `HEAD`) that has not answered after this long gets 503 instead.
-    pub request_deadline_secs: u64,
+    #[serde(
+        alias = "request_deadline_secs",
+        deserialize_with = "request_deadline",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub request_deadline: Duration,
     /// Where the audit log's chain head (latest row id and hash) is written after every
     /// write, so a deleted tail or a rewritten chain is detected. Put it where the room can
     /// write but whoever could edit the room database cannot (another volume, a log shipper).
@@ -82,20 +176,20 @@ impl Default for RoomConfig {
         RoomConfig {
             listen: "127.0.0.1:8080".into(),
             database: PathBuf::from("./data/room.db"),
-            token_ttl_minutes: 8 * 60,
+            token_ttl: Duration::from_secs(8 * 3600),
             cookie_secure: true,
             source_status_file: None,
             webhook: None,
             candidates: CandidateRules::default(),
-            scan_interval_secs: 300,
-            live_interval_secs: 30,
+            scan_interval: Duration::from_secs(300),
+            live_interval: Duration::from_secs(30),
             serve_with_run: false,
-            evaluate_max_days: 90,
+            evaluate_max_range: Duration::from_secs(90 * DAY),
             evaluate_max_items: 200_000,
             password_hash: PasswordHashCost::default(),
             login: LoginConfig::default(),
-            max_range_days: 366,
-            request_deadline_secs: 30,
+            max_range: Duration::from_secs(366 * DAY),
+            request_deadline: Duration::from_secs(30),
             audit_head_file: None,
             audit_verify_at_start: true,
             four_eyes: false,
@@ -130,11 +224,11 @@ impl Default for PasswordHashCost {
 /// [room.login]
 /// concurrency = 4
 /// queue = 32
-/// queue_wait_secs = 5
+/// queue_wait = "5s"
 /// free_failures = 5
 /// address_free_failures = 20
-/// max_delay_secs = 60
-/// forget_after_minutes = 15
+/// max_delay = "60s"
+/// forget_after = "15m"
 /// trusted_proxies = ["127.0.0.1"]
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,17 +241,32 @@ pub struct LoginConfig {
     /// `Retry-After` at once.
     pub queue: usize,
     /// The longest a login waits for a check before it is answered 503.
-    pub queue_wait_secs: u64,
+    #[serde(
+        alias = "queue_wait_secs",
+        deserialize_with = "queue_wait",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub queue_wait: Duration,
     /// Failed logins for one name from one address before each further try must wait: 1 s,
-    /// then twice as long after every failure, up to `max_delay_secs` (answered 429 with
+    /// then twice as long after every failure, up to `max_delay` (answered 429 with
     /// `Retry-After`). Nobody is locked out: the owner's own address is not slowed by
     /// failures from other addresses.
     pub free_failures: u32,
     /// The same for all names from one address (guessing many names, or unknown ones).
     pub address_free_failures: u32,
-    pub max_delay_secs: u64,
+    #[serde(
+        alias = "max_delay_secs",
+        deserialize_with = "max_delay",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub max_delay: Duration,
     /// Failures are forgotten this long after the last one.
-    pub forget_after_minutes: u64,
+    #[serde(
+        alias = "forget_after_minutes",
+        deserialize_with = "forget_after",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub forget_after: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client. Empty: the peer address of
     /// the connection is the client (right when nothing sits in front, or when the proxy
     /// is the only client and should be throttled as one).
@@ -169,11 +278,11 @@ impl Default for LoginConfig {
         LoginConfig {
             concurrency: 4,
             queue: 32,
-            queue_wait_secs: 5,
+            queue_wait: Duration::from_secs(5),
             free_failures: 5,
             address_free_failures: 20,
-            max_delay_secs: 60,
-            forget_after_minutes: 15,
+            max_delay: Duration::from_secs(60),
+            forget_after: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
         }
     }
@@ -181,7 +290,7 @@ impl Default for LoginConfig {
 
 /// `[privacy]`: one section for every command, its type shared through `websense_model` (the
 /// collector reads `pseudonym_key_file` and `keep_author_handles`); the room reads
-/// `raw_text_retention_days` and `author_vault`.
+/// `raw_text_retention` and `author_vault`.
 pub use websense_model::PrivacyConfig;
 pub use websense_trends::TrendsConfig;
 
@@ -241,14 +350,19 @@ impl RoomConfig {
                 self.listen
             ));
         }
-        if self.token_ttl_minutes == 0 {
-            return bad("token_ttl_minutes must be at least 1".into());
+        if self.token_ttl < Duration::from_secs(60) {
+            return bad("token_ttl must be at least 1m".into());
         }
-        if self.evaluate_max_days == 0 || self.evaluate_max_items == 0 {
-            return bad("evaluate_max_days and evaluate_max_items must be at least 1".into());
+        if whole_days(self.evaluate_max_range) == 0 || self.evaluate_max_items == 0 {
+            return bad(
+                "evaluate_max_range must be at least 1d and evaluate_max_items at least 1".into(),
+            );
         }
-        if self.max_range_days == 0 || self.request_deadline_secs == 0 {
-            return bad("max_range_days and request_deadline_secs must be at least 1".into());
+        if whole_days(self.max_range) == 0 {
+            return bad("max_range must be at least 1d".into());
+        }
+        if self.request_deadline < Duration::from_secs(1) {
+            return bad("request_deadline must be at least 1s".into());
         }
         for origin in &self.allowed_origins {
             let rest = origin
@@ -277,15 +391,14 @@ impl RoomConfig {
                 l.concurrency
             ));
         }
-        if [l.queue_wait_secs, l.max_delay_secs, l.forget_after_minutes].contains(&0)
-            || l.free_failures == 0
-            || l.address_free_failures == 0
+        if [l.queue_wait, l.max_delay, l.forget_after]
+            .iter()
+            .any(|d| *d < Duration::from_secs(1))
         {
-            return bad(
-                "login.queue_wait_secs, max_delay_secs, forget_after_minutes, free_failures and \
-                 address_free_failures must be at least 1"
-                    .into(),
-            );
+            return bad("login.queue_wait, max_delay and forget_after must be at least 1s".into());
+        }
+        if l.free_failures == 0 || l.address_free_failures == 0 {
+            return bad("login.free_failures and address_free_failures must be at least 1".into());
         }
         let c = self.password_hash;
         if argon2::Params::new(c.memory_kib, c.iterations, c.parallelism, None).is_err() {
@@ -300,6 +413,12 @@ impl RoomConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use websense_model::duration::take_deprecations;
+
+    const MS: Duration = Duration::from_millis(1);
+    const SEC: Duration = Duration::from_secs(1);
+    const MIN: Duration = Duration::from_secs(60);
+    const DAY_D: Duration = Duration::from_secs(DAY);
 
     fn parse(s: &str) -> Result<RoomConfig, String> {
         toml::from_str::<RoomConfig>(s)
@@ -339,10 +458,145 @@ mod tests {
         let e = parse("[login]\ntrusted_proxies = [\"proxy\"]\n").unwrap_err();
         assert!(e.contains("trusted_proxies"), "{e}");
         let privacy = PrivacyConfig {
-            raw_text_retention_days: 0,
+            raw_text_retention: Duration::from_secs(3600),
             ..PrivacyConfig::default()
         };
         let e = privacy.validate().unwrap_err().to_string();
-        assert!(e.contains("raw_text_retention_days"), "{e}");
+        assert!(e.contains("raw_text_retention"), "{e}");
+    }
+
+    /// Every duration of `[room]`, `[room.login]` and `[room.webhook]`: the new key reads, the
+    /// old one reads in its old unit with a notice naming the new key and value, and both
+    /// at once are an error.
+    #[test]
+    fn duration_keys_read_new_and_old_spellings() {
+        type Get = fn(&RoomConfig) -> Duration;
+        let webhook = "[webhook]\nurl = \"https://hook.example.nl/in\"\n";
+        let cases: [(&str, &str, &str, Get, Duration); 12] = [
+            (
+                "",
+                "token_ttl_minutes = 90",
+                "token_ttl = \"90m\"",
+                |c| c.token_ttl,
+                90 * MIN,
+            ),
+            (
+                "",
+                "scan_interval_secs = 0",
+                "scan_interval = \"0s\"",
+                |c| c.scan_interval,
+                Duration::ZERO,
+            ),
+            (
+                "",
+                "live_interval_secs = 15",
+                "live_interval = \"15s\"",
+                |c| c.live_interval,
+                15 * SEC,
+            ),
+            (
+                "",
+                "evaluate_max_days = 7",
+                "evaluate_max_range = \"7d\"",
+                |c| c.evaluate_max_range,
+                7 * DAY_D,
+            ),
+            (
+                "",
+                "max_range_days = 400",
+                "max_range = \"400d\"",
+                |c| c.max_range,
+                400 * DAY_D,
+            ),
+            (
+                "",
+                "request_deadline_secs = 120",
+                "request_deadline = \"2m\"",
+                |c| c.request_deadline,
+                120 * SEC,
+            ),
+            (
+                "[login]\n",
+                "queue_wait_secs = 3",
+                "queue_wait = \"3s\"",
+                |c| c.login.queue_wait,
+                3 * SEC,
+            ),
+            (
+                "[login]\n",
+                "max_delay_secs = 120",
+                "max_delay = \"2m\"",
+                |c| c.login.max_delay,
+                120 * SEC,
+            ),
+            (
+                "[login]\n",
+                "forget_after_minutes = 60",
+                "forget_after = \"1h\"",
+                |c| c.login.forget_after,
+                60 * MIN,
+            ),
+            (
+                webhook,
+                "base_delay_ms = 1500",
+                "base_delay = \"1500ms\"",
+                |c| c.webhook.as_ref().unwrap().base_delay,
+                1500 * MS,
+            ),
+            (
+                webhook,
+                "max_delay_ms = 60000",
+                "max_delay = \"1m\"",
+                |c| c.webhook.as_ref().unwrap().max_delay,
+                60 * SEC,
+            ),
+            (
+                webhook,
+                "timeout_ms = 2000",
+                "timeout = \"2s\"",
+                |c| c.webhook.as_ref().unwrap().timeout,
+                2 * SEC,
+            ),
+        ];
+        for (table, old, new, get, want) in cases {
+            take_deprecations();
+            let c = parse(&format!("{table}{new}\n")).unwrap_or_else(|e| panic!("{new}: {e}"));
+            assert_eq!(get(&c), want, "{new}");
+            assert!(take_deprecations().is_empty(), "{new}");
+            let c = parse(&format!("{table}{old}\n")).unwrap_or_else(|e| panic!("{old}: {e}"));
+            assert_eq!(get(&c), want, "{old}");
+            let notices = take_deprecations();
+            assert!(
+                notices.len() == 1
+                    && notices[0].contains(&format!("`{old}`"))
+                    && notices[0].contains(&format!("write `{new}`")),
+                "{old}: {notices:?}"
+            );
+            let e = parse(&format!("{table}{new}\n{old}\n")).unwrap_err();
+            assert!(e.contains("duplicate field"), "{old} and {new}: {e}");
+        }
+        let d = RoomConfig::default();
+        assert_eq!(
+            (
+                d.token_ttl,
+                d.scan_interval,
+                d.live_interval,
+                d.request_deadline
+            ),
+            (8 * 60 * MIN, 5 * MIN, 30 * SEC, 30 * SEC)
+        );
+        assert_eq!(
+            (d.evaluate_max_range, d.max_range),
+            (90 * DAY_D, 366 * DAY_D)
+        );
+        let l = d.login;
+        assert_eq!(
+            (l.queue_wait, l.max_delay, l.forget_after),
+            (5 * SEC, 60 * SEC, 15 * MIN)
+        );
+        let e = parse("token_ttl = \"30s\"\n").unwrap_err();
+        assert!(e.contains("token_ttl must be at least 1m"), "{e}");
+        let e = parse("max_range = \"12h\"\n").unwrap_err();
+        assert!(e.contains("max_range must be at least 1d"), "{e}");
     }
 }

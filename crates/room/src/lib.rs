@@ -83,18 +83,18 @@
 //! for missing, malformed or ill-shaped JSON, 404 for unknown ids, 409 for a decision on a
 //! decided signal, 410 when an author can no longer be resolved, 501 for trend analysis that
 //! is not plugged in, 503 when the store fails or a read runs past `[room]
-//! request_deadline_secs`, 500 only for the room database's own trouble.
+//! request_deadline`, 500 only for the room database's own trouble.
 //!
 //! # Bounded work
 //!
 //! Every parameter is bounded before any work starts, in one place (`api::params`): times
 //! within 1970..2200 (so no date arithmetic can overflow), ranges the store analyses at most
-//! `[room] max_range_days` (366 by default), series at most 10,000 buckets, page sizes and
+//! `[room] max_range` (366 days by default), series at most 10,000 buckets, page sizes and
 //! offsets capped, reasons at most 2000 characters. Reads (`GET`, `HEAD`) answer within
-//! `[room] request_deadline_secs` (30 s) or get 503; work already on a blocking thread
+//! `[room] request_deadline` (30 s) or get 503; work already on a blocking thread
 //! finishes there and its answer is dropped. Writes have no deadline: a write cut off would
 //! still happen, unseen; their work is bounded by their parameters (a scan covers at most 31
-//! days, a draft evaluation at most `evaluate_max_days` and `evaluate_max_items`).
+//! days, a draft evaluation at most `evaluate_max_range` and `evaluate_max_items`).
 //!
 //! # Design and costs
 //!

@@ -1,6 +1,6 @@
 //! Password checks under a bound: at most `[room.login] concurrency` Argon2id checks at
 //! once, each in a memory buffer reserved when the room opens and reused for every check,
-//! and a bounded queue of logins waiting for one, each waiting at most `queue_wait_secs`.
+//! and a bounded queue of logins waiting for one, each waiting at most `queue_wait`.
 //! Beyond that a login is answered at once with "busy, retry after".
 //!
 //! Why buffers of our own: `argon2`'s verifier allocates its working memory (19 MiB at the
@@ -44,7 +44,7 @@ impl PasswordChecks {
             buffers: Arc::new(Mutex::new(buffers)),
             admitted: Arc::new(AtomicUsize::new(0)),
             limit: config.concurrency + config.queue,
-            wait: Duration::from_secs(config.queue_wait_secs),
+            wait: config.queue_wait,
         }
     }
 
@@ -75,7 +75,7 @@ pub(crate) struct Place<'a> {
 
 impl Place<'_> {
     /// Whether `password` matches `phc`, checked on the blocking pool once a permit is free
-    /// (or [`Busy`] when none is within `queue_wait_secs`). The check finishes even when the
+    /// (or [`Busy`] when none is within `queue_wait`). The check finishes even when the
     /// caller stops waiting for it (the permit and the place go with the check), so a client
     /// that hangs up frees nothing early.
     pub(crate) async fn verify(self, password: String, phc: String) -> Result<bool, Busy> {
@@ -136,7 +136,7 @@ mod tests {
         let config = LoginConfig {
             concurrency: 1,
             queue: 2,
-            queue_wait_secs: 30,
+            queue_wait: Duration::from_secs(30),
             ..LoginConfig::default()
         };
         let checks = Arc::new(PasswordChecks::new(&config, CHEAP));
@@ -184,7 +184,7 @@ mod tests {
         let config = LoginConfig {
             concurrency: 1,
             queue: 5,
-            queue_wait_secs: 1,
+            queue_wait: Duration::from_secs(1),
             ..LoginConfig::default()
         };
         let checks = PasswordChecks::new(&config, CHEAP);

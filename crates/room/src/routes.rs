@@ -15,7 +15,6 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Who may call an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,19 +204,20 @@ struct Guard {
     endpoint: &'static Endpoint,
 }
 
-/// Answers 503 when a read has not answered within `[room] request_deadline_secs` (login
+/// Answers 503 when a read has not answered within `[room] request_deadline` (login
 /// and role check included). Work already handed to a blocking thread finishes there; its
 /// answer is dropped.
 async fn deadline(State(room): State<Arc<Room>>, request: Request, next: Next) -> Response {
-    let secs = room.config.request_deadline_secs;
-    match tokio::time::timeout(Duration::from_secs(secs), next.run(request)).await {
+    let deadline = room.config.request_deadline;
+    match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(deadline_secs = secs, "a read ran past its deadline");
+            let deadline = websense_model::format_duration(deadline);
+            tracing::warn!(%deadline, "a read ran past its deadline");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 format!(
-                    "no answer within {secs} s (`[room] request_deadline_secs`): the server is \
+                    "no answer within {deadline} (`[room] request_deadline`): the server is \
                      busy or the question too large; ask for less or try again later"
                 ),
             )

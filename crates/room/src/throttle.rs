@@ -5,9 +5,9 @@
 //! lock, is what makes the throttle hold under parallel guesses: the hundredth of a
 //! hundred simultaneous tries sees the ninety-nine before it. A key that has been charged
 //! `free` times must wait 1 s before the next try, then twice as long after every further
-//! one, up to `max_delay_secs` (answered 429 with `Retry-After`). A login that succeeds
+//! one, up to `max_delay` (answered 429 with `Retry-After`). A login that succeeds
 //! clears its name's key and takes its charge back from the address. A key is forgotten
-//! `forget_after_minutes` after its last try.
+//! `forget_after` after its last try.
 //!
 //! Keying by address is why nobody can keep an account's owner out: failures from another
 //! address slow that address, not the owner's. The price is that someone guessing from
@@ -185,16 +185,16 @@ impl LoginThrottle {
             return Duration::ZERO;
         }
         let doublings = (charged - free).min(30);
-        Duration::from_secs((1u64 << doublings).min(self.config.max_delay_secs))
+        Duration::from_secs(1u64 << doublings).min(self.config.max_delay)
     }
 
-    /// Forget keys idle longer than `forget_after_minutes` (at most once a second).
+    /// Forget keys idle longer than `forget_after` (at most once a second).
     fn sweep(&self, state: &mut State, now: Instant) {
         if now.saturating_duration_since(state.last_sweep) < Duration::from_secs(1) {
             return;
         }
         state.last_sweep = now;
-        let forget = Duration::from_secs(self.config.forget_after_minutes * 60);
+        let forget = self.config.forget_after;
         state
             .keys
             .retain(|_, e| now.saturating_duration_since(e.last) < forget);
@@ -324,8 +324,8 @@ mod tests {
         LoginThrottle::new(&LoginConfig {
             free_failures: 3,
             address_free_failures: 5,
-            max_delay_secs: 8,
-            forget_after_minutes: 1,
+            max_delay: Duration::from_secs(8),
+            forget_after: Duration::from_secs(60),
             ..LoginConfig::default()
         })
     }

@@ -34,7 +34,10 @@ pub struct RetentionSummary {
 /// author vault's entries of that age, and the signals of that age that nobody confirmed.
 /// Recorded in the audit log as the `system` actor.
 pub async fn run_retention(room: &Room, now: DateTime<Utc>) -> Result<RetentionSummary, ApiError> {
-    let cutoff = now - Duration::days(i64::from(room.privacy.raw_text_retention_days));
+    let age = Duration::from_std(room.privacy.raw_text_retention).unwrap_or(Duration::MAX);
+    let cutoff = now
+        .checked_sub_signed(age)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let items_purged = room.store.purge_raw_text(cutoff).await?;
     let vault_entries_purged = match room.vault.clone() {
         Some(vault) => tokio::task::spawn_blocking(move || vault.purge_before(cutoff))
@@ -109,9 +112,9 @@ pub fn spawn_workers(room: &Arc<Room>, shutdown: watch::Receiver<bool>) -> Vec<J
         let stop = stopped(shutdown.clone());
         tasks.push(tokio::spawn(async move { watch_spikes(room, stop).await }));
     }
-    if room.config.scan_interval_secs > 0 {
+    if !room.config.scan_interval.is_zero() {
         let room = room.clone();
-        let period = std::time::Duration::from_secs(room.config.scan_interval_secs);
+        let period = room.config.scan_interval;
         let mut stop = Box::pin(stopped(shutdown));
         tasks.push(tokio::spawn(async move {
             loop {
@@ -133,11 +136,14 @@ pub fn spawn_workers(room: &Arc<Room>, shutdown: watch::Receiver<bool>) -> Vec<J
 
 /// One spike scan for the overview and the live list: the default overview's scan is
 /// renewed every [`SPIKE_FRESH_SECS`](crate::api::overview::SPIKE_FRESH_SECS), or every
-/// `room.live_interval_secs` while anyone listens on `/api/events` (and at once when someone
+/// `room.live_interval` while anyone listens on `/api/events` (and at once when someone
 /// starts listening), and its open and ongoing spikes are what `room.live` holds.
 async fn watch_spikes(room: Arc<Room>, stop: impl std::future::Future<Output = ()>) {
     let quiet = std::time::Duration::from_secs(crate::api::overview::SPIKE_FRESH_SECS as u64);
-    let listening = std::time::Duration::from_secs(room.config.live_interval_secs.max(1));
+    let listening = room
+        .config
+        .live_interval
+        .max(std::time::Duration::from_secs(1));
     let mut stop = Box::pin(stop);
     loop {
         crate::api::overview::warm(room.clone()).await;

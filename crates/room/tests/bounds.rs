@@ -1,5 +1,5 @@
 //! Bounded work for every parameter: moments within sane bounds (no panic at chrono's
-//! extremes), analysed ranges at most `[room] max_range_days`, offsets and reasons bounded,
+//! extremes), analysed ranges at most `[room] max_range`, offsets and reasons bounded,
 //! and a deadline on reads that answers 503.
 
 mod common;
@@ -123,7 +123,7 @@ async fn moments_at_chronos_extremes_are_a_400_and_never_a_panic() {
 }
 
 /// Issue 10, finding 1: `/api/terms/emerging?from=2016-...&to=2026-...` burned ~12 s of CPU
-/// per request; every range the store analyses is capped by `[room] max_range_days`.
+/// per request; every range the store analyses is capped by `[room] max_range`.
 #[tokio::test]
 async fn ranges_longer_than_the_configured_maximum_are_refused_before_any_work() {
     let t = TestRoom::with(Options {
@@ -154,7 +154,7 @@ async fn ranges_longer_than_the_configured_maximum_are_refused_before_any_work()
     // The maximum is the operator's.
     let wide = TestRoom::with(Options {
         trends: true,
-        room: |c| c.max_range_days = 4000,
+        room: |c| c.max_range = std::time::Duration::from_secs(4000 * 86_400),
         ..Default::default()
     })
     .await;
@@ -271,12 +271,12 @@ async fn every_reason_is_at_most_2000_characters() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
-/// A read that cannot answer within `[room] request_deadline_secs` gets a 503 saying so,
+/// A read that cannot answer within `[room] request_deadline` gets a 503 saying so,
 /// instead of holding its caller (here: the room database is held by someone else).
 #[tokio::test]
 async fn reads_past_the_deadline_answer_503() {
     let t = TestRoom::with(Options {
-        room: |c| c.request_deadline_secs = 1,
+        room: |c| c.request_deadline = std::time::Duration::from_secs(1),
         ..Default::default()
     })
     .await;
@@ -296,7 +296,7 @@ async fn reads_past_the_deadline_answer_503() {
         r.json["error"]
             .as_str()
             .unwrap()
-            .contains("request_deadline_secs"),
+            .contains("`[room] request_deadline`"),
         "{}",
         r.text
     );

@@ -154,8 +154,8 @@ async fn fixture() -> Fixture {
         database: dir.path().join("room.db"),
         cookie_secure: false,
         source_status_file: Some(status_file),
-        scan_interval_secs: 0,
-        live_interval_secs: 1,
+        scan_interval: std::time::Duration::ZERO,
+        live_interval: std::time::Duration::from_secs(1),
         password_hash: common::CHEAP,
         ..RoomConfig::default()
     };

@@ -155,7 +155,7 @@ fn with_four_eyes(t: TestRoom) -> TestRoom {
     let config = RoomConfig {
         database: dir.path().join("room/room.db"),
         cookie_secure: false,
-        scan_interval_secs: 0,
+        scan_interval: std::time::Duration::ZERO,
         password_hash: CHEAP,
         four_eyes: true,
         ..RoomConfig::default()

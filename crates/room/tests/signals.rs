@@ -234,8 +234,8 @@ async fn a_confirmed_signal_reaches_a_flaky_webhook_exactly_once() {
 
     let t = TestRoom::with(Options {
         webhook: Some(WebhookConfig {
-            base_delay_ms: 20,
-            max_delay_ms: 200,
+            base_delay: std::time::Duration::from_millis(20),
+            max_delay: std::time::Duration::from_millis(200),
             ..WebhookConfig::new(format!("http://{addr}/casustafel"))
         }),
         ..Options::default()

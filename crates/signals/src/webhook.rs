@@ -3,8 +3,8 @@
 //! Confirming a signal queues it (in the decision's transaction) with its JSON fixed. The
 //! [`Deliverer`] POSTs every due delivery with an `Idempotency-Key` header holding the signal
 //! id, and records each attempt. A 2xx answer delivers it. A connection error, a timeout,
-//! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (`base_delay_ms`,
-//! doubling, at most `max_delay_ms`) until `max_attempts`; any other answer (a `4xx`: the
+//! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (`base_delay`,
+//! doubling, at most `max_delay`) until `max_attempts`; any other answer (a `4xx`: the
 //! receiver refuses this request as such) gives up at once. Given-up deliveries stay in
 //! the database as `failed`, with every attempt, for people to look at.
 //!
@@ -26,6 +26,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
+use websense_model::legacy_duration;
 
 /// `[room.webhook]`: where confirmed signals go.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,13 +39,30 @@ pub struct WebhookConfig {
     pub secret: Option<String>,
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
-    #[serde(default = "default_base_delay_ms")]
-    pub base_delay_ms: u64,
-    #[serde(default = "default_max_delay_ms")]
-    pub max_delay_ms: u64,
-    /// For one request, connecting included.
-    #[serde(default = "default_timeout_ms")]
-    pub timeout_ms: u64,
+    /// The wait after the first failed attempt (`"2s"`); it doubles after every further one.
+    #[serde(
+        default = "default_base_delay",
+        alias = "base_delay_ms",
+        deserialize_with = "base_delay",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub base_delay: Duration,
+    /// The longest wait between attempts (`"30m"`).
+    #[serde(
+        default = "default_max_delay",
+        alias = "max_delay_ms",
+        deserialize_with = "max_delay",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub max_delay: Duration,
+    /// For one request, connecting included (`"10s"`).
+    #[serde(
+        default = "default_timeout",
+        alias = "timeout_ms",
+        deserialize_with = "timeout",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub timeout: Duration,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -53,9 +71,9 @@ impl std::fmt::Debug for WebhookConfig {
             .field("url", &self.url)
             .field("secret", &self.secret.as_ref().map(|_| "<secret>"))
             .field("max_attempts", &self.max_attempts)
-            .field("base_delay_ms", &self.base_delay_ms)
-            .field("max_delay_ms", &self.max_delay_ms)
-            .field("timeout_ms", &self.timeout_ms)
+            .field("base_delay", &self.base_delay)
+            .field("max_delay", &self.max_delay)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -63,15 +81,33 @@ impl std::fmt::Debug for WebhookConfig {
 fn default_max_attempts() -> u32 {
     10
 }
-fn default_base_delay_ms() -> u64 {
-    2_000
+fn default_base_delay() -> Duration {
+    Duration::from_secs(2)
 }
-fn default_max_delay_ms() -> u64 {
-    30 * 60_000
+fn default_max_delay() -> Duration {
+    Duration::from_secs(30 * 60)
 }
-fn default_timeout_ms() -> u64 {
-    10_000
+fn default_timeout() -> Duration {
+    Duration::from_secs(10)
 }
+
+// Durations are text (`"2s"`); the old `*_ms` keys are read for one release, in
+// milliseconds, with a deprecation notice.
+legacy_duration!(
+    base_delay,
+    "room.webhook",
+    "base_delay",
+    "base_delay_ms",
+    Millis
+);
+legacy_duration!(
+    max_delay,
+    "room.webhook",
+    "max_delay",
+    "max_delay_ms",
+    Millis
+);
+legacy_duration!(timeout, "room.webhook", "timeout", "timeout_ms", Millis);
 
 impl WebhookConfig {
     pub fn new(url: impl Into<String>) -> WebhookConfig {
@@ -79,9 +115,9 @@ impl WebhookConfig {
             url: url.into(),
             secret: None,
             max_attempts: default_max_attempts(),
-            base_delay_ms: default_base_delay_ms(),
-            max_delay_ms: default_max_delay_ms(),
-            timeout_ms: default_timeout_ms(),
+            base_delay: default_base_delay(),
+            max_delay: default_max_delay(),
+            timeout: default_timeout(),
         }
     }
 
@@ -95,20 +131,21 @@ impl WebhookConfig {
         if self.max_attempts == 0 {
             return Err("webhook.max_attempts must be at least 1".into());
         }
-        if self.timeout_ms == 0 {
-            return Err("webhook.timeout_ms must be above 0".into());
+        if self.timeout.is_zero() {
+            return Err("webhook.timeout must be longer than zero".into());
         }
         Ok(())
     }
 
     /// The wait after `attempts` failed attempts.
     pub fn backoff(&self, attempts: u32) -> Duration {
-        let factor = 1u64 << attempts.saturating_sub(1).min(32);
-        Duration::from_millis(
-            self.base_delay_ms
-                .saturating_mul(factor)
-                .min(self.max_delay_ms),
-        )
+        let factor = 1u128 << attempts.saturating_sub(1).min(32);
+        let nanos = self
+            .base_delay
+            .as_nanos()
+            .saturating_mul(factor)
+            .min(self.max_delay.as_nanos());
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -146,7 +183,7 @@ impl Deliverer {
     pub fn new(conn: SharedConnection, config: WebhookConfig) -> Result<Deliverer, String> {
         config.validate()?;
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.timeout_ms))
+            .timeout(config.timeout)
             .user_agent(concat!(
                 "websense/",
                 env!("CARGO_PKG_VERSION"),

@@ -349,10 +349,10 @@ async fn start_receiver(failures: usize) -> (String, Arc<Mutex<Receiver>>) {
 fn fast(url: &str) -> WebhookConfig {
     WebhookConfig {
         secret: Some("s3cret".into()),
-        base_delay_ms: 20,
-        max_delay_ms: 100,
+        base_delay: std::time::Duration::from_millis(20),
+        max_delay: std::time::Duration::from_millis(100),
         max_attempts: 5,
-        timeout_ms: 2_000,
+        timeout: std::time::Duration::from_secs(2),
         ..WebhookConfig::new(url)
     }
 }
@@ -422,7 +422,7 @@ async fn refused_and_unreachable_deliveries_end_failed_with_every_attempt() {
         .unwrap();
     let mut config = fast(&format!("http://{addr}/hook"));
     config.max_attempts = 3;
-    config.base_delay_ms = 1;
+    config.base_delay = std::time::Duration::from_millis(1);
     let s =
         candidate_from_item(&stored("a", true, 6.0), &CandidateRules::default(), t(11)).unwrap();
     {

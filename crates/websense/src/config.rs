@@ -234,8 +234,8 @@ mod tests {
         assert!(e.contains("databse") && e.contains("line 3"), "{e}");
         let e = err("[privacy]\nraw_text_retention_day = 3\n");
         assert!(e.contains("raw_text_retention_day"), "{e}");
-        let e = err("[privacy]\nraw_text_retention_days = 0\n");
-        assert!(e.contains("raw_text_retention_days"), "{e}");
+        let e = err("[privacy]\nraw_text_retention = \"0d\"\n");
+        assert!(e.contains("raw_text_retention"), "{e}");
         let e = err("[room]\nlisten = \"localhost\"\n");
         assert!(e.contains("listen"), "{e}");
         let e = err("[matcher]\nreload_interval = \"0s\"\n");
@@ -283,7 +283,10 @@ mod tests {
         let config = Config::from_toml("").unwrap();
         assert!(!config.privacy.keep_author_handles);
         assert!(config.privacy.author_vault.is_none());
-        assert_eq!(config.privacy.raw_text_retention_days, 30);
+        assert_eq!(
+            config.privacy.raw_text_retention,
+            std::time::Duration::from_secs(30 * 86_400)
+        );
         assert_eq!(config.room.listen, "127.0.0.1:8080");
     }
 
@@ -300,6 +303,22 @@ mod tests {
             (
                 "[matcher]\nreload_interval = 120\n",
                 "write `reload_interval = \"2m\"` instead",
+            ),
+            (
+                "[privacy]\nraw_text_retention_days = 14\n",
+                "write `raw_text_retention = \"14d\"` instead",
+            ),
+            (
+                "[room]\ntoken_ttl_minutes = 720\n",
+                "write `token_ttl = \"12h\"` instead",
+            ),
+            (
+                "[room.login]\nforget_after_minutes = 15\n",
+                "write `forget_after = \"15m\"` instead",
+            ),
+            (
+                "[room.webhook]\nurl = \"https://h.example.nl\"\ntimeout_ms = 2500\n",
+                "write `timeout = \"2500ms\"` instead",
             ),
         ];
         for (text, notice) in cases {
@@ -318,6 +337,12 @@ mod tests {
         }
         let config = Config::from_toml("[collect]\nconnect_timeout = \"10s\"\n").unwrap();
         assert!(config.deprecations.is_empty(), "{:?}", config.deprecations);
+        // Both spellings at once: an error that names the key and shows its section.
+        let e = err("[room]\ntoken_ttl = \"8h\"\ntoken_ttl_minutes = 480\n");
+        assert!(
+            e.contains("duplicate field `token_ttl`") && e.contains("[room]"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -101,6 +101,14 @@ fn an_account_added_with_the_file_logs_in_to_the_server_of_the_same_file() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
+    // The old spelling of the retention still works, with a warning saying what to write.
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert!(
+        stderr.contains("warning")
+            && stderr.contains("`raw_text_retention_days = 14` is deprecated")
+            && stderr.contains("write `raw_text_retention = \"14d\"`"),
+        "{stderr}"
+    );
     assert!(
         dir.path().join("data/room.db").is_file(),
         "room.database is relative to the file"

@@ -85,7 +85,7 @@ fn four_hundred_parallel_logins_with_random_names_keep_memory_bounded() {
              [store]\nbackend = \"embedded\"\npath = \"data/websense.db\"\n\
              [matcher]\nlexicons = {lexicons:?}\n\
              [room]\nlisten = \"127.0.0.1:{port}\"\ndatabase = \"data/room.db\"\n\
-             cookie_secure = false\nscan_interval_secs = 0\n"
+             cookie_secure = false\nscan_interval = \"0s\"\n"
         ),
     )
     .unwrap();

@@ -3,7 +3,7 @@
 //! connection: first those known when the connection opens, then new ones as they are found.
 //!
 //! One worker renews the overview's spike scan for every connection (every
-//! `room.live_interval_secs` while someone is connected, and at once when a connection
+//! `room.live_interval` while someone is connected, and at once when a connection
 //! opens); connections only compare the shared list with what they sent.
 
 use crate::trends::ReportedSpike;

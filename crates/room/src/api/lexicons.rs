@@ -3,6 +3,7 @@
 use crate::accounts::Caller;
 use crate::api::audit_read;
 use crate::audit::action;
+use crate::config::whole_days;
 use crate::error::{ApiError, ApiJson};
 use crate::evaluate::{self, DraftError, DraftRequest, EvaluateError, EvaluateOptions};
 use crate::lexicons::{self, LexiconSources};
@@ -84,10 +85,10 @@ pub(crate) async fn evaluate(
     ApiJson(request): ApiJson<DraftRequest>,
 ) -> Result<Response, ApiError> {
     let days = request.days.unwrap_or(7);
-    if days == 0 || days > room.config.evaluate_max_days {
+    let max_days = whole_days(room.config.evaluate_max_range);
+    if days == 0 || u64::from(days) > max_days {
         return Err(ApiError::unprocessable(format!(
-            "`days` must be between 1 and {}",
-            room.config.evaluate_max_days
+            "`days` must be between 1 and {max_days}"
         )));
     }
     let examples = request.examples.unwrap_or(5);

@@ -1,8 +1,9 @@
 //! The parameters handlers share, each checked in one place so that no request can ask for
 //! unbounded work or overflow date arithmetic: moments (`from`, `to`, `at`, `now`) within
 //! [`EARLIEST`]..[`LATEST`], ranges in order and, for the store's analyses, at most
-//! `[room] max_range_days` long, page sizes and offsets, and reasons.
+//! `[room] max_range` long, page sizes and offsets, and reasons.
 
+use crate::config::whole_days;
 use crate::error::ApiError;
 use crate::Room;
 use chrono::{DateTime, Duration, Utc};
@@ -58,18 +59,18 @@ pub(crate) fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<TimeRange,
 }
 
 /// A range the store analyses (series, totals, rising and emerging terms, spikes): as
-/// [`range`], and at most `[room] max_range_days` long, since the work grows with it.
+/// [`range`], and at most `[room] max_range` long (in whole days), since the work grows with it.
 pub(crate) fn store_range(
     room: &Room,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<TimeRange, ApiError> {
     let range = range(from, to)?;
-    let max = room.config.max_range_days;
-    if range.to - range.from > Duration::days(i64::from(max)) {
+    let max = i64::try_from(whole_days(room.config.max_range)).unwrap_or(i64::MAX);
+    if range.to - range.from > Duration::try_days(max).unwrap_or(Duration::MAX) {
         return Err(ApiError::bad_request(format!(
             "the range from `from` to `to` is {} days long; at most {max} days \
-             (`[room] max_range_days`): ask for a shorter range",
+             (`[room] max_range`): ask for a shorter range",
             (range.to - range.from).num_days()
         )));
     }

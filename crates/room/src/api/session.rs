@@ -100,7 +100,7 @@ pub(crate) async fn login(
         return Err(ApiError::unauthorized("wrong user name or password"));
     }
     attempt.succeeded();
-    let ttl = Duration::minutes(i64::from(room.config.token_ttl_minutes));
+    let ttl = Duration::from_std(room.config.token_ttl).unwrap_or(Duration::MAX);
     let (name, account_roles) = (user.clone(), roles.clone());
     let (token, expires) = room
         .db

@@ -260,7 +260,7 @@ impl TestRoom {
             cookie_secure: false,
             source_status_file: Some(status_file),
             webhook: options.webhook,
-            scan_interval_secs: 0,
+            scan_interval: std::time::Duration::ZERO,
             password_hash: CHEAP,
             login: options.login,
             ..RoomConfig::default()
