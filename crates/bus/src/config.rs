@@ -1,5 +1,12 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::time::Duration;
+use websense_model::legacy_duration;
+
+// Durations are text (`"5ms"`); the old `*_ms` keys are read for one release, in
+// milliseconds, with a deprecation notice.
+legacy_duration!(linger, "bus", "linger", "linger_ms", Millis);
+legacy_duration!(batch_wait, "bus", "batch_wait", "batch_wait_ms", Millis);
 
 /// Which bus to run, as the `[bus]` table of the configuration file.
 ///
@@ -65,8 +72,13 @@ pub struct KafkaConfig {
     pub compression: Compression,
     /// Idempotent producer (no duplicates or reordering from the producer's own retries).
     pub idempotence: bool,
-    /// How long the producer waits to fill a batch (`linger.ms`).
-    pub linger_ms: u32,
+    /// How long the producer waits to fill a batch (librdkafka's `linger.ms`; `"5ms"`).
+    #[serde(
+        alias = "linger_ms",
+        deserialize_with = "linger",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub linger: Duration,
     /// Create missing topics on connect.
     pub create_topics: bool,
     /// Partitions of topics created on connect.
@@ -75,8 +87,13 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// Most messages in one consumer batch.
     pub batch_size: usize,
-    /// How long a consumer waits to fill a batch once it has its first message.
-    pub batch_wait_ms: u64,
+    /// How long a consumer waits to fill a batch once it has its first message (`"100ms"`).
+    #[serde(
+        alias = "batch_wait_ms",
+        deserialize_with = "batch_wait",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub batch_wait: Duration,
     /// Batches a consumer hands out before it waits for acknowledgements. While it waits its
     /// partitions are paused, so a slow downstream bounds memory instead of growing it.
     pub max_unacked_batches: usize,
@@ -98,12 +115,12 @@ impl Default for KafkaConfig {
             group_id: "websense".into(),
             compression: Compression::Lz4,
             idempotence: true,
-            linger_ms: 5,
+            linger: Duration::from_millis(5),
             create_topics: true,
             partitions: 6,
             replication_factor: 1,
             batch_size: 500,
-            batch_wait_ms: 100,
+            batch_wait: Duration::from_millis(100),
             max_unacked_batches: 4,
             settings: BTreeMap::new(),
             producer_settings: BTreeMap::new(),
@@ -138,6 +155,7 @@ impl Compression {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use websense_model::duration::take_deprecations;
 
     #[derive(Deserialize)]
     struct File {
@@ -174,5 +192,55 @@ mod tests {
             .expect("a misspelt key must not be ignored");
         assert!(err.to_string().contains("broker"), "{err}");
         assert!(toml::from_str::<File>("[bus]\nkind = \"carrier-pigeon\"\n").is_err());
+    }
+
+    /// `linger` and `batch_wait` read as text; the old `*_ms` keys in milliseconds with a
+    /// notice; both spellings at once are an error.
+    #[test]
+    fn durations_read_new_and_old_keys() {
+        type Get = fn(&KafkaConfig) -> Duration;
+        let cases: [(&str, &str, Get, Duration); 2] = [
+            (
+                "linger_ms = 20",
+                "linger = \"20ms\"",
+                |k| k.linger,
+                Duration::from_millis(20),
+            ),
+            (
+                "batch_wait_ms = 1000",
+                "batch_wait = \"1s\"",
+                |k| k.batch_wait,
+                Duration::from_secs(1),
+            ),
+        ];
+        let kafka = |line: &str| -> Result<KafkaConfig, String> {
+            match toml::from_str::<File>(&format!("[bus]\nkind = \"kafka\"\n{line}\n")) {
+                Ok(File {
+                    bus: BusConfig::Kafka(k),
+                }) => Ok(k),
+                Ok(_) => Err("not kafka".into()),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        for (old, new, get, want) in cases {
+            take_deprecations();
+            assert_eq!(get(&kafka(new).unwrap()), want, "{new}");
+            assert!(take_deprecations().is_empty(), "{new}");
+            assert_eq!(get(&kafka(old).unwrap()), want, "{old}");
+            let notices = take_deprecations();
+            assert!(
+                notices.len() == 1
+                    && notices[0].contains(&format!("[bus] `{old}`"))
+                    && notices[0].contains(&format!("write `{new}`")),
+                "{notices:?}"
+            );
+            let e = kafka(&format!("{new}\n{old}")).unwrap_err();
+            assert!(e.contains("duplicate field"), "{e}");
+        }
+        let d = KafkaConfig::default();
+        assert_eq!(
+            (d.linger, d.batch_wait),
+            (Duration::from_millis(5), Duration::from_millis(100))
+        );
     }
 }

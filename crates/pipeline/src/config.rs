@@ -101,12 +101,13 @@ pub struct MetricsConfig {
 pub struct DemoConfig {
     pub feeds_dir: PathBuf,
     pub listen: SocketAddr,
-    /// Sample posts (JSON Lines) to generate `history_days` of history from
+    /// Sample posts (JSON Lines) to generate `history` of history from
     /// ([`crate::demo_history`]).
     #[serde(default)]
     pub history_posts: Option<PathBuf>,
-    #[serde(default)]
-    pub history_days: u32,
+    /// How far back the generated history reaches, in whole days (`"28d"`; none: no history).
+    #[serde(default, alias = "history_days", deserialize_with = "history")]
+    pub history: Duration,
     /// Create the demo accounts `analist`, `curator`, `i2o` and `beheer` with this password
     /// in the Room, when they do not exist yet. Demo only: never set it on a real deployment.
     #[serde(default)]
@@ -159,6 +160,14 @@ legacy_duration!(
     "lag_interval",
     Seconds
 );
+legacy_duration!(history, "demo", "history", "history_days", Days);
+
+impl DemoConfig {
+    /// [`DemoConfig::history`] in whole days, as the history is generated.
+    pub fn history_days(&self) -> u32 {
+        u32::try_from(self.history.as_secs() / 86_400).unwrap_or(u32::MAX)
+    }
+}
 
 #[cfg(test)]
 mod tests {

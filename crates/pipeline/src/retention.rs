@@ -1,4 +1,4 @@
-//! Item retention: `[store] retention_days` drops whole months of items (with their matches,
+//! Item retention: `[store] retention` drops whole months of items (with their matches,
 //! scores and roll-ups) once every item of the month is older than that, hourly, in every
 //! process that writes the store (`websense run`, `websense store`). Dropping is idempotent,
 //! so several writers doing it is harmless. Raw-text expiry (`[privacy]

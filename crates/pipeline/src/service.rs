@@ -115,7 +115,7 @@ impl Helpers {
         );
     }
 
-    /// `[store] retention_days`, in every process that writes the store.
+    /// `[store] retention`, in every process that writes the store.
     fn keep_retention(&mut self, settings: &Settings, store: &Arc<dyn Store>) {
         if let Some(days) = settings.store.retention_days() {
             self.tasks.push(crate::retention::spawn(

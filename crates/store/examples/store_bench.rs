@@ -242,10 +242,10 @@ async fn main() {
                 .expect("connect");
             store.migrate().await.expect("migrate");
             println!(
-                "clickhouse {} (batch_rows {}, batch_ms {}, {WRITERS} writers x {BATCH}-item batches):",
+                "clickhouse {} (batch_rows {}, batch_wait {:?}, {WRITERS} writers x {BATCH}-item batches):",
                 store.server_version(),
                 config.batch_rows,
-                config.batch_ms
+                config.batch_wait
             );
             let store: Arc<dyn Store> = Arc::new(store);
             let (secs, written) = write_concurrently(store.clone(), items.clone()).await;

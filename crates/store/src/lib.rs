@@ -95,8 +95,8 @@
 //!
 //! * ClickHouse writes are batched by one writer task per store: a flush happens when
 //!   `batch_rows` rows (items + hits + scores) wait, or when the oldest write has waited
-//!   `batch_ms`. `write` returns after the flush that holds its batch, so a caller that awaits
-//!   each write in turn gets one flush per `batch_ms`; callers that want throughput keep
+//!   `batch_wait`. `write` returns after the flush that holds its batch, so a caller that awaits
+//!   each write in turn gets one flush per `batch_wait`; callers that want throughput keep
 //!   several writes in flight (parallel consumers). Writes wait, never drop, while
 //!   `max_pending_rows` are queued. A flush is retried with backoff up to `max_attempts`
 //!   times; then its writes fail and their callers keep their batches.

@@ -131,7 +131,7 @@ async fn concurrent_writes_are_batched_and_each_gets_its_own_summary() {
     let db = fresh_database("concurrent");
     let config = ClickhouseConfig {
         batch_rows: 500,
-        batch_ms: 200,
+        batch_wait: std::time::Duration::from_millis(200),
         ..clickhouse_config(&url, &db)
     };
     let store = std::sync::Arc::new(ClickhouseStore::connect(config).await.unwrap());

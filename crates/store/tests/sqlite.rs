@@ -12,7 +12,7 @@ async fn writes_survive_reopening_and_the_file_is_in_wal_mode() {
     let path = dir.path().join("nested/dir/ws.db");
     let config = StoreConfig::Embedded(EmbeddedConfig {
         path: path.clone(),
-        retention_days: None,
+        retention: None,
         ..Default::default()
     });
     let items = generate(3, 120);

@@ -130,7 +130,7 @@ async fn start_room(config: &Config, run: &Run) -> Result<RoomTask> {
     use std::sync::Arc;
     use websense_room::{accounts, Role};
     if let Some(demo) = &config.demo {
-        if let (Some(posts), days) = (&demo.history_posts, demo.history_days) {
+        if let (Some(posts), days) = (&demo.history_posts, demo.history_days()) {
             if days > 0 {
                 let templates = websense_pipeline::demo_history::read_templates(posts)
                     .map_err(anyhow::Error::msg)?;

@@ -117,6 +117,7 @@ impl Config {
         }
         config.matcher.validate().map_err(ConfigError)?;
         config.pipeline.validate().map_err(ConfigError)?;
+        config.store.validate().map_err(ConfigError)?;
         config
             .room
             .validate()
@@ -303,6 +304,22 @@ mod tests {
             (
                 "[matcher]\nreload_interval = 120\n",
                 "write `reload_interval = \"2m\"` instead",
+            ),
+            (
+                "[bus]\nkind = \"kafka\"\nlinger_ms = 5\n",
+                "write `linger = \"5ms\"` instead",
+            ),
+            (
+                "[store]\nbackend = \"clickhouse\"\nbatch_ms = 1000\n",
+                "write `batch_wait = \"1s\"` instead",
+            ),
+            (
+                "[store]\nbackend = \"embedded\"\nretention_days = 730\n",
+                "write `retention = \"730d\"` instead",
+            ),
+            (
+                "[demo]\nfeeds_dir = \"f\"\nlisten = \"127.0.0.1:1\"\nhistory_days = 28\n",
+                "write `history = \"28d\"` instead",
             ),
             (
                 "[privacy]\nraw_text_retention_days = 14\n",

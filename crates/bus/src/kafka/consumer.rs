@@ -77,7 +77,7 @@ pub(crate) fn open<T: DeserializeOwned + Send + Sync + 'static>(
         producer,
         dead_letter_topic: config.dead_letter_topic.clone(),
         batch_size: config.batch_size.max(1),
-        batch_wait: Duration::from_millis(config.batch_wait_ms),
+        batch_wait: config.batch_wait,
         room: Arc::new(Semaphore::new(unacked)),
         batches,
         held: VecDeque::new(),

@@ -39,7 +39,7 @@ impl KafkaBus {
             ("acks", "all".to_string()),
             ("enable.idempotence", config.idempotence.to_string()),
             ("compression.type", config.compression.as_str().to_string()),
-            ("linger.ms", config.linger_ms.to_string()),
+            ("linger.ms", millis_text(config.linger)),
         ];
         let producer = client_config(config, &defaults, &config.producer_settings).create()?;
         Ok(KafkaBus {
@@ -208,5 +208,28 @@ impl ScoredSink for TopicSink {
             self.send_all(&items, |scored| scored.item.id.as_str())
                 .await
         })
+    }
+}
+
+/// A duration as librdkafka's `*.ms` settings take it: whole milliseconds, or with a
+/// fraction (`"0.5"`) when finer.
+fn millis_text(d: std::time::Duration) -> String {
+    let micros = d.as_micros();
+    match micros % 1000 {
+        0 => (micros / 1000).to_string(),
+        rest => format!("{}.{rest:03}", micros / 1000),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn linger_is_written_in_milliseconds() {
+        assert_eq!(super::millis_text(Duration::from_millis(5)), "5");
+        assert_eq!(super::millis_text(Duration::from_secs(2)), "2000");
+        assert_eq!(super::millis_text(Duration::from_micros(500)), "0.500");
+        assert_eq!(super::millis_text(Duration::ZERO), "0");
     }
 }

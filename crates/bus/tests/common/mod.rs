@@ -46,7 +46,7 @@ pub fn kafka_config(brokers: &str, name: &str) -> KafkaConfig {
         group_id: base,
         partitions: 3,
         batch_size: 10,
-        batch_wait_ms: 50,
+        batch_wait: std::time::Duration::from_millis(50),
         ..KafkaConfig::default()
     };
     // Without these a group join waits for the default rebalance timeout (see shared/README).

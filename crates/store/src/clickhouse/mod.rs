@@ -78,7 +78,7 @@ impl ClickhouseStore {
             client: client.clone(),
             db: db.clone(),
             batch_rows: config.batch_rows,
-            batch_wait: Duration::from_millis(config.batch_ms),
+            batch_wait: config.batch_wait,
             max_attempts: config.max_attempts,
         };
         tokio::spawn(writer.run(requests));

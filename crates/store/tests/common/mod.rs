@@ -788,7 +788,7 @@ pub fn clickhouse_config(url: &str, database: &str) -> ClickhouseConfig {
         url: url.to_string(),
         database: database.to_string(),
         batch_rows: 2_000,
-        batch_ms: 20,
+        batch_wait: std::time::Duration::from_millis(20),
         max_attempts: 3,
         ..ClickhouseConfig::default()
     }

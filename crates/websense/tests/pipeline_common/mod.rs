@@ -543,7 +543,7 @@ dead_letter_topic = "{name}_dead"
 group_id = "{name}"
 partitions = 3
 batch_size = 100
-batch_wait_ms = 50
+batch_wait = "50ms"
 max_unacked_batches = 4
 
 [bus.consumer_settings]
@@ -557,7 +557,7 @@ backend = "clickhouse"
 url = "{clickhouse}"
 database = "{name}"
 batch_rows = 5000
-batch_ms = 300
+batch_wait = "300ms"
 max_attempts = 3
 
 [pipeline]
