@@ -11,8 +11,8 @@ use websense_store::{
     TermCountsQuery, TimeRange, TrendQuery,
 };
 use websense_trends::{
-    detect, emerging_terms, fill_series, CategoryMeasure, Doc, KnownTerms, SeriesSpike, SpikeState,
-    Suggestion, TrendsConfig,
+    detect, emerging_terms, fill_series, whole_hours, CategoryMeasure, Doc, KnownTerms,
+    SeriesSpike, SpikeState, Suggestion, TrendsConfig,
 };
 
 /// A spike of one series: what it is about, and what lies behind it.
@@ -75,7 +75,7 @@ const ITEMS_PER_BUCKET: usize = 200;
 const PAGE: usize = 1000;
 
 /// Spikes over the history before `until`, then emerging terms in the items of the last
-/// `emerging_hours` that are flagged or in a spike.
+/// `emerging_window` that are flagged or in a spike.
 pub async fn scan(
     store: &dyn Store,
     config: &TrendsConfig,
@@ -113,7 +113,7 @@ fn filters(config: &TrendsConfig) -> Vec<Filter> {
 fn history(config: &TrendsConfig) -> Duration {
     let p = &config.spikes;
     let short = Duration::weeks(p.baseline_weeks as i64) + Duration::days(1);
-    let long = Duration::hours((p.long_history as i64 + 1) * p.long_window_hours as i64);
+    let long = Duration::hours((p.long_history as i64 + 1) * i64::from(whole_hours(p.long_window)));
     short.max(long)
 }
 
@@ -125,7 +125,7 @@ async fn subjects(
     config: &TrendsConfig,
     until: DateTime<Utc>,
 ) -> Result<Vec<Subject>, StoreError> {
-    let window = Duration::hours(config.spikes.long_window_hours.max(1) as i64);
+    let window = Duration::hours(i64::from(whole_hours(config.spikes.long_window)));
     let counts = store
         .term_counts(&TermCountsQuery {
             current: TimeRange::new(until - window, until),
@@ -169,14 +169,14 @@ async fn subjects(
 }
 
 /// Detect spikes in every scanned series; report those not closed or ended within the last
-/// `report_hours`, with their top items and terms, highest score first.
+/// `report_window`, with their top items and terms, highest score first.
 pub async fn scan_spikes(
     store: &dyn Store,
     config: &TrendsConfig,
     until: DateTime<Utc>,
 ) -> Result<Vec<Spike>, StoreError> {
     let range = TimeRange::new(until - history(config), until);
-    let report_from = until - Duration::hours(config.report_hours as i64);
+    let report_from = until - Duration::hours(i64::from(whole_hours(config.report_window)));
     let mut spikes = Vec::new();
     for subject in subjects(store, config, until).await? {
         for filter in filters(config) {
@@ -436,8 +436,8 @@ async fn items_in(
     Ok(items)
 }
 
-/// Emerging terms of the flagged and spiking items of the last `emerging_hours` against
-/// a background sample of the `background_days` before; with the number of foreground and
+/// Emerging terms of the flagged and spiking items of the last `emerging_window` against
+/// a background sample of the `background_window` before; with the number of foreground and
 /// background items.
 pub async fn scan_emerging(
     store: &dyn Store,
@@ -446,10 +446,10 @@ pub async fn scan_emerging(
     spikes: &[Spike],
     until: DateTime<Utc>,
 ) -> Result<(Vec<Suggestion>, usize, usize), StoreError> {
-    let hours = config.emerging_hours.max(1) as i64;
+    let hours = i64::from(whole_hours(config.emerging_window));
     let recent_from = until - Duration::hours(hours);
     let recent = items_in(store, TimeRange::new(recent_from, until), usize::MAX).await?;
-    let background_hours = (config.background_days as usize * 24).max(1);
+    let background_hours = whole_hours(config.background_window) as usize;
     let background = items_in(
         store,
         TimeRange::new(

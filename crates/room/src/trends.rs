@@ -85,8 +85,12 @@ impl SeasonalTrends {
         let hours = ((range.to - range.from).num_minutes() + 59) / 60;
         TrendsConfig {
             bucket,
-            report_hours: hours.clamp(1, u32::MAX as i64) as u32,
-            emerging_hours: hours.clamp(1, u32::MAX as i64) as u32,
+            report_window: std::time::Duration::from_secs(
+                3600 * hours.clamp(1, u32::MAX as i64) as u64,
+            ),
+            emerging_window: std::time::Duration::from_secs(
+                3600 * hours.clamp(1, u32::MAX as i64) as u64,
+            ),
             ..self.config.clone()
         }
     }

@@ -15,7 +15,7 @@ use websense_model::BucketSize;
 pub enum Window {
     /// Single buckets against the same slot of the seasonal cycle in earlier weeks.
     Short,
-    /// The last `long_window_hours` against the windows of the same length before them.
+    /// The last `long_window` against the windows of the same length before them.
     Long,
 }
 
@@ -175,7 +175,7 @@ impl<'p> Detector<'p> {
             size,
             week: per(7 * 86_400),
             day: per(86_400),
-            long_len: per(params.long_window_hours.max(1) as i64 * 3600),
+            long_len: per(i64::from(crate::params::whole_hours(params.long_window)) * 3600),
         }
     }
 

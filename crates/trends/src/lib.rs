@@ -47,7 +47,7 @@
 //!    `single_bucket_score` (4.5), or on `confirm_hits` (2) hot buckets among the last
 //!    `confirm_window` (3). One noisy bucket just over the threshold does not alert.
 //!
-//! The **long window** compares the total of the last `long_window_hours` (24) with the
+//! The **long window** compares the total of the last `long_window` (24h) with the
 //! totals of the `long_history` (14) windows of the same length before it (median and MAD,
 //! the same Poisson floor): a day against the previous fourteen days, tested at every
 //! bucket; it fires at `long_score` (4), `long_min_ratio` (1.5) and `long_min_volume`
@@ -148,7 +148,7 @@ pub use detect::{
     detect, fill_series, score_series, BucketScore, SeriesSpike, SpikeState, Window, WindowHit,
 };
 pub use emerging::{emerging_terms, Doc, KnownTerms, Suggestion};
-pub use params::{CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
+pub use params::{whole_hours, CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
 pub use synthetic::{
     evaluate, generate, EvalParams, EvalReport, Injected, Noise, RecallCount, SyntheticSeries,
 };

@@ -1,7 +1,48 @@
 //! The `[trends]` section of the configuration: every number the detectors use.
 
 use serde::{Deserialize, Serialize};
-use websense_model::BucketSize;
+use std::time::Duration;
+use websense_model::{legacy_duration, BucketSize};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+// Windows are durations (`"24h"`, `"14d"`); the old `*_hours`/`*_days` keys are read for one
+// release, in their unit, with a deprecation notice.
+legacy_duration!(
+    long_window,
+    "trends.spikes",
+    "long_window",
+    "long_window_hours",
+    Hours
+);
+legacy_duration!(
+    report_window,
+    "trends",
+    "report_window",
+    "report_hours",
+    Hours
+);
+legacy_duration!(
+    emerging_window,
+    "trends",
+    "emerging_window",
+    "emerging_hours",
+    Hours
+);
+legacy_duration!(
+    background_window,
+    "trends",
+    "background_window",
+    "background_days",
+    Days
+);
+
+/// Whole hours in `d`, at least one (the detectors count in hours).
+pub fn whole_hours(d: Duration) -> u32 {
+    u32::try_from(d.as_secs() / HOUR.as_secs())
+        .unwrap_or(u32::MAX)
+        .max(1)
+}
 
 /// Parameters of spike detection ([`crate::detect`]). Counts are per bucket of the series
 /// (the defaults are meant for hourly buckets).
@@ -32,9 +73,14 @@ pub struct SpikeParams {
     pub min_volume: f64,
     /// This many buckets in a row neither hot nor firing the long window close a spike.
     pub close_after: u32,
-    /// The long window: the last `long_window_hours` against the `long_history` windows of
-    /// the same length before it.
-    pub long_window_hours: u32,
+    /// The long window: the last `long_window` (whole hours, `"24h"`) against the
+    /// `long_history` windows of the same length before it.
+    #[serde(
+        alias = "long_window_hours",
+        deserialize_with = "long_window",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub long_window: Duration,
     pub long_history: u32,
     /// Fewer earlier windows than this: the long window is not tested.
     pub min_long_history: u32,
@@ -58,7 +104,7 @@ impl Default for SpikeParams {
             min_ratio: 1.5,
             min_volume: 10.0,
             close_after: 2,
-            long_window_hours: 24,
+            long_window: 24 * HOUR,
             long_history: 14,
             min_long_history: 7,
             long_score: 4.0,
@@ -158,15 +204,31 @@ pub struct TrendsConfig {
     /// Each series is also scanned per source tag and per language listed here.
     pub tags: Vec<String>,
     pub languages: Vec<String>,
-    /// Spikes that ended longer ago than this many hours are not reported.
-    pub report_hours: u32,
+    /// Spikes that ended longer ago than this (whole hours, `"24h"`) are not reported.
+    #[serde(
+        alias = "report_hours",
+        deserialize_with = "report_window",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub report_window: Duration,
     /// Items and terms attached to each spike.
     pub top_items: usize,
     pub top_spike_terms: usize,
-    /// Emerging terms: flagged and spiking items of the last `emerging_hours` against a
-    /// background of at most `background_items` items of the `background_days` before.
-    pub emerging_hours: u32,
-    pub background_days: u32,
+    /// Emerging terms: flagged and spiking items of the last `emerging_window` (whole
+    /// hours, `"24h"`) against a background of at most `background_items` items of the
+    /// `background_window` (whole hours, `"14d"`) before.
+    #[serde(
+        alias = "emerging_hours",
+        deserialize_with = "emerging_window",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub emerging_window: Duration,
+    #[serde(
+        alias = "background_days",
+        deserialize_with = "background_window",
+        serialize_with = "websense_model::duration::text::serialize"
+    )]
+    pub background_window: Duration,
     pub background_items: usize,
     pub spikes: SpikeParams,
     pub emerging: EmergingParams,
@@ -182,11 +244,11 @@ impl Default for TrendsConfig {
             top_terms: 30,
             tags: Vec::new(),
             languages: Vec::new(),
-            report_hours: 24,
+            report_window: 24 * HOUR,
             top_items: 5,
             top_spike_terms: 10,
-            emerging_hours: 24,
-            background_days: 14,
+            emerging_window: 24 * HOUR,
+            background_window: 14 * 24 * HOUR,
             background_items: 20_000,
             spikes: SpikeParams::default(),
             emerging: EmergingParams::default(),
@@ -210,7 +272,7 @@ mod tests {
         assert_eq!(f.trends, TrendsConfig::default());
         let f: File = toml::from_str(
             "[trends]\nbucket = \"5m\"\ntags = [\"gemeente:utrecht\"]\n\
-             [trends.spikes]\nmin_volume = 25\nlong_window_hours = 1\nlong_history = 12\n\
+             [trends.spikes]\nmin_volume = 25\nlong_window = \"1h\"\nlong_history = 12\n\
              [trends.emerging]\nmin_items = 8\n",
         )
         .unwrap();
@@ -227,5 +289,74 @@ mod tests {
         ] {
             assert!(toml::from_str::<File>(typo).is_err(), "{typo}");
         }
+    }
+
+    /// The windows read as durations; the old `*_hours`/`*_days` keys in their unit with a
+    /// notice; both spellings at once are an error.
+    #[test]
+    fn windows_read_new_and_old_keys() {
+        use websense_model::duration::take_deprecations;
+        type Get = fn(&TrendsConfig) -> Duration;
+        let cases: [(&str, &str, &str, Get, Duration); 4] = [
+            (
+                "[trends]",
+                "report_hours = 6",
+                "report_window = \"6h\"",
+                |t| t.report_window,
+                6 * HOUR,
+            ),
+            (
+                "[trends]",
+                "emerging_hours = 48",
+                "emerging_window = \"2d\"",
+                |t| t.emerging_window,
+                48 * HOUR,
+            ),
+            (
+                "[trends]",
+                "background_days = 7",
+                "background_window = \"7d\"",
+                |t| t.background_window,
+                168 * HOUR,
+            ),
+            (
+                "[trends.spikes]",
+                "long_window_hours = 12",
+                "long_window = \"12h\"",
+                |t| t.spikes.long_window,
+                12 * HOUR,
+            ),
+        ];
+        let read = |text: String| {
+            toml::from_str::<File>(&text)
+                .map(|f| f.trends)
+                .map_err(|e| e.to_string())
+        };
+        for (table, old, new, get, want) in cases {
+            take_deprecations();
+            assert_eq!(
+                get(&read(format!("{table}\n{new}\n")).unwrap()),
+                want,
+                "{new}"
+            );
+            assert!(take_deprecations().is_empty(), "{new}");
+            assert_eq!(
+                get(&read(format!("{table}\n{old}\n")).unwrap()),
+                want,
+                "{old}"
+            );
+            let notices = take_deprecations();
+            assert!(
+                notices.len() == 1
+                    && notices[0].contains(&format!("{table} `{old}`"))
+                    && notices[0].contains(&format!("write `{new}`")),
+                "{notices:?}"
+            );
+            let e = read(format!("{table}\n{new}\n{old}\n")).unwrap_err();
+            assert!(e.contains("duplicate field"), "{e}");
+        }
+        assert_eq!(whole_hours(Duration::from_secs(90 * 60)), 1);
+        assert_eq!(whole_hours(Duration::ZERO), 1);
+        assert_eq!(whole_hours(14 * 24 * HOUR), 336);
     }
 }

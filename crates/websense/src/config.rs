@@ -322,6 +322,10 @@ mod tests {
                 "write `history = \"28d\"` instead",
             ),
             (
+                "[trends.spikes]\nlong_window_hours = 24\n",
+                "write `long_window = \"1d\"` instead",
+            ),
+            (
                 "[privacy]\nraw_text_retention_days = 14\n",
                 "write `raw_text_retention = \"14d\"` instead",
             ),
