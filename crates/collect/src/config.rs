@@ -77,6 +77,7 @@ impl Config {
             path: path.display().to_string(),
             source,
         })?;
+        websense_model::duration::take_deprecations();
         let mut config = Config::from_toml(&text).map_err(|e| match e {
             ConfigError::Parse { message, .. } => ConfigError::Parse {
                 path: Some(path.display().to_string()),
@@ -87,6 +88,10 @@ impl Config {
         // Relative paths in a config file mean "relative to that file", wherever it is run from.
         if let Some(dir) = path.parent() {
             config.resolve_paths(dir);
+        }
+        // Old spellings (a bare number of seconds) still read; say what to write instead.
+        for notice in websense_model::duration::take_deprecations() {
+            tracing::warn!(config = %path.display(), "{notice}");
         }
         Ok(config)
     }
