@@ -5,7 +5,7 @@ use crate::span_map::{Anchor, SpanMap};
 use crate::{fold_char, CharClass};
 use std::sync::OnceLock;
 
-/// Normalise `text` into `out` (cleared first; the same bytes as [`normalize`]) and record
+/// Normalise `text` into `out` (cleared first; the same bytes as [`normalize`](crate::normalize)) and record
 /// its span map in `map` (cleared first).
 ///
 /// Buffers are reused, so a caller that keeps them allocates nothing in the steady state.

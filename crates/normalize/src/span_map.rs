@@ -4,8 +4,8 @@ use std::ops::Range;
 
 /// Maps byte ranges of a normal form back to byte ranges of its original text.
 ///
-/// See the crate doc for what a range maps to. Built by [`normalize_with_map`] or
-/// [`normalize_into`]; a default map belongs to the empty text.
+/// See the crate doc for what a range maps to. Built by [`normalize_with_map`](crate::normalize_with_map) or
+/// [`normalize_into`](crate::normalize_into); a default map belongs to the empty text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SpanMap {
     /// Sorted by `norm`, strictly increasing. Segment `i` covers the normal-form bytes
