@@ -18,6 +18,20 @@
 //! score, collect, or decide what is shown: it keeps and counts. Both stores are also
 //! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
 //!
+//! # Where things are
+//!
+//! * `lib.rs` (here): the [`Store`] trait, [`StoreError`], [`StoreIdentity`], [`scored_sink`].
+//! * `query.rs`: the questions and answers, the same for both backends ([`TrendQuery`],
+//!   [`ItemsQuery`], [`Totals`], ...); `rows.rs`: how an item becomes columns and back (event
+//!   time, clamping, score micros, roll-up tags); `config.rs`: [`StoreConfig`].
+//! * `sqlite/`: the embedded store. `mod.rs` (the store type, opening, the trait
+//!   implementation), `schema.rs` (migrations), `names.rs` (the name-id cache), `write.rs`
+//!   (the write path), `query.rs` (reads), `retention.rs` (purge and retention),
+//!   `identity.rs`, and `file.rs` ([`sqlite_file`], shared with every websense SQLite file).
+//! * `clickhouse/`: the ClickHouse store. `mod.rs` (the store type, reads, purge and
+//!   retention), `schema.rs` (migrations), `writer.rs` (the batching writer and its
+//!   exactly-once steps), `identity.rs`.
+//!
 //! # What is counted
 //!
 //! Both backends count exactly this, and the test suite checks every answer against a direct
@@ -108,7 +122,7 @@
 //!   item's row number so they append, and the roll-up tables, keyed by integer ids of the
 //!   names and led by the hour or the category, are updated in the same transaction for the
 //!   newly inserted items only. A batch costs about the pages it dirties, most of them leaves
-//!   of the id index (about one per item once it is large); `src/sqlite.rs` explains the
+//!   of the id index (about one per item once it is large); `src/sqlite/mod.rs` explains the
 //!   layout. Queries use a pool of reader connections.
 
 mod clickhouse;
