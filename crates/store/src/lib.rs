@@ -14,8 +14,8 @@
 //! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]), the store's
 //! identity ([`StoreIdentity`]) that the collector's cursors are checked against, and what
 //! every websense SQLite file gets ([`sqlite_file`]: owner-only files, `quick_check` at open,
-//! purged text gone from the file, a bounded WAL). It must not match,
-//! score, collect, or decide what is shown: it keeps and counts. Both stores are also
+//! purged text gone from the file, a bounded WAL; [`sqlite_migrate`]: the migration runner).
+//! It must not match, score, collect, or decide what is shown: it keeps and counts. Both stores are also
 //! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
 //!
 //! # Where things are
@@ -27,7 +27,8 @@
 //! * `sqlite/`: the embedded store. `mod.rs` (the store type, opening, the trait
 //!   implementation), `schema.rs` (migrations), `names.rs` (the name-id cache), `write.rs`
 //!   (the write path), `query.rs` (reads), `retention.rs` (purge and retention),
-//!   `identity.rs`, and `file.rs` ([`sqlite_file`], shared with every websense SQLite file).
+//!   `identity.rs`; and, shared with every websense SQLite file, `file.rs` ([`sqlite_file`])
+//!   and `migrate.rs` ([`sqlite_migrate`], the one migration runner).
 //! * `clickhouse/`: the ClickHouse store. `mod.rs` (the store type, reads, purge and
 //!   retention), `schema.rs` (migrations), `writer.rs` (the batching writer and its
 //!   exactly-once steps), `identity.rs`.
@@ -139,6 +140,7 @@ pub use query::{
     TrendQuery, WriteSummary,
 };
 pub use sqlite::file as sqlite_file;
+pub use sqlite::migrate as sqlite_migrate;
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};

@@ -60,6 +60,8 @@
 //! * `identity.rs`: the store identity (two rows of `store_meta`).
 //! * [`mod@file`]: what every websense SQLite file gets (public: the room database and the
 //!   author vault use it too).
+//! * [`migrate`]: the one migration runner of every websense SQLite file (public: the room
+//!   database uses it too).
 
 use crate::query::*;
 use crate::rows::{clamp_ms, month_start};
@@ -73,6 +75,7 @@ use websense_model::{BoxFuture, ScoredItem, ScoredSink, SinkError};
 
 pub mod file;
 mod identity;
+pub mod migrate;
 mod names;
 mod query;
 mod retention;

@@ -1,12 +1,12 @@
 //! The embedded store's schema: its migrations, and the check that refuses pre-release files.
 
 use super::file;
-use chrono::Utc;
-use rusqlite::{params, Connection, TransactionBehavior};
+use super::migrate::{self, Ledger, Migration};
+use rusqlite::Connection;
 use std::path::PathBuf;
 
-/// Versioned migrations; each runs once, in one transaction with its version row.
-const MIGRATIONS: &[(u32, &str, &str)] = &[
+/// Versioned migrations, run by [`migrate::apply`] (ledger `schema_migrations`).
+const MIGRATIONS: &[Migration<'static>] = &[
     (
         1,
         "items, matches, scores, names and trend roll-ups",
@@ -123,10 +123,17 @@ FROM trend_categories GROUP BY category, bucket;
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // Pre-release databases have version 1 with per-tag rows and name-keyed roll-ups; this
-    // code would fail on them with "no such column" at the first write.
-    let pre_release: bool = tx.query_row(
+    let version = migrate::apply_checked(conn, Ledger::Schema, MIGRATIONS, refuse_pre_release)?;
+    // Files made before purges reclaimed their pages: rebuilt once, so purged text leaves them.
+    let path = conn.path().map(PathBuf::from).unwrap_or_default();
+    file::enable_auto_vacuum(conn, &path)?;
+    Ok(version)
+}
+
+/// Pre-release databases have version 1 with per-tag rows and name-keyed roll-ups; this code
+/// would fail on them with "no such column" at the first write.
+fn refuse_pre_release(conn: &Connection) -> rusqlite::Result<()> {
+    let pre_release: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'item_tags')",
         [],
         |r| r.get(0),
@@ -141,27 +148,5 @@ pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
             ),
         ));
     }
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-             version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )?;
-    let current: u32 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-        [],
-        |r| r.get(0),
-    )?;
-    let mut version = current;
-    for &(v, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-            params![v, name, Utc::now().to_rfc3339()],
-        )?;
-        version = v;
-    }
-    tx.commit()?;
-    // Files made before purges reclaimed their pages: rebuilt once, so purged text leaves them.
-    let path = conn.path().map(PathBuf::from).unwrap_or_default();
-    file::enable_auto_vacuum(conn, &path)?;
-    Ok(version)
+    Ok(())
 }
