@@ -29,9 +29,10 @@
 //!   (the write path), `query.rs` (reads), `retention.rs` (purge and retention),
 //!   `identity.rs`; and, shared with every websense SQLite file, `file.rs` ([`sqlite_file`])
 //!   and `migrate.rs` ([`sqlite_migrate`], the one migration runner).
-//! * `clickhouse/`: the ClickHouse store. `mod.rs` (the store type, reads, purge and
-//!   retention), `schema.rs` (migrations), `writer.rs` (the batching writer and its
-//!   exactly-once steps), `identity.rs`.
+//! * `clickhouse/`: the ClickHouse store. `mod.rs` (the store type, the trend and count
+//!   reads, purge and retention), `items.rs` (reads of the items themselves), `schema.rs`
+//!   (migrations), `writer.rs` (the batching writer and its exactly-once steps),
+//!   `identity.rs`.
 //!
 //! # What is counted
 //!
