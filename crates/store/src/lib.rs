@@ -10,7 +10,8 @@
 //! [`websense_model::ScoredItem`] to rows, and the queries the dashboard asks: trend series of
 //! a category or a term ([`Store::category_trend`], [`Store::term_trend`]), rising terms
 //! ([`Store::rising_terms`]), the items of a bucket with their matches
-//! ([`Store::bucket_items`]) and [`Store::totals`]; plus raw-text expiry
+//! ([`Store::bucket_items`]), every item of a range page by page ([`Store::range_items`],
+//! [`RangeReader`]) and [`Store::totals`]; plus raw-text expiry
 //! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]), the store's
 //! identity ([`StoreIdentity`]) that the collector's cursors are checked against, and what
 //! every websense SQLite file gets ([`sqlite_file`]: owner-only files, `quick_check` at open,
@@ -23,7 +24,8 @@
 //! * `lib.rs` (here): the [`Store`] trait, [`StoreError`], [`StoreIdentity`], [`scored_sink`].
 //! * `query.rs`: the questions and answers, the same for both backends ([`TrendQuery`],
 //!   [`ItemsQuery`], [`Totals`], ...); `rows.rs`: how an item becomes columns and back (event
-//!   time, clamping, score micros, roll-up tags); `config.rs`: [`StoreConfig`].
+//!   time, clamping, score micros, roll-up tags); `config.rs`: [`StoreConfig`]; `range.rs`:
+//!   the range read's query, cursor and [`RangeReader`].
 //! * `sqlite/`: the embedded store. `mod.rs` (the store type, opening, the trait
 //!   implementation), `schema.rs` (migrations), `names.rs` (the name-id cache), `write.rs`
 //!   (the write path), `query.rs` (reads), `retention.rs` (purge and retention),
@@ -130,6 +132,7 @@
 mod clickhouse;
 mod config;
 mod query;
+mod range;
 mod rows;
 mod sqlite;
 
@@ -140,6 +143,7 @@ pub use query::{
     StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals, TotalsQuery,
     TrendQuery, WriteSummary,
 };
+pub use range::{RangeCursor, RangePage, RangeQuery, RangeReader};
 pub use sqlite::file as sqlite_file;
 pub use sqlite::migrate as sqlite_migrate;
 pub use sqlite::SqliteStore;
@@ -206,6 +210,14 @@ pub trait Store: Send + Sync {
         &'a self,
         query: &'a ItemsQuery,
     ) -> BoxFuture<'a, Result<Vec<StoredItem>, StoreError>>;
+
+    /// One page of the items of a time range (and filter), with their matches and scores, in
+    /// (event time, id) order after the query's cursor: keyset paging that stays stable while
+    /// items are written ([`RangeReader`] reads a whole range; see `range.rs`).
+    fn range_items<'a>(
+        &'a self,
+        query: &'a RangeQuery,
+    ) -> BoxFuture<'a, Result<RangePage, StoreError>>;
 
     /// Counts over the stored items.
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>>;

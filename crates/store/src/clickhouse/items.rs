@@ -1,8 +1,9 @@
 //! The stored items themselves, with their matches and scores: a bucket's items a page at a
-//! time. Every query reads duplicates once (`LIMIT 1 BY`; see the crate documentation).
+//! time, and a range's items page by page after a cursor. Every query reads duplicates once (`LIMIT 1 BY`; see the crate documentation).
 
 use super::{ch_err, raw_filter, time_filter, ClickhouseStore};
 use crate::query::*;
+use crate::range::{RangePage, RangeQuery};
 use crate::rows::*;
 use crate::StoreError;
 use ::clickhouse::Row;
@@ -10,49 +11,49 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use websense_model::{CategoryScore, Hit, TermKind};
 
+#[derive(Row, Deserialize)]
+struct ItemOut {
+    id: String,
+    source: String,
+    source_kind: String,
+    tags: Vec<String>,
+    url: Option<String>,
+    author_pseudonym: Option<String>,
+    author_handle: Option<String>,
+    published_ms: Option<i64>,
+    fetched_ms: i64,
+    language: String,
+    language_confidence: f64,
+    language_reliable: u8,
+    title: Option<String>,
+    text: String,
+    links: Vec<String>,
+    raw: String,
+    lexicon_version: String,
+    purged: u8,
+}
+#[derive(Row, Deserialize)]
+struct MatchOut {
+    item_id: String,
+    term: String,
+    category: String,
+    kind: String,
+    field: String,
+    span_start: u64,
+    span_end: u64,
+    weight: f64,
+}
+#[derive(Row, Deserialize)]
+struct ScoreOut {
+    item_id: String,
+    category: String,
+    score_micros: i64,
+    hits: u32,
+    flagged: u8,
+}
+
 impl ClickhouseStore {
     pub(super) async fn bucket_items(&self, q: &ItemsQuery) -> Result<Vec<StoredItem>, StoreError> {
-        #[derive(Row, Deserialize)]
-        struct ItemOut {
-            id: String,
-            source: String,
-            source_kind: String,
-            tags: Vec<String>,
-            url: Option<String>,
-            author_pseudonym: Option<String>,
-            author_handle: Option<String>,
-            published_ms: Option<i64>,
-            fetched_ms: i64,
-            language: String,
-            language_confidence: f64,
-            language_reliable: u8,
-            title: Option<String>,
-            text: String,
-            links: Vec<String>,
-            raw: String,
-            lexicon_version: String,
-            purged: u8,
-        }
-        #[derive(Row, Deserialize)]
-        struct MatchOut {
-            item_id: String,
-            term: String,
-            category: String,
-            kind: String,
-            field: String,
-            span_start: u64,
-            span_end: u64,
-            weight: f64,
-        }
-        #[derive(Row, Deserialize)]
-        struct ScoreOut {
-            item_id: String,
-            category: String,
-            score_micros: i64,
-            hits: u32,
-            flagged: u8,
-        }
-
         let db = &self.inner.db;
         let range = q.millis();
         let time = time_filter(range);
@@ -84,10 +85,56 @@ impl ClickhouseStore {
             .fetch_all::<ItemOut>()
             .await
             .map_err(ch_err("bucket items"))?;
+        self.with_details(heads, &time).await
+    }
+
+    /// One page of the items of a range after the cursor (see [`crate::RangeQuery`]). The
+    /// cursor's time narrows the partitions read; matches and scores are read for the page's
+    /// time span only.
+    pub(super) async fn range_items(&self, q: &RangeQuery) -> Result<RangePage, StoreError> {
+        let db = &self.inner.db;
+        let size = q.page_size();
+        let (mut lo, hi) = q.range.millis();
+        let mut binds = Vec::new();
+        let mut after = String::new();
+        if let Some(cursor) = &q.after {
+            lo = lo.max(cursor.event_ms);
+            binds.push(cursor.id.clone());
+            after = format!(" AND (event_ms > {} OR id > ?)", cursor.event_ms);
+        }
+        if lo >= hi {
+            return Ok(RangePage::of(Vec::new(), size));
+        }
+        let time = time_filter((lo, hi));
+        let filter = raw_filter(&q.filter, &mut binds);
+        let sql = format!(
+            "SELECT ?fields FROM {db}.items WHERE {time} {after} {filter}
+             ORDER BY event_ms, id LIMIT 1 BY id LIMIT {size}"
+        );
+        let heads = self
+            .query(&sql, &binds)
+            .fetch_all::<ItemOut>()
+            .await
+            .map_err(ch_err("range items"))?;
+        let event_ms = |h: &ItemOut| clamp_ms(h.published_ms.unwrap_or(h.fetched_ms));
+        let span = match (heads.first(), heads.last()) {
+            (Some(first), Some(last)) => (event_ms(first), event_ms(last) + 1),
+            _ => return Ok(RangePage::of(Vec::new(), size)),
+        };
+        let items = self.with_details(heads, &time_filter(span)).await?;
+        Ok(RangePage::of(items, size))
+    }
+
+    /// `heads` with their matches and scores, read from the rows that `time` selects.
+    async fn with_details(
+        &self,
+        heads: Vec<ItemOut>,
+        time: &str,
+    ) -> Result<Vec<StoredItem>, StoreError> {
         if heads.is_empty() {
             return Ok(Vec::new());
         }
-
+        let db = &self.inner.db;
         let ids: Vec<String> = heads.iter().map(|h| h.id.clone()).collect();
         let placeholders = vec!["?"; ids.len()].join(",");
         let sql = format!(

@@ -508,6 +508,13 @@ impl Store for ClickhouseStore {
         Box::pin(self.bucket_items(query))
     }
 
+    fn range_items<'a>(
+        &'a self,
+        query: &'a crate::RangeQuery,
+    ) -> BoxFuture<'a, Result<crate::RangePage, StoreError>> {
+        Box::pin(self.range_items(query))
+    }
+
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {
         Box::pin(self.totals(query))
     }

@@ -55,7 +55,8 @@
 //! * `schema.rs`: the migrations (the tables above) and the check that refuses pre-release files.
 //! * `names.rs`: the writer's cache of name ids.
 //! * `write.rs`: the write path (a batch in one transaction, roll-ups included).
-//! * `query.rs`: every read (trend series, term counts, a bucket's items, totals).
+//! * `query.rs`: every read (trend series, term counts, a bucket's items, a range's items a
+//!   page at a time, totals).
 //! * `retention.rs`: purging raw text and dropping old months.
 //! * `identity.rs`: the store identity (two rows of `store_meta`).
 //! * [`mod@file`]: what every websense SQLite file gets (public: the room database and the
@@ -64,6 +65,7 @@
 //!   database uses it too).
 
 use crate::query::*;
+use crate::range::{RangePage, RangeQuery};
 use crate::rows::{clamp_ms, month_start};
 use crate::{Store, StoreError, StoreIdentity};
 use chrono::{DateTime, Utc};
@@ -268,6 +270,14 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<Vec<StoredItem>, StoreError>> {
         let query = query.clone();
         Box::pin(self.with_reader(move |conn| query::bucket_items(conn, &query)))
+    }
+
+    fn range_items<'a>(
+        &'a self,
+        query: &'a RangeQuery,
+    ) -> BoxFuture<'a, Result<RangePage, StoreError>> {
+        let query = query.clone();
+        Box::pin(self.with_reader(move |conn| query::range_items(conn, &query)))
     }
 
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {

@@ -3,6 +3,7 @@
 
 use super::write::HOUR_SECS;
 use crate::query::*;
+use crate::range::{RangePage, RangeQuery};
 use crate::rows::*;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
@@ -222,7 +223,40 @@ pub(super) fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Resul
         params.len() - 1,
         params.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
+    load_items(conn, &sql, params)
+}
+
+/// One page of the items of a range after the cursor (see [`crate::RangeQuery`]). The cursor
+/// condition starts the `items_event` index scan at the cursor's time.
+pub(super) fn range_items(conn: &Connection, q: &RangeQuery) -> rusqlite::Result<RangePage> {
+    let size = q.page_size();
+    let mut params = Vec::new();
+    let mut filter = item_filter(&q.filter, Some(q.range.millis()), &mut params);
+    if let Some(after) = &q.after {
+        params.push(Value::Integer(after.event_ms));
+        params.push(Value::Text(after.id.clone()));
+        filter.push_str(&format!(
+            " AND i.event_ms >= ?{ms} AND (i.event_ms > ?{ms} OR i.id > ?{id})",
+            ms = params.len() - 1,
+            id = params.len()
+        ));
+    }
+    params.push(Value::Integer(size as i64));
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM items i WHERE 1 = 1 {filter}
+         ORDER BY i.event_ms, i.id LIMIT ?{}",
+        params.len()
+    );
+    Ok(RangePage::of(load_items(conn, &sql, params)?, size))
+}
+
+/// The items `sql` selects (`ITEM_COLUMNS` of `items i`), with their matches and scores.
+fn load_items(
+    conn: &Connection,
+    sql: &str,
+    params: Vec<Value>,
+) -> rusqlite::Result<Vec<StoredItem>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let heads: Vec<(ItemColumns, String, bool, i64)> = stmt
         .query_map(params_from_iter(params), |r| {
             let tags: String = r.get(3)?;
