@@ -16,8 +16,8 @@
 //! identity ([`StoreIdentity`]) that the collector's cursors are checked against, and what
 //! every websense SQLite file gets ([`sqlite_file`]: owner-only files, `quick_check` at open,
 //! purged text gone from the file, a bounded WAL; [`sqlite_migrate`]: the migration runner).
-//! It must not match, score, collect, or decide what is shown: it keeps and counts. Both stores are also
-//! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
+//! It must not match, score, collect, or decide what is shown: it keeps and counts. Both
+//! stores are also [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
 //!
 //! # Where things are
 //!
@@ -60,6 +60,9 @@
 //!   same length right before it; [`rank_rising`] ranks them the same way for both backends.
 //! * **Totals** count raw items in an exact millisecond range: items, items with hits, hits,
 //!   items flagged for any category, purged items.
+//! * **Range reads** list the raw items whose event time lies in an exact millisecond range,
+//!   in (event time, id) order, a page at a time after a cursor (the last key read), so pages
+//!   neither repeat nor skip what was stored when the read began (`tests/range.rs`).
 //! * **Purge** blanks title, text, author, url, links and raw metadata of items older than a
 //!   cutoff; counts and matches stay. In SQLite the old values also leave the file and its
 //!   WAL ([`sqlite_file::reclaim`]). **Retention** drops whole UTC months (ClickHouse drops

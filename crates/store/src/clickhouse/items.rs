@@ -1,5 +1,6 @@
 //! The stored items themselves, with their matches and scores: a bucket's items a page at a
-//! time, and a range's items page by page after a cursor. Every query reads duplicates once (`LIMIT 1 BY`; see the crate documentation).
+//! time, and a range's items page by page after a cursor. Every query reads duplicates once
+//! (`LIMIT 1 BY`; see the crate documentation).
 
 use super::{ch_err, raw_filter, time_filter, ClickhouseStore};
 use crate::query::*;
