@@ -131,6 +131,7 @@ mod handle;
 mod scan;
 
 pub mod bench;
+pub mod bench_dense;
 pub mod option_bench;
 pub mod quality;
 
@@ -518,6 +519,24 @@ impl Matcher {
         // Items (a few hundred bytes each) move once, straight into their place in the result.
         items
             .into_par_iter()
+            .zip(findings)
+            .map(|(item, findings)| self.scored(item, findings))
+            .collect()
+    }
+
+    /// Score many items on the calling thread only, keeping their order: the same results
+    /// as [`Matcher::score_batch`], for callers that run their own threads (one chunk of a
+    /// stream per thread). Items are matched in groups, as `score_batch` does.
+    pub fn score_sequential(&self, items: Vec<Item>) -> Vec<ScoredItem> {
+        let mut findings = Vec::with_capacity(items.len());
+        let mut fields = Vec::with_capacity(GROUP);
+        for group in items.chunks(GROUP) {
+            fields.clear();
+            fields.extend(group.iter().map(|i| (i.title.as_deref(), i.text.as_str())));
+            findings.extend(self.find_group(&fields));
+        }
+        items
+            .into_iter()
             .zip(findings)
             .map(|(item, findings)| self.scored(item, findings))
             .collect()
