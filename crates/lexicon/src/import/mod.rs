@@ -1,13 +1,21 @@
 //! Turning the lists curators already have into a `.lex` file: plain lists, TSV tables and
 //! LIWC-style `.dic` dictionaries (see the crate doc for each format).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use websense_model::TermKind;
 use websense_normalize::normalize;
 
-use crate::lexfile::{parse_term_fields, strip_comment};
+mod dic;
+mod plain;
+mod tsv;
+
+use dic::read_dic;
+use plain::read_plain;
+use tsv::read_tsv;
+
+use crate::lexfile::parse_term_fields;
 use crate::set::decode;
 use crate::term::{is_identifier, is_language_code, is_lexicon_name, render_glob};
 use crate::{Location, MatchOptions, Problem, ProblemKind, Term};
@@ -304,220 +312,4 @@ fn lex_safe(text: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn read_plain(input: &str, category: &str, builder: &mut Builder<'_>) {
-    for (index, raw) in input.lines().enumerate() {
-        let line = index + 1;
-        let content = strip_comment(raw).trim();
-        if content.is_empty() {
-            continue;
-        }
-        if content.contains('|') {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                "a plain list has one term per line and no `|` fields; import a table as TSV",
-            );
-            continue;
-        }
-        builder.add(line, category, &[content]);
-    }
-}
-
-const TSV_COLUMNS: [&str; 5] = ["term", "category", "weight", "kind", "exclusions"];
-
-fn read_tsv(input: &str, default_category: Option<&str>, builder: &mut Builder<'_>) {
-    let mut lines = input
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| !l.trim().is_empty());
-    let Some((header_line, header)) = lines.next() else {
-        return;
-    };
-    let columns: BTreeMap<&str, usize> = header
-        .split('\t')
-        .map(|c| unquote(c).to_ascii_lowercase())
-        .enumerate()
-        .filter_map(|(i, name)| TSV_COLUMNS.iter().find(|&&c| c == name).map(|&c| (c, i)))
-        .collect();
-    let Some(&term_column) = columns.get("term") else {
-        builder.error(
-            ProblemKind::ImportSyntax,
-            header_line,
-            "the first line must be a header naming a `term` column (and optionally category, weight, kind, exclusions)",
-        );
-        return;
-    };
-    if !columns.contains_key("category") && default_category.is_none() {
-        builder.error(
-            ProblemKind::ImportSyntax,
-            header_line,
-            "no `category` column: give one, or give --category for all rows",
-        );
-        return;
-    }
-    for (line, row) in lines {
-        let cells: Vec<String> = row.split('\t').map(unquote).collect();
-        let cell = |column: &str| {
-            columns
-                .get(column)
-                .and_then(|&i| cells.get(i))
-                .map_or("", |c| c.as_str())
-        };
-        let category = match cell("category") {
-            "" => default_category.map(str::to_string),
-            name => match identifier_from(name) {
-                Some(id) => Some(id),
-                None => {
-                    builder.error(
-                        ProblemKind::BadCategoryName,
-                        line,
-                        format!("category `{name}` has no letters or digits"),
-                    );
-                    continue;
-                }
-            },
-        };
-        let Some(category) = category else {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                "row has no category (fill the cell, or give --category)",
-            );
-            continue;
-        };
-        let term = cells.get(term_column).map_or("", |c| c.as_str());
-        let fields = [term, cell("weight"), cell("kind"), cell("exclusions")];
-        builder.add(line, &category, &fields);
-    }
-}
-
-/// A TSV cell, trimmed, without the double quotes spreadsheets put around some cells.
-fn unquote(cell: &str) -> String {
-    let cell = cell.trim();
-    match cell.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
-        Some(inner) => inner.replace("\"\"", "\"").trim().to_string(),
-        None => cell.to_string(),
-    }
-}
-
-fn read_dic(input: &str, builder: &mut Builder<'_>) {
-    let mut lines = input
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty());
-    match lines.next() {
-        Some((_, "%")) => {}
-        Some((line, _)) => {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                "a .dic file opens with a `%` line, then `id name` category lines, then `%`",
-            );
-            return;
-        }
-        None => return,
-    }
-    // id (see `dic_id`) -> category identifier
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut names_of: HashMap<String, String> = HashMap::new();
-    let mut closed = false;
-    let mut last_line = 1;
-    for (line, content) in lines.by_ref() {
-        last_line = line;
-        if content == "%" {
-            closed = true;
-            break;
-        }
-        let mut tokens = content.split_whitespace();
-        let (Some(id), Some(name)) = (tokens.next(), tokens.next()) else {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                format!("`{content}`: a category line is `id name`"),
-            );
-            continue;
-        };
-        let Some(identifier) = identifier_from(name) else {
-            builder.error(
-                ProblemKind::BadCategoryName,
-                line,
-                format!("category `{name}` has no letters or digits"),
-            );
-            continue;
-        };
-        let id = dic_id(id);
-        if ids.contains_key(&id) {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                format!("category id `{id}` is declared twice"),
-            );
-            continue;
-        }
-        if let Some(other) = names_of.insert(identifier.clone(), name.to_string()) {
-            if other != name {
-                builder.problems.push(Problem::warning(
-                    ProblemKind::ImportSyntax,
-                    builder.source,
-                    line,
-                    format!("categories `{other}` and `{name}` both become `{identifier}`; merged"),
-                ));
-            }
-        }
-        ids.insert(id, identifier);
-    }
-    if !closed {
-        builder.error(
-            ProblemKind::ImportSyntax,
-            last_line,
-            "the category list is not closed by a `%` line",
-        );
-        return;
-    }
-    for (line, content) in lines {
-        let (term, id_tokens): (String, Vec<&str>) = match content.split_once('\t') {
-            Some((term, ids)) => (term.trim().to_string(), ids.split_whitespace().collect()),
-            None => {
-                // Space-separated: the trailing tokens that are category ids.
-                let tokens: Vec<&str> = content.split_whitespace().collect();
-                let ids_from = tokens
-                    .iter()
-                    .rposition(|t| !ids.contains_key(&dic_id(t)))
-                    .map_or(0, |i| i + 1);
-                (tokens[..ids_from].join(" "), tokens[ids_from..].to_vec())
-            }
-        };
-        if id_tokens.is_empty() {
-            builder.error(
-                ProblemKind::ImportSyntax,
-                line,
-                format!("`{content}`: a term line is `term<TAB>category ids`"),
-            );
-            continue;
-        }
-        for id in id_tokens {
-            match ids.get(&dic_id(id)).cloned() {
-                Some(category) => builder.add(line, &category, &[&term]),
-                None => builder.error(
-                    ProblemKind::UnknownCategoryId,
-                    line,
-                    format!("category id `{id}` of `{term}` is not declared in the header"),
-                ),
-            }
-        }
-    }
-}
-
-/// A `.dic` category id as a key: numeric ids compare as numbers (`03` is `3`).
-fn dic_id(token: &str) -> String {
-    if token.bytes().all(|b| b.is_ascii_digit()) {
-        let digits = token.trim_start_matches('0');
-        if digits.is_empty() { "0" } else { digits }.to_string()
-    } else {
-        token.to_string()
-    }
 }
