@@ -160,7 +160,12 @@
 //! differ). Formats ([`ImportFormat`]):
 //!
 //! * **plain**: one term per line, globs allowed, `#` comments and blank lines as in `.lex`;
-//!   every term goes into the one category given.
+//!   every term goes into the one category given. A `|` is an error (a table: import it as
+//!   TSV). A line that imports but probably not as its author meant is imported as written
+//!   with a warning on its line: one holding a comma (a CSV row), brackets, regular
+//!   expression syntax (`\`, `^`, `$`, `?`, `.*`, a `+` inside the term), quotes (a JSON
+//!   array), a leading or trailing `-` (a list bullet, half a compound), or more than 6
+//!   words (a sentence).
 //! * **tsv**: tab-separated, first non-blank line a header naming at least `term` and
 //!   optionally `category`, `weight`, `kind`, `exclusions` (`;`-separated), in any order
 //!   and any case; other columns are ignored; cells in double quotes are unquoted. An
@@ -170,6 +175,23 @@
 //!   `term<TAB>id id ...` (without a tab, the trailing tokens that are declared ids). A term
 //!   with several ids appears in each category's section. Category names become
 //!   identifiers.
+//!
+//! In every format:
+//!
+//! * **Line endings**: LF, CRLF and bare CR (classic Mac OS) all end a line; a file with bare
+//!   CRs is read line by line, with a warning for the file (it used to import as one
+//!   "phrase" of every line). A UTF-8 byte order mark is skipped.
+//! * **Required affix**: the social-science convention `+term` (the term needs something
+//!   before it: `+moslim` hits `rotmoslim`, not `moslim`) is written as the suffix
+//!   `*moslim` with the bare word `moslim` as an exclusion, and `term+` (something after
+//!   it) as the prefix `term*` excluding the bare `term`. That says it exactly: an exclusion
+//!   only counts with word boundaries at both ends, so it takes out the bare word and
+//!   nothing else (`moslim rotmoslim` still hits once). As everywhere, a hyphen is a word
+//!   break: `haat-moslim` holds the bare word. `+term+` has no exact translation and is
+//!   an error, as is a `+` combined with stars.
+//! * **Source pointer**: every term line written ends in a comment with the input file's
+//!   name and line (`*moslim | | | moslim  # lijst.txt:12 +moslim`), followed by the term
+//!   as the input wrote it where the import translated it.
 //!
 //! Characters with a meaning in `.lex` lines (`|`, `;`, `#`, `[`, `]`) are written as
 //! spaces, which leaves every term's normal form unchanged.

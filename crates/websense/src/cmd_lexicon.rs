@@ -258,7 +258,9 @@ mod tests {
         let mut forced = import_args(input, out.clone(), "complot");
         forced.force = true;
         assert_eq!(import(forced).unwrap(), ExitCode::SUCCESS);
-        assert!(std::fs::read_to_string(&out).unwrap().contains("\nander\n"));
+        assert!(std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("\nander  # lijst.txt:1\n"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Turning the lists curators already have into a `.lex` file: plain lists, TSV tables and
 //! LIWC-style `.dic` dictionaries (see the crate doc for each format).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,19 @@ pub struct ImportOptions {
     /// The `languages:` of the lexicon written; none leaves the header out (a warning when
     /// loaded).
     pub languages: Vec<String>,
+}
+
+impl ImportOptions {
+    /// Options for `format`, writing a lexicon named `name`, with no category and no
+    /// languages.
+    pub fn new(format: ImportFormat, name: &str) -> ImportOptions {
+        ImportOptions {
+            format,
+            category: None,
+            name: name.to_string(),
+            languages: Vec::new(),
+        }
+    }
 }
 
 /// An import's result: the `.lex` text with every term that passed, and the problems of the
@@ -125,12 +139,26 @@ pub fn import(
         return Err(ImportError::BadCategory(category.clone()));
     }
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
+    let (input, bare_cr) = unify_line_breaks(input);
+    let input = input.as_ref();
     let mut builder = Builder {
         source,
         terms: Vec::new(),
+        written: Vec::new(),
         first_of: HashMap::new(),
         problems: Vec::new(),
     };
+    if bare_cr > 0 {
+        builder.problems.push(Problem::warning(
+            ProblemKind::Suspicious,
+            source,
+            0,
+            format!(
+                "{bare_cr} line(s) end in a bare CR (classic Mac OS line endings); \
+                 read as line breaks, and counted so in the line numbers"
+            ),
+        ));
+    }
     match options.format {
         ImportFormat::Plain => {
             let category = options
@@ -182,9 +210,62 @@ pub fn identifier_from(name: &str) -> Option<String> {
     }
 }
 
+/// `input` with CRLF and bare CR line breaks as LF, and the number of bare CRs (a file
+/// saved with classic Mac OS line endings reads as one line otherwise).
+fn unify_line_breaks(input: &str) -> (Cow<'_, str>, usize) {
+    if !input.contains('\r') {
+        return (Cow::Borrowed(input), 0);
+    }
+    let crlf = input.matches("\r\n").count();
+    let bare = input.matches('\r').count() - crlf;
+    (
+        Cow::Owned(input.replace("\r\n", "\n").replace('\r', "\n")),
+        bare,
+    )
+}
+
+/// The `+term` / `term+` convention of social-science dictionaries: the term needs
+/// something before it (`+moslim` hits `rotmoslim`, not `moslim`) or after it. Returns the
+/// glob that says so with the lexicon's kinds (`*moslim`, a suffix, which also hits the bare
+/// word) and the bare word to exclude, which takes exactly the bare word back out: an
+/// exclusion only counts with word boundaries at both ends. `None` for a term without the
+/// convention.
+fn required_affix(raw: &str) -> Result<Option<(String, String)>, String> {
+    let before = raw.starts_with('+');
+    let core = raw.strip_prefix('+').unwrap_or(raw);
+    let after = core.ends_with('+');
+    let core = core.strip_suffix('+').unwrap_or(core);
+    if !(before || after) || core.is_empty() {
+        // (a lone `+` is reported as a term without letters)
+        return Ok(None);
+    }
+    if core.contains('*') || core.starts_with('+') || core.ends_with('+') || core.trim() != core {
+        return Err(format!(
+            "`{raw}`: the required-affix convention is one `+` touching the start (`+moslim`) or \
+             the end (`moslim+`) of a term, without stars"
+        ));
+    }
+    if before && after {
+        return Err(format!(
+            "`{raw}` asks for something both before and after `{core}`; no kind of term says \
+             exactly that (`*{core}*` also hits `{core}` followed or preceded by nothing); \
+             write `*{core}*` if an infix is meant"
+        ));
+    }
+    let glob = if before {
+        format!("*{core}")
+    } else {
+        format!("{core}*")
+    };
+    Ok(Some((glob, core.to_string())))
+}
+
 struct Builder<'a> {
     source: &'a Path,
     terms: Vec<Term>,
+    /// For each of `terms`, the term as the input wrote it where the import translated it
+    /// (`+moslim`).
+    written: Vec<Option<String>>,
     /// (category, normalised, kind) -> index in `terms`.
     first_of: HashMap<(String, String, TermKind), usize>,
     problems: Vec<Problem>,
@@ -196,14 +277,39 @@ impl Builder<'_> {
             .push(Problem::error(kind, self.source, line, message));
     }
 
+    fn warning(&mut self, kind: ProblemKind, line: usize, message: impl Into<String>) {
+        self.problems
+            .push(Problem::warning(kind, self.source, line, message));
+    }
+
     /// Check one term as the loader would, and keep it unless it is in error or a duplicate.
     fn add(&mut self, line: usize, category: &str, fields: &[&str]) {
         let location = Location {
             file: self.source.to_path_buf(),
             line,
         };
+        let mut fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let mut written = None;
+        let raw = fields.first().map_or("", |f| f.trim());
+        match required_affix(raw) {
+            Ok(None) => {}
+            Ok(Some((glob, bare))) => {
+                written = Some(raw.to_string());
+                fields.resize(fields.len().max(4), String::new());
+                fields[0] = glob;
+                if !fields[3].trim().is_empty() {
+                    fields[3].push_str("; ");
+                }
+                fields[3].push_str(&bare);
+            }
+            Err(message) => {
+                self.error(ProblemKind::ImportSyntax, line, message);
+                return;
+            }
+        }
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
         let Some(term) = parse_term_fields(
-            fields,
+            &fields,
             category,
             MatchOptions::DEFAULT,
             location,
@@ -242,6 +348,7 @@ impl Builder<'_> {
         }
         self.first_of.insert(key, self.terms.len());
         self.terms.push(term);
+        self.written.push(written);
     }
 
     fn finish(self, options: &ImportOptions) -> Imported {
@@ -268,8 +375,20 @@ impl Builder<'_> {
         }
         for category in &categories {
             text.push_str(&format!("\n[{category}]\n"));
-            for term in self.terms.iter().filter(|t| &t.category == category) {
-                text.push_str(&term_line(term));
+            for (term, written) in self.terms.iter().zip(&self.written) {
+                if &term.category != category {
+                    continue;
+                }
+                // The pointer back to the input: file and line, and the term as written
+                // where the import translated it.
+                text.push_str(&format!(
+                    "{}  # {file_name}:{}",
+                    term_line(term),
+                    term.location.line
+                ));
+                if let Some(written) = written {
+                    text.push_str(&format!(" {written}"));
+                }
                 text.push('\n');
             }
         }
