@@ -170,7 +170,17 @@
 //!   optionally `category`, `weight`, `kind`, `exclusions` (`;`-separated), in any order
 //!   and any case; other columns are ignored; cells in double quotes are unquoted. An
 //!   empty category cell takes the given default category. Category names become
-//!   identifiers ([`identifier_from`]). No comments (a cell may be a hashtag).
+//!   identifiers ([`identifier_from`]). No comments (a cell may be a hashtag). A column
+//!   under another name is mapped with [`ImportOptions::columns`] (`--column
+//!   term=lemma`, see [`parse_column`]); a header without a `term` column is an error that
+//!   lists the columns it has and suggests the mapping.
+//! * **csv**: comma-separated with proper quoting (quoted cells may hold commas, doubled
+//!   quotes and line breaks; read with the `csv` crate), or `;`-separated when the first
+//!   line holds `;` and no `,` (a spreadsheet set to Dutch). Two layouts, told apart by the
+//!   first row: when one of its cells names a column (`term`, `category`, `weight`,
+//!   `kind`, `exclusions`, or a name mapped with `--column`) it is a header and the file
+//!   reads as the TSV table above; otherwise every row is `Category,term,term,...` (empty
+//!   cells skipped) and `--category` does not apply.
 //! * **dic**: LIWC style: a `%` line, category lines `id name`, a `%` line, then term lines
 //!   `term<TAB>id id ...` (without a tab, the trailing tokens that are declared ids). A term
 //!   with several ids appears in each category's section. Category names become
@@ -214,8 +224,8 @@ mod term;
 
 pub use categories::{parse_categories, Categories};
 pub use import::{
-    category_stub, identifier_from, import, import_file, ImportError, ImportFormat, ImportOptions,
-    Imported,
+    category_stub, identifier_from, import, import_file, parse_column, ImportError, ImportFormat,
+    ImportOptions, Imported,
 };
 pub use matching::{MatchOptions, MatchOverrides};
 pub use problem::{has_errors, LoadError, Problem, ProblemKind, Severity};

@@ -1,5 +1,6 @@
-//! Turning the lists curators already have into a `.lex` file: plain lists, TSV tables and
-//! LIWC-style `.dic` dictionaries (see the crate doc for each format).
+//! Turning the lists curators already have into a `.lex` file: plain lists, TSV and CSV
+//! tables and LIWC-style `.dic` dictionaries (see the crate doc for each format). One module per format; [`Builder`] checks and collects the terms of
+//! all of them.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -8,10 +9,13 @@ use std::path::{Path, PathBuf};
 use websense_model::TermKind;
 use websense_normalize::normalize;
 
+mod csv;
 mod dic;
 mod plain;
+mod table;
 mod tsv;
 
+use self::csv::read_csv;
 use dic::read_dic;
 use plain::read_plain;
 use tsv::read_tsv;
@@ -30,6 +34,8 @@ pub enum ImportFormat {
     Tsv,
     /// LIWC-style dictionary: `%`, category lines, `%`, then `term<TAB>ids`.
     Dic,
+    /// Comma-separated: a header row naming columns as TSV, or rows `Category,term,...`.
+    Csv,
 }
 
 impl ImportFormat {
@@ -38,6 +44,7 @@ impl ImportFormat {
             "plain" => ImportFormat::Plain,
             "tsv" => ImportFormat::Tsv,
             "dic" => ImportFormat::Dic,
+            "csv" => ImportFormat::Csv,
             _ => return None,
         })
     }
@@ -47,6 +54,7 @@ impl ImportFormat {
             ImportFormat::Plain => "plain",
             ImportFormat::Tsv => "tsv",
             ImportFormat::Dic => "dic",
+            ImportFormat::Csv => "csv",
         }
     }
 }
@@ -54,13 +62,16 @@ impl ImportFormat {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportOptions {
     pub format: ImportFormat,
-    /// The category of every term of a plain list, and of TSV rows without one.
+    /// The category of every term of a plain list, and of table rows without one.
     pub category: Option<String>,
     /// The `name:` of the lexicon written.
     pub name: String,
     /// The `languages:` of the lexicon written; none leaves the header out (a warning when
     /// loaded).
     pub languages: Vec<String>,
+    /// For TSV and CSV: the input's names of some columns (`("term", "lemma")`: the
+    /// terms are in the column, or under the key, `lemma`), from [`parse_column`].
+    pub columns: Vec<(String, String)>,
 }
 
 impl ImportOptions {
@@ -72,8 +83,22 @@ impl ImportOptions {
             category: None,
             name: name.to_string(),
             languages: Vec::new(),
+            columns: Vec::new(),
         }
     }
+}
+
+/// A `--column` mapping, `NAME=HEADER` (`term=lemma`): the column `NAME` (term, category,
+/// weight, kind, exclusions) is called `HEADER` in the input (case does not matter).
+pub fn parse_column(spec: &str) -> Result<(String, String), ImportError> {
+    let bad = || ImportError::BadColumn(spec.to_string());
+    let (ours, theirs) = spec.split_once('=').ok_or_else(bad)?;
+    let ours = ours.trim().to_lowercase();
+    let theirs = theirs.trim().to_lowercase();
+    if !table::COLUMNS.contains(&ours.as_str()) || theirs.is_empty() {
+        return Err(bad());
+    }
+    Ok((ours, theirs))
 }
 
 /// An import's result: the `.lex` text with every term that passed, and the problems of the
@@ -107,6 +132,13 @@ pub enum ImportError {
     BadName(String),
     #[error("language `{0}` is not a two-letter lowercase ISO 639-1 code (nl, en, ...)")]
     BadLanguage(String),
+    #[error(
+        "--column `{0}`: a mapping is NAME=HEADER, NAME one of term, category, weight, kind, \
+         exclusions (e.g. --column term=lemma)"
+    )]
+    BadColumn(String),
+    #[error("--column applies to tsv and csv input, not to {}", .0.as_str())]
+    ColumnsNotApplicable(ImportFormat),
 }
 
 /// Read `path` and import it (lines that are not UTF-8 are reported and skipped).
@@ -138,6 +170,17 @@ pub fn import(
     if let Some(category) = options.category.as_ref().filter(|c| !is_identifier(c)) {
         return Err(ImportError::BadCategory(category.clone()));
     }
+    if let Some((ours, theirs)) = options
+        .columns
+        .iter()
+        .find(|(ours, theirs)| !table::COLUMNS.contains(&ours.as_str()) || theirs.is_empty())
+    {
+        return Err(ImportError::BadColumn(format!("{ours}={theirs}")));
+    }
+    let tabular = matches!(options.format, ImportFormat::Tsv | ImportFormat::Csv);
+    if !options.columns.is_empty() && !tabular {
+        return Err(ImportError::ColumnsNotApplicable(options.format));
+    }
     let input = input.strip_prefix('\u{FEFF}').unwrap_or(input);
     let (input, bare_cr) = unify_line_breaks(input);
     let input = input.as_ref();
@@ -159,17 +202,20 @@ pub fn import(
             ),
         ));
     }
+    let category = options.category.as_deref();
+    let columns = &options.columns;
     match options.format {
         ImportFormat::Plain => {
-            let category = options
-                .category
-                .as_deref()
-                .ok_or(ImportError::CategoryRequired)?;
-            read_plain(input, category, &mut builder);
+            read_plain(
+                input,
+                category.ok_or(ImportError::CategoryRequired)?,
+                &mut builder,
+            );
         }
-        ImportFormat::Tsv => read_tsv(input, options.category.as_deref(), &mut builder),
+        ImportFormat::Tsv => read_tsv(input, category, columns, &mut builder),
+        ImportFormat::Csv => read_csv(input, category, columns, &mut builder),
         ImportFormat::Dic => {
-            if options.category.is_some() {
+            if category.is_some() {
                 return Err(ImportError::CategoryWithDic);
             }
             read_dic(input, &mut builder);
@@ -284,17 +330,21 @@ impl Builder<'_> {
 
     /// Check one term as the loader would, and keep it unless it is in error or a duplicate.
     fn add(&mut self, line: usize, category: &str, fields: &[&str]) {
+        self.add_as(line, category, fields, None);
+    }
+
+    fn add_as(&mut self, line: usize, category: &str, fields: &[&str], written: Option<&str>) {
         let location = Location {
             file: self.source.to_path_buf(),
             line,
         };
         let mut fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        let mut written = None;
+        let mut written = written.map(str::to_string);
         let raw = fields.first().map_or("", |f| f.trim());
         match required_affix(raw) {
             Ok(None) => {}
             Ok(Some((glob, bare))) => {
-                written = Some(raw.to_string());
+                written.get_or_insert_with(|| raw.to_string());
                 fields.resize(fields.len().max(4), String::new());
                 fields[0] = glob;
                 if !fields[3].trim().is_empty() {
