@@ -185,6 +185,12 @@
 //!   `term<TAB>id id ...` (without a tab, the trailing tokens that are declared ids). A term
 //!   with several ids appears in each category's section. Category names become
 //!   identifiers.
+//! * **json**: an array of strings (every term in the given category), an array of
+//!   objects `{"term": ..., "category": ..., "weight": ..., "kind": ..., "exclusions":
+//!   ...}` (only `term` required; keys as the TSV columns and mapped the same way; a weight
+//!   may be a number or a string, exclusions a string or an array of strings; other keys
+//!   ignored), or an object mapping each category name to such an array. A syntax error is
+//!   reported with its line and column, and so is every value of the wrong kind.
 //!
 //! In every format:
 //!

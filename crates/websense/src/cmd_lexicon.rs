@@ -25,8 +25,8 @@ enum LexiconCommand {
         /// Directory with categories.toml and *.lex files.
         dir: PathBuf,
     },
-    /// Turn a plain list, a TSV or CSV table, or a LIWC-style .dic file into a .lex file;
-    /// exit code 1 when input lines had errors (they are left out, the rest is
+    /// Turn a plain list, a TSV or CSV table, a LIWC-style .dic file or a JSON list into a
+    /// .lex file; exit code 1 when input lines had errors (they are left out, the rest is
     /// written). Every term line written ends in a comment with
     /// the input file and line it came from.
     ///
@@ -34,7 +34,8 @@ enum LexiconCommand {
     /// syntax, quotes, a leading or trailing `-`, more than 6 words), tsv (header naming
     /// term, category, weight, kind, exclusions), csv (the same header, or rows
     /// `Category,term,term,...` when the first row names no column; `;` when the first line
-    /// has no `,`), dic (LIWC). In every format `+term` means the term needs
+    /// has no `,`), dic (LIWC), json (an array of strings or of objects with a `term`, or an
+    /// object mapping categories to arrays). In every format `+term` means the term needs
     /// something before it (`+moslim` hits `rotmoslim`, not `moslim`) and `term+` something
     /// after it; LF, CRLF and bare CR line endings are read.
     Import(ImportArgs),
@@ -44,10 +45,11 @@ enum LexiconCommand {
 struct ImportArgs {
     #[arg(long, value_enum)]
     format: Format,
-    /// Category of every term of a plain list, and of table rows without one.
+    /// Category of every term of a plain list, and of table rows and JSON terms without
+    /// one.
     #[arg(long)]
     category: Option<String>,
-    /// For tsv and csv: the input's name of a column, NAME=HEADER with NAME one of
+    /// For tsv, csv and json: the input's name of a column, NAME=HEADER with NAME one of
     /// term, category, weight, kind, exclusions (`--column term=lemma`); repeatable.
     #[arg(long = "column", value_name = "NAME=HEADER")]
     columns: Vec<String>,
@@ -77,6 +79,7 @@ enum Format {
     Tsv,
     Csv,
     Dic,
+    Json,
 }
 
 pub fn run(args: LexiconArgs) -> Result<ExitCode> {
@@ -115,6 +118,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         Format::Tsv => ImportFormat::Tsv,
         Format::Csv => ImportFormat::Csv,
         Format::Dic => ImportFormat::Dic,
+        Format::Json => ImportFormat::Json,
     };
     let columns = args
         .columns

@@ -1,5 +1,5 @@
 //! Turning the lists curators already have into a `.lex` file: plain lists, TSV and CSV
-//! tables and LIWC-style `.dic` dictionaries (see the crate doc for each format). One module per format; [`Builder`] checks and collects the terms of
+//! tables, LIWC-style `.dic` dictionaries and JSON (see the crate doc for each format). One module per format; [`Builder`] checks and collects the terms of
 //! all of them.
 
 use std::borrow::Cow;
@@ -11,12 +11,14 @@ use websense_normalize::normalize;
 
 mod csv;
 mod dic;
+mod json;
 mod plain;
 mod table;
 mod tsv;
 
 use self::csv::read_csv;
 use dic::read_dic;
+use json::read_json;
 use plain::read_plain;
 use tsv::read_tsv;
 
@@ -36,6 +38,8 @@ pub enum ImportFormat {
     Dic,
     /// Comma-separated: a header row naming columns as TSV, or rows `Category,term,...`.
     Csv,
+    /// An array of strings or of objects, or an object mapping categories to arrays.
+    Json,
 }
 
 impl ImportFormat {
@@ -45,6 +49,7 @@ impl ImportFormat {
             "tsv" => ImportFormat::Tsv,
             "dic" => ImportFormat::Dic,
             "csv" => ImportFormat::Csv,
+            "json" => ImportFormat::Json,
             _ => return None,
         })
     }
@@ -55,6 +60,7 @@ impl ImportFormat {
             ImportFormat::Tsv => "tsv",
             ImportFormat::Dic => "dic",
             ImportFormat::Csv => "csv",
+            ImportFormat::Json => "json",
         }
     }
 }
@@ -62,14 +68,15 @@ impl ImportFormat {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportOptions {
     pub format: ImportFormat,
-    /// The category of every term of a plain list, and of table rows without one.
+    /// The category of every term of a plain list, and of table rows and JSON terms
+    /// without one.
     pub category: Option<String>,
     /// The `name:` of the lexicon written.
     pub name: String,
     /// The `languages:` of the lexicon written; none leaves the header out (a warning when
     /// loaded).
     pub languages: Vec<String>,
-    /// For TSV and CSV: the input's names of some columns (`("term", "lemma")`: the
+    /// For TSV, CSV and JSON: the input's names of some columns (`("term", "lemma")`: the
     /// terms are in the column, or under the key, `lemma`), from [`parse_column`].
     pub columns: Vec<(String, String)>,
 }
@@ -137,7 +144,7 @@ pub enum ImportError {
          exclusions (e.g. --column term=lemma)"
     )]
     BadColumn(String),
-    #[error("--column applies to tsv and csv input, not to {}", .0.as_str())]
+    #[error("--column applies to tsv, csv and json input, not to {}", .0.as_str())]
     ColumnsNotApplicable(ImportFormat),
 }
 
@@ -177,7 +184,10 @@ pub fn import(
     {
         return Err(ImportError::BadColumn(format!("{ours}={theirs}")));
     }
-    let tabular = matches!(options.format, ImportFormat::Tsv | ImportFormat::Csv);
+    let tabular = matches!(
+        options.format,
+        ImportFormat::Tsv | ImportFormat::Csv | ImportFormat::Json
+    );
     if !options.columns.is_empty() && !tabular {
         return Err(ImportError::ColumnsNotApplicable(options.format));
     }
@@ -214,6 +224,7 @@ pub fn import(
         }
         ImportFormat::Tsv => read_tsv(input, category, columns, &mut builder),
         ImportFormat::Csv => read_csv(input, category, columns, &mut builder),
+        ImportFormat::Json => read_json(input, category, columns, &mut builder),
         ImportFormat::Dic => {
             if category.is_some() {
                 return Err(ImportError::CategoryWithDic);

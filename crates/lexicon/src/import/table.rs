@@ -1,5 +1,5 @@
 //! Tables with a header row naming columns (TSV and CSV), and the `--column` mapping of
-//! their headers.
+//! their headers (also used for the keys of JSON objects).
 
 use std::collections::BTreeMap;
 
