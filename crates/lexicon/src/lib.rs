@@ -191,6 +191,19 @@
 //!   may be a number or a string, exclusions a string or an array of strings; other keys
 //!   ignored), or an object mapping each category name to such an array. A syntax error is
 //!   reported with its line and column, and so is every value of the wrong kind.
+//! * **regex**: one regular expression per line (`regex` crate syntax, parsed with
+//!   `regex-syntax`; blank lines and lines starting with `#` skipped), all in the given
+//!   category, expanded into the terms it matches when there are few:
+//!   alternation, concatenation, groups, `?`, bounded `{m}` / `{m,n}` (up to 20), and
+//!   classes of at most 64 characters. Each expression is read as whole words, like every
+//!   term, so `^`, `$`, `\A`, `\z` and `\b` at its ends are redundant and dropped; `\w*`
+//!   at an end is a glob star (`haat\w*` -> `haat*`) and `\w+` at an end the `+`
+//!   convention below (`\w+moslim` -> `+moslim`). Refused, with an error naming the
+//!   construct and its column: unbounded repetition (`*`, `+`, `{n,}`), `.`, larger classes
+//!   (`\d`, `[^a]`), `\w` elsewhere, anchors inside the expression, `\B`, and an expansion
+//!   of more than [`ImportOptions::max_literals`] terms ([`DEFAULT_MAX_LITERALS`]). Each
+//!   expanded line is reported with the number of terms it made ([`Imported::expansions`]),
+//!   and its terms' comments show the expression.
 //!
 //! In every format:
 //!
@@ -230,8 +243,8 @@ mod term;
 
 pub use categories::{parse_categories, Categories};
 pub use import::{
-    category_stub, identifier_from, import, import_file, parse_column, ImportError, ImportFormat,
-    ImportOptions, Imported,
+    category_stub, identifier_from, import, import_file, parse_column, Expansion, ImportError,
+    ImportFormat, ImportOptions, Imported, DEFAULT_MAX_LITERALS,
 };
 pub use matching::{MatchOptions, MatchOverrides};
 pub use problem::{has_errors, LoadError, Problem, ProblemKind, Severity};

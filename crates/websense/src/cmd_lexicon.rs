@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use websense_lexicon::{
     category_stub, has_errors, import_file, parse_categories, parse_column, Categories,
-    ImportFormat, ImportOptions, LexiconSet, Problem, CATEGORIES_FILE,
+    ImportFormat, ImportOptions, LexiconSet, Problem, CATEGORIES_FILE, DEFAULT_MAX_LITERALS,
 };
 
 #[derive(Args)]
@@ -25,9 +25,9 @@ enum LexiconCommand {
         /// Directory with categories.toml and *.lex files.
         dir: PathBuf,
     },
-    /// Turn a plain list, a TSV or CSV table, a LIWC-style .dic file or a JSON list into a
-    /// .lex file; exit code 1 when input lines had errors (they are left out, the rest is
-    /// written). Every term line written ends in a comment with
+    /// Turn a plain list, a TSV or CSV table, a LIWC-style .dic file, a JSON list or a file
+    /// of regular expressions into a .lex file; exit code 1 when input lines had errors (they
+    /// are left out, the rest is written). Every term line written ends in a comment with
     /// the input file and line it came from.
     ///
     /// Formats: plain (one term per line; warns about lines with commas, brackets, regex
@@ -35,7 +35,8 @@ enum LexiconCommand {
     /// term, category, weight, kind, exclusions), csv (the same header, or rows
     /// `Category,term,term,...` when the first row names no column; `;` when the first line
     /// has no `,`), dic (LIWC), json (an array of strings or of objects with a `term`, or an
-    /// object mapping categories to arrays). In every format `+term` means the term needs
+    /// object mapping categories to arrays), regex (one bounded expression per line,
+    /// expanded into the terms it matches). In every format `+term` means the term needs
     /// something before it (`+moslim` hits `rotmoslim`, not `moslim`) and `term+` something
     /// after it; LF, CRLF and bare CR line endings are read.
     Import(ImportArgs),
@@ -45,14 +46,17 @@ enum LexiconCommand {
 struct ImportArgs {
     #[arg(long, value_enum)]
     format: Format,
-    /// Category of every term of a plain list, and of table rows and JSON terms without
-    /// one.
+    /// Category of every term of a plain list or regex file, and of table rows and JSON
+    /// terms without one.
     #[arg(long)]
     category: Option<String>,
     /// For tsv, csv and json: the input's name of a column, NAME=HEADER with NAME one of
     /// term, category, weight, kind, exclusions (`--column term=lemma`); repeatable.
     #[arg(long = "column", value_name = "NAME=HEADER")]
     columns: Vec<String>,
+    /// For regex: the most terms one expression may expand into.
+    #[arg(long, default_value_t = DEFAULT_MAX_LITERALS)]
+    max_literals: usize,
     /// Lexicon name written in the header [default: the input file's name without extension].
     #[arg(long)]
     name: Option<String>,
@@ -80,6 +84,7 @@ enum Format {
     Csv,
     Dic,
     Json,
+    Regex,
 }
 
 pub fn run(args: LexiconArgs) -> Result<ExitCode> {
@@ -119,6 +124,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         Format::Csv => ImportFormat::Csv,
         Format::Dic => ImportFormat::Dic,
         Format::Json => ImportFormat::Json,
+        Format::Regex => ImportFormat::Regex,
     };
     let columns = args
         .columns
@@ -129,6 +135,7 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         category: args.category,
         languages: args.languages,
         columns,
+        max_literals: args.max_literals,
         ..ImportOptions::new(format, &name)
     };
     if let Some(out) = args
@@ -140,6 +147,15 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
     }
     let imported = import_file(&args.input, &options)?;
     print_problems(&imported.problems);
+    for expansion in &imported.expansions {
+        eprintln!(
+            "{}:{}: note: `{}` expanded into {} term(s)",
+            args.input.display(),
+            expansion.line,
+            expansion.pattern,
+            expansion.literals
+        );
+    }
     match &args.output {
         Some(out) => {
             std::fs::write(out, &imported.text)
@@ -233,6 +249,7 @@ mod tests {
             format: Format::Plain,
             category: Some(category.into()),
             columns: Vec::new(),
+            max_literals: DEFAULT_MAX_LITERALS,
             name: None,
             languages: vec!["nl".into()],
             categories: None,

@@ -1,5 +1,6 @@
 //! Turning the lists curators already have into a `.lex` file: plain lists, TSV and CSV
-//! tables, LIWC-style `.dic` dictionaries and JSON (see the crate doc for each format). One module per format; [`Builder`] checks and collects the terms of
+//! tables, LIWC-style `.dic` dictionaries, JSON and regex dictionaries (see the crate doc
+//! for each format). One module per format; [`Builder`] checks and collects the terms of
 //! all of them.
 
 use std::borrow::Cow;
@@ -13,6 +14,7 @@ mod csv;
 mod dic;
 mod json;
 mod plain;
+mod regex;
 mod table;
 mod tsv;
 
@@ -20,6 +22,7 @@ use self::csv::read_csv;
 use dic::read_dic;
 use json::read_json;
 use plain::read_plain;
+use regex::read_regex;
 use tsv::read_tsv;
 
 use crate::lexfile::parse_term_fields;
@@ -40,6 +43,8 @@ pub enum ImportFormat {
     Csv,
     /// An array of strings or of objects, or an object mapping categories to arrays.
     Json,
+    /// One regular expression per line, expanded into the terms it matches.
+    Regex,
 }
 
 impl ImportFormat {
@@ -50,6 +55,7 @@ impl ImportFormat {
             "dic" => ImportFormat::Dic,
             "csv" => ImportFormat::Csv,
             "json" => ImportFormat::Json,
+            "regex" => ImportFormat::Regex,
             _ => return None,
         })
     }
@@ -61,6 +67,7 @@ impl ImportFormat {
             ImportFormat::Dic => "dic",
             ImportFormat::Csv => "csv",
             ImportFormat::Json => "json",
+            ImportFormat::Regex => "regex",
         }
     }
 }
@@ -68,8 +75,8 @@ impl ImportFormat {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportOptions {
     pub format: ImportFormat,
-    /// The category of every term of a plain list, and of table rows and JSON terms
-    /// without one.
+    /// The category of every term of a plain list or regex dictionary, and of table rows
+    /// and JSON terms without one.
     pub category: Option<String>,
     /// The `name:` of the lexicon written.
     pub name: String,
@@ -79,7 +86,12 @@ pub struct ImportOptions {
     /// For TSV, CSV and JSON: the input's names of some columns (`("term", "lemma")`: the
     /// terms are in the column, or under the key, `lemma`), from [`parse_column`].
     pub columns: Vec<(String, String)>,
+    /// For regex dictionaries: the most terms one line may expand into.
+    pub max_literals: usize,
 }
+
+/// The default of [`ImportOptions::max_literals`].
+pub const DEFAULT_MAX_LITERALS: usize = 1000;
 
 impl ImportOptions {
     /// Options for `format`, writing a lexicon named `name`, with no category and no
@@ -91,6 +103,7 @@ impl ImportOptions {
             name: name.to_string(),
             languages: Vec::new(),
             columns: Vec::new(),
+            max_literals: DEFAULT_MAX_LITERALS,
         }
     }
 }
@@ -108,6 +121,18 @@ pub fn parse_column(spec: &str) -> Result<(String, String), ImportError> {
     Ok((ours, theirs))
 }
 
+/// What one line of a regex dictionary expanded into.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expansion {
+    /// Its input line.
+    pub line: usize,
+    /// The expression.
+    pub pattern: String,
+    /// The distinct terms (in normal form) it matches, each written as a term line unless
+    /// in error or a duplicate.
+    pub literals: usize,
+}
+
 /// An import's result: the `.lex` text with every term that passed, and the problems of the
 /// lines that did not (reported with input line numbers).
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +144,8 @@ pub struct Imported {
     /// Number of term lines written.
     pub terms: usize,
     pub problems: Vec<Problem>,
+    /// For a regex dictionary: each line expanded, with the number of terms it made.
+    pub expansions: Vec<Expansion>,
 }
 
 /// Options that make an import impossible; problems of input lines are [`Problem`]s.
@@ -129,7 +156,9 @@ pub enum ImportError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("a plain list needs --category: every term goes into that one category")]
+    #[error(
+        "a plain list or regex dictionary needs --category: every term goes into that one category"
+    )]
     CategoryRequired,
     #[error("a .dic file names its own categories; --category does not apply")]
     CategoryWithDic,
@@ -214,6 +243,7 @@ pub fn import(
     }
     let category = options.category.as_deref();
     let columns = &options.columns;
+    let mut expansions = Vec::new();
     match options.format {
         ImportFormat::Plain => {
             read_plain(
@@ -231,8 +261,14 @@ pub fn import(
             }
             read_dic(input, &mut builder);
         }
+        ImportFormat::Regex => {
+            let category = category.ok_or(ImportError::CategoryRequired)?;
+            expansions = read_regex(input, category, options.max_literals, &mut builder);
+        }
     }
-    Ok(builder.finish(options))
+    let mut imported = builder.finish(options);
+    imported.expansions = expansions;
+    Ok(imported)
 }
 
 /// A stub to add to `categories.toml` for each of `names`.
@@ -342,6 +378,12 @@ impl Builder<'_> {
     /// Check one term as the loader would, and keep it unless it is in error or a duplicate.
     fn add(&mut self, line: usize, category: &str, fields: &[&str]) {
         self.add_as(line, category, fields, None);
+    }
+
+    /// [`Builder::add`] for a term the import made from what the input wrote (`written`,
+    /// which the term line's comment then shows).
+    fn add_written(&mut self, line: usize, category: &str, fields: &[&str], written: &str) {
+        self.add_as(line, category, fields, Some(written));
     }
 
     fn add_as(&mut self, line: usize, category: &str, fields: &[&str], written: Option<&str>) {
@@ -458,6 +500,7 @@ impl Builder<'_> {
             categories,
             terms: self.terms.len(),
             problems: self.problems,
+            expansions: Vec::new(),
         }
     }
 }
