@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use websense_lexicon::{
-    category_stub, import, ImportFormat, ImportOptions, Imported, LexiconSet, Problem, ProblemKind,
-    Severity, TermKind,
+    category_stub, import, import_file, ImportFormat, ImportOptions, Imported, LexiconSet, Problem,
+    ProblemKind, Severity, TermKind,
 };
 
 fn options(format: ImportFormat, category: Option<&str>) -> ImportOptions {
@@ -63,6 +63,27 @@ fn bare_cr_line_endings_are_line_breaks_with_a_warning() {
     let last = set.terms().last().unwrap();
     assert_eq!(last.normalized, "woord177");
     assert!(imported.text.contains("woord177  # lijst.txt:178\n"));
+}
+
+/// Classic Mac OS files are often not UTF-8 either: the line that is not costs that line,
+/// not the file.
+#[test]
+fn a_file_with_bare_cr_endings_that_is_not_utf8_loses_only_its_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("oud.txt");
+    std::fs::write(&path, b"goed\rfout\xff\rook goed\r").unwrap();
+    let imported = import_file(&path, &options(ImportFormat::Plain, Some("haat"))).unwrap();
+    assert_eq!(
+        found(&imported.problems, ProblemKind::NotUtf8),
+        vec![(Severity::Error, 2)]
+    );
+    assert_eq!(
+        found(&imported.problems, ProblemKind::Suspicious),
+        vec![(Severity::Warning, 0)]
+    );
+    assert_eq!(imported.problems.len(), 2, "{:#?}", imported.problems);
+    assert_eq!(imported.terms, 2);
+    assert!(imported.text.contains("ook goed  # oud.txt:3\n"));
 }
 
 #[test]

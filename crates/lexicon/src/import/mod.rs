@@ -184,6 +184,12 @@ pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Imported, Imp
         source,
     })?;
     let mut problems = Vec::new();
+    // Line breaks first, so that a line that is not UTF-8 in a file with bare CR endings
+    // (classic Mac OS files are often not UTF-8 either) costs that line, not the file.
+    let (bytes, bare_cr) = unify_line_break_bytes(&bytes);
+    if bare_cr > 0 {
+        problems.push(bare_cr_warning(path, bare_cr));
+    }
     let text = decode(path, &bytes, &mut problems);
     let mut imported = import(&text, path, options)?;
     problems.append(&mut imported.problems);
@@ -231,15 +237,7 @@ pub fn import(
         problems: Vec::new(),
     };
     if bare_cr > 0 {
-        builder.problems.push(Problem::warning(
-            ProblemKind::Suspicious,
-            source,
-            0,
-            format!(
-                "{bare_cr} line(s) end in a bare CR (classic Mac OS line endings); \
-                 read as line breaks, and counted so in the line numbers"
-            ),
-        ));
+        builder.problems.push(bare_cr_warning(source, bare_cr));
     }
     let category = options.category.as_deref();
     let columns = &options.columns;
@@ -306,14 +304,45 @@ pub fn identifier_from(name: &str) -> Option<String> {
 /// `input` with CRLF and bare CR line breaks as LF, and the number of bare CRs (a file
 /// saved with classic Mac OS line endings reads as one line otherwise).
 fn unify_line_breaks(input: &str) -> (Cow<'_, str>, usize) {
-    if !input.contains('\r') {
+    match unify_line_break_bytes(input.as_bytes()) {
+        (Cow::Borrowed(_), _) => (Cow::Borrowed(input), 0),
+        // (only ASCII CRs were replaced by ASCII LFs, so the text is still UTF-8)
+        (Cow::Owned(bytes), bare) => (
+            Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| input.to_string())),
+            bare,
+        ),
+    }
+}
+
+/// [`unify_line_breaks`] for bytes that may not be UTF-8.
+fn unify_line_break_bytes(input: &[u8]) -> (Cow<'_, [u8]>, usize) {
+    if !input.contains(&b'\r') {
         return (Cow::Borrowed(input), 0);
     }
-    let crlf = input.matches("\r\n").count();
-    let bare = input.matches('\r').count() - crlf;
-    (
-        Cow::Owned(input.replace("\r\n", "\n").replace('\r', "\n")),
-        bare,
+    let mut unified = Vec::with_capacity(input.len());
+    let mut bare = 0;
+    for (i, &b) in input.iter().enumerate() {
+        match b {
+            b'\r' if input.get(i + 1) == Some(&b'\n') => {}
+            b'\r' => {
+                bare += 1;
+                unified.push(b'\n');
+            }
+            _ => unified.push(b),
+        }
+    }
+    (Cow::Owned(unified), bare)
+}
+
+fn bare_cr_warning(source: &Path, bare_cr: usize) -> Problem {
+    Problem::warning(
+        ProblemKind::Suspicious,
+        source,
+        0,
+        format!(
+            "{bare_cr} line(s) end in a bare CR (classic Mac OS line endings); read as line \
+             breaks, and counted so in the line numbers"
+        ),
     )
 }
 
