@@ -162,10 +162,10 @@
 //! * **plain**: one term per line, globs allowed, `#` comments and blank lines as in `.lex`;
 //!   every term goes into the one category given. A `|` is an error (a table: import it as
 //!   TSV). A line that imports but probably not as its author meant is imported as written
-//!   with a warning on its line: one holding a comma (a CSV row), brackets, regular
-//!   expression syntax (`\`, `^`, `$`, `?`, `.*`, a `+` inside the term), quotes (a JSON
-//!   array), a leading or trailing `-` (a list bullet, half a compound), or more than 6
-//!   words (a sentence).
+//!   with a warning on its line: one holding a comma or semicolon (a CSV row), a tab (a
+//!   TSV row), brackets, regular expression syntax (`\`, `^`, `$`, `?`, `.*`, a `+` inside
+//!   the term), quotes (a JSON array), a leading or trailing `-` (a list bullet, half a
+//!   compound), or more than 6 words (a sentence).
 //! * **tsv**: tab-separated, first non-blank line a header naming at least `term` and
 //!   optionally `category`, `weight`, `kind`, `exclusions` (`;`-separated), in any order
 //!   and any case; other columns are ignored; cells in double quotes are unquoted. An

@@ -127,7 +127,9 @@ fn plain_lines_that_look_like_another_format_are_warned_about_with_their_line() 
                  een twee drie vier vijf zes\n\
                  +moslim\n\
                  kut*\n\
-                 auto's\n";
+                 auto's\n\
+                 volksverrader\tanti_overheid\n\
+                 jood;zionist\n";
     let imported = plain(input);
     let warned: Vec<usize> = found(&imported.problems, ProblemKind::Suspicious)
         .into_iter()
@@ -136,7 +138,7 @@ fn plain_lines_that_look_like_another_format_are_warned_about_with_their_line() 
             line
         })
         .collect();
-    assert_eq!(warned, vec![2, 3, 4, 5, 6, 7, 8, 9]);
+    assert_eq!(warned, vec![2, 3, 4, 5, 6, 7, 8, 9, 14, 15]);
     let message = |line: usize| {
         imported
             .problems
@@ -155,6 +157,8 @@ fn plain_lines_that_look_like_another_format_are_warned_about_with_their_line() 
     assert!(message(7).contains("leading or trailing `-`"));
     assert!(message(8).contains("leading or trailing `-`"));
     assert!(message(9).contains("10 words"));
+    assert!(message(14).contains("a tab (a TSV row?"));
+    assert!(message(15).contains("a semicolon (a CSV row?"));
     // Warned lines still import as written; the rest import quietly.
     assert!(
         imported
@@ -164,7 +168,7 @@ fn plain_lines_that_look_like_another_format_are_warned_about_with_their_line() 
         "{:#?}",
         imported.problems
     );
-    assert_eq!(imported.terms, 13);
+    assert_eq!(imported.terms, 15);
 }
 
 #[test]

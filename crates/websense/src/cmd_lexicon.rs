@@ -30,8 +30,8 @@ enum LexiconCommand {
     /// are left out, the rest is written). Every term line written ends in a comment with
     /// the input file and line it came from.
     ///
-    /// Formats: plain (one term per line; warns about lines with commas, brackets, regex
-    /// syntax, quotes, a leading or trailing `-`, more than 6 words), tsv (header naming
+    /// Formats: plain (one term per line; warns about lines with commas, semicolons, tabs,
+    /// brackets, regex syntax, quotes, a leading or trailing `-`, more than 6 words), tsv (header naming
     /// term, category, weight, kind, exclusions), csv (the same header, or rows
     /// `Category,term,term,...` when the first row names no column; `;` when the first line
     /// has no `,`), dic (LIWC), json (an array of strings or of objects with a `term`, or an

@@ -39,12 +39,18 @@ pub(super) fn read_plain(input: &str, category: &str, builder: &mut Builder<'_>)
 }
 
 /// Why a line of a plain list is probably not one term as its author meant it: the marks of
-/// a CSV row, a JSON array, a regular expression, a list bullet or a sentence. Empty when
+/// a CSV or TSV row, a JSON array, a regular expression, a list bullet or a sentence. Empty when
 /// none. (A `+` at either end is the required-affix convention, and `*` the glob stars.)
 fn suspicious(content: &str) -> Vec<String> {
     let mut reasons = Vec::new();
     if content.contains(',') {
         reasons.push("a comma (a CSV row? use --format csv)".to_string());
+    }
+    if content.contains(';') {
+        reasons.push("a semicolon (a CSV row? use --format csv)".to_string());
+    }
+    if content.contains('\t') {
+        reasons.push("a tab (a TSV row? use --format tsv)".to_string());
     }
     if content.contains(['[', ']', '(', ')', '{', '}', '<', '>']) {
         reasons.push("brackets".to_string());
