@@ -203,3 +203,56 @@ fn regex_terms_keep_their_kind() {
     );
     assert_eq!(set.terms().next().unwrap().kind, TermKind::Prefix);
 }
+
+/// Every string over a small alphabet up to a length, for checking an expansion against the
+/// `regex` crate.
+fn strings(alphabet: &[char], max_len: usize) -> Vec<String> {
+    let mut all = vec![String::new()];
+    let mut last = vec![String::new()];
+    for _ in 0..max_len {
+        last = last
+            .iter()
+            .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+            .collect();
+        all.extend(last.iter().cloned());
+    }
+    all
+}
+
+/// The expansion is exactly the language of the expression: every term the import writes
+/// matches it in the `regex` crate, and every string over the alphabet (up to a length
+/// longer than any term) that matches it is a term, each once.
+#[test]
+fn expansions_are_exactly_what_the_regex_crate_matches() {
+    let patterns = [
+        "a(b|c)?",
+        "[ab]{1,3}",
+        "(a|ab)(c|bc)?",
+        "a?b?c?",
+        "(ab|a)b?",
+        "(a|b){2}c",
+        "[a-c]{0,2}a",
+        "a(b(c|a)?)?",
+    ];
+    let all = strings(&['a', 'b', 'c'], 6);
+    for pattern in patterns {
+        let imported = run(&format!("{pattern}\n"));
+        let mut terms: Vec<String> = imported
+            .text
+            .lines()
+            .skip_while(|l| !l.starts_with('['))
+            .skip(1)
+            .map(|l| l.split("  #").next().unwrap().to_string())
+            .collect();
+        terms.sort();
+        let whole = regex::Regex::new(&format!("^(?:{pattern})$")).unwrap();
+        let mut expected: Vec<String> = all
+            .iter()
+            .filter(|s| !s.is_empty() && whole.is_match(s))
+            .cloned()
+            .collect();
+        expected.sort();
+        assert_eq!(terms, expected, "{pattern}");
+        assert_eq!(counts(&imported), vec![(1, expected.len())], "{pattern}");
+    }
+}
