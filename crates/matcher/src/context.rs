@@ -23,16 +23,16 @@ pub(crate) const QUOTED: u8 = 2;
 pub(crate) const COUNTER_SPEECH: u8 = 4;
 
 /// How far (in bytes) the rules look either side of a hit.
-const REACH: usize = 160;
+pub(crate) const REACH: usize = 160;
 /// Words before a hit that a negation may stand in.
-const NEGATION_WINDOW: usize = 4;
+pub(crate) const NEGATION_WINDOW: usize = 4;
 
 // What a word says, as bits: one per list below.
-const NEGATIONS: u8 = 1;
-const CLAUSE_WORDS: u8 = 2;
-const SAYING_BEFORE: u8 = 4;
-const SAYING_AFTER: u8 = 8;
-const CONDEMNING: u8 = 16;
+pub(crate) const NEGATIONS: u8 = 1;
+pub(crate) const CLAUSE_WORDS: u8 = 2;
+pub(crate) const SAYING_BEFORE: u8 = 4;
+pub(crate) const SAYING_AFTER: u8 = 8;
+pub(crate) const CONDEMNING: u8 = 16;
 
 /// Every listed word (lower case) with the lists it is on, shortest first: negations
 /// (`geen niet nooit niemand nergens noch`, `no not never nobody none neither nor cannot`
@@ -100,7 +100,7 @@ const BY_LENGTH: ([u32; LONGEST + 1], [(u16, u16); LONGEST + 1]) = {
 };
 
 /// The lists `word` is on (ASCII case ignored; see [`LISTED`]).
-fn classify(bytes: &[u8]) -> u8 {
+pub(crate) fn classify(bytes: &[u8]) -> u8 {
     if bytes.len() < 2 || bytes.len() > LONGEST {
         return 0;
     }
@@ -115,7 +115,10 @@ fn classify(bytes: &[u8]) -> u8 {
         .map_or(0, |&(_, bits)| bits)
 }
 
-/// The context tags (bits) of the hit at `start..end` of `text`.
+/// The context tags (bits) of the hit at `start..end` of `text`, hit by hit: the
+/// definition, which `tagging.rs` computes for all hits of a field at once (a test compares
+/// them).
+#[cfg(test)]
 pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
     let before = &text[floor(text, start.saturating_sub(REACH))..start];
     let after = &text[end..ceil(text, (end + REACH).min(text.len()))];
@@ -176,6 +179,7 @@ pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
 /// The words of `text`: runs of ASCII letters and digits and of characters outside ASCII
 /// (an apostrophe splits, as in the normal form: `don't` is `don`, `t`). Bytes, not
 /// characters: this runs around every hit.
+#[cfg(test)]
 fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
     text.as_bytes()
         .split(|b| !(b.is_ascii_alphanumeric() || *b >= 0x80))
@@ -183,7 +187,7 @@ fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
 }
 
 /// Whether a double quotation opened before the hit is still open there and closes after it.
-fn inside_double_quotes(before: &str, after: &str) -> bool {
+pub(crate) fn inside_double_quotes(before: &str, after: &str) -> bool {
     let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
     let open = |opens: &[char], closes: &[char]| {
         let o = before.rfind(opens);
@@ -194,7 +198,7 @@ fn inside_double_quotes(before: &str, after: &str) -> bool {
 }
 
 /// Whether the hit's word is wrapped in single quotes: `'ongedierte'`, `‘ongedierte’`.
-fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
+pub(crate) fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
     let word_start = before.trim_end_matches(|c: char| c.is_alphanumeric());
     let opened = word_start.ends_with(['\'', '‘']);
     let rest = after.trim_start_matches(|c: char| c.is_alphanumeric());
@@ -203,6 +207,7 @@ fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
 
 /// Where the sentence of the end of `text` starts: after its last `.`, `!`, `?` or line
 /// break (0 when there is none). Bytes: these are ASCII, never part of another character.
+#[cfg(test)]
 fn sentence_end_before(text: &[u8]) -> usize {
     let stop = memchr::memrchr3(b'.', b'!', b'?', text);
     let line = memchr::memrchr(b'\n', text);
@@ -210,6 +215,7 @@ fn sentence_end_before(text: &[u8]) -> usize {
 }
 
 /// Where the sentence of the start of `text` ends: at its first `.`, `!`, `?` or line break.
+#[cfg(test)]
 fn sentence_end_after(text: &[u8]) -> usize {
     let stop = memchr::memchr3(b'.', b'!', b'?', text).unwrap_or(text.len());
     memchr::memchr(b'\n', &text[..stop]).unwrap_or(stop)
@@ -217,6 +223,7 @@ fn sentence_end_after(text: &[u8]) -> usize {
 
 /// Where the clause of the end of `text` starts: after its last `, ; : ( )`, en dash or em
 /// dash (0 when there is none).
+#[cfg(test)]
 fn clause_end_before(text: &[u8]) -> usize {
     for i in (0..text.len()).rev() {
         match text[i] {
@@ -229,14 +236,14 @@ fn clause_end_before(text: &[u8]) -> usize {
     0
 }
 
-fn floor(text: &str, mut at: usize) -> usize {
+pub(crate) fn floor(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
     }
     at
 }
 
-fn ceil(text: &str, mut at: usize) -> usize {
+pub(crate) fn ceil(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at += 1;
     }

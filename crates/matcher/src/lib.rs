@@ -130,6 +130,7 @@ mod findings;
 mod fuzzy;
 mod handle;
 mod scan;
+mod tagging;
 
 pub mod bench;
 pub mod bench_dense;
@@ -562,16 +563,20 @@ impl Matcher {
             let mut findings = vec![Findings::default(); items.len()];
             let found = &mut scratch.found;
             if self.options.context {
-                for f in found.iter_mut() {
-                    let (title, text) = items[f.item as usize];
-                    let text = match f.field {
+                // The hits of each field together, in text order, tagged field by field.
+                // (`findings` sorts the hits of an item itself, so this order is free.)
+                found.sort_unstable_by_key(|f| (f.item, f.field == Field::Text, f.start));
+                for of_field in found.chunk_by_mut(|a, b| a.item == b.item && a.field == b.field) {
+                    let (title, text) = items[of_field[0].item as usize];
+                    let text = match of_field[0].field {
                         Field::Title => title.unwrap_or_default(),
                         Field::Text => text,
                     };
-                    f.context = context::context_of(text, f.start, f.end);
+                    tagging::tag_field(&mut scratch.table, text, of_field);
                 }
+            } else {
+                found.sort_unstable_by_key(|f| f.item);
             }
-            found.sort_unstable_by_key(|f| f.item);
             for of_item in found.chunk_by_mut(|a, b| a.item == b.item) {
                 findings[of_item[0].item as usize] = self.findings(of_item);
             }
