@@ -116,9 +116,8 @@ pub(crate) fn classify(bytes: &[u8]) -> u8 {
 }
 
 /// The context tags (bits) of the hit at `start..end` of `text`, hit by hit: the
-/// definition, which `tagging.rs` computes for all hits of a field at once (a test compares
-/// them).
-#[cfg(test)]
+/// definition, which `tagging.rs` computes for nearby hits of a field at once (a test
+/// compares them) and calls for a hit alone.
 pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
     let before = &text[floor(text, start.saturating_sub(REACH))..start];
     let after = &text[end..ceil(text, (end + REACH).min(text.len()))];
@@ -179,7 +178,6 @@ pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
 /// The words of `text`: runs of ASCII letters and digits and of characters outside ASCII
 /// (an apostrophe splits, as in the normal form: `don't` is `don`, `t`). Bytes, not
 /// characters: this runs around every hit.
-#[cfg(test)]
 fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
     text.as_bytes()
         .split(|b| !(b.is_ascii_alphanumeric() || *b >= 0x80))
@@ -207,7 +205,6 @@ pub(crate) fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
 
 /// Where the sentence of the end of `text` starts: after its last `.`, `!`, `?` or line
 /// break (0 when there is none). Bytes: these are ASCII, never part of another character.
-#[cfg(test)]
 fn sentence_end_before(text: &[u8]) -> usize {
     let stop = memchr::memrchr3(b'.', b'!', b'?', text);
     let line = memchr::memrchr(b'\n', text);
@@ -215,7 +212,6 @@ fn sentence_end_before(text: &[u8]) -> usize {
 }
 
 /// Where the sentence of the start of `text` ends: at its first `.`, `!`, `?` or line break.
-#[cfg(test)]
 fn sentence_end_after(text: &[u8]) -> usize {
     let stop = memchr::memchr3(b'.', b'!', b'?', text).unwrap_or(text.len());
     memchr::memchr(b'\n', &text[..stop]).unwrap_or(stop)
@@ -223,7 +219,6 @@ fn sentence_end_after(text: &[u8]) -> usize {
 
 /// Where the clause of the end of `text` starts: after its last `, ; : ( )`, en dash or em
 /// dash (0 when there is none).
-#[cfg(test)]
 fn clause_end_before(text: &[u8]) -> usize {
     for i in (0..text.len()).rev() {
         match text[i] {
@@ -250,19 +245,12 @@ pub(crate) fn ceil(text: &str, mut at: usize) -> usize {
     at
 }
 
-/// The tags of `bits`, in a fixed order.
-pub(crate) fn tags(bits: u8) -> Vec<ContextTag> {
-    let mut tags = Vec::new();
-    if bits & NEGATED != 0 {
-        tags.push(ContextTag::Negated);
-    }
-    if bits & QUOTED != 0 {
-        tags.push(ContextTag::Quoted);
-    }
-    if bits & COUNTER_SPEECH != 0 {
-        tags.push(ContextTag::CounterSpeech);
-    }
-    tags
+/// The tags of `bits`, in a fixed order (a static slice: nothing allocated per hit).
+pub(crate) fn tags(bits: u8) -> &'static [ContextTag] {
+    use ContextTag::{CounterSpeech as C, Negated as N, Quoted as Q};
+    const BY_BITS: [&[ContextTag]; 8] =
+        [&[], &[N], &[Q], &[N, Q], &[C], &[N, C], &[Q, C], &[N, Q, C]];
+    BY_BITS[(bits & 7) as usize]
 }
 
 #[cfg(test)]

@@ -140,9 +140,10 @@ pub mod quality;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{dfa, Anchored, MatchKind};
+use findings::FindingsRef;
 use std::collections::HashMap;
 use websense_lexicon::{LexiconSet, Location, MatchOptions};
-use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, TermKind};
+use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, ScoredItemRef, TermKind};
 use websense_normalize::VariantOptions;
 
 /// Items scored together by one thread: their fields share the automaton walk.
@@ -491,7 +492,11 @@ impl Matcher {
 
     /// Hits and scores of an item with this title and text.
     pub fn find(&self, title: Option<&str>, text: &str) -> Findings {
-        self.find_group(&[(title, text)]).pop().unwrap_or_default()
+        let found = self.find_group(&[(title, text)]).pop().unwrap_or_default();
+        Findings {
+            matches: found.matches.iter().map(|h| h.to_hit()).collect(),
+            scores: found.scores.iter().map(|s| s.to_score()).collect(),
+        }
     }
 
     /// `item` with its hits, scores and this matcher's lexicon version.
@@ -501,14 +506,17 @@ impl Matcher {
 
     /// Like [`Matcher::score`], taking the item by value (no copy).
     pub fn score_item(&self, item: Item) -> ScoredItem {
-        let findings = self.find(item.title.as_deref(), &item.text);
-        self.scored(item, findings)
+        let found = self
+            .find_group(&[(item.title.as_deref(), &item.text)])
+            .pop()
+            .unwrap_or_default();
+        self.scored(item, found).into_owned()
     }
 
     /// Score many items on all cores (rayon's pool), keeping their order.
     pub fn score_batch(&self, items: Vec<Item>) -> Vec<ScoredItem> {
         use rayon::prelude::*;
-        let findings: Vec<Findings> = items
+        let findings: Vec<FindingsRef> = items
             .par_chunks(GROUP)
             .flat_map_iter(|group| {
                 let fields: Vec<_> = group
@@ -522,7 +530,7 @@ impl Matcher {
         items
             .into_par_iter()
             .zip(findings)
-            .map(|(item, findings)| self.scored(item, findings))
+            .map(|(item, findings)| self.scored(item, findings).into_owned())
             .collect()
     }
 
@@ -530,6 +538,16 @@ impl Matcher {
     /// as [`Matcher::score_batch`], for callers that run their own threads (one chunk of a
     /// stream per thread). Items are matched in groups, as `score_batch` does.
     pub fn score_sequential(&self, items: Vec<Item>) -> Vec<ScoredItem> {
+        self.score_sequential_ref(items)
+            .into_iter()
+            .map(ScoredItemRef::into_owned)
+            .collect()
+    }
+
+    /// Like [`Matcher::score_sequential`], with the hits' and scores' strings borrowed from
+    /// this matcher: the same JSON, and no allocation per hit, for callers that only write
+    /// the results out.
+    pub fn score_sequential_ref(&self, items: Vec<Item>) -> Vec<ScoredItemRef<'_>> {
         let mut findings = Vec::with_capacity(items.len());
         let mut fields = Vec::with_capacity(GROUP);
         for group in items.chunks(GROUP) {
@@ -544,23 +562,23 @@ impl Matcher {
             .collect()
     }
 
-    fn scored(&self, item: Item, Findings { matches, scores }: Findings) -> ScoredItem {
-        ScoredItem {
+    fn scored<'m>(&'m self, item: Item, found: FindingsRef<'m>) -> ScoredItemRef<'m> {
+        ScoredItemRef {
             item,
-            lexicon_version: self.version.clone(),
-            matches,
-            scores,
+            lexicon_version: &self.version,
+            matches: found.matches,
+            scores: found.scores,
         }
     }
 
     /// Findings of each (title, text), in order.
-    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<Findings> {
+    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<FindingsRef<'_>> {
         scan::with_scratch(|scratch| {
             match &self.automaton {
                 Compiled::Dfa(a) => scratch.find::<_, { scan::DFA_LANES }>(self, a, items),
                 Compiled::Nfa(a) => scratch.find::<_, { scan::NFA_LANES }>(self, a, items),
             }
-            let mut findings = vec![Findings::default(); items.len()];
+            let mut findings = vec![FindingsRef::default(); items.len()];
             let found = &mut scratch.found;
             if self.options.context {
                 // The hits of each field together, in text order, tagged field by field.

@@ -237,6 +237,13 @@ pub(crate) fn tag_field(table: &mut Table, text: &str, hits: &mut [Found]) {
             end = end.max(hits[last].end);
             last += 1;
         }
+        if last == first + 1 {
+            // a hit alone: reading its windows once costs less than a table of them
+            let hit = &mut hits[first];
+            hit.context = context::context_of(text, hit.start, hit.end);
+            first = last;
+            continue;
+        }
         let from = context::floor(text, hits[first].start.saturating_sub(2 * REACH));
         let to = context::ceil(text, (end + 2 * REACH).min(text.len()));
         table.build(text, from, to);

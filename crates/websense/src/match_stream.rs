@@ -8,7 +8,7 @@
 //! 2. **N workers** ([`StreamOptions::threads`]) each take a whole chunk and do everything
 //!    else for it: split it into lines, check UTF-8, parse each line (serde_json, from the
 //!    chunk's bytes), normalise, match and score the chunk's items in groups of sixteen
-//!    ([`Matcher::score_sequential`]), serialise the results into one output buffer and the
+//!    ([`Matcher::score_sequential_ref`]: hits that borrow their strings from the matcher), serialise the results into one output buffer and the
 //!    rejected lines into one error buffer, and count a per-chunk [`StreamSummary`];
 //! 3. **one ordered writer** (the calling thread) writes the chunks' buffers in input order
 //!    (a chunk that finishes early waits in a small reorder map) and merges the summaries.
@@ -51,7 +51,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use websense_matcher::Matcher;
-use websense_model::{Item, ScoredItem};
+use websense_model::{Item, ScoredItemRef};
 
 use crate::match_output::OutputShape;
 
@@ -358,7 +358,7 @@ fn score_chunk(matcher: &Matcher, chunk: Chunk, options: &StreamOptions) -> Resu
     let mut output = Vec::with_capacity(chunk.data.len() * 2);
     drop(chunk.data);
     let mut terms = HashMap::new();
-    for scored in matcher.score_sequential(items) {
+    for scored in matcher.score_sequential_ref(items) {
         count(&mut summary, &mut terms, &scored);
         if options.only_hits && scored.matches.is_empty() {
             continue;
@@ -376,7 +376,7 @@ fn score_chunk(matcher: &Matcher, chunk: Chunk, options: &StreamOptions) -> Resu
     })
 }
 
-fn count(summary: &mut StreamSummary, terms: &mut HashMap<String, u64>, scored: &ScoredItem) {
+fn count(summary: &mut StreamSummary, terms: &mut HashMap<String, u64>, scored: &ScoredItemRef) {
     if !scored.matches.is_empty() {
         summary.with_hits += 1;
     }
@@ -390,10 +390,10 @@ fn count(summary: &mut StreamSummary, terms: &mut HashMap<String, u64>, scored: 
         }
     }
     for hit in &scored.matches {
-        match terms.get_mut(&hit.term) {
+        match terms.get_mut(hit.term) {
             Some(n) => *n += 1,
             None => {
-                terms.insert(hit.term.clone(), 1);
+                terms.insert(hit.term.to_string(), 1);
             }
         }
     }
