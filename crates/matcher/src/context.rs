@@ -1,7 +1,8 @@
 //! What the words around a hit say about it: negated, quoted, or counter-speech.
 //!
-//! Run only for hits (rare), on the original text around each, so its cost does not
-//! depend on the size of a post; each rule looks at most [`REACH`] bytes either side.
+//! Run only for hits, on the original text around each, so its cost does not depend on
+//! the size of a post; each rule looks at most [`REACH`] bytes either side. This is the
+//! definition, hit by hit; `tagging.rs` computes the same tags for nearby hits at once.
 //!
 //! * **Negated**: a negation (`geen niet nooit niemand nergens noch`, `no not never nobody
 //!   none neither nor cannot` and `n't`) among the four words before the hit, within its
