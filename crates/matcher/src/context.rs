@@ -1,7 +1,8 @@
 //! What the words around a hit say about it: negated, quoted, or counter-speech.
 //!
-//! Run only for hits (rare), on the original text around each, so its cost does not
-//! depend on the size of a post; each rule looks at most [`REACH`] bytes either side.
+//! Run only for hits, on the original text around each, so its cost does not depend on
+//! the size of a post; each rule looks at most [`REACH`] bytes either side. This is the
+//! definition, hit by hit; `tagging.rs` computes the same tags for nearby hits at once.
 //!
 //! * **Negated**: a negation (`geen niet nooit niemand nergens noch`, `no not never nobody
 //!   none neither nor cannot` and `n't`) among the four words before the hit, within its
@@ -23,16 +24,16 @@ pub(crate) const QUOTED: u8 = 2;
 pub(crate) const COUNTER_SPEECH: u8 = 4;
 
 /// How far (in bytes) the rules look either side of a hit.
-const REACH: usize = 160;
+pub(crate) const REACH: usize = 160;
 /// Words before a hit that a negation may stand in.
-const NEGATION_WINDOW: usize = 4;
+pub(crate) const NEGATION_WINDOW: usize = 4;
 
 // What a word says, as bits: one per list below.
-const NEGATIONS: u8 = 1;
-const CLAUSE_WORDS: u8 = 2;
-const SAYING_BEFORE: u8 = 4;
-const SAYING_AFTER: u8 = 8;
-const CONDEMNING: u8 = 16;
+pub(crate) const NEGATIONS: u8 = 1;
+pub(crate) const CLAUSE_WORDS: u8 = 2;
+pub(crate) const SAYING_BEFORE: u8 = 4;
+pub(crate) const SAYING_AFTER: u8 = 8;
+pub(crate) const CONDEMNING: u8 = 16;
 
 /// Every listed word (lower case) with the lists it is on, shortest first: negations
 /// (`geen niet nooit niemand nergens noch`, `no not never nobody none neither nor cannot`
@@ -100,7 +101,7 @@ const BY_LENGTH: ([u32; LONGEST + 1], [(u16, u16); LONGEST + 1]) = {
 };
 
 /// The lists `word` is on (ASCII case ignored; see [`LISTED`]).
-fn classify(bytes: &[u8]) -> u8 {
+pub(crate) fn classify(bytes: &[u8]) -> u8 {
     if bytes.len() < 2 || bytes.len() > LONGEST {
         return 0;
     }
@@ -115,7 +116,9 @@ fn classify(bytes: &[u8]) -> u8 {
         .map_or(0, |&(_, bits)| bits)
 }
 
-/// The context tags (bits) of the hit at `start..end` of `text`.
+/// The context tags (bits) of the hit at `start..end` of `text`, hit by hit: the
+/// definition, which `tagging.rs` computes for nearby hits of a field at once (a test
+/// compares them) and calls for a hit alone.
 pub(crate) fn context_of(text: &str, start: usize, end: usize) -> u8 {
     let before = &text[floor(text, start.saturating_sub(REACH))..start];
     let after = &text[end..ceil(text, (end + REACH).min(text.len()))];
@@ -183,7 +186,7 @@ fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
 }
 
 /// Whether a double quotation opened before the hit is still open there and closes after it.
-fn inside_double_quotes(before: &str, after: &str) -> bool {
+pub(crate) fn inside_double_quotes(before: &str, after: &str) -> bool {
     let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
     let open = |opens: &[char], closes: &[char]| {
         let o = before.rfind(opens);
@@ -194,7 +197,7 @@ fn inside_double_quotes(before: &str, after: &str) -> bool {
 }
 
 /// Whether the hit's word is wrapped in single quotes: `'ongedierte'`, `‘ongedierte’`.
-fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
+pub(crate) fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
     let word_start = before.trim_end_matches(|c: char| c.is_alphanumeric());
     let opened = word_start.ends_with(['\'', '‘']);
     let rest = after.trim_start_matches(|c: char| c.is_alphanumeric());
@@ -229,33 +232,26 @@ fn clause_end_before(text: &[u8]) -> usize {
     0
 }
 
-fn floor(text: &str, mut at: usize) -> usize {
+pub(crate) fn floor(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at -= 1;
     }
     at
 }
 
-fn ceil(text: &str, mut at: usize) -> usize {
+pub(crate) fn ceil(text: &str, mut at: usize) -> usize {
     while !text.is_char_boundary(at) {
         at += 1;
     }
     at
 }
 
-/// The tags of `bits`, in a fixed order.
-pub(crate) fn tags(bits: u8) -> Vec<ContextTag> {
-    let mut tags = Vec::new();
-    if bits & NEGATED != 0 {
-        tags.push(ContextTag::Negated);
-    }
-    if bits & QUOTED != 0 {
-        tags.push(ContextTag::Quoted);
-    }
-    if bits & COUNTER_SPEECH != 0 {
-        tags.push(ContextTag::CounterSpeech);
-    }
-    tags
+/// The tags of `bits`, in a fixed order (a static slice: nothing allocated per hit).
+pub(crate) fn tags(bits: u8) -> &'static [ContextTag] {
+    use ContextTag::{CounterSpeech as C, Negated as N, Quoted as Q};
+    const BY_BITS: [&[ContextTag]; 8] =
+        [&[], &[N], &[Q], &[N, Q], &[C], &[N, C], &[Q, C], &[N, Q, C]];
+    BY_BITS[(bits & 7) as usize]
 }
 
 #[cfg(test)]

@@ -1,8 +1,15 @@
 //! From the hits a scan found to what an item reports: hits dropped where a disguised or
 //! fuzzy one adds nothing, capped counts per term, category scores, and [`Hit`]s.
 
-use crate::{context, scan, Findings, Matcher};
-use websense_model::{CategoryScore, Field, Hit, MatchMethod};
+use crate::{context, scan, Matcher};
+use websense_model::{CategoryScoreRef, Field, HitRef, MatchMethod};
+
+/// What the matcher found in one item, its strings borrowed from the matcher.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FindingsRef<'m> {
+    pub matches: Vec<HitRef<'m>>,
+    pub scores: Vec<CategoryScoreRef<'m>>,
+}
 
 impl Matcher {
     /// What a found hit counts for: its term's weight, times its category's factors for a
@@ -21,7 +28,7 @@ impl Matcher {
     }
 
     /// Turn the found hits into reported hits and capped scores.
-    pub(crate) fn findings(&self, found: &mut [scan::Found]) -> Findings {
+    pub(crate) fn findings(&self, found: &mut [scan::Found]) -> FindingsRef<'_> {
         // Count per term in reading order: title first, then text, by position.
         found.sort_unstable_by_key(|f| (f.term, field_order(f.field), f.start, f.end, f.method));
         let mut pruned;
@@ -60,8 +67,8 @@ impl Matcher {
             .into_iter()
             .map(|(c, score, hits)| {
                 let category = &self.categories[c as usize];
-                CategoryScore {
-                    category: category.name.clone(),
+                CategoryScoreRef {
+                    category: &category.name,
                     score,
                     hits,
                     flagged: score >= category.threshold,
@@ -74,9 +81,9 @@ impl Matcher {
             .iter()
             .map(|f| {
                 let term = &self.terms[f.term as usize];
-                Hit {
-                    term: term.text.clone(),
-                    category: self.categories[term.category as usize].name.clone(),
+                HitRef {
+                    term: &term.text,
+                    category: &self.categories[term.category as usize].name,
                     kind: term.kind,
                     weight: self.weight_of(f),
                     field: f.field,
@@ -87,7 +94,7 @@ impl Matcher {
                 }
             })
             .collect();
-        Findings { matches, scores }
+        FindingsRef { matches, scores }
     }
 }
 

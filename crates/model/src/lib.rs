@@ -30,6 +30,9 @@ pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
 pub use language::{detect_language, Language};
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
-pub use scored::{CategoryScore, ContextTag, Field, Hit, MatchMethod, ScoredItem, TermKind};
+pub use scored::{
+    CategoryScore, CategoryScoreRef, ContextTag, Field, Hit, HitRef, MatchMethod, ScoredItem,
+    ScoredItemRef, TermKind,
+};
 pub mod stage;
 pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};

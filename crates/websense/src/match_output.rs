@@ -1,11 +1,11 @@
 //! What `websense match` writes of a scored item: everything (the default, exactly the
-//! JSON of [`ScoredItem`]), only the fields asked for (`--fields`), and repeated hits of
+//! JSON of [`websense_model::ScoredItem`], written from the borrowed [`ScoredItemRef`]), only the fields asked for (`--fields`), and repeated hits of
 //! one term as one entry with a count and their spans (`--aggregate-hits`).
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::collections::HashMap;
-use websense_model::{ContextTag, Field, Hit, MatchMethod, ScoredItem, TermKind};
+use websense_model::{ContextTag, Field, HitRef, MatchMethod, ScoredItemRef, TermKind};
 
 /// A top-level field of the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,7 +83,7 @@ impl OutputShape {
     }
 
     /// Append the JSON of `scored` (without line end) to `out`.
-    pub fn write(&self, out: &mut Vec<u8>, scored: &ScoredItem) -> serde_json::Result<()> {
+    pub fn write(&self, out: &mut Vec<u8>, scored: &ScoredItemRef) -> serde_json::Result<()> {
         if self.fields.is_none() && !self.aggregate_hits {
             return serde_json::to_writer(out, scored);
         }
@@ -98,7 +98,7 @@ impl OutputShape {
 }
 
 struct Shaped<'a> {
-    scored: &'a ScoredItem,
+    scored: &'a ScoredItemRef<'a>,
     shape: &'a OutputShape,
 }
 
@@ -198,28 +198,28 @@ type GroupKey<'a> = (
 
 /// The hits grouped: one entry per distinct (term, category, kind, field, method, context,
 /// weight), in the order of each group's first hit.
-pub fn aggregate(hits: &[Hit]) -> Vec<HitGroup<'_>> {
+pub fn aggregate<'a>(hits: &[HitRef<'a>]) -> Vec<HitGroup<'a>> {
     let mut groups: Vec<HitGroup> = Vec::new();
     let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for h in hits {
         let key = (
-            h.term.as_str(),
-            h.category.as_str(),
+            h.term,
+            h.category,
             h.kind,
             h.field,
             h.method,
-            h.context.as_slice(),
+            h.context,
             h.weight.to_bits(),
         );
         let k = *index.entry(key).or_insert_with(|| {
             groups.push(HitGroup {
-                term: &h.term,
-                category: &h.category,
+                term: h.term,
+                category: h.category,
                 kind: h.kind,
                 weight: h.weight,
                 field: h.field,
                 method: h.method,
-                context: &h.context,
+                context: h.context,
                 count: 0,
                 spans: Vec::new(),
             });
@@ -236,26 +236,26 @@ mod tests {
     use super::*;
     use websense_model::{Item, ItemId, SourceRef};
 
-    fn hit(term: &str, start: usize) -> Hit {
-        Hit {
-            term: term.to_string(),
-            category: "c".to_string(),
+    fn hit(term: &str, start: usize) -> HitRef<'_> {
+        HitRef {
+            term,
+            category: "c",
             kind: TermKind::Word,
             weight: 1.0,
             field: Field::Text,
             start,
             end: start + term.len(),
             method: MatchMethod::Exact,
-            context: Vec::new(),
+            context: &[],
         }
     }
 
-    fn scored() -> ScoredItem {
+    fn scored() -> ScoredItemRef<'static> {
         let mut item = Item::new(ItemId("x".into()), SourceRef::unknown(), "rat rat bat rat");
         item.url = Some("https://example.org/x".into());
-        ScoredItem {
+        ScoredItemRef {
             item,
-            lexicon_version: "v1".into(),
+            lexicon_version: "v1",
             matches: vec![hit("rat", 0), hit("rat", 4), hit("bat", 8), hit("rat", 12)],
             scores: Vec::new(),
         }
