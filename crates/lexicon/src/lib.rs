@@ -160,16 +160,67 @@
 //! differ). Formats ([`ImportFormat`]):
 //!
 //! * **plain**: one term per line, globs allowed, `#` comments and blank lines as in `.lex`;
-//!   every term goes into the one category given.
+//!   every term goes into the one category given. A `|` is an error (a table: import it as
+//!   TSV). A line that imports but probably not as its author meant is imported as written
+//!   with a warning on its line: one holding a comma or semicolon (a CSV row), a tab (a
+//!   TSV row), brackets, regular expression syntax (`\`, `^`, `$`, `?`, `.*`, a `+` inside
+//!   the term), quotes (a JSON array), a leading or trailing `-` (a list bullet, half a
+//!   compound), or more than 6 words (a sentence).
 //! * **tsv**: tab-separated, first non-blank line a header naming at least `term` and
 //!   optionally `category`, `weight`, `kind`, `exclusions` (`;`-separated), in any order
 //!   and any case; other columns are ignored; cells in double quotes are unquoted. An
 //!   empty category cell takes the given default category. Category names become
-//!   identifiers ([`identifier_from`]). No comments (a cell may be a hashtag).
+//!   identifiers ([`identifier_from`]). No comments (a cell may be a hashtag). A column
+//!   under another name is mapped with [`ImportOptions::columns`] (`--column
+//!   term=lemma`, see [`parse_column`]); a header without a `term` column is an error that
+//!   lists the columns it has and suggests the mapping.
+//! * **csv**: comma-separated with proper quoting (quoted cells may hold commas, doubled
+//!   quotes and line breaks; read with the `csv` crate), or `;`-separated when the first
+//!   line holds `;` and no `,` (a spreadsheet set to Dutch). Two layouts, told apart by the
+//!   first row: when one of its cells names a column (`term`, `category`, `weight`,
+//!   `kind`, `exclusions`, or a name mapped with `--column`) it is a header and the file
+//!   reads as the TSV table above; otherwise every row is `Category,term,term,...` (empty
+//!   cells skipped) and `--category` does not apply.
 //! * **dic**: LIWC style: a `%` line, category lines `id name`, a `%` line, then term lines
 //!   `term<TAB>id id ...` (without a tab, the trailing tokens that are declared ids). A term
 //!   with several ids appears in each category's section. Category names become
 //!   identifiers.
+//! * **json**: an array of strings (every term in the given category), an array of
+//!   objects `{"term": ..., "category": ..., "weight": ..., "kind": ..., "exclusions":
+//!   ...}` (only `term` required; keys as the TSV columns and mapped the same way; a weight
+//!   may be a number or a string, exclusions a string or an array of strings; other keys
+//!   ignored), or an object mapping each category name to such an array. A syntax error is
+//!   reported with its line and column, and so is every value of the wrong kind.
+//! * **regex**: one regular expression per line (`regex` crate syntax, parsed with
+//!   `regex-syntax`; blank lines and lines starting with `#` skipped), all in the given
+//!   category, expanded into the terms it matches when there are few:
+//!   alternation, concatenation, groups, `?`, bounded `{m}` / `{m,n}` (up to 20), and
+//!   classes of at most 64 characters. Each expression is read as whole words, like every
+//!   term, so `^`, `$`, `\A`, `\z` and `\b` at its ends are redundant and dropped; `\w*`
+//!   at an end is a glob star (`haat\w*` -> `haat*`) and `\w+` at an end the `+`
+//!   convention below (`\w+moslim` -> `+moslim`). Refused, with an error naming the
+//!   construct and its column: unbounded repetition (`*`, `+`, `{n,}`), `.`, larger classes
+//!   (`\d`, `[^a]`), `\w` elsewhere, anchors inside the expression, `\B`, and an expansion
+//!   of more than [`ImportOptions::max_literals`] terms ([`DEFAULT_MAX_LITERALS`]). Each
+//!   expanded line is reported with the number of terms it made ([`Imported::expansions`]),
+//!   and its terms' comments show the expression.
+//!
+//! In every format:
+//!
+//! * **Line endings**: LF, CRLF and bare CR (classic Mac OS) all end a line; a file with bare
+//!   CRs is read line by line, with a warning for the file (it used to import as one
+//!   "phrase" of every line). A UTF-8 byte order mark is skipped.
+//! * **Required affix**: the social-science convention `+term` (the term needs something
+//!   before it: `+moslim` hits `rotmoslim`, not `moslim`) is written as the suffix
+//!   `*moslim` with the bare word `moslim` as an exclusion, and `term+` (something after
+//!   it) as the prefix `term*` excluding the bare `term`. That says it exactly: an exclusion
+//!   only counts with word boundaries at both ends, so it takes out the bare word and
+//!   nothing else (`moslim rotmoslim` still hits once). As everywhere, a hyphen is a word
+//!   break: `haat-moslim` holds the bare word. `+term+` has no exact translation and is
+//!   an error, as is a `+` combined with stars.
+//! * **Source pointer**: every term line written ends in a comment with the input file's
+//!   name and line (`*moslim | | | moslim  # lijst.txt:12 +moslim`), followed by the term
+//!   as the input wrote it where the import translated it.
 //!
 //! Characters with a meaning in `.lex` lines (`|`, `;`, `#`, `[`, `]`) are written as
 //! spaces, which leaves every term's normal form unchanged.
@@ -192,8 +243,8 @@ mod term;
 
 pub use categories::{parse_categories, Categories};
 pub use import::{
-    category_stub, identifier_from, import, import_file, ImportError, ImportFormat, ImportOptions,
-    Imported,
+    category_stub, identifier_from, import, import_file, parse_column, Expansion, ImportError,
+    ImportFormat, ImportOptions, Imported, DEFAULT_MAX_LITERALS,
 };
 pub use matching::{MatchOptions, MatchOverrides};
 pub use problem::{has_errors, LoadError, Problem, ProblemKind, Severity};

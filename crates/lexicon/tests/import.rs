@@ -9,10 +9,9 @@ use websense_lexicon::{
 
 fn options(format: ImportFormat, category: Option<&str>) -> ImportOptions {
     ImportOptions {
-        format,
         category: category.map(str::to_string),
-        name: "geimporteerd".into(),
         languages: vec!["nl".into()],
+        ..ImportOptions::new(format, "geimporteerd")
     }
 }
 
@@ -312,7 +311,7 @@ fn characters_with_a_meaning_in_lex_lines_are_written_as_spaces() {
     assert!(
         imported
             .text
-            .contains("staat | | | diepe staat; staat kunde\n"),
+            .contains("staat | | | diepe staat; staat kunde  # input.txt:5\n"),
         "{}",
         imported.text
     );

@@ -349,10 +349,10 @@ impl fmt::Display for BenchReport {
 
 /// Deterministic pseudo-random numbers (SplitMix64): the same seed, the same corpus,
 /// on every platform and in every version.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -360,20 +360,20 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
     }
 
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+    pub(crate) fn pick<T: Copy>(&mut self, from: &[T]) -> T {
         from[self.below(from.len())]
     }
 
     /// Skewed towards the front of `from`, as word frequencies are.
-    fn pick_common<T: Copy>(&mut self, from: &[T]) -> T {
+    pub(crate) fn pick_common<T: Copy>(&mut self, from: &[T]) -> T {
         let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
         from[((u * u * u) * from.len() as f64) as usize]
     }

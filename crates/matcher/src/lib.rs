@@ -98,7 +98,9 @@
 //! it covers. Infix reading of `word` terms is a boundary check, free. Fuzzy matching
 //! (`fuzzy.rs`) is the one option that looks at every word: a symmetric-deletion hash
 //! lookup per word and per term length; it runs only when a category turns it on.
-//! Context tagging reads a few hundred bytes around each hit, only for hits.
+//! Context tagging runs only for hits: the words and punctuation of the text around a
+//! run of nearby hits of a field are read once into a table (`tagging.rs`), and each hit
+//! asks it with a few binary searches (a hit alone reads its own windows).
 //!
 //! Boundaries, exclusions, the map back to original offsets and scoring happen afterwards,
 //! only for those positions, which are rare. Normalising and matching could be fused into
@@ -116,6 +118,23 @@
 //! `score_batch` scales with cores until memory bandwidth or the shared cache (where a
 //! large automaton lives) limits it.
 //!
+//! Per hit, nothing is allocated on the way out: [`Matcher::score_sequential_ref`] gives
+//! hits and scores whose term and category strings are borrowed from the matcher
+//! ([`websense_model::HitRef`], serialised exactly as a [`Hit`]); the owned forms are made
+//! only for callers that keep them.
+//!
+//! Measured in instructions (callgrind, `websense match --threads 1`, whole process; the
+//! machine was shared, so no seconds), on 2.7 MB of `websense bench corpus --profile dense`
+//! (6,793 items, 105,408 hits) and 2.4 MB of `--profile sparse` (3,991 items, 1,560 hits),
+//! against the binary of the old main (one thread): dense 3.555G Ir there, 2.525G here
+//! (1.41x), of which compiling the 15,000-term lexicon is 1.375G in both; without it the
+//! per-item work is 2.181G there and 1.150G here (1.90x; 1.80G before the tagging table
+//! and the borrowed hits). Sparse: 0.886G there and 0.895G here, 0.634G of it the lexicon
+//! (per-item work 0.252G and 0.261G: the pipeline's own cost, not the matcher's). What
+//! remains per dense hit: serialising (about 2,700 Ir with its share of the item), the
+//! scan and its resolution (about 2,800 with normalising), tagging (about 2,800, against
+//! about 8,000 when each hit read its own windows), capping and scoring (about 430).
+//!
 //! Costs that remain: every byte of every post is normalised and walked (no prefilter can
 //! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
 //! normaliser off its eight-byte path (emoji and other characters above U+2FFF pay for a
@@ -126,20 +145,24 @@
 //! `websense bench quality` what each option finds and adds.
 
 mod context;
+mod findings;
 mod fuzzy;
 mod handle;
 mod scan;
+mod tagging;
 
 pub mod bench;
+pub mod bench_dense;
 pub mod option_bench;
 pub mod quality;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::nfa::{contiguous, noncontiguous};
 use aho_corasick::{dfa, Anchored, MatchKind};
+use findings::FindingsRef;
 use std::collections::HashMap;
 use websense_lexicon::{LexiconSet, Location, MatchOptions};
-use websense_model::{CategoryScore, Field, Hit, Item, MatchMethod, ScoredItem, TermKind};
+use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, ScoredItemRef, TermKind};
 use websense_normalize::VariantOptions;
 
 /// Items scored together by one thread: their fields share the automaton walk.
@@ -488,7 +511,11 @@ impl Matcher {
 
     /// Hits and scores of an item with this title and text.
     pub fn find(&self, title: Option<&str>, text: &str) -> Findings {
-        self.find_group(&[(title, text)]).pop().unwrap_or_default()
+        let found = self.find_group(&[(title, text)]).pop().unwrap_or_default();
+        Findings {
+            matches: found.matches.iter().map(|h| h.to_hit()).collect(),
+            scores: found.scores.iter().map(|s| s.to_score()).collect(),
+        }
     }
 
     /// `item` with its hits, scores and this matcher's lexicon version.
@@ -498,14 +525,17 @@ impl Matcher {
 
     /// Like [`Matcher::score`], taking the item by value (no copy).
     pub fn score_item(&self, item: Item) -> ScoredItem {
-        let findings = self.find(item.title.as_deref(), &item.text);
-        self.scored(item, findings)
+        let found = self
+            .find_group(&[(item.title.as_deref(), &item.text)])
+            .pop()
+            .unwrap_or_default();
+        self.scored(item, found).into_owned()
     }
 
     /// Score many items on all cores (rayon's pool), keeping their order.
     pub fn score_batch(&self, items: Vec<Item>) -> Vec<ScoredItem> {
         use rayon::prelude::*;
-        let findings: Vec<Findings> = items
+        let findings: Vec<FindingsRef> = items
             .par_chunks(GROUP)
             .flat_map_iter(|group| {
                 let fields: Vec<_> = group
@@ -519,181 +549,76 @@ impl Matcher {
         items
             .into_par_iter()
             .zip(findings)
+            .map(|(item, findings)| self.scored(item, findings).into_owned())
+            .collect()
+    }
+
+    /// Score many items on the calling thread only, keeping their order: the same results
+    /// as [`Matcher::score_batch`], for callers that run their own threads (one chunk of a
+    /// stream per thread). Items are matched in groups, as `score_batch` does.
+    pub fn score_sequential(&self, items: Vec<Item>) -> Vec<ScoredItem> {
+        self.score_sequential_ref(items)
+            .into_iter()
+            .map(ScoredItemRef::into_owned)
+            .collect()
+    }
+
+    /// Like [`Matcher::score_sequential`], with the hits' and scores' strings borrowed from
+    /// this matcher: the same JSON, and no allocation per hit, for callers that only write
+    /// the results out.
+    pub fn score_sequential_ref(&self, items: Vec<Item>) -> Vec<ScoredItemRef<'_>> {
+        let mut findings = Vec::with_capacity(items.len());
+        let mut fields = Vec::with_capacity(GROUP);
+        for group in items.chunks(GROUP) {
+            fields.clear();
+            fields.extend(group.iter().map(|i| (i.title.as_deref(), i.text.as_str())));
+            findings.extend(self.find_group(&fields));
+        }
+        items
+            .into_iter()
+            .zip(findings)
             .map(|(item, findings)| self.scored(item, findings))
             .collect()
     }
 
-    fn scored(&self, item: Item, Findings { matches, scores }: Findings) -> ScoredItem {
-        ScoredItem {
+    fn scored<'m>(&'m self, item: Item, found: FindingsRef<'m>) -> ScoredItemRef<'m> {
+        ScoredItemRef {
             item,
-            lexicon_version: self.version.clone(),
-            matches,
-            scores,
+            lexicon_version: &self.version,
+            matches: found.matches,
+            scores: found.scores,
         }
     }
 
     /// Findings of each (title, text), in order.
-    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<Findings> {
+    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<FindingsRef<'_>> {
         scan::with_scratch(|scratch| {
             match &self.automaton {
                 Compiled::Dfa(a) => scratch.find::<_, { scan::DFA_LANES }>(self, a, items),
                 Compiled::Nfa(a) => scratch.find::<_, { scan::NFA_LANES }>(self, a, items),
             }
-            let mut findings = vec![Findings::default(); items.len()];
+            let mut findings = vec![FindingsRef::default(); items.len()];
             let found = &mut scratch.found;
             if self.options.context {
-                for f in found.iter_mut() {
-                    let (title, text) = items[f.item as usize];
-                    let text = match f.field {
+                // The hits of each field together, in text order, tagged field by field.
+                // (`findings` sorts the hits of an item itself, so this order is free.)
+                found.sort_unstable_by_key(|f| (f.item, f.field == Field::Text, f.start));
+                for of_field in found.chunk_by_mut(|a, b| a.item == b.item && a.field == b.field) {
+                    let (title, text) = items[of_field[0].item as usize];
+                    let text = match of_field[0].field {
                         Field::Title => title.unwrap_or_default(),
                         Field::Text => text,
                     };
-                    f.context = context::context_of(text, f.start, f.end);
+                    tagging::tag_field(&mut scratch.table, text, of_field);
                 }
+            } else {
+                found.sort_unstable_by_key(|f| f.item);
             }
-            found.sort_unstable_by_key(|f| f.item);
             for of_item in found.chunk_by_mut(|a, b| a.item == b.item) {
                 findings[of_item[0].item as usize] = self.findings(of_item);
             }
             findings
         })
-    }
-
-    /// What a found hit counts for: its term's weight, times its category's factors for a
-    /// fuzzy hit and for a hit with a context tag.
-    fn weight_of(&self, f: &scan::Found) -> f64 {
-        let term = &self.terms[f.term as usize];
-        let category = &self.categories[term.category as usize];
-        let mut weight = term.weight;
-        if f.method == MatchMethod::Fuzzy {
-            weight *= category.fuzzy_weight;
-        }
-        if f.context != 0 {
-            weight *= category.context_weight;
-        }
-        weight
-    }
-
-    /// Turn the found hits into reported hits and capped scores.
-    fn findings(&self, found: &mut [scan::Found]) -> Findings {
-        // Count per term in reading order: title first, then text, by position.
-        found.sort_unstable_by_key(|f| (f.term, field_order(f.field), f.start, f.end, f.method));
-        let mut pruned;
-        let found = if found.iter().any(|f| f.method != MatchMethod::Exact) {
-            pruned = found.to_vec();
-            drop_redundant(&mut pruned);
-            &mut pruned[..]
-        } else {
-            found
-        };
-        let mut per_category: Vec<(u32, f64, u32)> = Vec::new();
-        let mut run = 0;
-        for (k, f) in found.iter().enumerate() {
-            if k == 0 || found[k - 1].term != f.term {
-                run = 0;
-            }
-            run += 1;
-            if run > self.options.max_hits_per_term {
-                continue;
-            }
-            let term = &self.terms[f.term as usize];
-            let weight = self.weight_of(f);
-            match per_category
-                .iter_mut()
-                .find(|(c, _, _)| *c == term.category)
-            {
-                Some((_, score, hits)) => {
-                    *score += weight;
-                    *hits += 1;
-                }
-                None => per_category.push((term.category, weight, 1)),
-            }
-        }
-        per_category.sort_unstable_by_key(|&(c, _, _)| c);
-        let scores = per_category
-            .into_iter()
-            .map(|(c, score, hits)| {
-                let category = &self.categories[c as usize];
-                CategoryScore {
-                    category: category.name.clone(),
-                    score,
-                    hits,
-                    flagged: score >= category.threshold,
-                }
-            })
-            .collect();
-
-        found.sort_unstable_by_key(|f| (field_order(f.field), f.start, f.end, f.term));
-        let matches = found
-            .iter()
-            .map(|f| {
-                let term = &self.terms[f.term as usize];
-                Hit {
-                    term: term.text.clone(),
-                    category: self.categories[term.category as usize].name.clone(),
-                    kind: term.kind,
-                    weight: self.weight_of(f),
-                    field: f.field,
-                    start: f.start,
-                    end: f.end,
-                    method: f.method,
-                    context: context::tags(f.context),
-                }
-            })
-            .collect();
-        Findings { matches, scores }
-    }
-}
-
-/// Drop the disguised and fuzzy hits that add nothing: one with the span of an earlier hit
-/// of its term, or one overlapping an exact hit of its term. `found` is sorted by term,
-/// field, start, end, method (exact first).
-fn drop_redundant(found: &mut Vec<scan::Found>) {
-    let mut keep = vec![true; found.len()];
-    for group in chunk_ranges(found, |a, b| a.term == b.term && a.field == b.field) {
-        let hits = &found[group.clone()];
-        // exact hits by start, with the furthest end reached so far
-        let mut reach: Vec<(usize, usize)> = Vec::new();
-        for f in hits.iter().filter(|f| f.method == MatchMethod::Exact) {
-            let furthest = reach.last().map_or(f.end, |&(_, e)| e.max(f.end));
-            reach.push((f.start, furthest));
-        }
-        for (k, f) in hits.iter().enumerate() {
-            if f.method == MatchMethod::Exact {
-                continue;
-            }
-            let same_span = k > 0 && hits[k - 1].start == f.start && hits[k - 1].end == f.end;
-            let before_end = reach.partition_point(|&(s, _)| s < f.end);
-            let overlaps_exact = before_end > 0 && reach[before_end - 1].1 > f.start;
-            if same_span || overlaps_exact {
-                keep[group.start + k] = false;
-            }
-        }
-    }
-    let mut k = 0;
-    found.retain(|_| {
-        k += 1;
-        keep[k - 1]
-    });
-}
-
-/// The index ranges of the runs of `items` in which `same` holds between neighbours.
-fn chunk_ranges<T>(items: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<std::ops::Range<usize>> {
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    for k in 1..=items.len() {
-        if k == items.len() || !same(&items[k - 1], &items[k]) {
-            ranges.push(start..k);
-            start = k;
-        }
-    }
-    ranges
-}
-
-fn field_order(field: Field) -> u8 {
-    match field {
-        Field::Title => 0,
-        Field::Text => 1,
     }
 }
 

@@ -96,6 +96,8 @@ pub(crate) struct Scratch {
     exclusions: Vec<(u32, usize, usize)>,
     /// Hits of the group.
     pub found: Vec<Found>,
+    /// Words and punctuation around the hits of one field, for their context tags.
+    pub table: crate::tagging::Table,
 }
 
 thread_local! {

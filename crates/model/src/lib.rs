@@ -41,7 +41,10 @@ pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
 pub use language::{detect_language, Language};
 pub use privacy::PrivacyConfig;
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
-pub use scored::{CategoryScore, ContextTag, Field, Hit, MatchMethod, ScoredItem, TermKind};
+pub use scored::{
+    CategoryScore, CategoryScoreRef, ContextTag, Field, Hit, HitRef, MatchMethod, ScoredItem,
+    ScoredItemRef, TermKind,
+};
 pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};
 pub mod stage;
 pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};

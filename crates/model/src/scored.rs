@@ -171,3 +171,150 @@ impl ScoredItem {
             .map(|s| s.category.as_str())
     }
 }
+
+/// A [`Hit`] whose strings are borrowed (from the matcher's term table): what the matcher
+/// makes of a hit before it is owned, so that writing hits out allocates nothing per hit.
+/// Serialised exactly as the [`Hit`] it stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct HitRef<'a> {
+    pub term: &'a str,
+    pub category: &'a str,
+    pub kind: TermKind,
+    pub weight: f64,
+    #[serde(skip_serializing_if = "is_text")]
+    pub field: Field,
+    pub start: usize,
+    pub end: usize,
+    #[serde(skip_serializing_if = "MatchMethod::is_exact")]
+    pub method: MatchMethod,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub context: &'a [ContextTag],
+}
+
+impl HitRef<'_> {
+    pub fn to_hit(&self) -> Hit {
+        Hit {
+            term: self.term.to_string(),
+            category: self.category.to_string(),
+            kind: self.kind,
+            weight: self.weight,
+            field: self.field,
+            start: self.start,
+            end: self.end,
+            method: self.method,
+            context: self.context.to_vec(),
+        }
+    }
+}
+
+/// A [`CategoryScore`] whose category name is borrowed; serialised exactly as it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CategoryScoreRef<'a> {
+    pub category: &'a str,
+    pub score: f64,
+    pub hits: u32,
+    pub flagged: bool,
+}
+
+impl CategoryScoreRef<'_> {
+    pub fn to_score(&self) -> CategoryScore {
+        CategoryScore {
+            category: self.category.to_string(),
+            score: self.score,
+            hits: self.hits,
+            flagged: self.flagged,
+        }
+    }
+}
+
+/// A [`ScoredItem`] whose hits and scores borrow their strings; serialised exactly as the
+/// [`ScoredItem`] of [`ScoredItemRef::into_owned`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredItemRef<'a> {
+    #[serde(flatten)]
+    pub item: Item,
+    pub lexicon_version: &'a str,
+    pub matches: Vec<HitRef<'a>>,
+    pub scores: Vec<CategoryScoreRef<'a>>,
+}
+
+impl ScoredItemRef<'_> {
+    /// Categories this item is flagged for.
+    pub fn flagged(&self) -> impl Iterator<Item = &str> {
+        self.scores.iter().filter(|s| s.flagged).map(|s| s.category)
+    }
+
+    /// The owned [`ScoredItem`].
+    pub fn into_owned(self) -> ScoredItem {
+        ScoredItem {
+            item: self.item,
+            lexicon_version: self.lexicon_version.to_string(),
+            matches: self.matches.iter().map(HitRef::to_hit).collect(),
+            scores: self.scores.iter().map(CategoryScoreRef::to_score).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ItemId, SourceRef};
+
+    #[test]
+    fn borrowed_forms_serialise_as_the_owned_ones() {
+        let contexts: [&[ContextTag]; 3] = [
+            &[],
+            &[ContextTag::Quoted],
+            &[ContextTag::Negated, ContextTag::CounterSpeech],
+        ];
+        let mut matches = Vec::new();
+        for (k, context) in contexts.iter().enumerate() {
+            for field in [Field::Title, Field::Text] {
+                for method in [MatchMethod::Exact, MatchMethod::Fuzzy, MatchMethod::Joined] {
+                    matches.push(HitRef {
+                        term: "ra\"t \u{1F621} é\\",
+                        category: "c\n1",
+                        kind: [TermKind::Word, TermKind::Infix, TermKind::Phrase][k],
+                        weight: [1.0, 0.5, 1.0 / 3.0][k],
+                        field,
+                        start: 3,
+                        end: 17 + k,
+                        method,
+                        context,
+                    });
+                }
+            }
+        }
+        let scores = vec![
+            CategoryScoreRef {
+                category: "c\n1",
+                score: 2.5,
+                hits: 3,
+                flagged: true,
+            },
+            CategoryScoreRef {
+                category: "d",
+                score: 0.1 + 0.2,
+                hits: 1,
+                flagged: false,
+            },
+        ];
+        let mut item = Item::new(ItemId("x".into()), SourceRef::unknown(), "a \"b\" c");
+        item.title = Some("t".into());
+        item.url = Some("https://example.org/x".into());
+        for (matches, scores) in [(matches, scores), (Vec::new(), Vec::new())] {
+            let borrowed = ScoredItemRef {
+                item: item.clone(),
+                lexicon_version: "v1",
+                matches,
+                scores,
+            };
+            let owned = borrowed.clone().into_owned();
+            assert_eq!(
+                serde_json::to_string(&borrowed).unwrap(),
+                serde_json::to_string(&owned).unwrap()
+            );
+            assert!(borrowed.flagged().eq(owned.flagged()));
+        }
+    }
+}

@@ -10,13 +10,14 @@
 //! were stored under older lexicon versions. Items whose raw text is purged cannot be
 //! re-scored and are counted apart. Nothing is written, except the audit row of the request.
 //!
-//! Items are read a day bucket at a time, a page at a time, and scored on the blocking pool
-//! with rayon; memory stays at one page (1000 items) plus the counts. Items written while
-//! the evaluation pages through a day can shift a page boundary, so a count may be off by
-//! the number of items that arrived meanwhile.
+//! Items are read with the store's range read ([`websense_store::RangeReader`]), a page at a
+//! time in (event time, id) order, and scored on the blocking pool with rayon; memory stays
+//! at one page (1000 items) plus the counts. The pages follow a cursor, not an offset: every
+//! item stored when the evaluation started is scored once, whatever is written meanwhile
+//! (items that arrive ahead of the cursor are scored too).
 
 use crate::lexicons::LexiconSources;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -25,7 +26,7 @@ use std::sync::Arc;
 use websense_lexicon::{LexiconSet, Problem};
 use websense_matcher::{Findings, Matcher, MatcherOptions};
 use websense_model::{ItemId, TermKind};
-use websense_store::{BucketSize, ItemsQuery, Store, StoreError, TimeRange};
+use websense_store::{Filter, RangeQuery, RangeReader, Store, StoreError, TimeRange};
 
 /// One `.lex` file of a draft.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -300,73 +301,59 @@ pub async fn evaluate(
     let mut tally = Tally::new(options.examples, options.max_example_items);
     let mut truncated = false;
     let (from, to) = (options.range.from, options.range.to);
-    let mut day =
-        DateTime::from_timestamp(from.timestamp().div_euclid(86_400) * 86_400, 0).unwrap_or(from);
-    'days: while day < to {
-        let mut query = ItemsQuery {
-            bucket: BucketSize::Day,
-            at: day,
-            subject: None,
-            filter: Default::default(),
-            limit: PAGE,
-            offset: 0,
-        };
-        loop {
-            let page = store.bucket_items(&query).await?;
-            let full = page.len() == PAGE;
-            let mut texts = Vec::with_capacity(page.len());
-            for s in page {
-                let t = s.item.event_time();
-                if t < from || t >= to {
-                    continue;
-                }
-                if s.text_purged {
-                    tally.purged += 1;
-                    continue;
-                }
-                if tally.scanned as usize + texts.len() >= options.max_items {
-                    truncated = true;
-                    break;
-                }
-                texts.push((s.item.id, s.item.title, s.item.text, t, s.item.source.id));
+    let mut reader = RangeReader::new(
+        store,
+        RangeQuery::new(options.range, Filter::default(), PAGE),
+    );
+    while let Some(page) = reader.next_page().await? {
+        let mut texts = Vec::with_capacity(page.len());
+        for s in page {
+            let t = s.item.event_time();
+            // The store selects by the stored event time, clamped to 1970–2099.
+            if t < from || t >= to {
+                continue;
             }
-            let m = matchers.clone();
-            let scored = tokio::task::spawn_blocking(move || {
-                texts
-                    .into_par_iter()
-                    .map(|(id, title, text, t, source)| {
-                        let c = m.0.find(title.as_deref(), &text);
-                        let d = m.1.find(title.as_deref(), &text);
-                        (id, c, d, (title, text, t, source))
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .await
-            .map_err(|e| EvaluateError::Internal(e.to_string()))?;
-            for (id, c, d, (title, text, t, source)) in scored {
-                if tally.add(&id, &c, &d) {
-                    tally.example_items.insert(
-                        id,
-                        ExampleItem {
-                            title,
-                            text,
-                            event_time: t,
-                            source: source.as_str().to_string(),
-                            current_hits: c.matches,
-                            draft_hits: d.matches,
-                        },
-                    );
-                }
+            if s.text_purged {
+                tally.purged += 1;
+                continue;
             }
-            if truncated {
-                break 'days;
-            }
-            if !full {
+            if tally.scanned as usize + texts.len() >= options.max_items {
+                truncated = true;
                 break;
             }
-            query.offset += PAGE;
+            texts.push((s.item.id, s.item.title, s.item.text, t, s.item.source.id));
         }
-        day += Duration::days(1);
+        let m = matchers.clone();
+        let scored = tokio::task::spawn_blocking(move || {
+            texts
+                .into_par_iter()
+                .map(|(id, title, text, t, source)| {
+                    let c = m.0.find(title.as_deref(), &text);
+                    let d = m.1.find(title.as_deref(), &text);
+                    (id, c, d, (title, text, t, source))
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| EvaluateError::Internal(e.to_string()))?;
+        for (id, c, d, (title, text, t, source)) in scored {
+            if tally.add(&id, &c, &d) {
+                tally.example_items.insert(
+                    id,
+                    ExampleItem {
+                        title,
+                        text,
+                        event_time: t,
+                        source: source.as_str().to_string(),
+                        current_hits: c.matches,
+                        draft_hits: d.matches,
+                    },
+                );
+            }
+        }
+        if truncated {
+            break;
+        }
     }
     let (scanned, purged, examples_capped) = (tally.scanned, tally.purged, tally.capped);
     let examples = std::mem::take(&mut tally.example_items);

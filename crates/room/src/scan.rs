@@ -7,11 +7,11 @@ use crate::lexicons::LexiconSources;
 use crate::trends::SpikeQuery;
 use crate::Room;
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use websense_signals::db as signals_db;
 use websense_signals::{candidate_from_item, candidate_from_spike, Signal};
-use websense_store::{BucketSize, ItemsQuery, TimeRange};
+use websense_store::{BucketSize, Filter, RangeQuery, RangeReader, TimeRange};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ScanSummary {
@@ -28,44 +28,32 @@ pub struct ScanSummary {
 
 const PAGE: usize = 1000;
 
-/// Scan the items (and spikes) whose event time lies in `range`.
+/// Scan the items (and spikes) whose event time lies in `range`. Items are read page by page
+/// with the store's range read: each item stored when the scan started is examined once,
+/// whatever is written meanwhile.
 pub async fn scan(room: &Room, range: TimeRange) -> Result<ScanSummary, ApiError> {
     let mut summary = ScanSummary::default();
     let now = Utc::now();
-    let mut day = DateTime::from_timestamp(range.from.timestamp().div_euclid(86_400) * 86_400, 0)
-        .unwrap_or(range.from);
-    while day < range.to {
-        let mut query = ItemsQuery {
-            bucket: BucketSize::Day,
-            at: day,
-            subject: None,
-            filter: Default::default(),
-            limit: PAGE,
-            offset: 0,
-        };
-        loop {
-            let page = room.store.bucket_items(&query).await?;
-            let full = page.len() == PAGE;
-            let mut candidates: Vec<Signal> = Vec::new();
-            for stored in &page {
-                let t = stored.item.event_time();
-                if t < range.from || t >= range.to {
-                    continue;
-                }
-                summary.items_examined += 1;
-                if stored.text_purged {
-                    summary.items_purged += 1;
-                    continue;
-                }
-                candidates.extend(candidate_from_item(stored, &room.config.candidates, now));
+    let mut reader = RangeReader::new(
+        room.store.as_ref(),
+        RangeQuery::new(range, Filter::default(), PAGE),
+    );
+    while let Some(page) = reader.next_page().await? {
+        let mut candidates: Vec<Signal> = Vec::new();
+        for stored in &page {
+            let t = stored.item.event_time();
+            // The store selects by the stored event time, clamped to 1970–2099.
+            if t < range.from || t >= range.to {
+                continue;
             }
-            summary.item_candidates += insert(room, candidates).await?;
-            if !full {
-                break;
+            summary.items_examined += 1;
+            if stored.text_purged {
+                summary.items_purged += 1;
+                continue;
             }
-            query.offset += PAGE;
+            candidates.extend(candidate_from_item(stored, &room.config.candidates, now));
         }
-        day += Duration::days(1);
+        summary.item_candidates += insert(room, candidates).await?;
     }
     if let Some(trends) = room.trends.clone() {
         let query = SpikeQuery {

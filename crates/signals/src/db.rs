@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use websense_store::sqlite_file;
+use websense_store::{sqlite_file, sqlite_migrate};
 
 /// The room database's one connection, shared by the API and the workers. The room's data is
 /// small and transactional; one connection keeps every decision and its audit row in one
@@ -40,34 +40,18 @@ pub fn open_database(path: &std::path::Path) -> Result<Connection, String> {
 }
 
 /// Apply `component`'s migrations not applied yet, each once, in one transaction with its
-/// version row. Several components (signals, room) share one `migrations` table.
+/// version row. Several components (signals, room) share one `migrations` table. The runner
+/// is the one of every websense SQLite file ([`sqlite_migrate`]).
 pub fn apply_migrations(
     conn: &mut Connection,
     component: &str,
     migrations: &[(u32, &str, &str)],
 ) -> rusqlite::Result<u32> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS migrations (
-             component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,
-             applied_at TEXT NOT NULL, PRIMARY KEY (component, version))",
-    )?;
-    let current: u32 = tx.query_row(
-        "SELECT COALESCE(MAX(version), 0) FROM migrations WHERE component = ?1",
-        [component],
-        |r| r.get(0),
-    )?;
-    let mut version = current;
-    for &(v, name, sql) in migrations.iter().filter(|(v, _, _)| *v > current) {
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO migrations (component, version, name, applied_at) VALUES (?1, ?2, ?3, ?4)",
-            params![component, v, name, Utc::now().to_rfc3339()],
-        )?;
-        version = v;
-    }
-    tx.commit()?;
-    Ok(version)
+    sqlite_migrate::apply(
+        conn,
+        sqlite_migrate::Ledger::Component(component),
+        migrations,
+    )
 }
 
 const MIGRATIONS: &[(u32, &str, &str)] = &[(

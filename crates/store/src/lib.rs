@@ -10,13 +10,31 @@
 //! [`websense_model::ScoredItem`] to rows, and the queries the dashboard asks: trend series of
 //! a category or a term ([`Store::category_trend`], [`Store::term_trend`]), rising terms
 //! ([`Store::rising_terms`]), the items of a bucket with their matches
-//! ([`Store::bucket_items`]) and [`Store::totals`]; plus raw-text expiry
+//! ([`Store::bucket_items`]), every item of a range page by page ([`Store::range_items`],
+//! [`RangeReader`]) and [`Store::totals`]; plus raw-text expiry
 //! ([`Store::purge_raw_text`]) and retention ([`Store::drop_older_than`]), the store's
 //! identity ([`StoreIdentity`]) that the collector's cursors are checked against, and what
 //! every websense SQLite file gets ([`sqlite_file`]: owner-only files, `quick_check` at open,
-//! purged text gone from the file, a bounded WAL). It must not match,
-//! score, collect, or decide what is shown: it keeps and counts. Both stores are also
-//! [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
+//! purged text gone from the file, a bounded WAL; [`sqlite_migrate`]: the migration runner).
+//! It must not match, score, collect, or decide what is shown: it keeps and counts. Both
+//! stores are also [`websense_model::ScoredSink`]s ([`scored_sink`] for an `Arc<dyn Store>`).
+//!
+//! # Where things are
+//!
+//! * `lib.rs` (here): the [`Store`] trait, [`StoreError`], [`StoreIdentity`], [`scored_sink`].
+//! * `query.rs`: the questions and answers, the same for both backends ([`TrendQuery`],
+//!   [`ItemsQuery`], [`Totals`], ...); `rows.rs`: how an item becomes columns and back (event
+//!   time, clamping, score micros, roll-up tags); `config.rs`: [`StoreConfig`]; `range.rs`:
+//!   the range read's query, cursor and [`RangeReader`].
+//! * `sqlite/`: the embedded store. `mod.rs` (the store type, opening, the trait
+//!   implementation), `schema.rs` (migrations), `names.rs` (the name-id cache), `write.rs`
+//!   (the write path), `query.rs` (reads), `retention.rs` (purge and retention),
+//!   `identity.rs`; and, shared with every websense SQLite file, `file.rs` ([`sqlite_file`])
+//!   and `migrate.rs` ([`sqlite_migrate`], the one migration runner).
+//! * `clickhouse/`: the ClickHouse store. `mod.rs` (the store type, the trend and count
+//!   reads, purge and retention), `items.rs` (reads of the items themselves), `schema.rs`
+//!   (migrations), `writer.rs` (the batching writer and its exactly-once steps),
+//!   `identity.rs`.
 //!
 //! # What is counted
 //!
@@ -42,6 +60,9 @@
 //!   same length right before it; [`rank_rising`] ranks them the same way for both backends.
 //! * **Totals** count raw items in an exact millisecond range: items, items with hits, hits,
 //!   items flagged for any category, purged items.
+//! * **Range reads** list the raw items whose event time lies in an exact millisecond range,
+//!   in (event time, id) order, a page at a time after a cursor (the last key read), so pages
+//!   neither repeat nor skip what was stored when the read began (`tests/range.rs`).
 //! * **Purge** blanks title, text, author, url, links and raw metadata of items older than a
 //!   cutoff; counts and matches stay. In SQLite the old values also leave the file and its
 //!   WAL ([`sqlite_file::reclaim`]). **Retention** drops whole UTC months (ClickHouse drops
@@ -108,12 +129,13 @@
 //!   item's row number so they append, and the roll-up tables, keyed by integer ids of the
 //!   names and led by the hour or the category, are updated in the same transaction for the
 //!   newly inserted items only. A batch costs about the pages it dirties, most of them leaves
-//!   of the id index (about one per item once it is large); `src/sqlite.rs` explains the
+//!   of the id index (about one per item once it is large); `src/sqlite/mod.rs` explains the
 //!   layout. Queries use a pool of reader connections.
 
 mod clickhouse;
 mod config;
 mod query;
+mod range;
 mod rows;
 mod sqlite;
 
@@ -124,7 +146,9 @@ pub use query::{
     StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals, TotalsQuery,
     TrendQuery, WriteSummary,
 };
+pub use range::{RangeCursor, RangePage, RangeQuery, RangeReader};
 pub use sqlite::file as sqlite_file;
+pub use sqlite::migrate as sqlite_migrate;
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};
@@ -189,6 +213,14 @@ pub trait Store: Send + Sync {
         &'a self,
         query: &'a ItemsQuery,
     ) -> BoxFuture<'a, Result<Vec<StoredItem>, StoreError>>;
+
+    /// One page of the items of a time range (and filter), with their matches and scores, in
+    /// (event time, id) order after the query's cursor: keyset paging that stays stable while
+    /// items are written ([`RangeReader`] reads a whole range; see `range.rs`).
+    fn range_items<'a>(
+        &'a self,
+        query: &'a RangeQuery,
+    ) -> BoxFuture<'a, Result<RangePage, StoreError>>;
 
     /// Counts over the stored items.
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>>;

@@ -1,6 +1,8 @@
 //! `websense bench`: benchmarks that print figures (never timed tests).
 
 use anyhow::Result;
+
+use crate::bench_command;
 use std::process::ExitCode;
 use websense_matcher::bench::{run_match_bench, BenchOptions};
 use websense_matcher::option_bench::{run_option_bench, OptionBenchOptions};
@@ -16,7 +18,9 @@ pub struct BenchArgs {
 enum BenchWhat {
     /// The matcher end to end (normalise + match + boundaries + score) on a generated corpus,
     /// on one core and on all cores, against the raw Aho-Corasick automaton over the same
-    /// already-normalised bytes; first the cost of each matching option against all off.
+    /// already-normalised bytes; first the cost of each matching option against all off;
+    /// last the command path (JSON Lines in -> out, as `websense match` runs) beside the
+    /// in-memory matcher on the sparse and the hit-dense profile.
     Match {
         /// Size of the generated corpus in MB.
         #[arg(long, default_value_t = 100)]
@@ -33,6 +37,27 @@ enum BenchWhat {
         /// MB of the corpus for the cost of each matching option (0: skip that part).
         #[arg(long, default_value_t = 20)]
         options_mb: usize,
+        /// MB of JSON Lines per profile for the command path (`websense match`'s pipeline,
+        /// JSON in -> JSON out) beside the in-memory matcher (0: skip that part).
+        #[arg(long, default_value_t = 40)]
+        command_mb: usize,
+        /// Profiles for the command path (comma separated): sparse, dense.
+        #[arg(long, value_delimiter = ',', default_value = "sparse,dense")]
+        profiles: Vec<crate::bench_command::Profile>,
+    },
+    /// Write a generated profile to a directory, to time `websense match` from outside:
+    /// DIR/lexicons (a lexicon directory) and DIR/corpus.jsonl (see `scripts/bench-scaling`).
+    Corpus {
+        /// sparse (a few hits per 1,000 words) or dense (five languages, 15,000 overlapping
+        /// terms, about one hit per 20 bytes).
+        #[arg(long, default_value = "dense")]
+        profile: crate::bench_command::Profile,
+        /// Bytes of text to generate, in MB.
+        #[arg(long, default_value_t = 40)]
+        corpus_mb: usize,
+        /// Directory to write to.
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// Matching quality against disguise: recall of the disguise test set (every trick,
     /// Dutch and English) against the plain forms, and hits the options add to ordinary
@@ -78,6 +103,8 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             threads,
             runs,
             options_mb,
+            command_mb,
+            profiles,
         } => {
             if options_mb > 0 {
                 let costs = OptionBenchOptions {
@@ -88,18 +115,29 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
                 };
                 println!("{}", run_option_bench(&costs));
             }
-            if corpus_mb == 0 {
-                return Ok(ExitCode::SUCCESS);
+            if corpus_mb > 0 {
+                let options = BenchOptions {
+                    corpus_mb,
+                    terms,
+                    threads,
+                    runs,
+                    ..BenchOptions::default()
+                };
+                println!("{}", run_match_bench(&options));
             }
-            let options = BenchOptions {
-                corpus_mb,
-                terms,
-                threads,
-                runs,
-                ..BenchOptions::default()
-            };
-            println!("{}", run_match_bench(&options));
+            if command_mb > 0 {
+                let mut figures = Vec::new();
+                for profile in profiles {
+                    figures.push(bench_command::measure(profile, command_mb, threads, runs)?);
+                }
+                println!("{}", bench_command::report(&figures));
+            }
         }
+        BenchWhat::Corpus {
+            profile,
+            corpus_mb,
+            out,
+        } => bench_command::write_profile(profile, corpus_mb, &out)?,
         BenchWhat::Quality {
             lexicons,
             prose_words,

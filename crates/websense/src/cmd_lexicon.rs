@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use websense_lexicon::{
-    category_stub, has_errors, import_file, parse_categories, Categories, ImportFormat,
-    ImportOptions, LexiconSet, Problem, CATEGORIES_FILE,
+    category_stub, has_errors, import_file, parse_categories, parse_column, Categories,
+    ImportFormat, ImportOptions, LexiconSet, Problem, CATEGORIES_FILE, DEFAULT_MAX_LITERALS,
 };
 
 #[derive(Args)]
@@ -25,8 +25,20 @@ enum LexiconCommand {
         /// Directory with categories.toml and *.lex files.
         dir: PathBuf,
     },
-    /// Turn a plain list, a TSV table or a LIWC-style .dic file into a .lex file; exit code
-    /// 1 when input lines had errors (they are left out, the rest is written).
+    /// Turn a plain list, a TSV or CSV table, a LIWC-style .dic file, a JSON list or a file
+    /// of regular expressions into a .lex file; exit code 1 when input lines had errors (they
+    /// are left out, the rest is written). Every term line written ends in a comment with
+    /// the input file and line it came from.
+    ///
+    /// Formats: plain (one term per line; warns about lines with commas, semicolons, tabs,
+    /// brackets, regex syntax, quotes, a leading or trailing `-`, more than 6 words), tsv (header naming
+    /// term, category, weight, kind, exclusions), csv (the same header, or rows
+    /// `Category,term,term,...` when the first row names no column; `;` when the first line
+    /// has no `,`), dic (LIWC), json (an array of strings or of objects with a `term`, or an
+    /// object mapping categories to arrays), regex (one bounded expression per line,
+    /// expanded into the terms it matches). In every format `+term` means the term needs
+    /// something before it (`+moslim` hits `rotmoslim`, not `moslim`) and `term+` something
+    /// after it; LF, CRLF and bare CR line endings are read.
     Import(ImportArgs),
 }
 
@@ -34,9 +46,17 @@ enum LexiconCommand {
 struct ImportArgs {
     #[arg(long, value_enum)]
     format: Format,
-    /// Category of every term of a plain list, and of TSV rows without one.
+    /// Category of every term of a plain list or regex file, and of table rows and JSON
+    /// terms without one.
     #[arg(long)]
     category: Option<String>,
+    /// For tsv, csv and json: the input's name of a column, NAME=HEADER with NAME one of
+    /// term, category, weight, kind, exclusions (`--column term=lemma`); repeatable.
+    #[arg(long = "column", value_name = "NAME=HEADER")]
+    columns: Vec<String>,
+    /// For regex: the most terms one expression may expand into.
+    #[arg(long, default_value_t = DEFAULT_MAX_LITERALS)]
+    max_literals: usize,
     /// Lexicon name written in the header [default: the input file's name without extension].
     #[arg(long)]
     name: Option<String>,
@@ -61,7 +81,10 @@ struct ImportArgs {
 enum Format {
     Plain,
     Tsv,
+    Csv,
     Dic,
+    Json,
+    Regex,
 }
 
 pub fn run(args: LexiconArgs) -> Result<ExitCode> {
@@ -95,15 +118,25 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
             .map(|s| s.to_string_lossy().into_owned())
             .context("give --name: the input path has no file name")?,
     };
+    let format = match args.format {
+        Format::Plain => ImportFormat::Plain,
+        Format::Tsv => ImportFormat::Tsv,
+        Format::Csv => ImportFormat::Csv,
+        Format::Dic => ImportFormat::Dic,
+        Format::Json => ImportFormat::Json,
+        Format::Regex => ImportFormat::Regex,
+    };
+    let columns = args
+        .columns
+        .iter()
+        .map(|c| parse_column(c))
+        .collect::<Result<Vec<_>, _>>()?;
     let options = ImportOptions {
-        format: match args.format {
-            Format::Plain => ImportFormat::Plain,
-            Format::Tsv => ImportFormat::Tsv,
-            Format::Dic => ImportFormat::Dic,
-        },
         category: args.category,
-        name,
         languages: args.languages,
+        columns,
+        max_literals: args.max_literals,
+        ..ImportOptions::new(format, &name)
     };
     if let Some(out) = args
         .output
@@ -114,6 +147,15 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
     }
     let imported = import_file(&args.input, &options)?;
     print_problems(&imported.problems);
+    for expansion in &imported.expansions {
+        eprintln!(
+            "{}:{}: note: `{}` expanded into {} term(s)",
+            args.input.display(),
+            expansion.line,
+            expansion.pattern,
+            expansion.literals
+        );
+    }
     match &args.output {
         Some(out) => {
             std::fs::write(out, &imported.text)
@@ -206,6 +248,8 @@ mod tests {
         ImportArgs {
             format: Format::Plain,
             category: Some(category.into()),
+            columns: Vec::new(),
+            max_literals: DEFAULT_MAX_LITERALS,
             name: None,
             languages: vec!["nl".into()],
             categories: None,
@@ -258,7 +302,39 @@ mod tests {
         let mut forced = import_args(input, out.clone(), "complot");
         forced.force = true;
         assert_eq!(import(forced).unwrap(), ExitCode::SUCCESS);
-        assert!(std::fs::read_to_string(&out).unwrap().contains("\nander\n"));
+        assert!(std::fs::read_to_string(&out)
+            .unwrap()
+            .contains("\nander  # lijst.txt:1\n"));
+    }
+
+    #[test]
+    fn import_maps_columns_and_refuses_bad_mappings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            shipped().join(CATEGORIES_FILE),
+            dir.path().join(CATEGORIES_FILE),
+        )
+        .unwrap();
+        let input = dir.path().join("tabel.csv");
+        std::fs::write(&input, "lemma,category\r\n+moslim,complot\r\n").unwrap();
+        let out = dir.path().join("tabel.lex");
+        let mut args = import_args(input.clone(), out.clone(), "complot");
+        args.format = Format::Csv;
+        args.category = None;
+        args.columns = vec!["Term=Lemma".into()];
+        assert_eq!(import(args).unwrap(), ExitCode::SUCCESS);
+        let (set, problems) = LexiconSet::load_dir(dir.path()).unwrap();
+        assert!(!has_errors(&problems), "{problems:?}");
+        let term = set.terms().next().unwrap();
+        assert_eq!(term.kind, websense_lexicon::TermKind::Suffix);
+        assert_eq!(term.exclusions_normalized, vec!["moslim"]);
+
+        let mut args = import_args(input, out, "complot");
+        args.format = Format::Csv;
+        args.force = true;
+        args.columns = vec!["lemma".into()];
+        let error = import(args).unwrap_err().to_string();
+        assert!(error.contains("NAME=HEADER"), "{error}");
     }
 
     #[test]

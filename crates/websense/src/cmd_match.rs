@@ -1,16 +1,20 @@
 //! `websense match`: score JSON Lines items against a lexicon directory.
+//!
+//! The work is done by the pipeline of [`crate::match_stream`] (a reader cutting the input
+//! into chunks of whole lines, `--threads` workers that parse, match, score and serialise
+//! a chunk each, an ordered writer); this module is the command line around it.
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use websense_lexicon::LexiconSet;
 use websense_matcher::{Matcher, MatcherOptions};
-use websense_model::{Item, ScoredItem};
+
+use crate::match_output::OutputShape;
+use crate::match_stream::{run_stream, StreamOptions, StreamSummary};
 
 /// Exit code when some input lines were rejected (the others were scored and written).
 pub const EXIT_REJECTED_LINES: u8 = 3;
@@ -30,51 +34,32 @@ pub struct MatchArgs {
     /// lines are listed on stderr. Either way the exit code is 3 when any line was rejected.
     #[arg(long)]
     errors: Option<PathBuf>,
-    /// Items per batch scored in parallel.
+    /// Lines per chunk: the unit a worker thread takes (a chunk also ends after 1 MiB).
     #[arg(long, default_value_t = 4096)]
     batch: usize,
+    /// Worker threads that parse, match, score and serialise (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Write only these top-level fields (comma separated, written in the default order):
+    /// id, source, url, author, published_at, fetched_at, language, title, text, links,
+    /// raw, lexicon_version, matches, scores, and `flagged` (the categories the item is
+    /// flagged for, not in the default output).
+    #[arg(long)]
+    fields: Option<String>,
+    /// Write repeated hits of one term in an item as one entry, with `count` and `spans`
+    /// (`[start, end]` pairs) instead of `start` and `end`.
+    #[arg(long)]
+    aggregate_hits: bool,
     /// Write only items with at least one hit.
     #[arg(long)]
     only_hits: bool,
 }
 
-#[derive(serde::Serialize)]
-struct Rejected<'a> {
-    line: u64,
-    error: String,
-    raw: &'a str,
-}
-
-#[derive(Default)]
-struct Summary {
-    read: u64,
-    rejected: u64,
-    with_hits: u64,
-    bytes: u64,
-    flagged: BTreeMap<String, u64>,
-    terms: BTreeMap<String, u64>,
-}
-
-impl Summary {
-    fn add(&mut self, scored: &ScoredItem) {
-        if !scored.matches.is_empty() {
-            self.with_hits += 1;
-        }
-        for category in scored.flagged() {
-            *self.flagged.entry(category.to_string()).or_default() += 1;
-        }
-        for hit in &scored.matches {
-            *self.terms.entry(hit.term.clone()).or_default() += 1;
-        }
-    }
-}
-
-fn open_input(path: &str) -> Result<Box<dyn BufRead>> {
+fn open_input(path: &str) -> Result<Box<dyn Read + Send>> {
     Ok(if path == "-" {
-        Box::new(BufReader::with_capacity(1 << 20, io::stdin()))
+        Box::new(io::stdin())
     } else {
-        let file = File::open(path).with_context(|| format!("cannot open input {path}"))?;
-        Box::new(BufReader::with_capacity(1 << 20, file))
+        Box::new(File::open(path).with_context(|| format!("cannot open input {path}"))?)
     })
 }
 
@@ -89,12 +74,16 @@ fn open_output(path: &str) -> Result<Box<dyn Write>> {
 
 pub fn run(args: MatchArgs) -> Result<ExitCode> {
     let started = Instant::now();
+    let fields = match &args.fields {
+        Some(list) => Some(OutputShape::parse_fields(list).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let set = crate::load_lexicons(&args.lexicons)?;
     let matcher = Matcher::new(&set, MatcherOptions::default())
         .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
     let compiled = started.elapsed();
 
-    let mut input = open_input(&args.input)?;
+    let input = open_input(&args.input)?;
     let mut output = open_output(&args.output)?;
     let mut errors = match &args.errors {
         Some(p) => Some(BufWriter::new(File::create(p).with_context(|| {
@@ -102,72 +91,27 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
         })?)),
         None => None,
     };
-
-    let mut summary = Summary::default();
-    let mut line_no = 0u64;
-    let mut batch: Vec<(u64, String)> = Vec::with_capacity(args.batch);
+    let options = StreamOptions {
+        threads: args.threads,
+        chunk_lines: args.batch,
+        only_hits: args.only_hits,
+        shape: OutputShape {
+            fields,
+            aggregate_hits: args.aggregate_hits,
+        },
+        errors_as_json: errors.is_some(),
+        input_name: args.input.clone(),
+    };
     let scoring = Instant::now();
-    loop {
-        batch.clear();
-        while batch.len() < args.batch.max(1) {
-            let mut line = String::new();
-            let n = read_line_lossless(&mut input, &mut line, line_no + 1)?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            if !line.trim().is_empty() {
-                batch.push((line_no, line));
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let parsed: Vec<Result<Item, String>> = batch
-            .par_iter()
-            .map(|(_, line)| serde_json::from_str::<Item>(line).map_err(|e| e.to_string()))
-            .collect();
-        let mut items = Vec::with_capacity(parsed.len());
-        for ((line, raw), result) in batch.iter().zip(parsed) {
-            summary.read += 1;
-            summary.bytes += raw.len() as u64;
-            match result {
-                Ok(item) => items.push(item),
-                Err(error) => {
-                    summary.rejected += 1;
-                    let error = format!("invalid item: {error}");
-                    match errors.as_mut() {
-                        Some(w) => {
-                            serde_json::to_writer(
-                                &mut *w,
-                                &Rejected {
-                                    line: *line,
-                                    error,
-                                    raw: raw.trim_end(),
-                                },
-                            )?;
-                            w.write_all(b"\n")?;
-                        }
-                        None => eprintln!("{}:{line}: {error}", args.input),
-                    }
-                }
-            }
-        }
-        for scored in matcher.score_batch(items) {
-            summary.add(&scored);
-            if args.only_hits && scored.matches.is_empty() {
-                continue;
-            }
-            serde_json::to_writer(&mut output, &scored)?;
-            output.write_all(b"\n")?;
-        }
-    }
-    output.flush().context("cannot write output")?;
-    if let Some(w) = errors.as_mut() {
-        w.flush().context("cannot write errors file")?;
-    }
+    let summary = run_stream(
+        &matcher,
+        input,
+        &mut output,
+        errors.as_mut().map(|w| w as &mut dyn Write),
+        &options,
+    )?;
     let elapsed = scoring.elapsed();
-    print_summary(&summary, &set, compiled, elapsed);
+    print_summary(&summary, &set, compiled, elapsed, options.worker_threads());
     Ok(if summary.rejected > 0 {
         ExitCode::from(EXIT_REJECTED_LINES)
     } else {
@@ -175,25 +119,12 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
     })
 }
 
-/// Read one line; invalid UTF-8 becomes an error naming the line instead of aborting the whole run.
-fn read_line_lossless(input: &mut dyn BufRead, line: &mut String, line_no: u64) -> Result<usize> {
-    let mut bytes = Vec::new();
-    let n = input
-        .read_until(b'\n', &mut bytes)
-        .with_context(|| format!("cannot read input at line {line_no}"))?;
-    match String::from_utf8(bytes) {
-        Ok(s) => *line = s,
-        // Keep the line (lossily) so it is rejected by the JSON parser with its number, never dropped.
-        Err(e) => *line = format!("\u{FFFD}{}", String::from_utf8_lossy(e.as_bytes())),
-    }
-    Ok(n)
-}
-
 fn print_summary(
-    s: &Summary,
+    s: &StreamSummary,
     set: &LexiconSet,
     compiled: std::time::Duration,
     elapsed: std::time::Duration,
+    threads: usize,
 ) {
     let secs = elapsed.as_secs_f64().max(1e-9);
     eprintln!(
@@ -204,13 +135,15 @@ fn print_summary(
         compiled.as_secs_f64() * 1000.0
     );
     eprintln!(
-        "items: {} read, {} scored, {} rejected, {} with hits ({:.0} items/s, {:.1} MB/s)",
+        "items: {} read, {} scored, {} rejected, {} with hits, {} hits ({:.0} items/s, {:.1} MB/s in, {:.1} MB/s out, {threads} threads)",
         s.read,
         s.read - s.rejected,
         s.rejected,
         s.with_hits,
+        s.hits,
         s.read as f64 / secs,
-        s.bytes as f64 / 1e6 / secs
+        s.bytes as f64 / 1e6 / secs,
+        s.written as f64 / 1e6 / secs
     );
     for category in &set.categories {
         let n = s.flagged.get(&category.name).copied().unwrap_or(0);

@@ -4,6 +4,7 @@
 // `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod bench_command;
 mod cmd_audit;
 mod cmd_bench;
 mod cmd_collect;
@@ -14,6 +15,8 @@ mod cmd_run;
 mod cmd_serve;
 mod cmd_user;
 mod config;
+mod match_output;
+mod match_stream;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

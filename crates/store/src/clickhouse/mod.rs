@@ -1,6 +1,7 @@
 //! The ClickHouse store.
 
 mod identity;
+mod items;
 mod schema;
 mod writer;
 
@@ -12,11 +13,10 @@ use ::clickhouse::{Client, Row};
 use chrono::{DateTime, Utc};
 use schema::{Features, DATA_TABLES};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
-use websense_model::{BoxFuture, CategoryScore, Hit, ScoredItem, ScoredSink, SinkError, TermKind};
+use websense_model::{BoxFuture, ScoredItem, ScoredSink, SinkError};
 use writer::{rows_of, WriteRequest, Writer};
 
 /// A store in a ClickHouse server (or cluster front). Cheap to clone; clones share the writer.
@@ -267,157 +267,6 @@ impl ClickhouseStore {
             .collect())
     }
 
-    async fn bucket_items(&self, q: &ItemsQuery) -> Result<Vec<StoredItem>, StoreError> {
-        #[derive(Row, Deserialize)]
-        struct ItemOut {
-            id: String,
-            source: String,
-            source_kind: String,
-            tags: Vec<String>,
-            url: Option<String>,
-            author_pseudonym: Option<String>,
-            author_handle: Option<String>,
-            published_ms: Option<i64>,
-            fetched_ms: i64,
-            language: String,
-            language_confidence: f64,
-            language_reliable: u8,
-            title: Option<String>,
-            text: String,
-            links: Vec<String>,
-            raw: String,
-            lexicon_version: String,
-            purged: u8,
-        }
-        #[derive(Row, Deserialize)]
-        struct MatchOut {
-            item_id: String,
-            term: String,
-            category: String,
-            kind: String,
-            field: String,
-            span_start: u64,
-            span_end: u64,
-            weight: f64,
-        }
-        #[derive(Row, Deserialize)]
-        struct ScoreOut {
-            item_id: String,
-            category: String,
-            score_micros: i64,
-            hits: u32,
-            flagged: u8,
-        }
-
-        let db = &self.inner.db;
-        let range = q.millis();
-        let time = time_filter(range);
-        let mut binds = Vec::new();
-        let mut filter = raw_filter(&q.filter, &mut binds);
-        match &q.subject {
-            None => {}
-            Some(Subject::Category(category)) => {
-                binds.push(category.clone());
-                filter.push_str(&format!(
-                    " AND id IN (SELECT item_id FROM {db}.scores WHERE {time} AND category = ? AND hits >= 1)"
-                ));
-            }
-            Some(Subject::Term { category, term }) => {
-                binds.push(category.clone());
-                binds.push(term.clone());
-                filter.push_str(&format!(
-                    " AND id IN (SELECT item_id FROM {db}.matches WHERE {time} AND category = ? AND term = ?)"
-                ));
-            }
-        }
-        let sql = format!(
-            "SELECT ?fields FROM {db}.items WHERE {time} {filter}
-             ORDER BY event_ms, id LIMIT 1 BY id LIMIT {}, {}",
-            q.offset, q.limit
-        );
-        let heads = self
-            .query(&sql, &binds)
-            .fetch_all::<ItemOut>()
-            .await
-            .map_err(ch_err("bucket items"))?;
-        if heads.is_empty() {
-            return Ok(Vec::new());
-        }
-
-        let ids: Vec<String> = heads.iter().map(|h| h.id.clone()).collect();
-        let placeholders = vec!["?"; ids.len()].join(",");
-        let sql = format!(
-            "SELECT ?fields FROM {db}.matches WHERE {time} AND item_id IN ({placeholders})
-             ORDER BY item_id, ordinal LIMIT 1 BY item_id, ordinal"
-        );
-        let mut matches: HashMap<String, Vec<Hit>> = HashMap::new();
-        for m in self
-            .query(&sql, &ids)
-            .fetch_all::<MatchOut>()
-            .await
-            .map_err(ch_err("bucket matches"))?
-        {
-            matches.entry(m.item_id).or_default().push(Hit {
-                term: m.term,
-                category: m.category,
-                kind: TermKind::parse(&m.kind).unwrap_or(TermKind::Word),
-                weight: m.weight,
-                field: parse_field(&m.field),
-                start: m.span_start as usize,
-                end: m.span_end as usize,
-                method: Default::default(),
-                context: Vec::new(),
-            });
-        }
-        let sql = format!(
-            "SELECT ?fields FROM {db}.scores WHERE {time} AND item_id IN ({placeholders})
-             ORDER BY item_id, ordinal LIMIT 1 BY item_id, ordinal"
-        );
-        let mut scores: HashMap<String, Vec<CategoryScore>> = HashMap::new();
-        for s in self
-            .query(&sql, &ids)
-            .fetch_all::<ScoreOut>()
-            .await
-            .map_err(ch_err("bucket scores"))?
-        {
-            scores.entry(s.item_id).or_default().push(CategoryScore {
-                category: s.category,
-                score: score_from_micros(s.score_micros),
-                hits: s.hits,
-                flagged: s.flagged != 0,
-            });
-        }
-
-        Ok(heads
-            .into_iter()
-            .map(|h| StoredItem {
-                matches: matches.remove(&h.id).unwrap_or_default(),
-                scores: scores.remove(&h.id).unwrap_or_default(),
-                lexicon_version: h.lexicon_version,
-                text_purged: h.purged != 0,
-                item: ItemColumns {
-                    id: h.id,
-                    source: h.source,
-                    source_kind: h.source_kind,
-                    tags: h.tags,
-                    url: h.url,
-                    author_pseudonym: h.author_pseudonym,
-                    author_handle: h.author_handle,
-                    published_ms: h.published_ms,
-                    fetched_ms: h.fetched_ms,
-                    language: h.language,
-                    language_confidence: h.language_confidence,
-                    language_reliable: h.language_reliable != 0,
-                    title: h.title,
-                    text: h.text,
-                    links: h.links,
-                    raw: h.raw,
-                }
-                .into_item(),
-            })
-            .collect())
-    }
-
     async fn totals(&self, q: &TotalsQuery) -> Result<Totals, StoreError> {
         #[derive(Row, Deserialize)]
         struct ItemCounts {
@@ -657,6 +506,13 @@ impl Store for ClickhouseStore {
         query: &'a ItemsQuery,
     ) -> BoxFuture<'a, Result<Vec<StoredItem>, StoreError>> {
         Box::pin(self.bucket_items(query))
+    }
+
+    fn range_items<'a>(
+        &'a self,
+        query: &'a crate::RangeQuery,
+    ) -> BoxFuture<'a, Result<crate::RangePage, StoreError>> {
+        Box::pin(self.range_items(query))
     }
 
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {

@@ -806,12 +806,26 @@ impl OwnBroker {
     }
 
     /// Stop the broker as an operator's restart does (SIGTERM), waiting for it to exit.
+    ///
+    /// tansu writes what it acknowledged to its S3 storage on the way out; a SIGKILL before
+    /// it is done loses those messages (a broker's durability, not websense's), so the wait
+    /// is long: on a loaded 2-core machine a clean exit has taken over 30 s.
     pub async fn stop(&mut self) {
         if let Some(mut broker) = self.broker.take() {
+            let started = Instant::now();
             broker.signal("TERM");
-            let deadline = Instant::now() + Duration::from_secs(30);
+            let deadline = started + Duration::from_secs(180);
             while broker.running() && Instant::now() < deadline {
                 tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if broker.running() {
+                eprintln!(
+                    "tansu did not exit within {:?} of SIGTERM: killed, so it may lose \
+                     messages it acknowledged",
+                    started.elapsed()
+                );
+            } else {
+                eprintln!("tansu exited {:?} after SIGTERM", started.elapsed());
             }
             broker.kill9();
         }
