@@ -1,31 +1,23 @@
 //! Importing plain lists, TSV tables and LIWC-style dictionaries, and loading the result.
 
+mod common;
+
 use std::path::Path;
 
 use websense_lexicon::{
     category_stub, has_errors, identifier_from, import, import_file, ImportError, ImportFormat,
-    ImportOptions, Imported, LexiconSet, Problem, ProblemKind, Severity, TermKind,
+    ImportOptions, Imported, LexiconSet, ProblemKind, Severity, TermKind,
 };
 
 fn options(format: ImportFormat, category: Option<&str>) -> ImportOptions {
-    ImportOptions {
-        category: category.map(str::to_string),
-        languages: vec!["nl".into()],
-        ..ImportOptions::new(format, "geimporteerd")
-    }
+    common::options(format, "geimporteerd", category)
 }
 
 fn run(input: &str, options: &ImportOptions) -> Imported {
     import(input, Path::new("input.txt"), options).unwrap()
 }
 
-fn found(problems: &[Problem], kind: ProblemKind) -> Vec<(Severity, usize)> {
-    problems
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| (p.severity, p.location.line))
-        .collect()
-}
+use common::found;
 
 /// Write the import next to a `categories.toml` made from its stub, load the directory,
 /// and return the set with the problems (which must hold no errors).

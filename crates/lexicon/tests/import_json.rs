@@ -1,11 +1,12 @@
 //! Issue 12 point 3 for JSON: an array of strings, an array of objects, an object mapping
 //! categories to arrays; problems with the line and column of the value they are about.
 
+mod common;
+
 use std::path::Path;
 
 use websense_lexicon::{
-    category_stub, import, parse_column, ImportFormat, ImportOptions, Imported, LexiconSet,
-    Problem, ProblemKind, Severity, TermKind,
+    import, parse_column, ImportFormat, ImportOptions, Imported, ProblemKind, Severity, TermKind,
 };
 
 fn options(category: Option<&str>, columns: &[&str]) -> ImportOptions {
@@ -21,22 +22,11 @@ fn run(input: &str, options: &ImportOptions) -> Imported {
     import(input, Path::new("lijst.json"), options).unwrap()
 }
 
-fn found(problems: &[Problem], kind: ProblemKind) -> Vec<(Severity, usize)> {
-    problems
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| (p.severity, p.location.line))
-        .collect()
-}
+use common::found;
 
 fn terms(imported: &Imported) -> Vec<(String, String, TermKind, f64)> {
-    let (set, problems) = LexiconSet::from_sources(
-        Path::new("categories.toml"),
-        &category_stub(&imported.categories),
-        &[(Path::new("json.lex"), &imported.text)],
-    );
-    assert!(problems.is_empty(), "{}\n{problems:#?}", imported.text);
-    set.terms()
+    common::load(imported, "json.lex")
+        .terms()
         .map(|t| (t.category.clone(), t.normalized.clone(), t.kind, t.weight))
         .collect()
 }

@@ -2,19 +2,17 @@
 //! `+term` / `term+` required-affix convention, and the pointer from every written term back
 //! to its input line.
 
+mod common;
+
 use std::path::Path;
 
 use websense_lexicon::{
-    category_stub, import, import_file, ImportFormat, ImportOptions, Imported, LexiconSet, Problem,
-    ProblemKind, Severity, TermKind,
+    import, import_file, ImportFormat, ImportOptions, Imported, LexiconSet, ProblemKind, Severity,
+    TermKind,
 };
 
 fn options(format: ImportFormat, category: Option<&str>) -> ImportOptions {
-    ImportOptions {
-        category: category.map(str::to_string),
-        languages: vec!["nl".into()],
-        ..ImportOptions::new(format, "lijst")
-    }
+    common::options(format, "lijst", category)
 }
 
 fn plain(input: &str) -> Imported {
@@ -26,22 +24,10 @@ fn plain(input: &str) -> Imported {
     .unwrap()
 }
 
-fn found(problems: &[Problem], kind: ProblemKind) -> Vec<(Severity, usize)> {
-    problems
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| (p.severity, p.location.line))
-        .collect()
-}
+use common::found;
 
 fn load(imported: &Imported) -> LexiconSet {
-    let (set, problems) = LexiconSet::from_sources(
-        Path::new("categories.toml"),
-        &category_stub(&imported.categories),
-        &[(Path::new("lijst.lex"), &imported.text)],
-    );
-    assert!(problems.is_empty(), "{}\n{problems:#?}", imported.text);
-    set
+    common::load(imported, "lijst.lex")
 }
 
 /// A list saved with classic Mac OS line endings: 178 words on "one line" that was reported

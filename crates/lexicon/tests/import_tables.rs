@@ -1,11 +1,13 @@
 //! Issue 12 point 3 for tables: CSV (a header row, or one category per row), and the
 //! `--column` mapping of TSV and CSV headers.
 
+mod common;
+
 use std::path::Path;
 
 use websense_lexicon::{
-    category_stub, import, parse_column, ImportError, ImportFormat, ImportOptions, Imported,
-    LexiconSet, Problem, ProblemKind, Severity, TermKind,
+    import, parse_column, ImportError, ImportFormat, ImportOptions, Imported, ProblemKind,
+    Severity, TermKind,
 };
 
 fn options(format: ImportFormat, category: Option<&str>, columns: &[&str]) -> ImportOptions {
@@ -21,22 +23,11 @@ fn run(input: &str, options: &ImportOptions) -> Imported {
     import(input, Path::new("tabel.csv"), options).unwrap()
 }
 
-fn found(problems: &[Problem], kind: ProblemKind) -> Vec<(Severity, usize)> {
-    problems
-        .iter()
-        .filter(|p| p.kind == kind)
-        .map(|p| (p.severity, p.location.line))
-        .collect()
-}
+use common::found;
 
 fn terms(imported: &Imported) -> Vec<(String, String, TermKind, f64, Vec<String>)> {
-    let (set, problems) = LexiconSet::from_sources(
-        Path::new("categories.toml"),
-        &category_stub(&imported.categories),
-        &[(Path::new("tabel.lex"), &imported.text)],
-    );
-    assert!(problems.is_empty(), "{}\n{problems:#?}", imported.text);
-    set.terms()
+    common::load(imported, "tabel.lex")
+        .terms()
         .map(|t| {
             (
                 t.category.clone(),
