@@ -12,6 +12,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use websense_bus::Bus;
 
+/// The fault-injection tests run one at a time. Each starts its own processes, and some start
+/// their own broker or ClickHouse. Run side by side on a 2-core machine, the broker-restart
+/// test lost 24 of 1,200 items in two of four loaded runs (tansu had exited cleanly 5 s
+/// after SIGTERM). Run alone, it has not lost any. That loss is open: see the notes of
+/// issue 14.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn scrape(addr: SocketAddr) -> String {
     http_get(addr, "/metrics").unwrap_or_default()
 }
@@ -37,6 +44,7 @@ async fn scorer_and_writer_killed_mid_stream_lose_nothing_and_count_nothing_twic
     let Some((brokers, clickhouse_url)) = services() else {
         return;
     };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let name = unique("kills");
@@ -140,6 +148,7 @@ async fn clickhouse_down_for_30s_loses_nothing_and_the_writer_stays_bounded() {
     let Some((brokers, _)) = services() else {
         return;
     };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let t0 = std::time::Instant::now();
@@ -247,6 +256,7 @@ async fn a_broker_restart_mid_stream_is_survived_without_loss_or_double_counts()
     let Some((_, clickhouse_url)) = services() else {
         return;
     };
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let mut broker = OwnBroker::start(dir);
