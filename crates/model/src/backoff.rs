@@ -57,6 +57,8 @@ pub struct Backoff {
     pub max_attempts: Option<u32>,
     /// The longest `Retry-After` honoured; a longer one is cut to this.
     pub retry_after_cap: Duration,
+    /// The shortest wait drawn (zero by default: full jitter); see [`Backoff::with_min_delay`].
+    pub min_delay: Duration,
 }
 
 impl Backoff {
@@ -68,7 +70,17 @@ impl Backoff {
             cap,
             max_attempts: None,
             retry_after_cap: cap,
+            min_delay: Duration::ZERO,
         }
+    }
+
+    /// The same policy, never waiting less than `min` (nor more than the window's ceiling):
+    /// the wait is then uniform in `[min(min, ceiling), ceiling]`. For a loop that promises a
+    /// shortest pause (the webhook's `base_delay`, say); with `min == base` the first retry
+    /// waits exactly `base` and later ones are jittered between `base` and their ceiling.
+    pub const fn with_min_delay(mut self, min: Duration) -> Backoff {
+        self.min_delay = min;
+        self
     }
 
     /// The same policy, giving up after `attempts` attempts in all (the first one included).
@@ -102,7 +114,8 @@ impl Backoff {
             .unwrap_or(self.cap)
     }
 
-    /// The wait before retry number `retry` (from 0): uniform in `[0, ceiling(retry)]`.
+    /// The wait before retry number `retry` (from 0): uniform in `[0, ceiling(retry)]` (from
+    /// the [`Backoff::min_delay`] when one is set).
     pub fn delay(&self, retry: u32) -> Duration {
         self.jittered(retry, unit())
     }
@@ -121,7 +134,9 @@ impl Backoff {
     /// The wait before retry number `retry` for a given draw `unit` in `[0, 1]`
     /// (`0` the shortest wait, `1` the ceiling); what [`Backoff::delay`] does with a random one.
     pub fn jittered(&self, retry: u32, unit: f64) -> Duration {
-        self.ceiling(retry).mul_f64(unit.clamp(0.0, 1.0))
+        let ceiling = self.ceiling(retry);
+        let floor = self.min_delay.min(ceiling);
+        floor + (ceiling - floor).mul_f64(unit.clamp(0.0, 1.0))
     }
 }
 
@@ -213,6 +228,26 @@ mod tests {
         assert_eq!(p.jittered(3, 1.0), 800 * MS);
         assert_eq!(p.jittered(3, 0.5), 400 * MS);
         assert_eq!(p.jittered(3, 7.0), 800 * MS);
+    }
+
+    #[test]
+    fn a_min_delay_raises_the_floor_of_the_window() {
+        let p = policy().with_min_delay(100 * MS);
+        assert_eq!(p.jittered(0, 0.0), 100 * MS);
+        assert_eq!(p.jittered(0, 1.0), 100 * MS);
+        assert_eq!(p.jittered(3, 0.0), 100 * MS);
+        assert_eq!(p.jittered(3, 1.0), 800 * MS);
+        assert_eq!(p.jittered(3, 0.5), 450 * MS);
+        for _ in 0..200 {
+            assert_eq!(p.delay(0), 100 * MS);
+            let d = p.delay(4);
+            assert!((100 * MS..=1600 * MS).contains(&d), "{d:?}");
+        }
+        // Never above the ceiling, whatever the floor.
+        let high = policy().with_min_delay(Duration::from_secs(60));
+        assert_eq!(high.delay(2), 400 * MS);
+        let distinct: HashSet<_> = (0..100).map(|_| p.delay(5)).collect();
+        assert!(distinct.len() > 80);
     }
 
     #[test]
