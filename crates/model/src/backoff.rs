@@ -59,6 +59,19 @@ pub struct Backoff {
     pub retry_after_cap: Duration,
     /// The shortest wait drawn (zero by default: full jitter); see [`Backoff::with_min_delay`].
     pub min_delay: Duration,
+    /// How much of the window is random ([`Jitter::Full`] by default).
+    pub jitter: Jitter,
+}
+
+/// How much of the backoff window is random.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Jitter {
+    /// Uniform in `[0, ceiling]`: spreads retries best; the default.
+    #[default]
+    Full,
+    /// Uniform in `[ceiling / 2, ceiling]` ("equal jitter"): for a loop that promises to wait
+    /// at least half its window, such as the polite fetcher towards other people's servers.
+    Equal,
 }
 
 impl Backoff {
@@ -71,7 +84,14 @@ impl Backoff {
             max_attempts: None,
             retry_after_cap: cap,
             min_delay: Duration::ZERO,
+            jitter: Jitter::Full,
         }
+    }
+
+    /// The same policy with `jitter` instead of full jitter.
+    pub const fn with_jitter(mut self, jitter: Jitter) -> Backoff {
+        self.jitter = jitter;
+        self
     }
 
     /// The same policy, never waiting less than `min` (nor more than the window's ceiling):
@@ -115,7 +135,8 @@ impl Backoff {
     }
 
     /// The wait before retry number `retry` (from 0): uniform in `[0, ceiling(retry)]` (from
-    /// the [`Backoff::min_delay`] when one is set).
+    /// the [`Backoff::min_delay`] when one is set, from half the ceiling with
+    /// [`Jitter::Equal`]).
     pub fn delay(&self, retry: u32) -> Duration {
         self.jittered(retry, unit())
     }
@@ -135,7 +156,11 @@ impl Backoff {
     /// (`0` the shortest wait, `1` the ceiling); what [`Backoff::delay`] does with a random one.
     pub fn jittered(&self, retry: u32, unit: f64) -> Duration {
         let ceiling = self.ceiling(retry);
-        let floor = self.min_delay.min(ceiling);
+        let floor = match self.jitter {
+            Jitter::Full => self.min_delay,
+            Jitter::Equal => self.min_delay.max(ceiling / 2),
+        }
+        .min(ceiling);
         floor + (ceiling - floor).mul_f64(unit.clamp(0.0, 1.0))
     }
 }
@@ -248,6 +273,19 @@ mod tests {
         assert_eq!(high.delay(2), 400 * MS);
         let distinct: HashSet<_> = (0..100).map(|_| p.delay(5)).collect();
         assert!(distinct.len() > 80);
+    }
+
+    #[test]
+    fn equal_jitter_waits_at_least_half_the_window() {
+        let p = policy().with_jitter(Jitter::Equal);
+        assert_eq!(p.jittered(3, 0.0), 400 * MS);
+        assert_eq!(p.jittered(3, 1.0), 800 * MS);
+        for retry in 0..8 {
+            let draws: Vec<Duration> = (0..300).map(|_| p.delay(retry)).collect();
+            let ceiling = p.ceiling(retry);
+            assert!(draws.iter().all(|d| (ceiling / 2..=ceiling).contains(d)));
+            assert!(draws.iter().collect::<HashSet<_>>().len() > 250);
+        }
     }
 
     #[test]
