@@ -3,8 +3,8 @@
 //! One [`Fetcher`] serves all sources. Per host it allows `per_host_concurrency` requests in
 //! flight and `per_host_rate` requests per second on average (a GCRA token bucket with
 //! `per_host_burst`). It sends conditional requests (`If-None-Match`, `If-Modified-Since`),
-//! retries 429, 5xx, timeouts and connection errors with exponential backoff and jitter
-//! (honouring `Retry-After`), caps bodies while they stream in (after decompression, so a
+//! retries 429, 5xx, timeouts and connection errors with exponential backoff and equal
+//! jitter (the shared [`Backoff`], honouring `Retry-After`), caps bodies while they stream in (after decompression, so a
 //! gzip bomb is cut off too), and follows redirects itself, a bounded number of times.
 //!
 //! SSRF guard: every hop's host is checked. IP literals are checked before the request; names
@@ -15,7 +15,6 @@
 //! where websense cannot check them.
 
 use crate::config::CollectConfig;
-use rand::Rng;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{self, HeaderMap};
 use std::collections::HashMap;
@@ -27,6 +26,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 use url::{Host, Url};
+use websense_model::{Backoff, Jitter};
 
 /// Cache validators of a resource, sent back to get `304 Not Modified`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -284,9 +284,9 @@ pub struct Fetcher {
     burst: u32,
     max_body: u64,
     max_redirects: u32,
-    max_retries: u32,
-    retry_base: Duration,
-    retry_max: Duration,
+    /// Retries inside one fetch: `retry_base_delay` doubling up to `retry_max_delay`, equal
+    /// jitter, `max_retries` retries, `Retry-After` up to `retry_max_delay`.
+    retry: Backoff,
 }
 
 impl Fetcher {
@@ -322,9 +322,9 @@ impl Fetcher {
             burst: config.per_host_burst,
             max_body: config.max_body_bytes,
             max_redirects: config.max_redirects,
-            max_retries: config.max_retries,
-            retry_base: config.retry_base_delay,
-            retry_max: config.retry_max_delay,
+            retry: Backoff::new(config.retry_base_delay, config.retry_max_delay)
+                .with_jitter(Jitter::Equal)
+                .with_max_attempts(config.max_retries.saturating_add(1)),
         })
     }
 
@@ -341,30 +341,18 @@ impl Fetcher {
                 Ok(f) => return Ok(f),
                 Err(e) => e,
             };
-            if !err.is_transient() || attempt >= self.max_retries {
+            if !err.is_transient() || !self.retry.may_retry(attempt + 1) {
                 return Err(err);
             }
             let delay = match err.retry_after {
                 // A server that asks for a long pause gets it, from the scheduler, not here.
-                Some(wait) if wait > self.retry_max => return Err(err),
-                Some(wait) => wait,
-                None => self.backoff(attempt),
+                Some(wait) if wait > self.retry.retry_after_cap => return Err(err),
+                retry_after => self.retry.delay_after(attempt, retry_after),
             };
             tracing::debug!(url = %err.url, error = %err.message, attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
-    }
-
-    /// Exponential backoff with "equal jitter": half fixed, half random, so retries of many
-    /// sources spread out instead of arriving together.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .retry_base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.retry_max);
-        let half = exp / 2;
-        half + half.mul_f64(rand::rng().random::<f64>())
     }
 
     fn gate(&self, url: &Url) -> Arc<HostGate> {
