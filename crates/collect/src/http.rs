@@ -562,13 +562,8 @@ fn chain(e: &(dyn StdError + 'static)) -> String {
 
 /// `Retry-After` as seconds or as an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    websense_model::parse_retry_after(value, chrono::Utc::now())
 }
 
 #[cfg(test)]

@@ -165,6 +165,22 @@ impl Backoff {
     }
 }
 
+/// A `Retry-After` header's value, as delay-seconds (`"120"`) or as an HTTP date
+/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, counted from `now`; a date in the past is no wait);
+/// `None` when it is neither.
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
 /// A draw in `[0, 1)`.
 fn unit() -> f64 {
     static KEY: OnceLock<u64> = OnceLock::new();
@@ -335,6 +351,28 @@ mod tests {
         );
         // A zero Retry-After leaves the jittered backoff.
         assert!(p.delay_after(1, Some(Duration::ZERO)) <= 200 * MS);
+    }
+
+    #[test]
+    fn retry_after_values_are_seconds_or_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2015-10-21T07:27:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
     }
 
     #[test]

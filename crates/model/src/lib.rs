@@ -36,7 +36,7 @@ mod pseudonym;
 mod scored;
 pub mod switches;
 
-pub use backoff::{Backoff, Jitter};
+pub use backoff::{parse_retry_after, Backoff, Jitter};
 pub use bucket::BucketSize;
 pub use duration::{format_duration, parse_duration, DurationError};
 pub use id::{ItemId, SourceId};
