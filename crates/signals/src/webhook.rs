@@ -5,9 +5,10 @@
 //! id, and records each attempt. A 2xx answer delivers it. A connection error, a timeout,
 //! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (the shared
 //! [`Backoff`]: `base_delay` after the first failure, then a wait drawn between `base_delay`
-//! and a ceiling that doubles up to `max_delay`) until `max_attempts`; any other answer (a
-//! `4xx`: the receiver refuses this request as such) gives up at once. Given-up deliveries
-//! stay in the database as `failed`, with every attempt, for people to look at.
+//! and a ceiling that doubles up to `max_delay`, or the receiver's `Retry-After` when longer,
+//! up to `max_delay`) until `max_attempts`; any other answer (a `4xx`: the receiver refuses
+//! this request as such) gives up at once. Given-up deliveries stay in the database as
+//! `failed`, with every attempt, for people to look at.
 //!
 //! Exactly once, from the receiver's view: every attempt of a signal carries the same key
 //! and the same bytes, so a receiver that remembers keys it has processed processes each
@@ -27,7 +28,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-use websense_model::{legacy_duration, Backoff};
+use websense_model::{legacy_duration, parse_retry_after, Backoff};
 
 /// `[room.webhook]`: where confirmed signals go.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,12 +275,17 @@ impl Deliverer {
         }
         let result = request.send().await;
         let duration_ms = started.elapsed().as_millis() as u64;
-        let (status, error, retry) = match result {
+        let (status, error, retry, retry_after) = match result {
             Ok(response) => {
                 let status = response.status();
                 if status.is_success() {
-                    (Some(status.as_u16()), None, false)
+                    (Some(status.as_u16()), None, false, None)
                 } else {
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, Utc::now()));
                     let body = response.text().await.unwrap_or_default();
                     let body: String = body.chars().take(300).collect();
                     let retry =
@@ -288,17 +294,22 @@ impl Deliverer {
                         Some(status.as_u16()),
                         Some(format!("HTTP {status}: {body}")),
                         retry,
+                        retry_after,
                     )
                 }
             }
-            Err(e) => (None, Some(format!("{e}")), true),
+            Err(e) => (None, Some(format!("{e}")), true, None),
         };
         let outcome = if error.is_none() {
             AttemptOutcome::Delivered
         } else if retry && self.config.policy().may_retry(number) {
+            // A receiver's Retry-After (429, 503) is honoured, up to `max_delay`.
+            let wait = self
+                .config
+                .policy()
+                .delay_after(number.saturating_sub(1), retry_after);
             AttemptOutcome::RetryAt(
-                Utc::now()
-                    + chrono::Duration::from_std(self.config.backoff(number)).unwrap_or_default(),
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
             )
         } else {
             AttemptOutcome::GiveUp
