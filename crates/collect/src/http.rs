@@ -2,7 +2,7 @@
 //!
 //! One [`Fetcher`] serves all sources. Per host it allows `per_host_concurrency` requests in
 //! flight and `per_host_rate` requests per second on average (a GCRA token bucket with
-//! `per_host_burst`). It sends conditional requests (`If-None-Match`, `If-Modified-Since`),
+//! `per_host_burst`); a host's gate is forgotten once idle (no request in flight, bucket full). It sends conditional requests (`If-None-Match`, `If-Modified-Since`),
 //! retries 429, 5xx, timeouts and connection errors with exponential backoff and equal
 //! jitter (the shared [`Backoff`], honouring `Retry-After`), caps bodies while they stream in (after decompression, so a
 //! gzip bomb is cut off too), and follows redirects itself, a bounded number of times.
@@ -250,6 +250,13 @@ struct HostGate {
 }
 
 impl HostGate {
+    /// Whether forgetting this gate loses nothing: nobody holds it (`strong` is the count of
+    /// handles, the map's included) and its bucket is full again, so a new gate made on the
+    /// next request behaves exactly like it.
+    fn idle(self: &Arc<HostGate>, now: Instant) -> bool {
+        Arc::strong_count(self) == 1 && self.tat.try_lock().is_ok_and(|tat| *tat <= now)
+    }
+
     async fn enter(&self) -> SemaphorePermit<'_> {
         let permit = self
             .permits
@@ -362,6 +369,10 @@ impl Fetcher {
             url.port_or_known_default().unwrap_or(0)
         );
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget idle hosts, so the map holds only hosts in use, not every host ever seen.
+        // Handles are only made here, under this lock, so an idle gate cannot be taken meanwhile.
+        let now = Instant::now();
+        hosts.retain(|_, gate| !gate.idle(now));
         hosts
             .entry(key)
             .or_insert_with(|| {
@@ -624,6 +635,44 @@ mod tests {
         };
         assert!(listed.check_url(&u("http://127.0.0.1/")).is_ok());
         assert!(listed.check_url(&u("http://10.0.0.1/")).is_err());
+    }
+
+    #[tokio::test]
+    async fn idle_host_gates_are_evicted() {
+        let config = CollectConfig {
+            per_host_rate: 20.0,
+            per_host_burst: 1,
+            ..CollectConfig::default()
+        };
+        let fetcher = Fetcher::new(&config).unwrap();
+        let u = |s: &str| Url::parse(s).unwrap();
+        let hosts = |f: &Fetcher| {
+            let mut keys: Vec<String> = f.hosts.lock().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        // a: entered (its next slot is 50 ms away), then let go.
+        drop(fetcher.gate(&u("http://a.example/")).enter().await);
+        // b: held.
+        let b = fetcher.gate(&u("http://b.example/"));
+        fetcher.gate(&u("http://c.example/"));
+        // c was never entered: its bucket is full, nobody holds it; a still waits out its slot.
+        assert_eq!(
+            hosts(&fetcher),
+            ["a.example:80", "b.example:80", "c.example:80"]
+        );
+        fetcher.gate(&u("http://d.example/"));
+        assert_eq!(
+            hosts(&fetcher),
+            ["a.example:80", "b.example:80", "d.example:80"]
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        fetcher.gate(&u("http://e.example/"));
+        assert_eq!(hosts(&fetcher), ["b.example:80", "e.example:80"]);
+        // A gate in use stays, whatever its bucket.
+        drop(b);
+        fetcher.gate(&u("http://b.example/"));
+        assert_eq!(hosts(&fetcher), ["b.example:80"]);
     }
 
     #[test]
