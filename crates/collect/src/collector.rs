@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::{watch, Mutex, Semaphore};
 use tokio::task::JoinSet;
-use websense_model::{HandleRecorder, Item, ItemSink, PseudonymKey, SourceId, SourceRef};
+use websense_model::{Backoff, HandleRecorder, Item, ItemSink, PseudonymKey, SourceId, SourceRef};
 
 /// The collector could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -224,10 +224,14 @@ impl Collector {
                     task.source.interval
                 }
                 RoundOutcome::Failed { error } => {
-                    failures += 1;
-                    // A failing source is asked less often: up to 8 times its interval.
-                    let backoff = task.source.interval * 2u32.pow((failures - 1).min(3));
-                    backoff.max(error.retry_after.unwrap_or_default())
+                    failures = failures.saturating_add(1);
+                    // A failing source is asked less often: its interval doubling up to 8
+                    // times its interval (the top of the backoff window, not a draw from it:
+                    // a failing source is never asked sooner than a healthy one), and never
+                    // before its server's Retry-After.
+                    failing_backoff(task.source.interval)
+                        .ceiling(failures - 1)
+                        .max(error.retry_after.unwrap_or_default())
                 }
             };
             // A little jitter keeps sources with equal intervals from moving in lockstep.
@@ -477,5 +481,36 @@ impl Collector {
                 })
                 .collect(),
         }
+    }
+}
+
+/// When a failing source is asked again: its `interval` doubling with every failure in a row,
+/// up to 8 times `interval` (the window's [`Backoff::ceiling`]; the scheduler adds its own
+/// ±10% jitter and its server's `Retry-After`, however long).
+fn failing_backoff(interval: std::time::Duration) -> Backoff {
+    Backoff::new(interval, interval.saturating_mul(8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failing_backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn a_failing_source_is_asked_up_to_eight_times_less_often() {
+        let interval = Duration::from_secs(300);
+        let waits: Vec<Duration> = (0..6)
+            .map(|failures| failing_backoff(interval).ceiling(failures))
+            .collect();
+        assert_eq!(
+            waits,
+            [1, 2, 4, 8, 8, 8].map(|n| interval * n),
+            "the same schedule as interval * 2^min(failures - 1, 3)"
+        );
+        assert_eq!(
+            failing_backoff(Duration::MAX).ceiling(10),
+            Duration::MAX,
+            "no overflow"
+        );
     }
 }

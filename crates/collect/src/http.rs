@@ -2,9 +2,9 @@
 //!
 //! One [`Fetcher`] serves all sources. Per host it allows `per_host_concurrency` requests in
 //! flight and `per_host_rate` requests per second on average (a GCRA token bucket with
-//! `per_host_burst`). It sends conditional requests (`If-None-Match`, `If-Modified-Since`),
-//! retries 429, 5xx, timeouts and connection errors with exponential backoff and jitter
-//! (honouring `Retry-After`), caps bodies while they stream in (after decompression, so a
+//! `per_host_burst`); a host's gate is forgotten once idle (no request in flight, bucket full). It sends conditional requests (`If-None-Match`, `If-Modified-Since`),
+//! retries 429, 5xx, timeouts and connection errors with exponential backoff and equal
+//! jitter (the shared [`Backoff`], honouring `Retry-After`), caps bodies while they stream in (after decompression, so a
 //! gzip bomb is cut off too), and follows redirects itself, a bounded number of times.
 //!
 //! SSRF guard: every hop's host is checked. IP literals are checked before the request; names
@@ -15,7 +15,6 @@
 //! where websense cannot check them.
 
 use crate::config::CollectConfig;
-use rand::Rng;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{self, HeaderMap};
 use std::collections::HashMap;
@@ -27,6 +26,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 use url::{Host, Url};
+use websense_model::{Backoff, Jitter};
 
 /// Cache validators of a resource, sent back to get `304 Not Modified`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -250,6 +250,13 @@ struct HostGate {
 }
 
 impl HostGate {
+    /// Whether forgetting this gate loses nothing: nobody holds it (`strong` is the count of
+    /// handles, the map's included) and its bucket is full again, so a new gate made on the
+    /// next request behaves exactly like it.
+    fn idle(self: &Arc<HostGate>, now: Instant) -> bool {
+        Arc::strong_count(self) == 1 && self.tat.try_lock().is_ok_and(|tat| *tat <= now)
+    }
+
     async fn enter(&self) -> SemaphorePermit<'_> {
         let permit = self
             .permits
@@ -284,9 +291,9 @@ pub struct Fetcher {
     burst: u32,
     max_body: u64,
     max_redirects: u32,
-    max_retries: u32,
-    retry_base: Duration,
-    retry_max: Duration,
+    /// Retries inside one fetch: `retry_base_delay` doubling up to `retry_max_delay`, equal
+    /// jitter, `max_retries` retries, `Retry-After` up to `retry_max_delay`.
+    retry: Backoff,
 }
 
 impl Fetcher {
@@ -322,9 +329,9 @@ impl Fetcher {
             burst: config.per_host_burst,
             max_body: config.max_body_bytes,
             max_redirects: config.max_redirects,
-            max_retries: config.max_retries,
-            retry_base: config.retry_base_delay,
-            retry_max: config.retry_max_delay,
+            retry: Backoff::new(config.retry_base_delay, config.retry_max_delay)
+                .with_jitter(Jitter::Equal)
+                .with_max_attempts(config.max_retries.saturating_add(1)),
         })
     }
 
@@ -341,30 +348,18 @@ impl Fetcher {
                 Ok(f) => return Ok(f),
                 Err(e) => e,
             };
-            if !err.is_transient() || attempt >= self.max_retries {
+            if !err.is_transient() || !self.retry.may_retry(attempt + 1) {
                 return Err(err);
             }
             let delay = match err.retry_after {
                 // A server that asks for a long pause gets it, from the scheduler, not here.
-                Some(wait) if wait > self.retry_max => return Err(err),
-                Some(wait) => wait,
-                None => self.backoff(attempt),
+                Some(wait) if wait > self.retry.retry_after_cap => return Err(err),
+                retry_after => self.retry.delay_after(attempt, retry_after),
             };
             tracing::debug!(url = %err.url, error = %err.message, attempt, delay_ms = delay.as_millis() as u64, "retrying");
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
-    }
-
-    /// Exponential backoff with "equal jitter": half fixed, half random, so retries of many
-    /// sources spread out instead of arriving together.
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .retry_base
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.retry_max);
-        let half = exp / 2;
-        half + half.mul_f64(rand::rng().random::<f64>())
     }
 
     fn gate(&self, url: &Url) -> Arc<HostGate> {
@@ -374,6 +369,10 @@ impl Fetcher {
             url.port_or_known_default().unwrap_or(0)
         );
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget idle hosts, so the map holds only hosts in use, not every host ever seen.
+        // Handles are only made here, under this lock, so an idle gate cannot be taken meanwhile.
+        let now = Instant::now();
+        hosts.retain(|_, gate| !gate.idle(now));
         hosts
             .entry(key)
             .or_insert_with(|| {
@@ -574,13 +573,8 @@ fn chain(e: &(dyn StdError + 'static)) -> String {
 
 /// `Retry-After` as seconds or as an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    websense_model::parse_retry_after(value, chrono::Utc::now())
 }
 
 #[cfg(test)]
@@ -641,6 +635,44 @@ mod tests {
         };
         assert!(listed.check_url(&u("http://127.0.0.1/")).is_ok());
         assert!(listed.check_url(&u("http://10.0.0.1/")).is_err());
+    }
+
+    #[tokio::test]
+    async fn idle_host_gates_are_evicted() {
+        let config = CollectConfig {
+            per_host_rate: 20.0,
+            per_host_burst: 1,
+            ..CollectConfig::default()
+        };
+        let fetcher = Fetcher::new(&config).unwrap();
+        let u = |s: &str| Url::parse(s).unwrap();
+        let hosts = |f: &Fetcher| {
+            let mut keys: Vec<String> = f.hosts.lock().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        // a: entered (its next slot is 50 ms away), then let go.
+        drop(fetcher.gate(&u("http://a.example/")).enter().await);
+        // b: held.
+        let b = fetcher.gate(&u("http://b.example/"));
+        fetcher.gate(&u("http://c.example/"));
+        // c was never entered: its bucket is full, nobody holds it; a still waits out its slot.
+        assert_eq!(
+            hosts(&fetcher),
+            ["a.example:80", "b.example:80", "c.example:80"]
+        );
+        fetcher.gate(&u("http://d.example/"));
+        assert_eq!(
+            hosts(&fetcher),
+            ["a.example:80", "b.example:80", "d.example:80"]
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        fetcher.gate(&u("http://e.example/"));
+        assert_eq!(hosts(&fetcher), ["b.example:80", "e.example:80"]);
+        // A gate in use stays, whatever its bucket.
+        drop(b);
+        fetcher.gate(&u("http://b.example/"));
+        assert_eq!(hosts(&fetcher), ["b.example:80"]);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   handles (unless a deployment explicitly switches that on);
 //! * [`Language`]: language guess with confidence (through `whatlang`);
 //! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
+//! * [`Backoff`] ([`backoff`]): the one retry policy (exponential, full jitter, cap, attempt
+//!   limit, `Retry-After`) every retry loop uses;
 //! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read;
 //! * [`duration`]: the one way a duration is written in the configuration file (`"90s"`,
 //!   `"15m"`, `"2h"`, `"30d"`), with the reading of the old `*_secs`/`*_ms`/... keys for one
@@ -22,6 +24,7 @@
 //! detection, duration text). Its only file I/O is the switch file, whose format it owns
 //! (read and written whole). Every other crate may depend on it; it depends on no sibling.
 
+pub mod backoff;
 mod bucket;
 pub mod duration;
 mod id;
@@ -33,6 +36,7 @@ mod pseudonym;
 mod scored;
 pub mod switches;
 
+pub use backoff::{parse_retry_after, Backoff, Jitter};
 pub use bucket::BucketSize;
 pub use duration::{format_duration, parse_duration, DurationError};
 pub use id::{ItemId, SourceId};

@@ -4,10 +4,11 @@
 //! Each loop keeps up to `in_flight` batches going at once (one task each), so a scorer scores
 //! the next batch while the previous one is being handed on, and a ClickHouse writer gets
 //! several writes to group into one insert. A failed hand-over or write is retried with
-//! backoff, holding its batch, until it succeeds or the loop is told to stop; a batch given
-//! up at shutdown is simply not acknowledged, so the bus delivers it again (to this process
-//! after a restart, or to another replica). Memory is bounded by `in_flight` batches, and on
-//! Kafka by the consumer's `max_unacked_batches`, whatever happens downstream.
+//! backoff (the shared [`Backoff`] policy: exponential, full jitter), holding its batch, until
+//! it succeeds or the loop is told to stop; a batch given up at shutdown is simply not
+//! acknowledged, so the bus delivers it again (to this process after a restart, or to another
+//! replica). Memory is bounded by `in_flight` batches, and on Kafka by the consumer's
+//! `max_unacked_batches`, whatever happens downstream.
 //!
 //! A stop lets batches in flight finish (their first attempt, not endless retries), then
 //! closes the consumer, which commits the acknowledged offsets.
@@ -20,15 +21,21 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use websense_bus::{Bus, BusConsumer, BusError};
 use websense_matcher::MatcherHandle;
-use websense_model::{BoxFuture, Item, ItemSink, ScoredItem, ScoredSink, SinkError};
+use websense_model::{Backoff, BoxFuture, Item, ItemSink, ScoredItem, ScoredSink, SinkError};
 use websense_store::Store;
+
+/// The window of the first retry of a hand-over or write; it doubles up to
+/// [`LoopOptions::retry_max_delay`].
+const RETRY_BASE_DELAY: Duration = Duration::from_millis(100);
+/// The window of the first retry of opening a consumer.
+const REOPEN_BASE_DELAY: Duration = Duration::from_millis(200);
 
 /// How a stage loop runs.
 #[derive(Clone, Copy, Debug)]
 pub struct LoopOptions {
     /// Batches worked on at once.
     pub in_flight: usize,
-    /// Longest pause between retries.
+    /// Longest pause between retries (the cap of their [`Backoff`]).
     pub retry_max_delay: Duration,
 }
 
@@ -211,7 +218,8 @@ async fn consume<T, W, Fut>(
     close(stage, consumer).await;
 }
 
-/// Open a consumer, retrying with backoff; `None` if told to stop first.
+/// Open a consumer, retrying with a [`Backoff`] (from 200 ms up to the loop's
+/// `retry_max_delay`, full jitter); `None` if told to stop first.
 async fn reopen<T>(
     stage: Stage,
     open: &impl Fn() -> Result<Box<dyn BusConsumer<T>>, BusError>,
@@ -219,23 +227,26 @@ async fn reopen<T>(
     stop: &mut watch::Receiver<bool>,
     options: LoopOptions,
 ) -> Option<Box<dyn BusConsumer<T>>> {
-    let mut delay = Duration::from_millis(200);
+    let backoff = Backoff::new(REOPEN_BASE_DELAY, options.retry_max_delay);
+    let mut failures = 0u32;
     loop {
         if *stop.borrow() {
             return None;
         }
-        match open() {
+        let delay = match open() {
             Ok(consumer) => return Some(consumer),
             Err(e) => {
+                let delay = backoff.delay(failures);
+                failures = failures.saturating_add(1);
                 tracing::error!(stage = stage.as_str(), error = %e, retry_in = ?delay, "cannot open a consumer");
                 metrics.stage(stage).error();
+                delay
             }
-        }
+        };
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
             _ = stop.wait_for(|s| *s) => return None,
         }
-        delay = (delay * 2).min(options.retry_max_delay);
     }
 }
 
@@ -251,8 +262,8 @@ fn report_panic(stage: Stage, done: Result<(), tokio::task::JoinError>) {
     }
 }
 
-/// Try `attempt` until it succeeds; after a failure, wait (doubling from 100 ms up to
-/// `max_delay`) and try again, unless `stop` is set: then give up (`None`).
+/// Try `attempt` until it succeeds; after a failure, wait (a [`Backoff`] from 100 ms up to
+/// `max_delay`, with full jitter) and try again, unless `stop` is set: then give up (`None`).
 async fn retry<T, E: std::fmt::Display, Fut>(
     metrics: &StageMetrics,
     stop: &watch::Receiver<bool>,
@@ -264,7 +275,8 @@ where
     Fut: Future<Output = Result<T, E>>,
 {
     let mut stop = stop.clone();
-    let mut delay = Duration::from_millis(100);
+    let backoff = Backoff::new(RETRY_BASE_DELAY, max_delay);
+    let mut failures = 0u32;
     loop {
         match attempt().await {
             Ok(value) => return Some(value),
@@ -274,12 +286,13 @@ where
                     tracing::warn!(error = %e, "{what} failed at shutdown");
                     return None;
                 }
+                let delay = backoff.delay(failures);
+                failures = failures.saturating_add(1);
                 tracing::warn!(error = %e, retry_in = ?delay, "{what} failed; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = stop.wait_for(|s| *s) => return None,
                 }
-                delay = (delay * 2).min(max_delay);
             }
         }
     }

@@ -3,10 +3,12 @@
 //! Confirming a signal queues it (in the decision's transaction) with its JSON fixed. The
 //! [`Deliverer`] POSTs every due delivery with an `Idempotency-Key` header holding the signal
 //! id, and records each attempt. A 2xx answer delivers it. A connection error, a timeout,
-//! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (`base_delay`,
-//! doubling, at most `max_delay`) until `max_attempts`; any other answer (a `4xx`: the
-//! receiver refuses this request as such) gives up at once. Given-up deliveries stay in
-//! the database as `failed`, with every attempt, for people to look at.
+//! `408`, `425`, `429` or a `5xx` is retried after an exponential backoff (the shared
+//! [`Backoff`]: `base_delay` after the first failure, then a wait drawn between `base_delay`
+//! and a ceiling that doubles up to `max_delay`, or the receiver's `Retry-After` when longer,
+//! up to `max_delay`) until `max_attempts`; any other answer (a `4xx`: the receiver refuses
+//! this request as such) gives up at once. Given-up deliveries stay in the database as
+//! `failed`, with every attempt, for people to look at.
 //!
 //! Exactly once, from the receiver's view: every attempt of a signal carries the same key
 //! and the same bytes, so a receiver that remembers keys it has processed processes each
@@ -26,7 +28,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-use websense_model::legacy_duration;
+use websense_model::{legacy_duration, parse_retry_after, Backoff};
 
 /// `[room.webhook]`: where confirmed signals go.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,7 +41,9 @@ pub struct WebhookConfig {
     pub secret: Option<String>,
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
-    /// The wait after the first failed attempt (`"2s"`); it doubles after every further one.
+    /// The wait after the first failed attempt (`"2s"`), and the shortest wait after any; the
+    /// longest possible wait doubles after every further one (the wait is drawn at random
+    /// between the two, so deliveries that failed together do not retry together).
     #[serde(
         default = "default_base_delay",
         alias = "base_delay_ms",
@@ -137,15 +141,18 @@ impl WebhookConfig {
         Ok(())
     }
 
-    /// The wait after `attempts` failed attempts.
+    /// The retry policy: from `base_delay` (also the shortest wait) doubling up to
+    /// `max_delay`, jittered, `max_attempts` attempts in all.
+    pub fn policy(&self) -> Backoff {
+        Backoff::new(self.base_delay, self.max_delay)
+            .with_min_delay(self.base_delay)
+            .with_max_attempts(self.max_attempts)
+    }
+
+    /// The wait after `attempts` failed attempts (from 1): drawn at random between
+    /// `base_delay` and `base_delay * 2^(attempts - 1)`, at most `max_delay`.
     pub fn backoff(&self, attempts: u32) -> Duration {
-        let factor = 1u128 << attempts.saturating_sub(1).min(32);
-        let nanos = self
-            .base_delay
-            .as_nanos()
-            .saturating_mul(factor)
-            .min(self.max_delay.as_nanos());
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        self.policy().delay(attempts.saturating_sub(1))
     }
 }
 
@@ -268,12 +275,17 @@ impl Deliverer {
         }
         let result = request.send().await;
         let duration_ms = started.elapsed().as_millis() as u64;
-        let (status, error, retry) = match result {
+        let (status, error, retry, retry_after) = match result {
             Ok(response) => {
                 let status = response.status();
                 if status.is_success() {
-                    (Some(status.as_u16()), None, false)
+                    (Some(status.as_u16()), None, false, None)
                 } else {
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| parse_retry_after(v, Utc::now()));
                     let body = response.text().await.unwrap_or_default();
                     let body: String = body.chars().take(300).collect();
                     let retry =
@@ -282,17 +294,22 @@ impl Deliverer {
                         Some(status.as_u16()),
                         Some(format!("HTTP {status}: {body}")),
                         retry,
+                        retry_after,
                     )
                 }
             }
-            Err(e) => (None, Some(format!("{e}")), true),
+            Err(e) => (None, Some(format!("{e}")), true, None),
         };
         let outcome = if error.is_none() {
             AttemptOutcome::Delivered
-        } else if retry && number < self.config.max_attempts {
+        } else if retry && self.config.policy().may_retry(number) {
+            // A receiver's Retry-After (429, 503) is honoured, up to `max_delay`.
+            let wait = self
+                .config
+                .policy()
+                .delay_after(number.saturating_sub(1), retry_after);
             AttemptOutcome::RetryAt(
-                Utc::now()
-                    + chrono::Duration::from_std(self.config.backoff(number)).unwrap_or_default(),
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
             )
         } else {
             AttemptOutcome::GiveUp
@@ -357,7 +374,27 @@ pub(crate) fn outbound_payload(payload: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::outbound_payload;
+    use super::{outbound_payload, WebhookConfig};
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_waits_base_delay_first_then_jitters_up_to_max_delay() {
+        let config = WebhookConfig::new("http://127.0.0.1/hook");
+        let (base, max) = (config.base_delay, config.max_delay);
+        for _ in 0..100 {
+            assert_eq!(config.backoff(1), base);
+            let third = config.backoff(3);
+            assert!((base..=base * 4).contains(&third), "{third:?}");
+            let late = config.backoff(40);
+            assert!((base..=max).contains(&late), "{late:?}");
+        }
+        let draws: std::collections::HashSet<Duration> =
+            (0..100).map(|_| config.backoff(8)).collect();
+        assert!(draws.len() > 50, "jittered: {} distinct", draws.len());
+        let policy = config.policy();
+        assert!(policy.may_retry(config.max_attempts - 1));
+        assert!(!policy.may_retry(config.max_attempts));
+    }
 
     #[test]
     fn queued_payloads_leave_without_links_that_are_not_http() {

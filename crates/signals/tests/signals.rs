@@ -412,6 +412,50 @@ async fn webhook_retries_with_one_key_and_delivers_exactly_once() {
     assert_eq!(delivered.state, SignalState::Confirmed);
 }
 
+/// The next attempt after one answer of 429 with `Retry-After: 30`, under `max_delay`.
+async fn next_attempt_after_retry_after_30(max_delay: std::time::Duration) -> Duration {
+    let receiver = Router::new().route(
+        "/hook",
+        post(|| async { (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")]) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let (_dir, conn) = database();
+    let s =
+        candidate_from_item(&stored("a", true, 6.0), &CandidateRules::default(), t(11)).unwrap();
+    {
+        let c = conn.lock().unwrap();
+        db::insert_candidate(&c, &s).unwrap();
+        db::confirm(&c, &s.id, "ana", "reden", Utc::now(), true).unwrap();
+    }
+    let config = WebhookConfig {
+        max_delay,
+        ..fast(&format!("http://{addr}/hook"))
+    };
+    let deliverer = Deliverer::new(conn.clone(), config).unwrap();
+    // In whole milliseconds, as the database keeps the next attempt.
+    let before = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    let round = deliverer.deliver_due().await.unwrap();
+    assert_eq!(round.retrying, 1, "{round:?}");
+    let next = db::next_due(&conn.lock().unwrap()).unwrap().unwrap();
+    next - before
+}
+
+#[tokio::test]
+async fn a_receivers_retry_after_is_honoured_up_to_max_delay() {
+    let wait = next_attempt_after_retry_after_30(std::time::Duration::from_secs(600)).await;
+    assert!(
+        wait >= Duration::seconds(30) && wait < Duration::seconds(32),
+        "{wait:?}"
+    );
+    let wait = next_attempt_after_retry_after_30(std::time::Duration::from_secs(10)).await;
+    assert!(
+        wait >= Duration::seconds(10) && wait < Duration::seconds(12),
+        "cut to max_delay: {wait:?}"
+    );
+}
+
 #[tokio::test]
 async fn refused_and_unreachable_deliveries_end_failed_with_every_attempt() {
     let (_dir, conn) = database();

@@ -119,8 +119,8 @@
 //!   `batch_wait`. `write` returns after the flush that holds its batch, so a caller that awaits
 //!   each write in turn gets one flush per `batch_wait`; callers that want throughput keep
 //!   several writes in flight (parallel consumers). Writes wait, never drop, while
-//!   `max_pending_rows` are queued. A flush is retried with backoff up to `max_attempts`
-//!   times; then its writes fail and their callers keep their batches.
+//!   `max_pending_rows` are queued. A flush is retried with backoff (`websense_model::Backoff`:
+//!   from 200 ms doubling up to 5 s, full jitter) up to `max_attempts` times; then its writes fail and their callers keep their batches.
 //! * A flush is four inserts (hits and scores side by side, then items, then ids) plus the id
 //!   check; the materialized views cost more than the inserts themselves. `examples/store_bench.rs`
 //!   measures rows/s.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
-use websense_model::{BoxFuture, ScoredItem, ScoredSink, SinkError};
+use websense_model::{Backoff, BoxFuture, ScoredItem, ScoredSink, SinkError};
 use writer::{rows_of, WriteRequest, Writer};
 
 /// A store in a ClickHouse server (or cluster front). Cheap to clone; clones share the writer.
@@ -79,7 +79,8 @@ impl ClickhouseStore {
             db: db.clone(),
             batch_rows: config.batch_rows,
             batch_wait: config.batch_wait,
-            max_attempts: config.max_attempts,
+            backoff: Backoff::new(writer::FLUSH_RETRY_BASE, writer::FLUSH_RETRY_CAP)
+                .with_max_attempts(config.max_attempts),
         };
         tokio::spawn(writer.run(requests));
         Ok(ClickhouseStore {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit};
 use tokio::time::{sleep, sleep_until, Instant};
-use websense_model::ScoredItem;
+use websense_model::{Backoff, ScoredItem};
 
 /// One `write` call waiting for the flush that makes it durable.
 pub(crate) struct WriteRequest {
@@ -34,8 +34,15 @@ pub(crate) struct Writer {
     pub db: String,
     pub batch_rows: usize,
     pub batch_wait: Duration,
-    pub max_attempts: u32,
+    /// When to try a failed flush again, and how many attempts in all (`max_attempts`).
+    pub backoff: Backoff,
 }
+
+/// The window of the wait after a flush's first failure; it doubles up to
+/// [`FLUSH_RETRY_CAP`].
+pub(crate) const FLUSH_RETRY_BASE: Duration = Duration::from_millis(200);
+/// The longest wait between attempts of a flush.
+pub(crate) const FLUSH_RETRY_CAP: Duration = Duration::from_secs(5);
 
 #[derive(Row, Serialize)]
 struct ItemRow<'a> {
@@ -200,10 +207,9 @@ impl Writer {
             .await;
             match result {
                 Ok(()) => break Ok(known_before.take().unwrap_or_default()),
-                Err(e) if attempt >= self.max_attempts => break Err(e),
+                Err(e) if !self.backoff.may_retry(attempt) => break Err(e),
                 Err(e) => {
-                    let backoff =
-                        Duration::from_millis(100u64 << attempt.min(6)).min(Duration::from_secs(5));
+                    let backoff = self.backoff.delay(attempt - 1);
                     tracing::warn!(attempt, ?backoff, error = %e, "clickhouse flush failed, retrying");
                     sleep(backoff).await;
                     attempt += 1;
