@@ -14,7 +14,7 @@
 //! and emoji; that makes about one reported hit per 20 bytes of text
 //! ([`DENSE_BYTES_PER_HIT`], checked by a test).
 
-use crate::bench::Rng;
+use crate::Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use websense_lexicon::{Category, Lexicon, LexiconSet, Location, MatchOptions, Term};
@@ -100,7 +100,7 @@ pub fn generate_dense_lexicon(n: usize, seed: u64) -> LexiconSet {
         .iter()
         .map(|&name| Category::new(name, &name.replace('_', " "), 3.0))
         .collect();
-    let mut rng = Rng(seed ^ 0xDE_45E);
+    let mut rng = Rng::new(seed ^ 0xDE_45E);
     let mut seen = HashSet::new();
     let mut lexicons = Vec::new();
     for (k, language) in LANGUAGES.iter().enumerate() {
@@ -195,7 +195,7 @@ fn syllables(rng: &mut Rng, language: &Language, n: usize) -> String {
 /// A post corpus of about `bytes` bytes of text (one language per post) full of the words
 /// of `set` (a [`generate_dense_lexicon`] set), from `seed`.
 pub fn generate_dense_corpus(set: &LexiconSet, bytes: usize, seed: u64) -> Vec<Item> {
-    let mut rng = Rng(seed ^ 0xC0_DE45);
+    let mut rng = Rng::new(seed ^ 0xC0_DE45);
     let by_language: Vec<(Vec<&Term>, Vec<&Term>, Vec<&Term>)> = LANGUAGES
         .iter()
         .map(|language| {
@@ -275,7 +275,7 @@ pub fn generate_dense_corpus(set: &LexiconSet, bytes: usize, seed: u64) -> Vec<I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Matcher, MatcherOptions};
+    use websense_matcher::{Matcher, MatcherOptions};
 
     #[test]
     fn the_dense_profile_has_a_hit_every_twenty_bytes_or_so() {
