@@ -2,7 +2,8 @@
 
 mod common;
 
-use common::{item, items, kafka_brokers, kafka_config};
+use common::{item, items, kafka_config};
+use websense_testkit::services::{kafka_brokers, unique};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
@@ -53,7 +54,7 @@ fn ids(items: &[Item]) -> BTreeSet<ItemId> {
 fn read_topic(brokers: &str, topic: &str, partitions: i32) -> Vec<(Message_, i32, i64)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("group.id", common::unique("reader"))
+        .set("group.id", unique("reader"))
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();

@@ -12,11 +12,12 @@ mod common;
 use common::items;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::time::timeout;
 use websense_bus::{Bus, KafkaBus};
+use websense_testkit::services::{free_port, service, wait_for_port};
 
 /// A child process, killed when dropped.
 struct Process(Child);
@@ -28,45 +29,10 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not come up on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The binaries this test runs; `None` (skip) only with `WEBSENSE_SKIP_SERVICES=1`.
+/// The binaries this test runs; `None` (skip) only with `WEBSENSE_SKIP_SERVICES=1`: tansu
+/// and moto's S3 server (`pip install 'moto[server]'`).
 fn binaries() -> Option<(String, String)> {
-    match (
-        std::env::var("WEBSENSE_TANSU"),
-        std::env::var("WEBSENSE_MOTO_SERVER"),
-    ) {
-        (Ok(tansu), Ok(moto)) => Some((tansu, moto)),
-        _ if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") => {
-            eprintln!(
-                "skipped: WEBSENSE_SKIP_SERVICES=1 and no WEBSENSE_TANSU/WEBSENSE_MOTO_SERVER"
-            );
-            None
-        }
-        _ => {
-            panic!(
-                "WEBSENSE_TANSU and WEBSENSE_MOTO_SERVER (moto_server from `pip install \
-                 'moto[server]'`) must be set: run scripts/test"
-            );
-        }
-    }
+    Some((service("WEBSENSE_TANSU")?, service("WEBSENSE_MOTO_SERVER")?))
 }
 
 /// An S3 server with one bucket.
@@ -79,7 +45,7 @@ fn start_s3(moto: &str) -> (Process, u16) {
         .spawn()
         .unwrap();
     let process = Process(process);
-    wait_for(port, "moto_server");
+    wait_for_port(port, "moto_server", Duration::from_secs(30));
     let mut http = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
     write!(
         http,
@@ -115,7 +81,7 @@ fn start_broker(tansu: &str, port: u16, s3_port: u16) -> Process {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for(port, "tansu");
+    wait_for_port(port, "tansu", Duration::from_secs(30));
     Process(process)
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
+use websense_testkit::services::{clickhouse_url, unique};
 use std::collections::{BTreeSet, HashSet};
 use websense_model::ScoredItem;
 use websense_store::*;
@@ -344,7 +345,7 @@ async fn embedded() -> (tempfile::TempDir, SqliteStore) {
 /// A ClickHouse store in a database of its own (`None`: skipped, see `clickhouse_url`).
 async fn clickhouse(name: &str) -> Option<(String, String, ClickhouseStore)> {
     let url = clickhouse_url()?;
-    let db = fresh_database(name);
+    let db = unique(name);
     let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();

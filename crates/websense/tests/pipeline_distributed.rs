@@ -8,6 +8,7 @@
 mod pipeline_common;
 
 use pipeline_common::*;
+use websense_testkit::services::{services, unique};
 use std::net::SocketAddr;
 use std::time::Duration;
 use websense_bus::Bus;

@@ -1,5 +1,7 @@
 //! The shared test suite: generated items with known hits, an oracle that counts them
-//! directly, and one scenario every backend must pass with the same answers.
+//! directly, and one scenario every backend must pass with the same answers. The seeded
+//! generator is `websense_model::rng`; ClickHouse and fresh database names come from
+//! `websense-testkit`.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -8,31 +10,8 @@ use websense_model::{
     Author, CategoryScore, Field, Hit, Item, ItemId, Language, Pseudonym, ScoredItem, SourceId,
     SourceKind, SourceRef, TermKind,
 };
+use websense_model::rng::Rng;
 use websense_store::*;
-
-/// xorshift64*: small, deterministic, good enough to spread test data.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-}
 
 pub const LEXICON: &[(&str, &[&str])] = &[
     (
@@ -73,15 +52,15 @@ pub fn generate(seed: u64, n: usize) -> Vec<ScoredItem> {
 }
 
 fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
-    let (source, tags) = *rng.pick(SOURCES);
-    let kind = *rng.pick(&[
+    let (source, tags) = rng.pick(SOURCES);
+    let kind = rng.pick(&[
         SourceKind::Feed,
         SourceKind::Mastodon,
         SourceKind::Reddit,
         SourceKind::JsonApi,
     ]);
     let event = base_time().timestamp_millis() + rng.below(5 * 86_400_000) as i64;
-    let (published_at, fetched_at) = if rng.chance(80) {
+    let (published_at, fetched_at) = if rng.chance(0.80) {
         (Some(ms(event)), ms(event + rng.below(3_600_000) as i64))
     } else {
         (None, ms(event))
@@ -89,9 +68,9 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
     let language = rng.pick(LANGUAGES).map(|code| Language {
         code: code.to_string(),
         confidence: (rng.below(1000) as f64) / 1000.0,
-        reliable: rng.chance(50),
+        reliable: rng.chance(0.50),
     });
-    let text = format!("bericht {id} met wat woorden {}", rng.next());
+    let text = format!("bericht {id} met wat woorden {}", rng.next_u64());
     let item = Item {
         id: ItemId(id.to_string()),
         source: SourceRef {
@@ -100,23 +79,23 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
             tags: tags.iter().map(|t| t.to_string()).collect(),
         },
         url: rng
-            .chance(80)
+            .chance(0.80)
             .then(|| format!("https://example.org/{source}/{id}")),
-        author: rng.chance(70).then(|| Author {
-            pseudonym: Pseudonym(format!("p_{:020x}", rng.next() >> 4)),
-            handle: rng.chance(20).then(|| format!("@user{}", rng.below(50))),
+        author: rng.chance(0.70).then(|| Author {
+            pseudonym: Pseudonym(format!("p_{:020x}", rng.next_u64() >> 4)),
+            handle: rng.chance(0.20).then(|| format!("@user{}", rng.below(50))),
         }),
         published_at,
         fetched_at,
         language,
-        title: rng.chance(50).then(|| format!("Kop van {id}")),
+        title: rng.chance(0.50).then(|| format!("Kop van {id}")),
         text,
-        links: if rng.chance(30) {
+        links: if rng.chance(0.30) {
             vec![format!("https://example.net/{}", rng.below(9))]
         } else {
             vec![]
         },
-        raw: if rng.chance(30) {
+        raw: if rng.chance(0.30) {
             serde_json::json!({"likes": rng.below(100), "lang": "nl", "nested": {"a": [1, 2]}})
         } else {
             serde_json::Value::Null
@@ -125,15 +104,15 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
 
     let mut matches = Vec::new();
     for _ in 0..rng.below(5) {
-        let (category, terms) = *rng.pick(LEXICON);
-        let term = *rng.pick(terms);
-        let start = rng.below(200) as usize;
+        let (category, terms) = rng.pick(LEXICON);
+        let term = rng.pick(terms);
+        let start = rng.below(200);
         matches.push(Hit {
             term: term.to_string(),
             category: category.to_string(),
-            kind: *rng.pick(&[TermKind::Word, TermKind::Prefix, TermKind::Phrase]),
-            weight: *rng.pick(&[0.5, 1.0, 1.5]),
-            field: if rng.chance(10) {
+            kind: rng.pick(&[TermKind::Word, TermKind::Prefix, TermKind::Phrase]),
+            weight: rng.pick(&[0.5, 1.0, 1.5]),
+            field: if rng.chance(0.10) {
                 Field::Title
             } else {
                 Field::Text
@@ -156,7 +135,7 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
                 hits: hits.len() as u32,
                 flagged: score >= 0.9,
             });
-        } else if rng.chance(8) {
+        } else if rng.chance(0.08) {
             // Scored but not hit: counts nowhere.
             scores.push(CategoryScore {
                 category: category.to_string(),
@@ -164,7 +143,7 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
                 hits: 0,
                 flagged: false,
             });
-        } else if rng.chance(3) {
+        } else if rng.chance(0.03) {
             // Flagged without counted hits (e.g. by a rule): counts as flagged only.
             scores.push(CategoryScore {
                 category: category.to_string(),
@@ -756,31 +735,6 @@ pub async fn scenario(store: &dyn Store) -> Vec<String> {
     assert_eq!(store.write(january).await.unwrap(), want);
     transcript.extend(check_all(store, &oracle, "after re-writing dropped items").await);
     transcript
-}
-
-/// The ClickHouse server the tests use, from `WEBSENSE_TEST_CLICKHOUSE`. Without it the test
-/// fails, unless `WEBSENSE_SKIP_SERVICES=1` says to skip tests that need services.
-pub fn clickhouse_url() -> Option<String> {
-    match std::env::var("WEBSENSE_TEST_CLICKHOUSE") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") => {
-            eprintln!("skipped: needs ClickHouse (WEBSENSE_SKIP_SERVICES=1)");
-            None
-        }
-        _ => panic!(
-            "WEBSENSE_TEST_CLICKHOUSE is not set: run the tests with scripts/test (it starts ClickHouse), \
-             or `eval \"$(scripts/services start)\"` first; WEBSENSE_SKIP_SERVICES=1 skips these tests"
-        ),
-    }
-}
-
-/// A database name no other test uses.
-pub fn fresh_database(name: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("ws_test_{name}_{}_{nanos}", std::process::id())
 }
 
 pub fn clickhouse_config(url: &str, database: &str) -> ClickhouseConfig {

@@ -1,18 +1,20 @@
 //! Shared by the pipeline tests: generated fixture feeds with their expected counts, a local
-//! HTTP server for them, the `websense` binary as a child process, the real services.
+//! HTTP server for them, the `websense` binary as a child process, configurations for the
+//! real services (which, with names and ports, come from `websense-testkit`).
 #![allow(dead_code)] // each test binary uses its own part
 
 use chrono::{DateTime, Duration as TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use websense_model::{Item, ItemId, SourceId, SourceKind, SourceRef};
+pub use websense_testkit::services::{free_port, wait_for_port};
 use websense_store::{
     BucketSize, CategoryPoint, Filter, Store, TimeRange, TotalsQuery, TrendQuery,
 };
@@ -325,25 +327,6 @@ impl FeedServer {
 
 // ---------------------------------------------------------------- processes
 
-pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub fn wait_for_port(port: u16, what: &str, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not come up on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A child process with its output in files, killed (SIGKILL) when dropped.
 pub struct Proc {
     pub name: String,
@@ -490,44 +473,6 @@ pub fn metric(text: &str, series: &str) -> Option<f64> {
 }
 
 // ---------------------------------------------------------------- services
-
-fn service(var: &str) -> Option<String> {
-    if let Ok(value) = std::env::var(var) {
-        return Some(value);
-    }
-    if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!("skipped: WEBSENSE_SKIP_SERVICES=1 and no {var}");
-        return None;
-    }
-    panic!(
-        "{var} is not set: run the tests through scripts/test (it starts a Kafka-protocol broker \
-         and ClickHouse), or `eval \"$(scripts/services start)\"` first; WEBSENSE_SKIP_SERVICES=1 \
-         skips these tests"
-    );
-}
-
-/// The broker and the ClickHouse HTTP URL to test against; `None` means skip.
-pub fn services() -> Option<(String, String)> {
-    Some((
-        service("WEBSENSE_TEST_KAFKA")?,
-        service("WEBSENSE_TEST_CLICKHOUSE")?,
-    ))
-}
-
-/// A name no other test (or earlier run) uses: letters, digits and `_`.
-pub fn unique(what: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "t_{what}_{}_{}_{}",
-        std::process::id(),
-        nanos % 1_000_000_000_000,
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// `[bus]` and `[store]` for a distributed test: fresh topics, group and database; small
 /// batches so that kills land mid-stream; quick group joins (see shared/README).
