@@ -3,7 +3,6 @@
 mod common;
 
 use common::{item, items, kafka_config};
-use websense_testkit::services::{kafka_brokers, unique};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
@@ -14,6 +13,7 @@ use std::time::Duration;
 use tokio::time::timeout;
 use websense_bus::{Batch, Bus, BusConfig, BusConsumer, KafkaBus, KafkaConfig};
 use websense_model::{Item, ItemId, ScoredItem};
+use websense_testkit::services::{kafka_brokers, unique};
 
 /// Long enough for a consumer group join on tansu (about 3 s) with room to spare.
 const WAIT: Duration = Duration::from_secs(30);

@@ -187,7 +187,8 @@ fn unit() -> f64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let key = *KEY.get_or_init(|| RandomState::new().hash_one(0x5eed_u64));
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    (crate::rng::mix(key ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 11) as f64 / (1u64 << 53) as f64
+    (crate::rng::mix(key ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 11) as f64
+        / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

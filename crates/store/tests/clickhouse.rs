@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use websense_testkit::services::{clickhouse_url, unique};
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 async fn count(url: &str, sql: &str) -> u64 {
     raw_client(url).query(sql).fetch_one::<u64>().await.unwrap()

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use websense_testkit::services::{clickhouse_url, unique};
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 #[tokio::test]
 async fn embedded_and_clickhouse_give_the_same_answers() {

@@ -7,10 +7,10 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use websense_testkit::services::{clickhouse_url, unique};
 use std::collections::{BTreeSet, HashSet};
 use websense_model::ScoredItem;
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 const DAY_MS: i64 = 86_400_000;
 

@@ -83,9 +83,7 @@ mod tests {
     fn names_differ_and_fit_databases() {
         let (a, b) = (unique("x"), unique("x"));
         assert_ne!(a, b);
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
     }
 
     #[test]

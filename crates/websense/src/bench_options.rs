@@ -4,12 +4,12 @@
 //! the ratios hold on a busy machine where absolute figures do not.
 
 use crate::bench_match::{mb_per_s, thread_time};
-use websense_matcher::{Matcher, MatcherOptions};
-use websense_testkit::{generate_corpus, generate_lexicon};
 use std::fmt;
 use std::time::Duration;
 use websense_lexicon::{LexiconSet, MatchOptions};
+use websense_matcher::{Matcher, MatcherOptions};
 use websense_model::MatchMethod;
+use websense_testkit::{generate_corpus, generate_lexicon};
 
 /// What [`run_option_bench`] measures.
 #[derive(Clone, Debug)]

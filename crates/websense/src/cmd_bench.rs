@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use crate::bench_command;
-use std::process::ExitCode;
 use crate::bench_match::{run_match_bench, BenchOptions};
 use crate::bench_options::{run_option_bench, OptionBenchOptions};
 use crate::bench_pipeline::{run_pipeline_bench, PipelineBenchOptions};
+use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct BenchArgs {

@@ -204,4 +204,3 @@ fn four_hundred_parallel_logins_with_random_names_keep_memory_bounded() {
 fn kill_now(pid: u32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
 }
-

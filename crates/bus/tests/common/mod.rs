@@ -3,8 +3,8 @@
 #![allow(dead_code)] // each test binary uses its own part of this module
 
 use websense_bus::KafkaConfig;
-use websense_testkit::services::unique;
 use websense_model::{Item, ItemId, SourceId, SourceKind, SourceRef};
+use websense_testkit::services::unique;
 
 /// A Kafka configuration with fresh topics and group, tuned for a quick group join.
 pub fn kafka_config(brokers: &str, name: &str) -> KafkaConfig {

@@ -114,9 +114,7 @@ pub fn items_keeping_handles(
         .map(|i| {
             let (source, kind, tags) = SOURCES[rng.below(SOURCES.len())];
             let words = 3 + rng.below(6);
-            let text: Vec<&str> = (0..words)
-                .map(|_| WORDS[rng.below(WORDS.len())])
-                .collect();
+            let text: Vec<&str> = (0..words).map(|_| WORDS[rng.below(WORDS.len())]).collect();
             let mut item = Item::new(
                 ItemId(format!("it-{seed}-{i}")),
                 SourceRef {
