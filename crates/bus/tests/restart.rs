@@ -11,13 +11,13 @@ mod common;
 
 use common::items;
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::time::timeout;
 use websense_bus::{Bus, KafkaBus};
-use websense_testkit::services::{free_port, service, wait_for_port};
+use websense_testkit::services::{
+    create_s3_bucket, free_port, service, tansu_command, wait_for_port,
+};
 
 /// A child process, killed when dropped.
 struct Process(Child);
@@ -46,37 +46,12 @@ fn start_s3(moto: &str) -> (Process, u16) {
         .unwrap();
     let process = Process(process);
     wait_for_port(port, "moto_server", Duration::from_secs(30));
-    let mut http = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
-    write!(
-        http,
-        "PUT /broker HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    http.read_to_string(&mut reply).unwrap();
-    assert!(
-        reply.starts_with("HTTP/1.1 200"),
-        "creating the bucket: {reply}"
-    );
+    create_s3_bucket(port, "broker");
     (process, port)
 }
 
 fn start_broker(tansu: &str, port: u16, s3_port: u16) -> Process {
-    let url = format!("tcp://127.0.0.1:{port}");
-    let process = Command::new(tansu)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-        ])
-        .args(["--storage-engine", "s3://broker/"])
-        .env("AWS_ENDPOINT", format!("http://127.0.0.1:{s3_port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
+    let process = tansu_command(tansu, port, s3_port)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -216,22 +216,41 @@ fn generate_terms(n: usize, seed: u64) -> Vec<Term> {
         } else {
             Vec::new()
         };
-        terms.push(Term {
-            text,
-            normalized,
-            category: rng.pick(CATEGORIES).to_string(),
-            weight: [0.5, 1.0, 1.0, 2.0][rng.below(4)],
-            kind,
-            exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
-            exclusions,
-            matching: MatchOptions::DEFAULT,
-            location: Location {
-                file: PathBuf::from("bench.lex"),
-                line: terms.len() + 1,
-            },
-        });
+        let category = rng.pick(CATEGORIES);
+        let weight = [0.5, 1.0, 1.0, 2.0][rng.below(4)];
+        let location = Location {
+            file: PathBuf::from("bench.lex"),
+            line: terms.len() + 1,
+        };
+        terms.push(term(
+            text, normalized, kind, exclusions, category, weight, location,
+        ));
     }
     terms
+}
+
+/// A generated term, matched as written (the default options), with its exclusions
+/// normalised.
+pub(crate) fn term(
+    text: String,
+    normalized: String,
+    kind: TermKind,
+    exclusions: Vec<String>,
+    category: &str,
+    weight: f64,
+    location: Location,
+) -> Term {
+    Term {
+        text,
+        normalized,
+        category: category.to_string(),
+        weight,
+        kind,
+        exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
+        exclusions,
+        matching: MatchOptions::DEFAULT,
+        location,
+    }
 }
 
 /// A Dutch-looking compound of two to four syllables.

@@ -14,10 +14,11 @@
 //! and emoji; that makes about one reported hit per 20 bytes of text
 //! ([`DENSE_BYTES_PER_HIT`], checked by a test).
 
+use crate::corpus::term;
 use crate::Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use websense_lexicon::{Category, Lexicon, LexiconSet, Location, MatchOptions, Term};
+use websense_lexicon::{Category, Lexicon, LexiconSet, Location, Term};
 use websense_model::{Item, ItemId, SourceRef, TermKind};
 use websense_normalize::normalize;
 
@@ -165,20 +166,15 @@ fn language_lexicon(
         } else {
             Vec::new()
         };
-        terms.push(Term {
-            text,
-            normalized,
-            category: rng.pick(CATEGORIES).to_string(),
-            weight: [0.5, 1.0, 1.0, 2.0, 3.0][rng.below(5)],
-            kind,
-            exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
-            exclusions,
-            matching: MatchOptions::DEFAULT,
-            location: Location {
-                file: file.clone(),
-                line: terms.len() + 1,
-            },
-        });
+        let category = rng.pick(CATEGORIES);
+        let weight = [0.5, 1.0, 1.0, 2.0, 3.0][rng.below(5)];
+        let location = Location {
+            file: file.clone(),
+            line: terms.len() + 1,
+        };
+        terms.push(term(
+            text, normalized, kind, exclusions, category, weight, location,
+        ));
     }
     Lexicon {
         name: format!("dense-{}", language.code),

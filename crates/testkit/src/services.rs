@@ -1,7 +1,10 @@
 //! What integration tests share: the real services from the environment, names no other
-//! test (or earlier run) uses, free ports and waiting for a server to listen.
+//! test (or earlier run) uses, free ports, waiting for a server to listen, and a broker of a
+//! test's own (tansu storing in an S3 bucket of moto's server, so that it survives a restart).
 
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -73,6 +76,46 @@ pub fn wait_for_port(port: u16, what: &str, timeout: Duration) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Create the S3 bucket `bucket` on the S3 server (moto's) listening on 127.0.0.1:`port`;
+/// panics unless it answers 200.
+pub fn create_s3_bucket(port: u16, bucket: &str) {
+    let mut http = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("the S3 server");
+    write!(
+        http,
+        "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("a request to the S3 server");
+    let mut reply = String::new();
+    http.read_to_string(&mut reply)
+        .expect("a reply from the S3 server");
+    assert!(
+        reply.starts_with("HTTP/1.1 200"),
+        "creating the bucket: {reply}"
+    );
+}
+
+/// The command that runs the tansu binary `tansu` as a broker on 127.0.0.1:`port`, storing
+/// in the bucket `broker` of the S3 server on 127.0.0.1:`s3_port` (see [`create_s3_bucket`]).
+pub fn tansu_command(tansu: &str, port: u16, s3_port: u16) -> Command {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let mut command = Command::new(tansu);
+    command
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+        ])
+        .args(["--storage-engine", "s3://broker/"])
+        .env("AWS_ENDPOINT", format!("http://127.0.0.1:{s3_port}"))
+        .env("AWS_ALLOW_HTTP", "true")
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    command
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 //! a broker of a test's own, to stop and restart.
 
 use super::{free_port, http_get, wait_for_port, Proc};
-use std::io::Read;
-use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use websense_store::Store;
+use websense_testkit::services::{create_s3_bucket, tansu_command};
 
 /// `[bus]` and `[store]` for a distributed test: fresh topics, group and database; small
 /// batches so that kills land mid-stream; quick group joins (see shared/README).
@@ -234,19 +234,7 @@ impl OwnBroker {
             Command::new(moto).args(["-H", "127.0.0.1", "-p", &s3_port.to_string()]),
         );
         wait_for_port(s3_port, "moto_server", Duration::from_secs(60));
-        let mut http = TcpStream::connect((Ipv4Addr::LOCALHOST, s3_port)).unwrap();
-        use std::io::Write;
-        write!(
-            http,
-            "PUT /broker HTTP/1.1\r\nHost: 127.0.0.1:{s3_port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut reply = String::new();
-        http.read_to_string(&mut reply).unwrap();
-        assert!(
-            reply.starts_with("HTTP/1.1 200"),
-            "creating the bucket: {reply}"
-        );
+        create_s3_bucket(s3_port, "broker");
         let mut me = OwnBroker {
             dir,
             port: free_port(),
@@ -259,24 +247,10 @@ impl OwnBroker {
     }
 
     fn launch(&self, tansu: &str) -> Proc {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
         let process = Proc::spawn(
             "tansu",
             &self.dir,
-            Command::new(tansu)
-                .args([
-                    "broker",
-                    "--listener-url",
-                    &url,
-                    "--advertised-listener-url",
-                    &url,
-                ])
-                .args(["--storage-engine", "s3://broker/"])
-                .env("AWS_ENDPOINT", format!("http://127.0.0.1:{}", self.s3_port))
-                .env("AWS_ALLOW_HTTP", "true")
-                .env("AWS_ACCESS_KEY_ID", "test")
-                .env("AWS_SECRET_ACCESS_KEY", "test")
-                .env("AWS_DEFAULT_REGION", "us-east-1"),
+            &mut tansu_command(tansu, self.port, self.s3_port),
         );
         wait_for_port(self.port, "tansu", Duration::from_secs(30));
         process
