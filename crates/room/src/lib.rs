@@ -124,6 +124,7 @@
 pub mod accounts;
 mod api;
 pub mod audit;
+mod auth;
 pub mod config;
 mod csrf;
 pub mod db;
