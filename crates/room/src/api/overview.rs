@@ -7,17 +7,8 @@
 //! count raw items to the millisecond. The store's questions run side by side (SQLite
 //! answers each on a blocking thread).
 //!
-//! The spike scan reads four weeks of series for every category and the busiest terms, and
-//! the items behind each spike: far more than the rest. So the room keeps the last scan
-//! ([`SpikeCache`]):
-//! an overview of the same window length whose end lies up to [`SPIKE_FRESH_SECS`] after the
-//! scan's gets it as it is; one up to [`SPIKE_STALE_SECS`] after gets it too, and starts a
-//! new scan in the background for the next overview. Only the first overview, one after a
-//! quiet spell or one of another window waits for a scan; overviews arriving meanwhile wait
-//! for that one rather than start another. `spikes_as_of` says which scan answered. A failed
-//! scan is not kept. The room's workers scan for the default window every
-//! [`SPIKE_FRESH_SECS`] ([`warm`]), from start-up on, so the default overview finds a recent
-//! scan even when nobody has looked for a while.
+//! The spikes come from the room's spike cache ([`crate::spike_cache`]): the scan behind them
+//! is by far the slowest part, so the overview usually gets the last one.
 //!
 //! Measured with 10 million items from 60 sources over 100 days in the embedded store, on
 //! the 2-core development machine at a load average of 2.4
@@ -29,7 +20,8 @@
 
 use crate::api::admin::{failing, read_source_statuses};
 use crate::error::{ApiError, ApiQuery};
-use crate::trends::{ReportedSpike, SpikeQuery};
+use crate::spike_cache;
+use crate::trends::ReportedSpike;
 use crate::Room;
 use axum::extract::State;
 use axum::Json;
@@ -37,7 +29,6 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio::task::JoinSet;
 use websense_lexicon::{parse_categories, Category, CATEGORIES_FILE};
@@ -53,10 +44,6 @@ const MAX_HOURS: i64 = 168;
 const RISING_TERMS: usize = 10;
 /// A term needs this many items in the window to rise (as `/api/terms/rising`'s default).
 const RISING_MIN_ITEMS: u64 = 3;
-/// A spike scan this recent answers an overview as it is.
-pub const SPIKE_FRESH_SECS: i64 = 60;
-/// A spike scan this recent answers an overview while a new one runs in the background.
-pub const SPIKE_STALE_SECS: i64 = 600;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,26 +53,11 @@ pub(crate) struct OverviewParams {
     now: Option<DateTime<Utc>>,
 }
 
-/// The last spike scan of an overview (see the module documentation).
-#[derive(Default)]
-pub(crate) struct SpikeCache {
-    last: tokio::sync::Mutex<Option<CachedSpikes>>,
-    refreshing: AtomicBool,
-}
-
-#[derive(Clone)]
-struct CachedSpikes {
-    hours: i64,
-    /// The end of the scanned window.
-    until: DateTime<Utc>,
-    spikes: Vec<ReportedSpike>,
-}
-
 pub(crate) async fn overview(
     State(room): State<Arc<Room>>,
     ApiQuery(p): ApiQuery<OverviewParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let hours = p.hours.unwrap_or(DEFAULT_HOURS);
+    let hours = p.hours.unwrap_or(spike_cache::DEFAULT_HOURS);
     if !(1..=MAX_HOURS).contains(&hours) {
         return Err(ApiError::bad_request(format!(
             "`hours` must be between 1 and {MAX_HOURS}"
@@ -100,7 +72,7 @@ pub(crate) async fn overview(
         - Duration::hours(SPARKLINE_HOURS - 1);
 
     // The slow and independent parts start first.
-    let spikes = tokio::spawn(spikes(room.clone(), hours, window));
+    let spikes = tokio::spawn(spike_cache::spikes(room.clone(), hours, window));
     let totals = {
         let store = room.store.clone();
         tokio::spawn(async move {
@@ -296,97 +268,6 @@ async fn declared_categories(room: &Room) -> (Vec<Category>, Option<String>) {
         Ok(Err(e)) => (Vec::new(), Some(e)),
         Err(e) => (Vec::new(), Some(format!("lexicon read task failed: {e}"))),
     }
-}
-
-/// Spikes overlapping `window` (all series the analysis scans), highest score first, and
-/// the end of the window they were scanned for (see the module documentation).
-async fn spikes(
-    room: Arc<Room>,
-    hours: i64,
-    window: TimeRange,
-) -> Result<(Vec<ReportedSpike>, DateTime<Utc>), String> {
-    if room.trends.is_none() {
-        return Err("spike detection needs trend analysis, which this server runs without".into());
-    }
-    let mut last = room.overview_spikes.last.lock().await;
-    if let Some(c) = last.as_ref().filter(|c| c.hours == hours) {
-        let behind = (window.to - c.until).num_seconds();
-        if (0..SPIKE_STALE_SECS).contains(&behind) {
-            if behind >= SPIKE_FRESH_SECS
-                && !room.overview_spikes.refreshing.swap(true, Ordering::AcqRel)
-            {
-                tokio::spawn(refresh(room.clone(), hours, window));
-            }
-            return Ok((c.spikes.clone(), c.until));
-        }
-    }
-    let scanned = scan(&room, hours, window).await?;
-    *last = Some(scanned.clone());
-    Ok((scanned.spikes, scanned.until))
-}
-
-/// The default overview's window.
-pub(crate) const DEFAULT_HOURS: i64 = 24;
-
-/// Scan the default overview's spikes now, unless a scan is running already: the room's
-/// workers call this every [`SPIKE_FRESH_SECS`], so that overviews find a recent scan and
-/// never wait for their own (the first one after start-up included).
-pub(crate) async fn warm(room: Arc<Room>) {
-    if room.trends.is_none() || room.overview_spikes.refreshing.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let now = Utc::now();
-    let window = TimeRange::new(now - Duration::hours(DEFAULT_HOURS), now);
-    refresh(room, DEFAULT_HOURS, window).await;
-}
-
-/// The spikes of the default overview's last scan (none before the first).
-pub(crate) async fn latest_spikes(room: &Room) -> Vec<ReportedSpike> {
-    let last = room.overview_spikes.last.lock().await;
-    last.as_ref()
-        .filter(|c| c.hours == DEFAULT_HOURS)
-        .map(|c| c.spikes.clone())
-        .unwrap_or_default()
-}
-
-/// A new scan for the next overview; the last one stays when it fails.
-async fn refresh(room: Arc<Room>, hours: i64, window: TimeRange) {
-    match scan(&room, hours, window).await {
-        Ok(scanned) => {
-            let mut last = room.overview_spikes.last.lock().await;
-            if last.as_ref().is_none_or(|c| c.until <= scanned.until) {
-                *last = Some(scanned);
-            }
-        }
-        Err(e) => tracing::warn!("overview spike scan failed: {e}"),
-    }
-    room.overview_spikes
-        .refreshing
-        .store(false, Ordering::Release);
-}
-
-async fn scan(room: &Room, hours: i64, window: TimeRange) -> Result<CachedSpikes, String> {
-    let trends = room
-        .trends
-        .clone()
-        .ok_or("spike detection needs trend analysis, which this server runs without")?;
-    let query = SpikeQuery {
-        range: window,
-        bucket: BucketSize::Hour,
-        category: None,
-        term: None,
-        filter: None,
-    };
-    let mut spikes = trends
-        .spikes(room.store.as_ref(), &query)
-        .await
-        .map_err(|e| format!("spike detection failed: {e}"))?;
-    spikes.sort_by(|a, b| b.evidence.score.total_cmp(&a.evidence.score));
-    Ok(CachedSpikes {
-        hours,
-        until: window.to,
-        spikes,
-    })
 }
 
 fn spike_json(s: &ReportedSpike) -> Value {
