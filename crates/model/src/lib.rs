@@ -34,6 +34,7 @@ mod language;
 mod privacy;
 mod pseudonym;
 mod scored;
+mod source_status;
 pub mod switches;
 
 pub use backoff::{parse_retry_after, Backoff, Jitter};
@@ -49,6 +50,7 @@ pub use scored::{
     CategoryScore, CategoryScoreRef, ContextTag, Field, Hit, HitRef, MatchMethod, ScoredItem,
     ScoredItemRef, TermKind,
 };
+pub use source_status::{LastError, SourceStatus, STATUS_FILE};
 pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};
 pub mod stage;
 pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};
