@@ -139,7 +139,7 @@ impl Collector {
                 .iter()
                 .map(|s| SourceStatus::new(s.id.clone(), s.kind, s.start_url()))
                 .collect(),
-            Some(state_dir.join("status.json")),
+            Some(state_dir.join(websense_model::STATUS_FILE)),
         );
         Ok(Arc::new(Collector {
             tasks: enabled

@@ -58,6 +58,18 @@ fn disguised_recall_is_at_least_nine_tenths_of_plain_and_prose_gains_no_hits() {
         }
     }
     assert_eq!(row("none").added_hits, 0);
+    // What a user of the shipped files gets: the options categories.toml turns on.
+    let configured = row(websense_matcher::quality::CONFIGURED);
+    assert!(
+        configured.disguised_recall() >= 0.9 * configured.plain_recall(),
+        "the shipped lexicons reach {} of plain recall",
+        configured.disguised_recall() / configured.plain_recall()
+    );
+    assert!(
+        configured.added_per_10k_words() <= 1.0,
+        "{}",
+        configured.added_hits
+    );
     // Without options only the invisible characters are read through (the normal form).
     let none = row("none");
     for (trick, hits, total) in &none.per_trick {

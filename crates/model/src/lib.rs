@@ -38,6 +38,7 @@ mod privacy;
 mod pseudonym;
 pub mod rng;
 mod scored;
+mod source_status;
 pub mod switches;
 
 pub use backoff::{parse_retry_after, Backoff, Jitter};
@@ -53,6 +54,7 @@ pub use scored::{
     CategoryScore, CategoryScoreRef, ContextTag, Field, Hit, HitRef, MatchMethod, ScoredItem,
     ScoredItemRef, TermKind,
 };
+pub use source_status::{LastError, SourceStatus, STATUS_FILE};
 pub use switches::{SwitchedOff, Switches, SWITCHES_FILE};
 pub mod stage;
 pub use stage::{BoxFuture, HandleRecorder, ItemSink, ScoredSink, SinkError};

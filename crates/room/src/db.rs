@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use websense_signals::db as signals_db;
 use websense_signals::SharedConnection;
+use websense_store::{sqlite_file, sqlite_migrate};
 
 const MIGRATIONS: &[(u32, &str, &str)] = &[
     (
@@ -99,6 +100,44 @@ BEGIN SELECT RAISE(ABORT, 'audit rows are hash-chained: write them through webse
     ),
 ];
 
+/// Open (or create) a room database file: readable by its owner only, checked with `PRAGMA
+/// quick_check` (a damaged file is an error naming it, at start rather than at the first
+/// login), in WAL mode with a busy timeout, `secure_delete` (expired signals, links and
+/// pseudonyms are overwritten, not left in free pages) and a bounded WAL
+/// (`websense_store::sqlite_file`). Its directory is created when missing.
+pub fn open_file(path: &Path) -> Result<Connection, String> {
+    sqlite_file::prepare(path)?;
+    let damage = |e: rusqlite::Error| {
+        if sqlite_file::is_damage(&e) {
+            sqlite_file::damaged(path, &e.to_string())
+        } else {
+            e.to_string()
+        }
+    };
+    let conn = Connection::open(path).map_err(damage)?;
+    sqlite_file::check(&conn, path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .and_then(|_| sqlite_file::configure(&conn, sqlite_file::DEFAULT_WAL_MAX_BYTES))
+        .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
+        .map_err(damage)?;
+    Ok(conn)
+}
+
+/// Apply `component`'s migrations not applied yet, each once, in one transaction with its
+/// version row. Several components (signals, room) share one `migrations` table. The runner
+/// is the one of every websense SQLite file ([`sqlite_migrate`]).
+pub fn apply_migrations(
+    conn: &mut Connection,
+    component: &str,
+    migrations: &[(u32, &str, &str)],
+) -> rusqlite::Result<u32> {
+    sqlite_migrate::apply(
+        conn,
+        sqlite_migrate::Ledger::Component(component),
+        migrations,
+    )
+}
+
 /// Why the room database cannot be opened.
 #[derive(Debug, thiserror::Error)]
 #[error("room database {path}: {message}")]
@@ -157,10 +196,9 @@ impl RoomDb {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
         }
-        let mut conn = signals_db::open_database(&path).map_err(|e| fail(e.to_string()))?;
+        let mut conn = open_file(&path).map_err(|e| fail(e.to_string()))?;
         signals_db::migrate(&mut conn).map_err(|e| fail(e.to_string()))?;
-        signals_db::apply_migrations(&mut conn, "room", MIGRATIONS)
-            .map_err(|e| fail(e.to_string()))?;
+        apply_migrations(&mut conn, "room", MIGRATIONS).map_err(|e| fail(e.to_string()))?;
         let chained =
             crate::audit::chain::chain_legacy_rows(&mut conn).map_err(|e| fail(e.to_string()))?;
         if chained > 0 {

@@ -124,6 +124,7 @@
 pub mod accounts;
 mod api;
 pub mod audit;
+mod auth;
 pub mod config;
 mod csrf;
 pub mod db;
@@ -134,6 +135,7 @@ pub mod pages;
 mod password_checks;
 pub mod routes;
 pub mod scan;
+mod spike_cache;
 pub mod spike_scan;
 mod throttle;
 pub mod trends;
@@ -176,8 +178,8 @@ pub struct Room {
     pub(crate) vault: Option<Arc<AuthorVault>>,
     pub(crate) trends: Option<Arc<dyn TrendAnalysis>>,
     pub(crate) deliverer: Option<Arc<Deliverer>>,
-    /// The overview's last spike scan (`api::overview`).
-    pub(crate) overview_spikes: api::overview::SpikeCache,
+    /// The overview's last spike scan ([`spike_cache`]).
+    pub(crate) overview_spikes: spike_cache::SpikeCache,
     /// Verified against when a login names no account, so that case takes as long as a
     /// wrong password and does not reveal which names exist.
     pub(crate) decoy_hash: String,

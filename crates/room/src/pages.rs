@@ -19,15 +19,14 @@
 //! The texts are in `assets/i18n.json`, Dutch first with English beside it; the page's
 //! language comes from the `websense_lang` cookie (`/taal/en`, `/taal/nl`).
 
-use crate::accounts::{self, Caller, Role};
-use crate::routes::{cookie, token};
+use crate::accounts::{Caller, Role};
+use crate::auth::{self, cookie};
 use crate::Room;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -286,16 +285,10 @@ fn render(shell: Shell<'_>) -> String {
     )
 }
 
+/// The signed-in caller of a page request; a room database that cannot answer shows the page
+/// as to someone not signed in (the API it calls then answers with the error).
 async fn caller_of(room: &Room, headers: &HeaderMap) -> Option<Caller> {
-    let token = token(headers)?;
-    room.db
-        .run(move |c| {
-            accounts::session_caller(c, &token, Utc::now())
-                .map_err(|e| crate::ApiError::internal("session lookup failed", e))
-        })
-        .await
-        .ok()
-        .flatten()
+    auth::caller(room, headers).await.ok().flatten()
 }
 
 /// A local path to go back to after login or a language switch; anything else is `/`.

@@ -1,8 +1,9 @@
 //! The endpoint table, the router built from it, and the authorization layer that enforces
 //! the table on every route and method.
 
-use crate::accounts::{self, Caller, Role};
+use crate::accounts::Role;
 use crate::api;
+use crate::auth;
 use crate::error::ApiError;
 use crate::Room;
 use axum::extract::{Request, State};
@@ -11,7 +12,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
-use chrono::Utc;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -108,9 +108,6 @@ pub fn endpoint(method: &Method, path: &str) -> Option<&'static Endpoint> {
         .find(|e| e.path == path && e.method == method.as_str())
 }
 
-/// The name of the session cookie (for the Room's pages; API clients send a bearer token).
-pub const SESSION_COOKIE: &str = "websense_session";
-
 /// The API's routes, built from [`ENDPOINTS`] alone, and the pages' routes.
 ///
 /// Each entry's handler is wrapped in the authorization layer for that entry's rule, so the
@@ -171,32 +168,6 @@ async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     }
 }
 
-/// The bearer token of a request: `Authorization: Bearer <token>`, else the session cookie.
-pub(crate) fn token(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_string())
-            .filter(|t| !t.is_empty());
-    }
-    cookie(headers, SESSION_COOKIE)
-}
-
-/// The value of the cookie `name`, if the request sends it with a value.
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (n, value) = pair.trim().split_once('=')?;
-            (n == name && !value.is_empty()).then(|| value.to_string())
-        })
-}
-
 /// What the authorization layer of one endpoint knows.
 #[derive(Clone)]
 struct Guard {
@@ -244,18 +215,11 @@ async fn authorize(
         }
         return next.run(request).await;
     }
-    let Some(token) = token(request.headers()) else {
+    if auth::token(request.headers()).is_none() {
         return ApiError::unauthorized("sign in first: send `Authorization: Bearer <token>`")
             .into_response();
-    };
-    let caller = room
-        .db
-        .run(move |c| {
-            accounts::session_caller(c, &token, Utc::now())
-                .map_err(|e| ApiError::internal("session lookup failed", e))
-        })
-        .await;
-    let caller = match caller {
+    }
+    let caller = match auth::caller(&room, request.headers()).await {
         Ok(Some(caller)) => caller,
         Ok(None) => {
             return ApiError::unauthorized("the token is unknown or has expired; sign in again")
@@ -302,19 +266,4 @@ async fn no_store(request: Request, next: Next) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, ApiError> {
-        parts
-            .extensions
-            .get::<Caller>()
-            .cloned()
-            .ok_or_else(|| ApiError::unauthorized("sign in first"))
-    }
 }

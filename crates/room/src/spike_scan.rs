@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use websense_model::{ItemId, SourceId};
 use websense_store::{
-    rank_rising, BucketSize, Filter, ItemsQuery, Store, StoreError, StoredItem, Subject,
-    TermCountsQuery, TimeRange, TrendQuery,
+    rank_rising, BucketSize, Filter, ItemsQuery, RangeQuery, RangeReader, Store, StoreError,
+    StoredItem, Subject, TermCountsQuery, TimeRange, TrendQuery,
 };
 use websense_trends::{
     detect, emerging_terms, fill_series, whole_hours, CategoryMeasure, Doc, KnownTerms,
@@ -396,7 +396,9 @@ fn spiking_categories<'s>(spikes: &'s [Spike], stored: &StoredItem) -> Vec<&'s s
         .collect()
 }
 
-/// Every item with text in `range`, read hour by hour, at most `per_hour` an hour.
+/// Every item with text in `range`, at most the first `per_hour` (in event time, id order) of
+/// each clock hour, read with the store's range read: one keyset-paged read per hour, so an
+/// hour past its cap is skipped rather than paged through.
 async fn items_in(
     store: &dyn Store,
     range: TimeRange,
@@ -404,34 +406,28 @@ async fn items_in(
 ) -> Result<Vec<StoredItem>, StoreError> {
     let mut items = Vec::new();
     let hour_secs = BucketSize::Hour.seconds();
-    let first = range.from.timestamp().div_euclid(hour_secs) * hour_secs;
-    let mut hour = DateTime::from_timestamp(first, 0).unwrap_or(range.from);
-    while hour < range.to {
-        let mut offset = 0;
-        loop {
-            let limit = PAGE.min(per_hour - offset);
-            let page = store
-                .bucket_items(&ItemsQuery {
-                    bucket: BucketSize::Hour,
-                    at: hour,
-                    subject: None,
-                    filter: Filter::default(),
-                    limit,
-                    offset,
-                })
-                .await?;
-            let full = page.len() == limit;
-            offset += page.len();
-            items.extend(page.into_iter().filter(|s| {
-                !s.text_purged
-                    && range.from <= s.item.event_time()
-                    && s.item.event_time() < range.to
-            }));
-            if !full || offset >= per_hour {
+    let mut from = range.from;
+    while from < range.to && per_hour > 0 {
+        let next_hour = (from.timestamp().div_euclid(hour_secs) + 1) * hour_secs;
+        let to = DateTime::from_timestamp(next_hour, 0)
+            .unwrap_or(range.to)
+            .min(range.to);
+        let hour = RangeQuery::new(
+            TimeRange::new(from, to),
+            Filter::default(),
+            PAGE.min(per_hour),
+        );
+        let mut reader = RangeReader::new(store, hour);
+        let mut read = 0;
+        while read < per_hour {
+            let Some(page) = reader.next_page().await? else {
                 break;
-            }
+            };
+            let take = page.len().min(per_hour - read);
+            read += take;
+            items.extend(page.into_iter().take(take).filter(|s| !s.text_purged));
         }
-        hour += Duration::hours(1);
+        from = to;
     }
     Ok(items)
 }

@@ -135,21 +135,21 @@ pub fn spawn_workers(room: &Arc<Room>, shutdown: watch::Receiver<bool>) -> Vec<J
 }
 
 /// One spike scan for the overview and the live list: the default overview's scan is
-/// renewed every [`SPIKE_FRESH_SECS`](crate::api::overview::SPIKE_FRESH_SECS), or every
+/// renewed every [`SPIKE_FRESH_SECS`](crate::spike_cache::SPIKE_FRESH_SECS), or every
 /// `room.live_interval` while anyone listens on `/api/events` (and at once when someone
 /// starts listening), and its open and ongoing spikes are what `room.live` holds.
 async fn watch_spikes(room: Arc<Room>, stop: impl std::future::Future<Output = ()>) {
-    let quiet = std::time::Duration::from_secs(crate::api::overview::SPIKE_FRESH_SECS as u64);
+    let quiet = std::time::Duration::from_secs(crate::spike_cache::SPIKE_FRESH_SECS as u64);
     let listening = room
         .config
         .live_interval
         .max(std::time::Duration::from_secs(1));
     let mut stop = Box::pin(stop);
     loop {
-        crate::api::overview::warm(room.clone()).await;
+        crate::spike_cache::warm(room.clone()).await;
         let listeners = room.live.receiver_count() > 0;
         if listeners {
-            let live: Vec<_> = crate::api::overview::latest_spikes(&room)
+            let live: Vec<_> = crate::spike_cache::latest_spikes(&room)
                 .await
                 .into_iter()
                 .filter(|s| s.state != websense_trends::SpikeState::Closed)

@@ -469,9 +469,9 @@ async fn rows_written_before_the_chain_are_chained_by_the_migration() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("room.db");
     {
-        let mut c = websense_signals::db::open_database(&db).unwrap();
+        let mut c = websense_room::db::open_file(&db).unwrap();
         websense_signals::db::migrate(&mut c).unwrap();
-        websense_signals::db::apply_migrations(
+        websense_room::db::apply_migrations(
             &mut c,
             "room",
             &[

@@ -9,50 +9,12 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use websense_store::{sqlite_file, sqlite_migrate};
+use websense_store::sqlite_migrate;
 
-/// The room database's one connection, shared by the API and the workers. The room's data is
-/// small and transactional; one connection keeps every decision and its audit row in one
-/// transaction without lock juggling.
+/// The room database's one connection, shared by the Room's API and workers and by the
+/// webhook [`Deliverer`](crate::Deliverer). The Room opens the file (`websense_room::db`);
+/// this crate only owns the signals tables in it.
 pub type SharedConnection = Arc<Mutex<Connection>>;
-
-/// Open (or create) a room database file: readable by its owner only, checked with `PRAGMA
-/// quick_check` (a damaged file is an error naming it, at start rather than at the first
-/// login), in WAL mode with a busy timeout, `secure_delete` (expired signals, links and
-/// pseudonyms are overwritten, not left in free pages) and a bounded WAL
-/// (`websense_store::sqlite_file`). Its directory is created when missing.
-pub fn open_database(path: &std::path::Path) -> Result<Connection, String> {
-    sqlite_file::prepare(path)?;
-    let damage = |e: rusqlite::Error| {
-        if sqlite_file::is_damage(&e) {
-            sqlite_file::damaged(path, &e.to_string())
-        } else {
-            e.to_string()
-        }
-    };
-    let conn = Connection::open(path).map_err(damage)?;
-    sqlite_file::check(&conn, path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .and_then(|_| sqlite_file::configure(&conn, sqlite_file::DEFAULT_WAL_MAX_BYTES))
-        .and_then(|_| conn.pragma_update(None, "foreign_keys", "ON"))
-        .map_err(damage)?;
-    Ok(conn)
-}
-
-/// Apply `component`'s migrations not applied yet, each once, in one transaction with its
-/// version row. Several components (signals, room) share one `migrations` table. The runner
-/// is the one of every websense SQLite file ([`sqlite_migrate`]).
-pub fn apply_migrations(
-    conn: &mut Connection,
-    component: &str,
-    migrations: &[(u32, &str, &str)],
-) -> rusqlite::Result<u32> {
-    sqlite_migrate::apply(
-        conn,
-        sqlite_migrate::Ledger::Component(component),
-        migrations,
-    )
-}
 
 const MIGRATIONS: &[(u32, &str, &str)] = &[(
     1,
@@ -100,7 +62,11 @@ CREATE TABLE signal_delivery_attempts (
 
 /// Create or update the signals tables.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
-    apply_migrations(conn, "signals", MIGRATIONS)
+    sqlite_migrate::apply(
+        conn,
+        sqlite_migrate::Ledger::Component("signals"),
+        MIGRATIONS,
+    )
 }
 
 /// Why a signal operation failed.

@@ -66,7 +66,9 @@ fn stored(id: &str, flagged: bool, score: f64) -> StoredItem {
 
 fn database() -> (tempfile::TempDir, SharedConnection) {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = db::open_database(&dir.path().join("room.db")).unwrap();
+    // The Room opens the real file (websense_room::db); the signals tables need only SQLite.
+    let mut conn = rusqlite::Connection::open(dir.path().join("room.db")).unwrap();
+    conn.pragma_update(None, "foreign_keys", "ON").unwrap();
     db::migrate(&mut conn).unwrap();
     assert_eq!(db::migrate(&mut conn).unwrap(), 1, "migrations run once");
     (dir, Arc::new(Mutex::new(conn)))

@@ -12,28 +12,61 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use websense_model::{SwitchedOff, Switches};
+use websense_model::{SourceStatus, SwitchedOff, Switches};
 
-/// The collector's per-source status file (last fetch, last error per source), as written.
-pub(crate) async fn source_status(State(room): State<Arc<Room>>) -> Result<Json<Value>, ApiError> {
-    let (path, sources) = read_source_statuses(&room).await?;
-    let failing = failing(&sources);
-    let switches = read_switches(&path).await?;
-    let disabled: Vec<Value> = switches
+/// `GET /api/sources/status`: the collector's per-source status file, and the sources the
+/// Room has switched off.
+#[derive(Serialize)]
+pub(crate) struct SourceStatusAnswer {
+    /// The status file read.
+    file: PathBuf,
+    sources: Vec<SourceStatus>,
+    /// Sources whose last fetch failed.
+    failing: usize,
+    disabled: Vec<DisabledSource>,
+}
+
+/// A source switched off in the Room, by whom, when and why.
+#[derive(Serialize)]
+pub(crate) struct DisabledSource {
+    id: String,
+    by: String,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+}
+
+/// `POST /api/sources/{id}/enabled`'s answer.
+#[derive(Serialize)]
+pub(crate) struct Switched {
+    source: String,
+    enabled: bool,
+}
+
+pub(crate) async fn source_status(
+    State(room): State<Arc<Room>>,
+) -> Result<Json<SourceStatusAnswer>, ApiError> {
+    let (file, sources) = read_source_statuses(&room).await?;
+    let switches = read_switches(&file).await?;
+    let disabled = switches
         .disabled
-        .iter()
-        .map(|(id, off)| json!({ "id": id, "by": off.by, "at": off.at, "reason": off.reason }))
+        .into_iter()
+        .map(|(id, off)| DisabledSource {
+            id,
+            by: off.by,
+            at: off.at,
+            reason: off.reason,
+        })
         .collect();
-    Ok(Json(json!({
-        "file": path,
-        "sources": sources,
-        "failing": failing,
-        "disabled": disabled,
-    })))
+    Ok(Json(SourceStatusAnswer {
+        file,
+        failing: failing(&sources),
+        sources,
+        disabled,
+    }))
 }
 
 fn switches_path(status_file: &std::path::Path) -> std::path::PathBuf {
@@ -62,7 +95,7 @@ pub(crate) async fn switch_source(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<SwitchRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Switched>, ApiError> {
     let Some(status_file) = room.config.source_status_file.clone() else {
         return Err(ApiError::not_found(
             "source status is not configured (room.source_status_file)",
@@ -71,7 +104,7 @@ pub(crate) async fn switch_source(
     // A source the collector has not reported (yet) can only be switched back on.
     let known = read_source_statuses(&room)
         .await
-        .is_ok_and(|(_, list)| list.iter().any(|s| s["id"].as_str() == Some(id.as_str())));
+        .is_ok_and(|(_, list)| list.iter().any(|s| s.id.as_str() == id));
     let mut switches = read_switches(&status_file).await?;
     if !known && !switches.is_off(&id) {
         return Err(ApiError::not_found(format!(
@@ -105,12 +138,17 @@ pub(crate) async fn switch_source(
         json!({ "enabled": body.enabled }),
     )
     .await?;
-    Ok(Json(json!({ "source": id, "enabled": body.enabled })))
+    Ok(Json(Switched {
+        source: id,
+        enabled: body.enabled,
+    }))
 }
 
 /// The status file's path and its entries: 404 when not configured, 503 when missing or
 /// not a list.
-pub(crate) async fn read_source_statuses(room: &Room) -> Result<(PathBuf, Vec<Value>), ApiError> {
+pub(crate) async fn read_source_statuses(
+    room: &Room,
+) -> Result<(PathBuf, Vec<SourceStatus>), ApiError> {
     let Some(path) = room.config.source_status_file.clone() else {
         return Err(ApiError::not_found(
             "source status is not configured (room.source_status_file)",
@@ -127,7 +165,7 @@ pub(crate) async fn read_source_statuses(room: &Room) -> Result<(PathBuf, Vec<Va
         }
         Err(e) => return Err(unavailable(format!("cannot read {}: {e}", path.display()))),
     };
-    let sources: Vec<Value> = serde_json::from_slice(&bytes).map_err(|e| {
+    let sources: Vec<SourceStatus> = serde_json::from_slice(&bytes).map_err(|e| {
         unavailable(format!(
             "{} is not a list of source statuses: {e}",
             path.display()
@@ -137,11 +175,8 @@ pub(crate) async fn read_source_statuses(room: &Room) -> Result<(PathBuf, Vec<Va
 }
 
 /// Sources whose last fetch failed.
-pub(crate) fn failing(sources: &[Value]) -> usize {
-    sources
-        .iter()
-        .filter(|s| s["consecutive_failures"].as_u64().unwrap_or(0) > 0)
-        .count()
+pub(crate) fn failing(sources: &[SourceStatus]) -> usize {
+    sources.iter().filter(|s| s.is_failing()).count()
 }
 
 #[derive(Deserialize)]

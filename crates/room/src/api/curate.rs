@@ -16,7 +16,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -38,8 +38,47 @@ fn snapshot(sources: &LexiconSources) -> Snapshot {
     files
 }
 
+/// `GET /api/lexicons/files`'s answer: every file's text, the terms they declare and the
+/// problems they have, for the curator's editor.
+#[derive(Serialize)]
+pub(crate) struct LexiconFiles {
+    terms: Vec<TermLine>,
+    version: String,
+    /// The text of `categories.toml`.
+    categories: String,
+    category_names: Vec<CategoryName>,
+    files: Vec<FileText>,
+    problems: Vec<ProblemView>,
+}
+
+#[derive(Serialize)]
+struct TermLine {
+    category: String,
+    term: String,
+    kind: websense_model::TermKind,
+    weight: f64,
+    exclusions: Vec<String>,
+    file: Option<String>,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct CategoryName {
+    name: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct FileText {
+    name: String,
+    text: String,
+    /// The lexicon's `name:`; none when the file does not load.
+    lexicon: Option<String>,
+    terms: usize,
+}
+
 /// `GET /api/lexicons/files`: the text of every file, so a curator can edit a draft.
-pub(crate) async fn files(State(room): State<Arc<Room>>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn files(State(room): State<Arc<Room>>) -> Result<Json<LexiconFiles>, ApiError> {
     let sources = read_sources(&room).await?;
     let (set, problems) = tokio::task::spawn_blocking({
         let s = sources.clone();
@@ -47,46 +86,50 @@ pub(crate) async fn files(State(room): State<Arc<Room>>) -> Result<Json<Value>, 
     })
     .await
     .map_err(|e| ApiError::internal("lexicon build task failed", e))?;
-    let files: Vec<Value> = sources
+    let files = sources
         .files
         .iter()
         .map(|(p, text)| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             let lexicon = set.lexicons.iter().find(|l| l.file == *p);
-            json!({
-                "name": name,
-                "text": text,
-                "lexicon": lexicon.map(|l| l.name.clone()),
-                "terms": lexicon.map(|l| l.terms.len()).unwrap_or(0),
-            })
+            FileText {
+                name: file_name(p).unwrap_or_default(),
+                text: text.clone(),
+                lexicon: lexicon.map(|l| l.name.clone()),
+                terms: lexicon.map(|l| l.terms.len()).unwrap_or(0),
+            }
         })
         .collect();
-    let problems: Vec<ProblemView> = problems.iter().map(ProblemView::of).collect();
-    let terms: Vec<Value> = set
+    let terms = set
         .terms()
-        .map(|t| {
-            json!({
-                "category": t.category,
-                "term": t.text,
-                "kind": t.kind,
-                "weight": t.weight,
-                "exclusions": t.exclusions,
-                "file": t.location.file.file_name().map(|n| n.to_string_lossy().into_owned()),
-                "line": t.location.line,
-            })
+        .map(|t| TermLine {
+            category: t.category.clone(),
+            term: t.text.clone(),
+            kind: t.kind,
+            weight: t.weight,
+            exclusions: t.exclusions.clone(),
+            file: file_name(&t.location.file),
+            line: t.location.line,
         })
         .collect();
-    Ok(Json(json!({
-        "terms": terms,
-        "version": set.version,
-        "categories": sources.categories,
-        "category_names": set.categories.iter().map(|c| json!({"name": c.name, "label": c.label})).collect::<Vec<_>>(),
-        "files": files,
-        "problems": problems,
-    })))
+    Ok(Json(LexiconFiles {
+        terms,
+        version: set.version.clone(),
+        categories: sources.categories,
+        category_names: set
+            .categories
+            .iter()
+            .map(|c| CategoryName {
+                name: c.name.clone(),
+                label: c.label.clone(),
+            })
+            .collect(),
+        files,
+        problems: problems.iter().map(ProblemView::of).collect(),
+    }))
+}
+
+fn file_name(path: &std::path::Path) -> Option<String> {
+    path.file_name().map(|n| n.to_string_lossy().into_owned())
 }
 
 #[derive(Deserialize)]
@@ -101,6 +144,41 @@ pub(crate) struct SaveRequest {
     reason: Option<String>,
     /// The version the curator started from: refuse the save if someone saved meanwhile.
     base_version: Option<String>,
+}
+
+/// `POST /api/lexicons/save`'s answer.
+#[derive(Serialize)]
+pub(crate) struct Saved {
+    saved: SavedVersion,
+}
+
+/// `GET /api/lexicons/history`'s answer: saved versions, newest first.
+#[derive(Serialize)]
+pub(crate) struct History {
+    versions: Vec<SavedVersion>,
+}
+
+/// `GET /api/lexicons/history/{version}/diff`'s answer.
+#[derive(Serialize)]
+pub(crate) struct VersionDiff {
+    saved: SavedVersion,
+    /// Only the files the save changed.
+    files: Vec<FileDiff>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct FileDiff {
+    name: String,
+    /// `added`, `removed` or `changed`.
+    status: &'static str,
+    /// A unified diff against the version before, two lines of context.
+    diff: String,
+}
+
+/// `POST /api/terms/emerging/reject`'s answer.
+#[derive(Serialize)]
+pub(crate) struct Rejected {
+    rejected: String,
 }
 
 /// A saved version.
@@ -231,7 +309,7 @@ pub(crate) async fn save(
         json!({ "previous_version": saved.previous_version, "files_changed": changed }),
     )
     .await?;
-    Ok(Json(json!({ "saved": saved })).into_response())
+    Ok(Json(Saved { saved }).into_response())
 }
 
 fn write_files(
@@ -294,7 +372,7 @@ fn saved_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SavedVersion> {
 }
 
 /// `GET /api/lexicons/history`: saved versions, newest first.
-pub(crate) async fn history(State(room): State<Arc<Room>>) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn history(State(room): State<Arc<Room>>) -> Result<Json<History>, ApiError> {
     let saves = room
         .db
         .run(|c| {
@@ -306,7 +384,7 @@ pub(crate) async fn history(State(room): State<Arc<Room>>) -> Result<Json<Value>
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
         .await?;
-    Ok(Json(json!({ "versions": saves })))
+    Ok(Json(History { versions: saves }))
 }
 
 fn load_snapshot(
@@ -333,7 +411,7 @@ fn load_snapshot(
 pub(crate) async fn diff(
     State(room): State<Arc<Room>>,
     ApiPath(version): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VersionDiff>, ApiError> {
     let v = version.clone();
     let found = room
         .db
@@ -354,7 +432,7 @@ pub(crate) async fn diff(
         )));
     };
     let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let files: Vec<Value> = names
+    let files: Vec<FileDiff> = names
         .into_iter()
         .filter_map(|name| {
             let (old, new) = (before.get(name), after.get(name));
@@ -375,10 +453,14 @@ pub(crate) async fn diff(
                 .context_radius(2)
                 .header(name, name)
                 .to_string();
-            Some(json!({ "name": name, "status": status, "diff": diff }))
+            Some(FileDiff {
+                name: name.clone(),
+                status,
+                diff,
+            })
         })
         .collect();
-    Ok(Json(json!({ "saved": saved, "files": files })))
+    Ok(Json(VersionDiff { saved, files }))
 }
 
 #[derive(Deserialize)]
@@ -393,7 +475,7 @@ pub(crate) async fn reject_term(
     State(room): State<Arc<Room>>,
     caller: Caller,
     ApiJson(body): ApiJson<RejectRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Rejected>, ApiError> {
     let term = body.term.trim().to_string();
     if term.is_empty() || term.chars().count() > 200 {
         return Err(ApiError::unprocessable(
@@ -421,7 +503,7 @@ pub(crate) async fn reject_term(
         json!({}),
     )
     .await?;
-    Ok(Json(json!({ "rejected": term })))
+    Ok(Json(Rejected { rejected: term }))
 }
 
 /// Terms curators rejected.

@@ -7,17 +7,8 @@
 //! count raw items to the millisecond. The store's questions run side by side (SQLite
 //! answers each on a blocking thread).
 //!
-//! The spike scan reads four weeks of series for every category and the busiest terms, and
-//! the items behind each spike: far more than the rest. So the room keeps the last scan
-//! ([`SpikeCache`]):
-//! an overview of the same window length whose end lies up to [`SPIKE_FRESH_SECS`] after the
-//! scan's gets it as it is; one up to [`SPIKE_STALE_SECS`] after gets it too, and starts a
-//! new scan in the background for the next overview. Only the first overview, one after a
-//! quiet spell or one of another window waits for a scan; overviews arriving meanwhile wait
-//! for that one rather than start another. `spikes_as_of` says which scan answered. A failed
-//! scan is not kept. The room's workers scan for the default window every
-//! [`SPIKE_FRESH_SECS`] ([`warm`]), from start-up on, so the default overview finds a recent
-//! scan even when nobody has looked for a while.
+//! The spikes come from the room's spike cache ([`crate::spike_cache`]): the scan behind them
+//! is by far the slowest part, so the overview usually gets the last one.
 //!
 //! Measured with 10 million items from 60 sources over 100 days in the embedded store, on
 //! the 2-core development machine at a load average of 2.4
@@ -29,22 +20,25 @@
 
 use crate::api::admin::{failing, read_source_statuses};
 use crate::error::{ApiError, ApiQuery};
-use crate::trends::{ReportedSpike, SpikeQuery};
+use crate::spike_cache;
+use crate::trends::ReportedSpike;
 use crate::Room;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 use websense_lexicon::{parse_categories, Category, CATEGORIES_FILE};
+use websense_model::{LastError, SourceId, SourceKind};
+use websense_signals::TermHits;
 use websense_store::{
     rank_rising, BucketSize, CategoryPoint, Filter, StoreError, TermCountsQuery, TermPoint,
     TimeRange, TotalsQuery, TrendQuery,
 };
+use websense_trends::SpikeState;
 
 /// Hours in a sparkline: a week.
 const SPARKLINE_HOURS: i64 = 168;
@@ -53,10 +47,6 @@ const MAX_HOURS: i64 = 168;
 const RISING_TERMS: usize = 10;
 /// A term needs this many items in the window to rise (as `/api/terms/rising`'s default).
 const RISING_MIN_ITEMS: u64 = 3;
-/// A spike scan this recent answers an overview as it is.
-pub const SPIKE_FRESH_SECS: i64 = 60;
-/// A spike scan this recent answers an overview while a new one runs in the background.
-pub const SPIKE_STALE_SECS: i64 = 600;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,26 +56,112 @@ pub(crate) struct OverviewParams {
     now: Option<DateTime<Utc>>,
 }
 
-/// The last spike scan of an overview (see the module documentation).
-#[derive(Default)]
-pub(crate) struct SpikeCache {
-    last: tokio::sync::Mutex<Option<CachedSpikes>>,
-    refreshing: AtomicBool,
+/// `GET /api/overview`'s answer.
+#[derive(Serialize)]
+pub(crate) struct Overview {
+    now: DateTime<Utc>,
+    hours: i64,
+    window: TimeRange,
+    previous_window: TimeRange,
+    sparkline: SparklineAxis,
+    categories: Vec<CategoryLine>,
+    /// Why `categories.toml` could not be read (labels are then missing).
+    lexicon_error: Option<String>,
+    rising_terms: Vec<RisingTermLine>,
+    /// Highest score first.
+    spikes: Vec<SpikeLine>,
+    /// The end of the window the spikes were scanned for.
+    spikes_as_of: Option<DateTime<Utc>>,
+    spikes_error: Option<String>,
+    sources: Option<SourcesBrief>,
+    sources_error: Option<String>,
+    totals: WindowTotals,
 }
 
-#[derive(Clone)]
-struct CachedSpikes {
-    hours: i64,
-    /// The end of the scanned window.
-    until: DateTime<Utc>,
-    spikes: Vec<ReportedSpike>,
+/// What every sparkline covers: `points` buckets from `from`.
+#[derive(Serialize)]
+struct SparklineAxis {
+    from: DateTime<Utc>,
+    bucket: BucketSize,
+    points: i64,
+}
+
+/// One lexicon category: its items in the window and the window before, and its week.
+#[derive(Serialize)]
+struct CategoryLine {
+    category: String,
+    label: Option<String>,
+    items: u64,
+    previous_items: u64,
+    /// `items / previous_items`; none when nothing came before.
+    ratio: Option<f64>,
+    flagged: u64,
+    sparkline: Vec<u64>,
+}
+
+/// One of the terms that rose most, with its week.
+#[derive(Serialize)]
+struct RisingTermLine {
+    category: String,
+    term: String,
+    items: u64,
+    previous_items: u64,
+    ratio: f64,
+    sparkline: Vec<u64>,
+}
+
+/// A spike as the overview lists it.
+#[derive(Serialize)]
+struct SpikeLine {
+    category: String,
+    term: Option<String>,
+    tag: Option<String>,
+    language: Option<String>,
+    bucket: BucketSize,
+    bucket_start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    observed: u64,
+    expected: f64,
+    ratio: f64,
+    score: f64,
+    state: SpikeState,
+    top_terms: Vec<TermHits>,
+}
+
+/// The sources' health in brief.
+#[derive(Serialize)]
+struct SourcesBrief {
+    file: PathBuf,
+    total: usize,
+    failing: usize,
+    sources: Vec<SourceBrief>,
+}
+
+/// One source's last fetch, items and last error.
+#[derive(Serialize)]
+struct SourceBrief {
+    id: SourceId,
+    kind: SourceKind,
+    last_fetch: Option<DateTime<Utc>>,
+    last_success: Option<DateTime<Utc>>,
+    next_fetch: Option<DateTime<Utc>>,
+    items_total: u64,
+    consecutive_failures: u32,
+    last_error: Option<LastError>,
+}
+
+/// Raw items in the window, to the millisecond.
+#[derive(Serialize)]
+struct WindowTotals {
+    items: u64,
+    flagged_items: u64,
 }
 
 pub(crate) async fn overview(
     State(room): State<Arc<Room>>,
     ApiQuery(p): ApiQuery<OverviewParams>,
-) -> Result<Json<Value>, ApiError> {
-    let hours = p.hours.unwrap_or(DEFAULT_HOURS);
+) -> Result<Json<Overview>, ApiError> {
+    let hours = p.hours.unwrap_or(spike_cache::DEFAULT_HOURS);
     if !(1..=MAX_HOURS).contains(&hours) {
         return Err(ApiError::bad_request(format!(
             "`hours` must be between 1 and {MAX_HOURS}"
@@ -100,7 +176,7 @@ pub(crate) async fn overview(
         - Duration::hours(SPARKLINE_HOURS - 1);
 
     // The slow and independent parts start first.
-    let spikes = tokio::spawn(spikes(room.clone(), hours, window));
+    let spikes = tokio::spawn(spike_cache::spikes(room.clone(), hours, window));
     let totals = {
         let store = room.store.clone();
         tokio::spawn(async move {
@@ -159,7 +235,7 @@ pub(crate) async fn overview(
     let category_points: Vec<Vec<CategoryPoint>> = collect(category_series, names.len()).await?;
     let term_points: Vec<Vec<TermPoint>> = collect(term_series, rising.len()).await?;
 
-    let categories: Vec<Value> = names
+    let categories: Vec<CategoryLine> = names
         .iter()
         .zip(&category_points)
         .map(|(name, points)| {
@@ -175,30 +251,27 @@ pub(crate) async fn overview(
                     .sum()
             };
             let (items, previous_items) = (sum(&window, false), sum(&previous, false));
-            let spark = sparkline(spark_from, points.iter().map(|p| (p.bucket_start, p.items)));
-            json!({
-                "category": name,
-                "label": label,
-                "items": items,
-                "previous_items": previous_items,
-                "ratio": ratio(items, previous_items),
-                "flagged": sum(&window, true),
-                "sparkline": spark,
-            })
+            CategoryLine {
+                category: name.clone(),
+                label,
+                items,
+                previous_items,
+                ratio: ratio(items, previous_items),
+                flagged: sum(&window, true),
+                sparkline: sparkline(spark_from, points.iter().map(|p| (p.bucket_start, p.items))),
+            }
         })
         .collect();
-    let rising_terms: Vec<Value> = rising
+    let rising_terms: Vec<RisingTermLine> = rising
         .iter()
         .zip(&term_points)
-        .map(|(t, points)| {
-            json!({
-                "category": t.category,
-                "term": t.term,
-                "items": t.current_items,
-                "previous_items": t.baseline_items,
-                "ratio": t.ratio,
-                "sparkline": sparkline(spark_from, points.iter().map(|p| (p.bucket_start, p.items))),
-            })
+        .map(|(t, points)| RisingTermLine {
+            category: t.category.clone(),
+            term: t.term.clone(),
+            items: t.current_items,
+            previous_items: t.baseline_items,
+            ratio: t.ratio,
+            sparkline: sparkline(spark_from, points.iter().map(|p| (p.bucket_start, p.items))),
         })
         .collect();
 
@@ -206,49 +279,42 @@ pub(crate) async fn overview(
         .await
         .map_err(|e| ApiError::internal("totals task failed", e))??;
     let (spikes, spikes_as_of, spikes_error) = match spikes.await {
-        Ok(Ok((spikes, until))) => (
-            spikes.iter().map(spike_json).collect(),
-            json!(until),
-            Value::Null,
-        ),
-        Ok(Err(e)) => (Vec::new(), Value::Null, json!(e)),
+        Ok(Ok((spikes, until))) => (spikes.iter().map(spike_line).collect(), Some(until), None),
+        Ok(Err(e)) => (Vec::new(), None, Some(e)),
         Err(e) => (
             Vec::new(),
-            Value::Null,
-            json!(format!("spike detection task failed: {e}")),
+            None,
+            Some(format!("spike detection task failed: {e}")),
         ),
     };
     let (sources, sources_error) = match sources.await {
-        Ok(Ok(s)) => (s, Value::Null),
-        Ok(Err(e)) => (Value::Null, json!(e.message)),
-        Err(e) => (
-            Value::Null,
-            json!(format!("source status task failed: {e}")),
-        ),
+        Ok(Ok(s)) => (Some(s), None),
+        Ok(Err(e)) => (None, Some(e.message)),
+        Err(e) => (None, Some(format!("source status task failed: {e}"))),
     };
-    Ok(Json(json!({
-        "now": now,
-        "hours": hours,
-        "window": window,
-        "previous_window": previous,
-        "sparkline": {
-            "from": spark_from,
-            "bucket": BucketSize::Hour,
-            "points": SPARKLINE_HOURS,
+    Ok(Json(Overview {
+        now,
+        hours,
+        window,
+        previous_window: previous,
+        sparkline: SparklineAxis {
+            from: spark_from,
+            bucket: BucketSize::Hour,
+            points: SPARKLINE_HOURS,
         },
-        "categories": categories,
-        "lexicon_error": lexicon_error,
-        "rising_terms": rising_terms,
-        "spikes": spikes,
-        "spikes_as_of": spikes_as_of,
-        "spikes_error": spikes_error,
-        "sources": sources,
-        "sources_error": sources_error,
-        "totals": {
-            "items": totals.items,
-            "flagged_items": totals.flagged_items,
+        categories,
+        lexicon_error,
+        rising_terms,
+        spikes,
+        spikes_as_of,
+        spikes_error,
+        sources,
+        sources_error,
+        totals: WindowTotals {
+            items: totals.items,
+            flagged_items: totals.flagged_items,
         },
-    })))
+    }))
 }
 
 /// The results of `tasks`, each a `(position, result)`, in position order.
@@ -298,139 +364,48 @@ async fn declared_categories(room: &Room) -> (Vec<Category>, Option<String>) {
     }
 }
 
-/// Spikes overlapping `window` (all series the analysis scans), highest score first, and
-/// the end of the window they were scanned for (see the module documentation).
-async fn spikes(
-    room: Arc<Room>,
-    hours: i64,
-    window: TimeRange,
-) -> Result<(Vec<ReportedSpike>, DateTime<Utc>), String> {
-    if room.trends.is_none() {
-        return Err("spike detection needs trend analysis, which this server runs without".into());
-    }
-    let mut last = room.overview_spikes.last.lock().await;
-    if let Some(c) = last.as_ref().filter(|c| c.hours == hours) {
-        let behind = (window.to - c.until).num_seconds();
-        if (0..SPIKE_STALE_SECS).contains(&behind) {
-            if behind >= SPIKE_FRESH_SECS
-                && !room.overview_spikes.refreshing.swap(true, Ordering::AcqRel)
-            {
-                tokio::spawn(refresh(room.clone(), hours, window));
-            }
-            return Ok((c.spikes.clone(), c.until));
-        }
-    }
-    let scanned = scan(&room, hours, window).await?;
-    *last = Some(scanned.clone());
-    Ok((scanned.spikes, scanned.until))
-}
-
-/// The default overview's window.
-pub(crate) const DEFAULT_HOURS: i64 = 24;
-
-/// Scan the default overview's spikes now, unless a scan is running already: the room's
-/// workers call this every [`SPIKE_FRESH_SECS`], so that overviews find a recent scan and
-/// never wait for their own (the first one after start-up included).
-pub(crate) async fn warm(room: Arc<Room>) {
-    if room.trends.is_none() || room.overview_spikes.refreshing.swap(true, Ordering::AcqRel) {
-        return;
-    }
-    let now = Utc::now();
-    let window = TimeRange::new(now - Duration::hours(DEFAULT_HOURS), now);
-    refresh(room, DEFAULT_HOURS, window).await;
-}
-
-/// The spikes of the default overview's last scan (none before the first).
-pub(crate) async fn latest_spikes(room: &Room) -> Vec<ReportedSpike> {
-    let last = room.overview_spikes.last.lock().await;
-    last.as_ref()
-        .filter(|c| c.hours == DEFAULT_HOURS)
-        .map(|c| c.spikes.clone())
-        .unwrap_or_default()
-}
-
-/// A new scan for the next overview; the last one stays when it fails.
-async fn refresh(room: Arc<Room>, hours: i64, window: TimeRange) {
-    match scan(&room, hours, window).await {
-        Ok(scanned) => {
-            let mut last = room.overview_spikes.last.lock().await;
-            if last.as_ref().is_none_or(|c| c.until <= scanned.until) {
-                *last = Some(scanned);
-            }
-        }
-        Err(e) => tracing::warn!("overview spike scan failed: {e}"),
-    }
-    room.overview_spikes
-        .refreshing
-        .store(false, Ordering::Release);
-}
-
-async fn scan(room: &Room, hours: i64, window: TimeRange) -> Result<CachedSpikes, String> {
-    let trends = room
-        .trends
-        .clone()
-        .ok_or("spike detection needs trend analysis, which this server runs without")?;
-    let query = SpikeQuery {
-        range: window,
-        bucket: BucketSize::Hour,
-        category: None,
-        term: None,
-        filter: None,
-    };
-    let mut spikes = trends
-        .spikes(room.store.as_ref(), &query)
-        .await
-        .map_err(|e| format!("spike detection failed: {e}"))?;
-    spikes.sort_by(|a, b| b.evidence.score.total_cmp(&a.evidence.score));
-    Ok(CachedSpikes {
-        hours,
-        until: window.to,
-        spikes,
-    })
-}
-
-fn spike_json(s: &ReportedSpike) -> Value {
+fn spike_line(s: &ReportedSpike) -> SpikeLine {
     let e = &s.evidence;
-    json!({
-        "category": e.category,
-        "term": e.term,
-        "tag": e.filter.tag,
-        "language": e.filter.language,
-        "bucket": e.bucket,
-        "bucket_start": e.bucket_start,
-        "end": s.end,
-        "observed": e.items,
-        "expected": e.expected,
-        "ratio": s.ratio,
-        "score": e.score,
-        "state": s.state,
-        "top_terms": e.top_terms,
-    })
+    SpikeLine {
+        category: e.category.clone(),
+        term: e.term.clone(),
+        tag: e.filter.tag.clone(),
+        language: e.filter.language.clone(),
+        bucket: e.bucket,
+        bucket_start: e.bucket_start,
+        end: s.end,
+        observed: e.items,
+        expected: e.expected,
+        ratio: s.ratio,
+        score: e.score,
+        state: s.state,
+        top_terms: e.top_terms.clone(),
+    }
 }
 
 /// The status file in brief: how many sources, how many failing, and per source its last
 /// fetch, items and last error.
-async fn sources(room: Arc<Room>) -> Result<Value, ApiError> {
-    let (path, sources) = read_source_statuses(&room).await?;
-    let brief: Vec<Value> = sources
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s["id"],
-                "kind": s["kind"],
-                "last_fetch": s["last_fetch"],
-                "last_success": s["last_success"],
-                "next_fetch": s["next_fetch"],
-                "items_total": s["items_total"],
-                "consecutive_failures": s["consecutive_failures"],
-                "last_error": s["last_error"],
-            })
+async fn sources(room: Arc<Room>) -> Result<SourcesBrief, ApiError> {
+    let (file, sources) = read_source_statuses(&room).await?;
+    let failing = failing(&sources);
+    let total = sources.len();
+    let sources = sources
+        .into_iter()
+        .map(|s| SourceBrief {
+            id: s.id,
+            kind: s.kind,
+            last_fetch: s.last_fetch,
+            last_success: s.last_success,
+            next_fetch: s.next_fetch,
+            items_total: s.items_total,
+            consecutive_failures: s.consecutive_failures,
+            last_error: s.last_error,
         })
         .collect();
-    Ok(json!({
-        "file": path,
-        "total": sources.len(),
-        "failing": failing(&sources),
-        "sources": brief,
-    }))
+    Ok(SourcesBrief {
+        file,
+        total,
+        failing,
+        sources,
+    })
 }

@@ -3,9 +3,9 @@
 use crate::accounts::{self, Caller};
 use crate::api::audit;
 use crate::audit::{action, NewEntry};
+use crate::auth;
 use crate::error::{ApiError, ApiJson};
 use crate::password_checks::Busy;
-use crate::routes::SESSION_COOKIE;
 use crate::throttle::{ClientAddress, FailureReport, Refused};
 use crate::Room;
 use axum::extract::State;
@@ -130,15 +130,6 @@ pub(crate) async fn login(
             Ok(session)
         })
         .await?;
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        ttl.num_seconds(),
-        if room.config.cookie_secure {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
     let mut response = Json(json!({
         "token": token,
         "token_type": "Bearer",
@@ -147,8 +138,9 @@ pub(crate) async fn login(
         "roles": roles,
     }))
     .into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, v);
+    if let Some(cookie) = auth::session_cookie(&token, ttl.num_seconds(), room.config.cookie_secure)
+    {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     Ok(response)
 }
@@ -220,7 +212,7 @@ pub(crate) async fn logout(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = crate::routes::token(&headers) {
+    if let Some(token) = auth::token(&headers) {
         room.db
             .run(move |c| {
                 accounts::end_session(c, &token).map_err(|e| ApiError::internal("logout failed", e))
@@ -229,10 +221,9 @@ pub(crate) async fn logout(
     }
     audit(&room, &caller, action::LOGOUT, None, None, json!({})).await?;
     let mut response = Json(json!({ "signed_out": caller.name })).into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("websense_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, auth::ended_session_cookie());
     Ok(response)
 }
 
