@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{item, items, kafka_brokers, kafka_config};
+use common::{item, items, kafka_config};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Headers, Message};
@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::time::timeout;
 use websense_bus::{Batch, Bus, BusConfig, BusConsumer, KafkaBus, KafkaConfig};
 use websense_model::{Item, ItemId, ScoredItem};
+use websense_testkit::services::{kafka_brokers, unique};
 
 /// Long enough for a consumer group join on tansu (about 3 s) with room to spare.
 const WAIT: Duration = Duration::from_secs(30);
@@ -53,7 +54,7 @@ fn ids(items: &[Item]) -> BTreeSet<ItemId> {
 fn read_topic(brokers: &str, topic: &str, partitions: i32) -> Vec<(Message_, i32, i64)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
-        .set("group.id", common::unique("reader"))
+        .set("group.id", unique("reader"))
         .set("enable.auto.commit", "false")
         .create()
         .unwrap();

@@ -11,12 +11,13 @@ mod common;
 
 use common::items;
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::time::timeout;
 use websense_bus::{Bus, KafkaBus};
+use websense_testkit::services::{
+    create_s3_bucket, free_port, service, tansu_command, wait_for_port,
+};
 
 /// A child process, killed when dropped.
 struct Process(Child);
@@ -28,45 +29,10 @@ impl Drop for Process {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not come up on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The binaries this test runs; `None` (skip) only with `WEBSENSE_SKIP_SERVICES=1`.
+/// The binaries this test runs; `None` (skip) only with `WEBSENSE_SKIP_SERVICES=1`: tansu
+/// and moto's S3 server (`pip install 'moto[server]'`).
 fn binaries() -> Option<(String, String)> {
-    match (
-        std::env::var("WEBSENSE_TANSU"),
-        std::env::var("WEBSENSE_MOTO_SERVER"),
-    ) {
-        (Ok(tansu), Ok(moto)) => Some((tansu, moto)),
-        _ if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") => {
-            eprintln!(
-                "skipped: WEBSENSE_SKIP_SERVICES=1 and no WEBSENSE_TANSU/WEBSENSE_MOTO_SERVER"
-            );
-            None
-        }
-        _ => {
-            panic!(
-                "WEBSENSE_TANSU and WEBSENSE_MOTO_SERVER (moto_server from `pip install \
-                 'moto[server]'`) must be set: run scripts/test"
-            );
-        }
-    }
+    Some((service("WEBSENSE_TANSU")?, service("WEBSENSE_MOTO_SERVER")?))
 }
 
 /// An S3 server with one bucket.
@@ -79,43 +45,18 @@ fn start_s3(moto: &str) -> (Process, u16) {
         .spawn()
         .unwrap();
     let process = Process(process);
-    wait_for(port, "moto_server");
-    let mut http = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
-    write!(
-        http,
-        "PUT /broker HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    http.read_to_string(&mut reply).unwrap();
-    assert!(
-        reply.starts_with("HTTP/1.1 200"),
-        "creating the bucket: {reply}"
-    );
+    wait_for_port(port, "moto_server", Duration::from_secs(30));
+    create_s3_bucket(port, "broker");
     (process, port)
 }
 
 fn start_broker(tansu: &str, port: u16, s3_port: u16) -> Process {
-    let url = format!("tcp://127.0.0.1:{port}");
-    let process = Command::new(tansu)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-        ])
-        .args(["--storage-engine", "s3://broker/"])
-        .env("AWS_ENDPOINT", format!("http://127.0.0.1:{s3_port}"))
-        .env("AWS_ALLOW_HTTP", "true")
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_DEFAULT_REGION", "us-east-1")
+    let process = tansu_command(tansu, port, s3_port)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for(port, "tansu");
+    wait_for_port(port, "tansu", Duration::from_secs(30));
     Process(process)
 }
 

@@ -139,10 +139,10 @@
 //! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
 //! normaliser off its eight-byte path (emoji and other characters above U+2FFF pay for a
 //! full decomposition); hostile text that repeats a term reports every repetition (the
-//! score stays capped). [`bench::run_match_bench`] measures all of this, and
-//! [`option_bench::run_option_bench`] what each matching option costs against all off
-//! (`websense bench match`); [`quality`] holds the disguise test set and
-//! `websense bench quality` what each option finds and adds.
+//! score stays capped). `websense bench match` measures all of this and what each matching
+//! option costs against all off, on the corpora `websense-testkit` generates (this crate
+//! generates none); [`quality`] holds the disguise test set and `websense bench quality`
+//! what each option finds and adds.
 
 mod context;
 mod findings;
@@ -151,9 +151,6 @@ mod handle;
 mod scan;
 mod tagging;
 
-pub mod bench;
-pub mod bench_dense;
-pub mod option_bench;
 pub mod quality;
 
 use aho_corasick::automaton::{Automaton, StateID};

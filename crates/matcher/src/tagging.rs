@@ -257,7 +257,7 @@ pub(crate) fn tag_field(table: &mut Table, text: &str, hits: &mut [Found]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::Rng;
+    use websense_model::rng::Rng;
     use websense_model::{Field, MatchMethod};
 
     const PIECES: &[&str] = &[
@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn tags_are_those_of_context_of_hit_by_hit() {
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         let mut table = Table::default();
         let mut seen = [0usize; 8];
         for round in 0..3000 {

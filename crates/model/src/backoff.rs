@@ -31,10 +31,10 @@
 //! assert!(policy.delay_after(0, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
 //! ```
 //!
-//! The randomness comes from a small keyed generator (SplitMix64 over a process-wide counter,
-//! keyed once per process from the standard library's random hasher keys), so this crate needs
-//! no `rand`: jitter only has to differ between draws and between processes, not be
-//! unpredictable.
+//! The randomness comes from a small keyed generator ([`crate::rng::mix`], SplitMix64 over a
+//! process-wide counter, keyed once per process from the standard library's random hasher
+//! keys), so this crate needs no `rand`: jitter only has to differ between draws and between
+//! processes, not be unpredictable.
 
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
@@ -187,15 +187,8 @@ fn unit() -> f64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let key = *KEY.get_or_init(|| RandomState::new().hash_one(0x5eed_u64));
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    (splitmix64(key ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// SplitMix64's finaliser: a good 64-bit mix of `x`.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    (crate::rng::mix(key ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 11) as f64
+        / (1u64 << 53) as f64
 }
 
 #[cfg(test)]

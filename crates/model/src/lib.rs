@@ -12,6 +12,9 @@
 //! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
 //! * [`Backoff`] ([`backoff`]): the one retry policy (exponential, full jitter, cap, attempt
 //!   limit, `Retry-After`) every retry loop uses;
+//! * [`rng`]: the one seeded pseudo-random generator (SplitMix64), for the retry jitter,
+//!   the demo's generated history and, through `websense-testkit`, every generated corpus
+//!   and test data set;
 //! * [`BucketSize`]: the width of a trend bucket, as the store rolls up and trends are read;
 //! * [`duration`]: the one way a duration is written in the configuration file (`"90s"`,
 //!   `"15m"`, `"2h"`, `"30d"`), with the reading of the old `*_secs`/`*_ms`/... keys for one
@@ -33,6 +36,7 @@ mod jsonl;
 mod language;
 mod privacy;
 mod pseudonym;
+pub mod rng;
 mod scored;
 mod source_status;
 pub mod switches;

@@ -12,28 +12,12 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 use std::path::Path;
 use websense_matcher::Matcher;
+use websense_model::rng::Rng;
 use websense_model::{Item, ItemId, ScoredItem, SourceId, SourceKind, SourceRef};
 use websense_store::{Store, StoreError};
 
 /// The generated posts' source.
 pub const HISTORY_SOURCE: &str = "demo-geschiedenis";
-
-/// SplitMix64: small, fast and good enough to scatter demo posts.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 /// Posts per hour at `hour` of the day (UTC): quiet nights, busy evenings.
 fn hourly_rate(hour: u32) -> u64 {
@@ -117,20 +101,20 @@ pub async fn seed_history(
     let mut batch = Vec::new();
     let mut hour = first;
     while hour < now {
-        let mut rng = Rng(hour.timestamp() as u64);
-        let mut picks: Vec<usize> = (0..hourly_rate(hour.hour()) + rng.below(3))
+        let mut rng = Rng::new(hour.timestamp() as u64);
+        let mut picks: Vec<usize> = (0..hourly_rate(hour.hour()) + rng.below(3) as u64)
             .map(|_| {
                 // Mostly neutral posts, as in real feeds; a flagged one now and then.
                 if !neutral.is_empty() && rng.below(10) < 7 {
-                    neutral[rng.below(neutral.len() as u64) as usize]
+                    neutral[rng.below(neutral.len())]
                 } else {
-                    rng.below(templates.len() as u64) as usize
+                    rng.below(templates.len())
                 }
             })
             .collect();
         if let Some((_, posts)) = &spike {
             if now - hour <= Duration::hours(3) {
-                picks.extend((0..15).map(|_| posts[rng.below(posts.len() as u64) as usize]));
+                picks.extend((0..15).map(|_| posts[rng.below(posts.len())]));
             }
         }
         for (k, template) in picks.into_iter().enumerate() {

@@ -43,7 +43,6 @@
 //! files every `reload_interval` (they are small); compiling a changed set happens off the
 //! stream, which keeps scoring with the old version until the swap.
 
-pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod demo_history;

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tower::ServiceExt;
 use websense_lexicon::LexiconSet;
+use websense_model::rng::Rng;
 use websense_model::{
     CategoryScore, Field, Hit, Item, ItemId, Language, ScoredItem, SourceId, SourceKind, SourceRef,
 };
@@ -362,25 +363,6 @@ async fn load(store: &Arc<dyn Store>, set: &LexiconSet, n: u64, db: &Path) -> (D
     (until, written)
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 struct Term {
     text: String,
     category: usize,
@@ -486,7 +468,7 @@ impl Generator {
         let burst_items = BURST_PER_HOUR * BURST_HOURS as u64;
         let regular = self.n.saturating_sub(burst_items);
         let scale = regular as f64 / volumes.iter().sum::<f64>();
-        let mut rng = Rng(7);
+        let mut rng = Rng::new(7);
         let mut batch = Vec::with_capacity(BATCH);
         let (mut made, mut carry, mut seq) = (0u64, 0.0, 0u64);
         for (h, v) in volumes.iter().enumerate() {
@@ -523,7 +505,7 @@ impl Generator {
     }
 
     fn item(&self, rng: &mut Rng, n: u64, at: DateTime<Utc>, in_burst: bool) -> ScoredItem {
-        let source = self.sources[rng.below(SOURCES as u64) as usize].clone();
+        let source = self.sources[rng.below(SOURCES)].clone();
         let mut hits: Vec<usize> = Vec::new();
         if in_burst {
             // The burst: the second category's most common term.
@@ -589,7 +571,7 @@ impl Generator {
                 .map_or(f64::MAX, |c| c.1);
             s.flagged = s.score >= threshold;
         }
-        let id = Rng(n).next();
+        let id = websense_model::rng::mix(n);
         let mut item = Item::new(ItemId(format!("{id:016x}")), source, text);
         item.url = Some(format!(
             "https://example.org/{}/{id:016x}",

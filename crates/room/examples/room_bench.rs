@@ -25,7 +25,7 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("ws.db")).await.unwrap();
     store.migrate().await.unwrap();
-    let mut items = websense_matcher::bench::generate_corpus(mb << 20, 7);
+    let mut items = websense_testkit::generate_corpus(mb << 20, 7);
     let n = items.len();
     let now = Utc::now();
     for (i, item) in items.iter_mut().enumerate() {

@@ -89,7 +89,7 @@ async fn a_flood_of_unknown_names_from_one_address_is_slowed_too() {
     let t = Arc::new(TestRoom::new().await);
     let mut rng = Rng::new(7);
     let guesses = (0..100)
-        .map(|_| login_request(&format!("name{}", rng.next()), PASSWORD, "10.0.0.8"))
+        .map(|_| login_request(&format!("name{}", rng.next_u64()), PASSWORD, "10.0.0.8"))
         .collect();
     let statuses = all_at_once(&t, guesses).await;
     let free = LoginConfig::default().address_free_failures as usize;
@@ -217,7 +217,7 @@ async fn a_failed_login_flood_adds_few_audit_rows_and_names_no_unknown_name() {
     let mut names = Vec::new();
     for address in ["10.0.1.1", "10.0.1.2", "10.0.1.3"] {
         for _ in 0..100 {
-            let name = format!("flood{:x}", rng.next());
+            let name = format!("flood{:x}", rng.next_u64());
             t.send(login_request(&name, PASSWORD, address))
                 .await
                 .assert_error(StatusCode::UNAUTHORIZED);

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 async fn count(url: &str, sql: &str) -> u64 {
     raw_client(url).query(sql).fetch_one::<u64>().await.unwrap()
@@ -35,7 +36,7 @@ async fn wait_for_mutations(url: &str, db: &str) {
 #[tokio::test]
 async fn rows_written_twice_by_a_zombie_writer_are_counted_once() {
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("zombie");
+    let db = unique("zombie");
     let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();
@@ -81,7 +82,7 @@ async fn rows_written_twice_by_a_zombie_writer_are_counted_once() {
 #[tokio::test]
 async fn a_crash_before_the_ids_are_written_is_repaired_by_redelivery() {
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("crash");
+    let db = unique("crash");
     let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();
@@ -128,7 +129,7 @@ async fn a_crash_before_the_ids_are_written_is_repaired_by_redelivery() {
 #[tokio::test]
 async fn concurrent_writes_are_batched_and_each_gets_its_own_summary() {
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("concurrent");
+    let db = unique("concurrent");
     let config = ClickhouseConfig {
         batch_rows: 500,
         batch_wait: std::time::Duration::from_millis(200),
@@ -176,7 +177,7 @@ async fn concurrent_writes_are_batched_and_each_gets_its_own_summary() {
 #[tokio::test]
 async fn a_write_that_cannot_be_stored_fails_after_its_retries() {
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("failing");
+    let db = unique("failing");
     let config = ClickhouseConfig {
         max_attempts: 2,
         ..clickhouse_config(&url, &db)
@@ -221,7 +222,7 @@ async fn unreachable_server_and_bad_names_are_clear_errors() {
 #[tokio::test]
 async fn the_identity_is_made_once_and_its_generation_counts_up() {
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("identity");
+    let db = unique("identity");
     let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 #[tokio::test]
 async fn embedded_and_clickhouse_give_the_same_answers() {
@@ -18,7 +19,7 @@ async fn embedded_and_clickhouse_give_the_same_answers() {
     );
 
     let Some(url) = clickhouse_url() else { return };
-    let db = fresh_database("equality");
+    let db = unique("equality");
     let clickhouse = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();

@@ -10,6 +10,7 @@ use common::*;
 use std::collections::{BTreeSet, HashSet};
 use websense_model::ScoredItem;
 use websense_store::*;
+use websense_testkit::services::{clickhouse_url, unique};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -344,7 +345,7 @@ async fn embedded() -> (tempfile::TempDir, SqliteStore) {
 /// A ClickHouse store in a database of its own (`None`: skipped, see `clickhouse_url`).
 async fn clickhouse(name: &str) -> Option<(String, String, ClickhouseStore)> {
     let url = clickhouse_url()?;
-    let db = fresh_database(name);
+    let db = unique(name);
     let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
         .await
         .unwrap();

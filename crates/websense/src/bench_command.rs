@@ -10,10 +10,11 @@ use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use websense_lexicon::{render_glob, LexiconSet};
-use websense_matcher::bench::generate_corpus;
-use websense_matcher::bench_dense::{generate_dense_corpus, generate_dense_lexicon, DENSE_TERMS};
 use websense_matcher::{Matcher, MatcherOptions};
 use websense_model::Item;
+use websense_testkit::{
+    generate_corpus, generate_dense_corpus, generate_dense_lexicon, generate_lexicon, DENSE_TERMS,
+};
 
 use crate::match_stream::{run_stream, StreamOptions};
 
@@ -40,7 +41,7 @@ impl Profile {
     pub fn generate(self, bytes: usize, seed: u64) -> (LexiconSet, Vec<Item>) {
         match self {
             Profile::Sparse => {
-                let set = websense_matcher::bench::generate_lexicon(10_000, seed);
+                let set = generate_lexicon(10_000, seed);
                 let mut items = generate_corpus(bytes, seed);
                 let fetched_at = "2025-01-01T00:00:00Z".parse().expect("a valid time");
                 for item in &mut items {

@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use crate::bench_command;
+use crate::bench_match::{run_match_bench, BenchOptions};
+use crate::bench_options::{run_option_bench, OptionBenchOptions};
+use crate::bench_pipeline::{run_pipeline_bench, PipelineBenchOptions};
 use std::process::ExitCode;
-use websense_matcher::bench::{run_match_bench, BenchOptions};
-use websense_matcher::option_bench::{run_option_bench, OptionBenchOptions};
-use websense_pipeline::bench::{run_pipeline_bench, PipelineBenchOptions};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {

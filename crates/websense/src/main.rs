@@ -1,10 +1,14 @@
-//! The `websense` binary: command-line parsing and wiring of the stage crates, nothing else.
+//! The `websense` binary: command-line parsing and wiring of the stage crates, and the
+//! `websense bench` measurements over the corpora `websense-testkit` generates; nothing else.
 
 // The commands' doc comments are their `--help` text, which names configuration sections as
 // `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod bench_command;
+mod bench_match;
+mod bench_options;
+mod bench_pipeline;
 mod cmd_audit;
 mod cmd_bench;
 mod cmd_collect;

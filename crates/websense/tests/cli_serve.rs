@@ -2,10 +2,11 @@
 //! an account made with the one logs in to the other, over real HTTP.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use websense_testkit::services::free_port;
 
 const PASSWORD: &str = "een lang genoeg wachtwoord";
 
@@ -17,14 +18,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// One HTTP/1.1 request on its own connection; the status code and the body.

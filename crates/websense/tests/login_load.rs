@@ -146,7 +146,8 @@ fn four_hundred_parallel_logins_with_random_names_keep_memory_bounded() {
         let logins: Vec<_> = (0..LOGINS)
             .map(|n| {
                 let from = std::net::Ipv4Addr::new(127, 1, (n / 200) as u8, (n % 200 + 1) as u8);
-                let user = format!("x{:016x}", rand_name(n as u64));
+                // A random-looking name.
+                let user = format!("x{:016x}", websense_model::rng::mix(n as u64));
                 tokio::spawn(async move { login(port, from, &user).await })
             })
             .collect();
@@ -202,12 +203,4 @@ fn four_hundred_parallel_logins_with_random_names_keep_memory_bounded() {
 /// Stop the server at once (the watcher thread cannot hold the `Child`).
 fn kill_now(pid: u32) {
     let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-}
-
-/// A random-looking name for login `n` (splitmix64).
-fn rand_name(n: u64) -> u64 {
-    let mut z = n.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }

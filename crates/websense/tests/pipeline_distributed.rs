@@ -7,10 +7,12 @@
 
 mod pipeline_common;
 
+use pipeline_common::distributed::*;
 use pipeline_common::*;
 use std::net::SocketAddr;
 use std::time::Duration;
 use websense_bus::Bus;
+use websense_testkit::services::{services, unique};
 
 /// The fault-injection tests run one at a time. Each starts its own processes, and some start
 /// their own broker or ClickHouse. Run side by side on a 2-core machine, the broker-restart

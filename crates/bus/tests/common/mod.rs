@@ -1,39 +1,10 @@
-//! Shared by the bus tests: the real broker from the environment, unique names, items.
+//! Shared by the bus tests: Kafka configurations with fresh names, items. The broker from the
+//! environment and the names come from `websense-testkit`.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use websense_bus::KafkaConfig;
 use websense_model::{Item, ItemId, SourceId, SourceKind, SourceRef};
-
-/// The broker to test against (`WEBSENSE_TEST_KAFKA`). `None` means: skip (only when
-/// `WEBSENSE_SKIP_SERVICES=1`); otherwise a missing broker fails the test.
-pub fn kafka_brokers() -> Option<String> {
-    if let Ok(brokers) = std::env::var("WEBSENSE_TEST_KAFKA") {
-        return Some(brokers);
-    }
-    if std::env::var("WEBSENSE_SKIP_SERVICES").as_deref() == Ok("1") {
-        eprintln!("skipped: WEBSENSE_SKIP_SERVICES=1 and no WEBSENSE_TEST_KAFKA");
-        return None;
-    }
-    panic!(
-        "WEBSENSE_TEST_KAFKA is not set: run the tests through scripts/test (it starts a broker), \
-         or `eval \"$(scripts/services start)\"` first; WEBSENSE_SKIP_SERVICES=1 skips them"
-    );
-}
-
-/// A name no other test (or earlier run) uses.
-pub fn unique(what: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!(
-        "test-{what}-{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use websense_testkit::services::unique;
 
 /// A Kafka configuration with fresh topics and group, tuned for a quick group join.
 pub fn kafka_config(brokers: &str, name: &str) -> KafkaConfig {

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use websense_testkit::services::free_port;
 
 /// How long the helpers wait for an element, a text or a download unless told otherwise.
 /// Generous: the tests share two cores with builds.
@@ -495,14 +496,6 @@ fn axe_js() -> &'static str {
         });
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading axe-core {path}: {e}"))
     })
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn spawn_driver(chromedriver: &str, port: u16, log: &Path) -> Child {

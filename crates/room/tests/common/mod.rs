@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use websense_lexicon::LexiconSet;
 use websense_matcher::{Matcher, MatcherOptions};
+pub use websense_model::rng::Rng;
 use websense_model::{
     Author, Item, ItemId, PseudonymKey, ScoredItem, SourceId, SourceKind, SourceRef,
 };
@@ -93,23 +94,6 @@ pub fn recent_hour() -> DateTime<Utc> {
         .unwrap()
 }
 
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// `n` items at `start + i * step`, with texts of 3 to 8 words, authors pseudonymised as the
 /// collector does by default (no handle kept).
 pub fn items(seed: u64, n: usize, start: DateTime<Utc>, step: Duration) -> Vec<Item> {
@@ -128,11 +112,9 @@ pub fn items_keeping_handles(
     let key = pseudonym_key();
     (0..n)
         .map(|i| {
-            let (source, kind, tags) = SOURCES[rng.below(SOURCES.len() as u64) as usize];
+            let (source, kind, tags) = SOURCES[rng.below(SOURCES.len())];
             let words = 3 + rng.below(6);
-            let text: Vec<&str> = (0..words)
-                .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
-                .collect();
+            let text: Vec<&str> = (0..words).map(|_| WORDS[rng.below(WORDS.len())]).collect();
             let mut item = Item::new(
                 ItemId(format!("it-{seed}-{i}")),
                 SourceRef {
@@ -146,7 +128,7 @@ pub fn items_keeping_handles(
             item.published_at = Some(t);
             item.fetched_at = t + Duration::minutes(1);
             item.url = Some(format!("https://example.org/{source}/posts/{seed}-{i}"));
-            let author = rng.below(7);
+            let author = rng.below(7) as u64;
             item.author = Some(Author {
                 pseudonym: key.pseudonymise(source, &handle(author)),
                 handle: keep_handles.then(|| handle(author)),

@@ -14,10 +14,11 @@
 //! and emoji; that makes about one reported hit per 20 bytes of text
 //! ([`DENSE_BYTES_PER_HIT`], checked by a test).
 
-use crate::bench::Rng;
+use crate::corpus::term;
+use crate::Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
-use websense_lexicon::{Category, Lexicon, LexiconSet, Location, MatchOptions, Term};
+use websense_lexicon::{Category, Lexicon, LexiconSet, Location, Term};
 use websense_model::{Item, ItemId, SourceRef, TermKind};
 use websense_normalize::normalize;
 
@@ -100,7 +101,7 @@ pub fn generate_dense_lexicon(n: usize, seed: u64) -> LexiconSet {
         .iter()
         .map(|&name| Category::new(name, &name.replace('_', " "), 3.0))
         .collect();
-    let mut rng = Rng(seed ^ 0xDE_45E);
+    let mut rng = Rng::new(seed ^ 0xDE_45E);
     let mut seen = HashSet::new();
     let mut lexicons = Vec::new();
     for (k, language) in LANGUAGES.iter().enumerate() {
@@ -165,20 +166,15 @@ fn language_lexicon(
         } else {
             Vec::new()
         };
-        terms.push(Term {
-            text,
-            normalized,
-            category: rng.pick(CATEGORIES).to_string(),
-            weight: [0.5, 1.0, 1.0, 2.0, 3.0][rng.below(5)],
-            kind,
-            exclusions_normalized: exclusions.iter().map(|x| normalize(x)).collect(),
-            exclusions,
-            matching: MatchOptions::DEFAULT,
-            location: Location {
-                file: file.clone(),
-                line: terms.len() + 1,
-            },
-        });
+        let category = rng.pick(CATEGORIES);
+        let weight = [0.5, 1.0, 1.0, 2.0, 3.0][rng.below(5)];
+        let location = Location {
+            file: file.clone(),
+            line: terms.len() + 1,
+        };
+        terms.push(term(
+            text, normalized, kind, exclusions, category, weight, location,
+        ));
     }
     Lexicon {
         name: format!("dense-{}", language.code),
@@ -195,7 +191,7 @@ fn syllables(rng: &mut Rng, language: &Language, n: usize) -> String {
 /// A post corpus of about `bytes` bytes of text (one language per post) full of the words
 /// of `set` (a [`generate_dense_lexicon`] set), from `seed`.
 pub fn generate_dense_corpus(set: &LexiconSet, bytes: usize, seed: u64) -> Vec<Item> {
-    let mut rng = Rng(seed ^ 0xC0_DE45);
+    let mut rng = Rng::new(seed ^ 0xC0_DE45);
     let by_language: Vec<(Vec<&Term>, Vec<&Term>, Vec<&Term>)> = LANGUAGES
         .iter()
         .map(|language| {
@@ -275,7 +271,7 @@ pub fn generate_dense_corpus(set: &LexiconSet, bytes: usize, seed: u64) -> Vec<I
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Matcher, MatcherOptions};
+    use websense_matcher::{Matcher, MatcherOptions};
 
     #[test]
     fn the_dense_profile_has_a_hit_every_twenty_bytes_or_so() {

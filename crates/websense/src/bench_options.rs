@@ -1,14 +1,15 @@
 //! What each matching option costs: the matcher end to end on one thread over the
-//! generated corpus of [`crate::bench`], with every term's options set to one option at a
+//! generated sparse profile of `websense-testkit`, with every term's options set to one option at a
 //! time, against all options off (and context off) — all in one run, runs interleaved, so
 //! the ratios hold on a busy machine where absolute figures do not.
 
-use crate::bench::{generate_corpus, generate_lexicon, mb_per_s, thread_time};
-use crate::{Matcher, MatcherOptions};
+use crate::bench_match::{mb_per_s, thread_time};
 use std::fmt;
 use std::time::Duration;
 use websense_lexicon::{LexiconSet, MatchOptions};
+use websense_matcher::{Matcher, MatcherOptions};
 use websense_model::MatchMethod;
+use websense_testkit::{generate_corpus, generate_lexicon};
 
 /// What [`run_option_bench`] measures.
 #[derive(Clone, Debug)]

@@ -13,12 +13,9 @@
 //!   ClickHouse database. Each stage runs alone over the whole backlog, so its figure is its
 //!   own ceiling on this machine. The topics and the database are deleted afterwards.
 //!
-//! The corpus is the matcher benchmark's generated post-like Dutch and English text
-//! ([`websense_matcher::bench::generate_corpus`]), with event times spread over a week and a
-//! dozen sources.
+//! The corpus is the matcher benchmark's generated post-like Dutch and English text, with
+//! event times spread over a week and a dozen sources ([`websense_testkit::dated_corpus`]).
 
-use crate::metrics::{Metrics, Stage};
-use crate::stages::{score_loop, store_loop, CountingSink, LoopOptions};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,8 +24,10 @@ use tokio::sync::watch;
 use websense_bus::{Bus, EmbeddedBus, EmbeddedConfig, KafkaBus, KafkaConfig};
 use websense_lexicon::LexiconSet;
 use websense_matcher::{Matcher, MatcherHandle, MatcherOptions};
-use websense_model::{Item, ItemId, ItemSink, ScoredItem, SourceId, SourceKind, SourceRef};
+use websense_model::{Item, ItemSink, ScoredItem};
+use websense_pipeline::{score_loop, store_loop, CountingSink, LoopOptions, Metrics, Stage};
 use websense_store::{ClickhouseConfig, SqliteStore, Store, StoreConfig};
+use websense_testkit::dated_corpus;
 
 /// What [`run_pipeline_bench`] measures.
 #[derive(Clone, Debug)]
@@ -92,7 +91,7 @@ pub async fn run_pipeline_bench(
     }
     let matcher = Matcher::new(&set, MatcherOptions::default()).map_err(|e| e.to_string())?;
     let handle = Arc::new(MatcherHandle::new(matcher));
-    let corpus = corpus(options.items, &set);
+    let corpus = dated_corpus(options.items, &set);
     let corpus_bytes = corpus
         .iter()
         .map(|i| i.text.len() + i.title.as_ref().map_or(0, String::len))
@@ -120,44 +119,6 @@ pub async fn run_pipeline_bench(
         alone,
         distributed,
     })
-}
-
-/// `n` generated posts from a dozen sources, event times rising through a week; three in ten
-/// carry one to three terms of `set` (so the store writes hits and scores, not only items).
-fn corpus(n: usize, set: &LexiconSet) -> Vec<Item> {
-    let terms: Vec<&str> = set.terms().map(|t| t.text.as_str()).collect();
-    let mut generated = websense_matcher::bench::generate_corpus(n * 700, 7);
-    generated.truncate(n);
-    while generated.len() < n {
-        let again = generated[generated.len() % generated.len().max(1)].clone();
-        generated.push(again);
-    }
-    let start = chrono::DateTime::parse_from_rfc3339("2026-03-02T00:00:00Z")
-        .expect("a valid time")
-        .to_utc();
-    let week_ms = 7 * 24 * 3600 * 1000;
-    generated
-        .into_iter()
-        .enumerate()
-        .map(|(k, mut item)| {
-            let source = SourceId::new(format!("source-{}", k % 12));
-            item.id = ItemId::derive(&source, &format!("post-{k}"));
-            item.source = SourceRef {
-                id: source,
-                kind: SourceKind::Feed,
-                tags: vec![format!("region-{}", k % 3)],
-            };
-            item.published_at =
-                Some(start + chrono::Duration::milliseconds((k as i64 * week_ms) / n as i64));
-            if k % 10 < 3 && !terms.is_empty() {
-                for t in 0..=(k % 3) {
-                    item.text.push(' ');
-                    item.text.push_str(terms[(k * 7 + t * 131) % terms.len()]);
-                }
-            }
-            item
-        })
-        .collect()
 }
 
 /// Writes in flight in the embedded run, as `[pipeline] store_in_flight` by default.
