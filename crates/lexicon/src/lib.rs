@@ -240,6 +240,7 @@ mod matching;
 mod problem;
 mod set;
 mod term;
+mod text_file;
 
 pub use categories::{parse_categories, Categories};
 pub use import::{
@@ -250,6 +251,7 @@ pub use matching::{MatchOptions, MatchOverrides};
 pub use problem::{has_errors, LoadError, Problem, ProblemKind, Severity};
 pub use set::{check_dir, version_of, CATEGORIES_FILE, LEXICON_EXTENSION};
 pub use term::{is_identifier, render_glob, MAX_WEIGHT};
+pub use text_file::encoding_for_label;
 
 use std::path::PathBuf;
 pub use websense_model::TermKind;

@@ -8,6 +8,7 @@ use websense_model::TermKind;
 
 use crate::categories::parse_categories;
 use crate::lexfile::parse_lexicon;
+use crate::text_file::decode_utf8_lines;
 use crate::{Category, LexiconSet, LoadError, MatchOptions, Problem, ProblemKind};
 use crate::{Lexicon, Severity};
 
@@ -60,12 +61,12 @@ impl LexiconSet {
             }
         })?;
         let mut problems = Vec::new();
-        let categories_text = decode(&categories_path, &categories_bytes, &mut problems);
+        let categories_text = decode_utf8_lines(&categories_path, &categories_bytes, &mut problems);
         let mut lexicon_texts = Vec::new();
         for path in lex_paths {
             match std::fs::read(&path) {
                 Ok(bytes) => {
-                    let text = decode(&path, &bytes, &mut problems);
+                    let text = decode_utf8_lines(&path, &bytes, &mut problems);
                     lexicon_texts.push((path, text));
                 }
                 Err(e) => problems.push(Problem::error(
@@ -140,28 +141,6 @@ pub fn check_dir(dir: impl AsRef<Path>) -> Vec<Problem> {
             e.to_string(),
         )],
     }
-}
-
-/// Text of a file, line numbers kept: a line that is not UTF-8 is reported and read as
-/// empty.
-pub(crate) fn decode(file: &Path, bytes: &[u8], problems: &mut Vec<Problem>) -> String {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return text.to_string();
-    }
-    let mut text = String::with_capacity(bytes.len());
-    for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        match std::str::from_utf8(line) {
-            Ok(line) => text.push_str(line),
-            Err(_) => problems.push(Problem::error(
-                ProblemKind::NotUtf8,
-                file,
-                index + 1,
-                "line is not UTF-8 (save the file as UTF-8); skipped",
-            )),
-        }
-        text.push('\n');
-    }
-    text
 }
 
 /// Stable sort by file and line, keeping each line's problems in the order found.

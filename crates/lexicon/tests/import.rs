@@ -309,20 +309,36 @@ fn characters_with_a_meaning_in_lex_lines_are_written_as_spaces() {
     );
 }
 
+/// A list saved by an older tool in windows-1252 keeps its accents: it is converted, with a
+/// warning naming the encoding, rather than losing the lines that are not UTF-8.
 #[test]
-fn import_file_reports_lines_that_are_not_utf8() {
+fn import_file_converts_a_file_that_is_not_utf8_and_names_the_encoding() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lijst.txt");
-    std::fs::write(&path, b"goed\nfout\xff\nook goed\n").unwrap();
+    std::fs::write(
+        &path,
+        b"goed
+l\xfcgenpresse\nna\xefeve burger\nook goed\n",
+    )
+    .unwrap();
     let imported = import_file(&path, &options(ImportFormat::Plain, Some("complot"))).unwrap();
-    assert_eq!(
-        found(&imported.problems, ProblemKind::NotUtf8),
-        vec![(Severity::Error, 2)]
+    assert!(found(&imported.problems, ProblemKind::NotUtf8).is_empty());
+    assert_eq!(imported.terms, 4, "{:#?}", imported.problems);
+    assert!(
+        imported.text.contains("lügenpresse  # lijst.txt:2\n"),
+        "{}",
+        imported.text
     );
-    assert_eq!(imported.terms, 2);
-    assert!(imported.problems[0]
-        .to_string()
-        .contains("lijst.txt:2: error:"));
+    assert!(
+        imported.text.contains("naïeve burger  # lijst.txt:3\n"),
+        "{}",
+        imported.text
+    );
+    let warning = imported.problems[0].to_string();
+    assert!(
+        warning.contains("lijst.txt: warning:") && warning.contains("windows-1252"),
+        "{warning}"
+    );
     assert!(matches!(
         import_file(
             &dir.path().join("nope"),

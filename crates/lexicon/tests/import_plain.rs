@@ -51,24 +51,26 @@ fn bare_cr_line_endings_are_line_breaks_with_a_warning() {
     assert!(imported.text.contains("woord177  # lijst.txt:178\n"));
 }
 
-/// Classic Mac OS files are often not UTF-8 either: the line that is not costs that line,
-/// not the file.
+/// Classic Mac OS files are often not UTF-8 either (Mac Roman or windows-1252): converted,
+/// with a warning for the encoding and one for the line endings, and no line lost.
 #[test]
-fn a_file_with_bare_cr_endings_that_is_not_utf8_loses_only_its_bad_lines() {
+fn a_file_with_bare_cr_endings_that_is_not_utf8_is_converted_line_by_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("oud.txt");
-    std::fs::write(&path, b"goed\rfout\xff\rook goed\r").unwrap();
+    std::fs::write(&path, b"goed\rcaf\xe9praat\rook goed\r").unwrap();
     let imported = import_file(&path, &options(ImportFormat::Plain, Some("haat"))).unwrap();
-    assert_eq!(
-        found(&imported.problems, ProblemKind::NotUtf8),
-        vec![(Severity::Error, 2)]
-    );
+    assert!(found(&imported.problems, ProblemKind::NotUtf8).is_empty());
     assert_eq!(
         found(&imported.problems, ProblemKind::Suspicious),
-        vec![(Severity::Warning, 0)]
+        vec![(Severity::Warning, 0), (Severity::Warning, 0)]
     );
     assert_eq!(imported.problems.len(), 2, "{:#?}", imported.problems);
-    assert_eq!(imported.terms, 2);
+    assert_eq!(imported.terms, 3);
+    assert!(
+        imported.text.contains("cafépraat  # oud.txt:2\n"),
+        "{}",
+        imported.text
+    );
     assert!(imported.text.contains("ook goed  # oud.txt:3\n"));
 }
 

@@ -667,3 +667,31 @@ fn matching_options_by_category_lexicon_and_line() {
     let (_, problems) = load(&categories.replace("0.25", "2"), &[("a.lex", "name: a\n")]);
     assert_eq!(found(&problems, ProblemKind::BadCategoryField).len(), 1);
 }
+
+/// A `.lex` file and `categories.toml` saved with classic Mac OS line endings load line by
+/// line (with a warning each), not as one line holding everything.
+#[test]
+fn bare_cr_files_load_line_by_line_with_a_warning() {
+    let categories = CATEGORIES.replace('\n', "\r");
+    let text = lex("[complot]\nplandemie | 3\ngreat reset | 2\n\n[anti_overheid]\ndictatuur\n")
+        .replace('\n', "\r");
+    let (set, mut problems) = load(&categories, &[("test.lex", &text)]);
+    problems.retain(|p| p.kind != ProblemKind::UnusedCategory);
+    assert_eq!(
+        terms(&set),
+        vec![
+            ("plandemie", TermKind::Word, 3.0),
+            ("great reset", TermKind::Phrase, 2.0),
+            ("dictatuur", TermKind::Word, 1.0),
+        ]
+    );
+    assert_eq!(set.categories.len(), 2);
+    assert_eq!(
+        found(&problems, ProblemKind::Suspicious),
+        vec![(Severity::Warning, 0), (Severity::Warning, 0)],
+        "{problems:#?}"
+    );
+    assert!(!has_errors(&problems), "{problems:#?}");
+    let great_reset = set.terms().find(|t| t.text == "great reset").unwrap();
+    assert_eq!(great_reset.location.line, 6);
+}

@@ -57,6 +57,11 @@ struct ImportArgs {
     /// For regex: the most terms one expression may expand into.
     #[arg(long, default_value_t = DEFAULT_MAX_LITERALS)]
     max_literals: usize,
+    /// The input's encoding when it is not UTF-8 and has no byte order mark (a WHATWG label:
+    /// windows-1252, latin1, utf-16le, koi8-r, shift_jis, ...). Without it such a file is
+    /// converted from a guessed encoding, with a warning naming it.
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
     /// Lexicon name written in the header [default: the input file's name without extension].
     #[arg(long)]
     name: Option<String>,
@@ -131,11 +136,18 @@ fn import(args: ImportArgs) -> Result<ExitCode> {
         .iter()
         .map(|c| parse_column(c))
         .collect::<Result<Vec<_>, _>>()?;
+    let encoding = match args.encoding.as_deref() {
+        Some(label) => Some(websense_lexicon::encoding_for_label(label).with_context(|| {
+            format!("--encoding {label:?} is not an encoding name (try windows-1252, latin1, utf-16le)")
+        })?),
+        None => None,
+    };
     let options = ImportOptions {
         category: args.category,
         languages: args.languages,
         columns,
         max_literals: args.max_literals,
+        encoding,
         ..ImportOptions::new(format, &name)
     };
     if let Some(out) = args
@@ -250,6 +262,7 @@ mod tests {
             category: Some(category.into()),
             columns: Vec::new(),
             max_literals: DEFAULT_MAX_LITERALS,
+            encoding: None,
             name: None,
             languages: vec!["nl".into()],
             categories: None,

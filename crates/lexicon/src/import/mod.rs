@@ -3,7 +3,6 @@
 //! for each format). One module per format; [`Builder`] checks and collects the terms of
 //! all of them.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -26,8 +25,8 @@ use regex::read_regex;
 use tsv::read_tsv;
 
 use crate::lexfile::parse_term_fields;
-use crate::set::decode;
 use crate::term::{is_identifier, is_language_code, is_lexicon_name, render_glob};
+use crate::text_file::{bare_cr_warning, decode_import, unify_line_breaks};
 use crate::{Location, MatchOptions, Problem, ProblemKind, Term};
 
 /// The input formats `websense lexicon import` reads.
@@ -88,6 +87,9 @@ pub struct ImportOptions {
     pub columns: Vec<(String, String)>,
     /// For regex dictionaries: the most terms one line may expand into.
     pub max_literals: usize,
+    /// The input file's encoding when it is not UTF-8 (`--encoding`); none: a byte order
+    /// mark, UTF-8, or a guess.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
 }
 
 /// The default of [`ImportOptions::max_literals`].
@@ -104,6 +106,7 @@ impl ImportOptions {
             languages: Vec::new(),
             columns: Vec::new(),
             max_literals: DEFAULT_MAX_LITERALS,
+            encoding: None,
         }
     }
 }
@@ -177,20 +180,15 @@ pub enum ImportError {
     ColumnsNotApplicable(ImportFormat),
 }
 
-/// Read `path` and import it (lines that are not UTF-8 are reported and skipped).
+/// Read `path` and import it: UTF-8, or converted from the encoding its byte order mark,
+/// `options.encoding` or a guess gives (with a warning naming it; see `text_file`).
 pub fn import_file(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
     let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
     let mut problems = Vec::new();
-    // Line breaks first, so that a line that is not UTF-8 in a file with bare CR endings
-    // (classic Mac OS files are often not UTF-8 either) costs that line, not the file.
-    let (bytes, bare_cr) = unify_line_break_bytes(&bytes);
-    if bare_cr > 0 {
-        problems.push(bare_cr_warning(path, bare_cr));
-    }
-    let text = decode(path, &bytes, &mut problems);
+    let text = decode_import(path, &bytes, options.encoding, &mut problems);
     let mut imported = import(&text, path, options)?;
     problems.append(&mut imported.problems);
     imported.problems = problems;
@@ -299,51 +297,6 @@ pub fn identifier_from(name: &str) -> Option<String> {
         Some(c) if c.is_ascii_digit() => Some(format!("c_{id}")),
         Some(_) => Some(id.to_string()),
     }
-}
-
-/// `input` with CRLF and bare CR line breaks as LF, and the number of bare CRs (a file
-/// saved with classic Mac OS line endings reads as one line otherwise).
-fn unify_line_breaks(input: &str) -> (Cow<'_, str>, usize) {
-    match unify_line_break_bytes(input.as_bytes()) {
-        (Cow::Borrowed(_), _) => (Cow::Borrowed(input), 0),
-        // (only ASCII CRs were replaced by ASCII LFs, so the text is still UTF-8)
-        (Cow::Owned(bytes), bare) => (
-            Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| input.to_string())),
-            bare,
-        ),
-    }
-}
-
-/// [`unify_line_breaks`] for bytes that may not be UTF-8.
-fn unify_line_break_bytes(input: &[u8]) -> (Cow<'_, [u8]>, usize) {
-    if !input.contains(&b'\r') {
-        return (Cow::Borrowed(input), 0);
-    }
-    let mut unified = Vec::with_capacity(input.len());
-    let mut bare = 0;
-    for (i, &b) in input.iter().enumerate() {
-        match b {
-            b'\r' if input.get(i + 1) == Some(&b'\n') => {}
-            b'\r' => {
-                bare += 1;
-                unified.push(b'\n');
-            }
-            _ => unified.push(b),
-        }
-    }
-    (Cow::Owned(unified), bare)
-}
-
-fn bare_cr_warning(source: &Path, bare_cr: usize) -> Problem {
-    Problem::warning(
-        ProblemKind::Suspicious,
-        source,
-        0,
-        format!(
-            "{bare_cr} line(s) end in a bare CR (classic Mac OS line endings); read as line \
-             breaks, and counted so in the line numbers"
-        ),
-    )
 }
 
 /// The `+term` / `term+` convention of social-science dictionaries: the term needs
