@@ -142,26 +142,6 @@ pub fn signals_csv(signals: &[Signal]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_are_quoted_and_guarded() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+31 6"), "'+31 6");
-        assert_eq!(csv_cell("-2+3"), "'-2+3");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("a=b"), "a=b");
-        assert_eq!(csv_row(&["a", "b,c", ""]), "a,\"b,c\",\r\n");
-    }
-}
-
 /// `category/term=hits`, with how many were disguised or tagged when any were:
 /// `ontmenselijking/ongedierte=3 (fuzzy 1, negated 2)`.
 fn term_cell(t: &crate::TermHits) -> String {
@@ -185,5 +165,25 @@ fn term_cell(t: &crate::TermHits) -> String {
             t.hits,
             notes.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_guarded() {
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+31 6"), "'+31 6");
+        assert_eq!(csv_cell("-2+3"), "'-2+3");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("a=b"), "a=b");
+        assert_eq!(csv_row(&["a", "b,c", ""]), "a,\"b,c\",\r\n");
     }
 }
