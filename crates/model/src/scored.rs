@@ -82,6 +82,20 @@ impl MatchMethod {
     pub fn is_exact(&self) -> bool {
         *self == MatchMethod::Exact
     }
+
+    /// The method [`MatchMethod::as_str`] names; `exact` for anything else (a stored value
+    /// from a newer release reads as the plain case rather than failing the read).
+    pub fn parse(name: &str) -> MatchMethod {
+        [
+            MatchMethod::Folded,
+            MatchMethod::Joined,
+            MatchMethod::Squeezed,
+            MatchMethod::Fuzzy,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == name)
+        .unwrap_or(MatchMethod::Exact)
+    }
 }
 
 /// What the words around a hit say about it; a tagged hit weighs less (its category says
@@ -104,6 +118,30 @@ impl ContextTag {
             ContextTag::Quoted => "quoted",
             ContextTag::CounterSpeech => "counter_speech",
         }
+    }
+
+    /// The tag [`ContextTag::as_str`] names.
+    pub fn parse(name: &str) -> Option<ContextTag> {
+        [
+            ContextTag::Negated,
+            ContextTag::Quoted,
+            ContextTag::CounterSpeech,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == name)
+    }
+
+    /// Tags as stored in one text column: names joined by `,` (empty: none).
+    pub fn join(tags: &[ContextTag]) -> String {
+        tags.iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The tags of [`ContextTag::join`]'s text, unknown names skipped.
+    pub fn split(text: &str) -> Vec<ContextTag> {
+        text.split(',').filter_map(ContextTag::parse).collect()
     }
 }
 

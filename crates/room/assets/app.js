@@ -223,7 +223,7 @@
     const dec = new TextDecoder();
     const spans = (hits || [])
       .filter((h) => h.end > h.start && h.end <= bytes.length)
-      .map((h) => ({ start: h.start, end: h.end, label: h.category + ': ' + h.term }))
+      .map((h) => ({ start: h.start, end: h.end, label: h.category + ': ' + h.term + noted(hitNotes(h)) }))
       .sort((a, b) => a.start - b.start || b.end - a.end);
     const merged = [];
     for (const s of spans) {
@@ -241,6 +241,42 @@
     }
     if (at < bytes.length) frag.appendChild(document.createTextNode(plainText(dec.decode(bytes.slice(at)))));
     return frag;
+  }
+
+  // How a hit was found and what its context says, in the page's language, so an analyst
+  // can judge a disguised or weakened hit (a negated or quoted hit counts less).
+  function hitNotes(h) {
+    const notes = [];
+    switch (h.method) {
+      case 'folded': notes.push(t('hit.folded')); break;
+      case 'joined': notes.push(t('hit.joined')); break;
+      case 'squeezed': notes.push(t('hit.squeezed')); break;
+      case 'fuzzy': notes.push(t('hit.fuzzy')); break;
+      default: break;
+    }
+    for (const tag of h.context || []) {
+      if (tag === 'negated') notes.push(t('hit.negated'));
+      else if (tag === 'quoted') notes.push(t('hit.quoted'));
+      else if (tag === 'counter_speech') notes.push(t('hit.counter_speech'));
+    }
+    return notes;
+  }
+
+  // The same for a term of a signal's explanation: how many of its hits each note holds for.
+  function termNotes(term) {
+    const notes = [];
+    for (const [method, n] of Object.entries(term.disguised || {})) {
+      for (const note of hitNotes({ method })) notes.push(note + ' ' + n + '×');
+    }
+    for (const [tag, n] of Object.entries(term.context || {})) {
+      for (const note of hitNotes({ context: [tag] })) notes.push(note + ' ' + n + '×');
+    }
+    return notes;
+  }
+
+  // ` (a, b)` after a term, or nothing.
+  function noted(notes) {
+    return notes.length ? ' (' + notes.join(', ') + ')' : '';
   }
 
   // A spike as /api/spikes, /api/overview and /api/events report it, flattened.
@@ -345,6 +381,6 @@
   window.Room = {
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
     lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
-    announce, safeUrl, plainText, BUCKET_SECONDS,
+    announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS,
   };
 })();

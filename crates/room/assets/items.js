@@ -49,7 +49,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function itemView(item) {
-    const terms = [...new Set((item.matches || []).map((h) => h.term + ' (' + h.category + ')'))];
+    const terms = [...new Set((item.matches || []).map((h) => h.term + ' (' + [h.category, ...R.hitNotes(h)].join(', ') + ')'))];
     const flagged = (item.scores || []).filter((s) => s.flagged).map((s) => s.category);
     return el('article', { class: 'item', 'data-id': item.id },
       item.title ? el('h3', { class: 'title' }, R.highlight(item.title, R.hitsIn(item.matches, 'title'))) : null,

@@ -19,7 +19,7 @@ document.addEventListener('DOMContentLoaded', () => {
 
   function explanation(s) {
     const x = s.explanation || {};
-    const terms = (x.terms || []).map((h) => h.term + ' (' + h.category + ') ×' + h.hits).join(', ');
+    const terms = (x.terms || []).map((h) => h.term + ' (' + h.category + ') ×' + h.hits + R.noted(R.termNotes(h))).join('; ');
     const cats = (x.categories || []).map((c) => c.category + ' ' + R.fmtNum(c.score, 2) + (c.flagged ? ' ⚑' : '')).join(', ');
     const safe = R.safeUrl(x.link);
     const rows = [

@@ -133,6 +133,7 @@ fn evidence(spike: Spike) -> SpikeEvidence {
                 category: t.category,
                 term: t.term,
                 hits: t.items.min(u64::from(u32::MAX)) as u32,
+                ..TermHits::default()
             })
             .collect(),
         example_items: spike.top_items.into_iter().map(|i| i.id).collect(),

@@ -290,7 +290,9 @@ async fn every_json_answer_matches_the_openapi_document() {
     statuses[1]["encoding_guess"] = json!("windows-1252");
     let status_file = t.dir.path().join("state/status.json");
     std::fs::write(&status_file, statuses.to_string()).unwrap();
-    // A hit in a title, so that hits name their field.
+    // A hit in a title, so that hits name their field; and a disguised, negated hit in the
+    // text, so that hits say how they matched and what their context is (in the item and
+    // in its signal's explanation: the title and the other terms flag it).
     let mut titled = common::items(
         7,
         1,
@@ -298,6 +300,7 @@ async fn every_json_answer_matches_the_openapi_document() {
         Duration::minutes(1),
     );
     titled[0].title = Some("dictatuur".into());
+    titled[0].text = "dit is geen d1ctatuur maar een nepparlement vol volksverraders".into();
     t.store
         .write(common::score(&t.lexicons, titled))
         .await
@@ -392,7 +395,7 @@ async fn every_json_answer_matches_the_openapi_document() {
             "/api/signals/scan",
             json!({"from": from, "to": to}),
         ),
-        get("analyst", "/api/signals", "/api/signals"),
+        get("analyst", "/api/signals", "/api/signals?limit=1000"),
     ];
     run(&t, &tokens, &mut checker, &mut called, calls.drain(..)).await;
 

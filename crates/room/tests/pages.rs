@@ -306,6 +306,23 @@ async fn analyst_sees_the_spike_opens_its_posts_and_confirms_a_signal() {
             .any(|m| m.contains("volksverrader") || m.contains("tribunaal")),
         "{marked:?}"
     );
+    // A disguised, negated hit is labelled so in the page's language (Dutch first).
+    let label = b
+        .exec(
+            "const hit = {start: 5, end: 14, category: 'anti_overheid', term: 'dictatuur', \
+             method: 'folded', context: ['negated']}; \
+             const mark = Room.highlight('geen d1ctatuur', [hit]).querySelector('mark'); \
+             return [mark.textContent, mark.title];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        label,
+        json!([
+            "d1ctatuur",
+            "anti_overheid: dictatuur (vermomd: lettervervanging, ontkend)"
+        ])
+    );
     assert_nothing_ran(&b, "berichten").await;
     shot(&b, "3-berichten").await;
 

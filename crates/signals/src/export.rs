@@ -96,12 +96,7 @@ pub fn signals_csv(signals: &[Signal]) -> String {
             .map(|c| c.category.as_str())
             .collect::<Vec<_>>()
             .join("; ");
-        let terms = e
-            .terms
-            .iter()
-            .map(|t| format!("{}/{}={}", t.category, t.term, t.hits))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let terms = e.terms.iter().map(term_cell).collect::<Vec<_>>().join("; ");
         let spike = e.spike.as_ref();
         let decision = s.decision.as_ref();
         out.push_str(&csv_row(&[
@@ -145,6 +140,32 @@ pub fn signals_csv(signals: &[Signal]) -> String {
         ]));
     }
     out
+}
+
+/// `category/term=hits`, with how many were disguised or tagged when any were:
+/// `ontmenselijking/ongedierte=3 (fuzzy 1, negated 2)`.
+fn term_cell(t: &crate::TermHits) -> String {
+    let notes: Vec<String> = t
+        .disguised
+        .iter()
+        .map(|(method, n)| format!("{} {n}", method.as_str()))
+        .chain(
+            t.context
+                .iter()
+                .map(|(tag, n)| format!("{} {n}", tag.as_str())),
+        )
+        .collect();
+    if notes.is_empty() {
+        format!("{}/{}={}", t.category, t.term, t.hits)
+    } else {
+        format!(
+            "{}/{}={} ({})",
+            t.category,
+            t.term,
+            t.hits,
+            notes.join(", ")
+        )
+    }
 }
 
 #[cfg(test)]

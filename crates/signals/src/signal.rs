@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use websense_model::{CategoryScore, ItemId, Pseudonym, SourceKind};
+use websense_model::{CategoryScore, ContextTag, Hit, ItemId, MatchMethod, Pseudonym, SourceKind};
 use websense_store::{BucketSize, Filter, StoredItem};
 
 /// A signal's id: `sig_` and 24 hex digits of SHA-256 over its origin.
@@ -160,12 +160,45 @@ pub struct Decision {
     pub reason: Option<String>,
 }
 
-/// How often a lexicon term hit the item.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// How often a lexicon term hit the item, and how many of those hits were disguised or
+/// stood in a context that weakens them, so the case table can weigh them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TermHits {
     pub category: String,
     pub term: String,
     pub hits: u32,
+    /// Hits found through a disguise, by how (`folded`, `joined`, `squeezed`, `fuzzy`);
+    /// absent when every hit was written as the term.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub disguised: BTreeMap<MatchMethod, u32>,
+    /// Hits with a context tag, by tag (`negated`, `quoted`, `counter_speech`); absent when
+    /// none had one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<ContextTag, u32>,
+}
+
+impl TermHits {
+    /// The hits of `category`/`term` among `hits`.
+    pub fn of<'a>(category: &str, term: &str, hits: impl IntoIterator<Item = &'a Hit>) -> TermHits {
+        let mut counted = TermHits {
+            category: category.to_string(),
+            term: term.to_string(),
+            ..TermHits::default()
+        };
+        for hit in hits
+            .into_iter()
+            .filter(|h| h.category == category && h.term == term)
+        {
+            counted.hits += 1;
+            if !hit.method.is_exact() {
+                *counted.disguised.entry(hit.method).or_default() += 1;
+            }
+            for tag in &hit.context {
+                *counted.context.entry(*tag).or_default() += 1;
+            }
+        }
+        counted
+    }
 }
 
 /// The source of an item, as far as a signal tells it.
@@ -276,10 +309,11 @@ pub fn candidate_from_item(
         return None;
     }
     let item = &stored.item;
-    let mut counts: BTreeMap<(&str, &str), u32> = BTreeMap::new();
-    for hit in &stored.matches {
-        *counts.entry((&hit.category, &hit.term)).or_default() += 1;
-    }
+    let terms: BTreeSet<(&str, &str)> = stored
+        .matches
+        .iter()
+        .map(|h| (h.category.as_str(), h.term.as_str()))
+        .collect();
     let origin = Origin::FlaggedItem {
         item_id: item.id.clone(),
     };
@@ -290,13 +324,9 @@ pub fn candidate_from_item(
         explanation: Explanation {
             lexicon_version: stored.lexicon_version.clone(),
             categories: stored.scores.clone(),
-            terms: counts
+            terms: terms
                 .into_iter()
-                .map(|((category, term), hits)| TermHits {
-                    category: category.to_string(),
-                    term: term.to_string(),
-                    hits,
-                })
+                .map(|(category, term)| TermHits::of(category, term, &stored.matches))
                 .collect(),
             source: Some(SourceSummary {
                 id: item.source.id.0.clone(),

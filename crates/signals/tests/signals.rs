@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use websense_model::{
-    Author, CategoryScore, Hit, Item, ItemId, Pseudonym, SourceId, SourceKind, SourceRef, TermKind,
+    Author, CategoryScore, ContextTag, Hit, Item, ItemId, MatchMethod, Pseudonym, SourceId,
+    SourceKind, SourceRef, TermKind,
 };
 use websense_signals::db::{self, Attempt, AttemptOutcome};
 use websense_signals::*;
@@ -52,7 +53,12 @@ fn stored(id: &str, flagged: bool, score: f64) -> StoredItem {
         matches: vec![
             hit("volksverrader", 3),
             hit("nepparlement", 28),
-            hit("volksverrader", 42),
+            // The second one disguised and quoted: the explanation counts both.
+            Hit {
+                method: MatchMethod::Fuzzy,
+                context: vec![ContextTag::Quoted],
+                ..hit("volksverrader", 42)
+            },
         ],
         scores: vec![CategoryScore {
             category: "anti_overheid".into(),
@@ -99,12 +105,15 @@ fn flagged_items_become_explained_candidates_without_text_or_handle() {
             TermHits {
                 category: "anti_overheid".into(),
                 term: "nepparlement".into(),
-                hits: 1
+                hits: 1,
+                ..TermHits::default()
             },
             TermHits {
                 category: "anti_overheid".into(),
                 term: "volksverrader".into(),
-                hits: 2
+                hits: 2,
+                disguised: [(MatchMethod::Fuzzy, 1)].into(),
+                context: [(ContextTag::Quoted, 1)].into(),
             },
         ]
     );
@@ -232,6 +241,7 @@ fn spikes_make_candidates_with_their_evidence() {
             category: "complot".into(),
             term: "plandemie".into(),
             hits: 31,
+            ..TermHits::default()
         }],
         example_items: vec![ItemId("a".into())],
     };
@@ -293,7 +303,12 @@ fn csv_export_has_one_guarded_row_per_signal() {
         csv.contains("\"regel 1\nregel 2, met \"\"quotes\"\"\""),
         "{csv}"
     );
-    assert!(csv.contains("anti_overheid/nepparlement=1; anti_overheid/volksverrader=2"));
+    assert!(
+        csv.contains(
+            "anti_overheid/nepparlement=1; anti_overheid/volksverrader=2 (fuzzy 1, quoted 1)"
+        ),
+        "{csv}"
+    );
     assert!(csv.ends_with("\r\n"));
     let json: Vec<Signal> = serde_json::from_str(&signals_json(&[s.clone()])).unwrap();
     assert_eq!(json, vec![s.clone()]);

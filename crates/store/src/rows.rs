@@ -82,6 +82,16 @@ pub(crate) fn field_str(f: Field) -> &'static str {
     }
 }
 
+/// A hit's method as stored: empty for exact, the common case (and what rows from before
+/// the column read as).
+pub(crate) fn stored_method(method: websense_model::MatchMethod) -> &'static str {
+    if method.is_exact() {
+        ""
+    } else {
+        method.as_str()
+    }
+}
+
 pub(crate) fn parse_field(s: &str) -> Field {
     if s == "title" {
         Field::Title

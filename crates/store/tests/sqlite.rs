@@ -191,7 +191,12 @@ async fn a_pre_release_database_is_refused_with_a_clear_error() {
 async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
-    let items = generate(21, 500);
+    // Schema 1 kept no method or context per hit: the items a schema-1 file can hold.
+    let mut items = generate(21, 500);
+    for hit in items.iter_mut().flat_map(|s| &mut s.matches) {
+        hit.method = websense_model::MatchMethod::Exact;
+        hit.context.clear();
+    }
     let mut oracle = Oracle::default();
     {
         let store = SqliteStore::open(&path).await.unwrap();
@@ -206,11 +211,12 @@ async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
         .unwrap()
         .execute_batch(
             "DROP TABLE trend_category_totals; DROP TABLE store_meta; \
+             ALTER TABLE matches DROP COLUMN method; ALTER TABLE matches DROP COLUMN context; \
              DELETE FROM schema_migrations WHERE version >= 2",
         )
         .unwrap();
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.migrate().await.unwrap(), 3);
+    assert_eq!(store.migrate().await.unwrap(), 4);
     check_all(&store, &oracle, "migrated from schema 1").await;
     // Writes after the migration count in both roll-ups.
     for batch in items[300..].chunks(60) {

@@ -10,7 +10,7 @@ use crate::StoreError;
 use ::clickhouse::Row;
 use serde::Deserialize;
 use std::collections::HashMap;
-use websense_model::{CategoryScore, Hit, TermKind};
+use websense_model::{CategoryScore, ContextTag, Hit, MatchMethod, TermKind};
 
 #[derive(Row, Deserialize)]
 struct ItemOut {
@@ -43,6 +43,8 @@ struct MatchOut {
     span_start: u64,
     span_end: u64,
     weight: f64,
+    method: String,
+    context: Vec<String>,
 }
 #[derive(Row, Deserialize)]
 struct ScoreOut {
@@ -157,8 +159,12 @@ impl ClickhouseStore {
                 field: parse_field(&m.field),
                 start: m.span_start as usize,
                 end: m.span_end as usize,
-                method: Default::default(),
-                context: Vec::new(),
+                method: MatchMethod::parse(&m.method),
+                context: m
+                    .context
+                    .iter()
+                    .filter_map(|t| ContextTag::parse(t))
+                    .collect(),
             });
         }
         let sql = format!(

@@ -113,6 +113,17 @@ fn migrations(db: &str, f: Features) -> Vec<(u32, &'static str, Vec<String>)> {
             "CREATE TABLE IF NOT EXISTS {db}.store_identity (id String, generation UInt64, at DateTime('UTC'))
              ENGINE = MergeTree ORDER BY generation"
         )],
+    ),
+    (
+        3,
+        "how each hit matched and what its context says",
+        // Empty: exact, and no context tag (what every hit stored before was). Not `IF NOT
+        // EXISTS`, which 18.16 lacks: a rerun after an interruption meets the column and
+        // `migrate` takes that as done.
+        vec![
+            format!("ALTER TABLE {db}.matches ADD COLUMN method {dim} DEFAULT ''"),
+            format!("ALTER TABLE {db}.matches ADD COLUMN context Array(String)"),
+        ],
     )]
 }
 
@@ -170,10 +181,11 @@ pub(crate) async fn migrate(
         .filter(|(v, _, _)| *v > current)
     {
         for sql in statements {
-            root.query(&sql)
-                .execute()
-                .await
-                .map_err(|e| err(&format!("version {v}: {sql}"), e))?;
+            match root.query(&sql).execute().await {
+                Ok(()) => {}
+                Err(e) if is_column_added_before(&sql, &e) => {}
+                Err(e) => return Err(err(&format!("version {v}: {sql}"), e)),
+            }
         }
         let mut insert = root
             .clone()
@@ -194,6 +206,15 @@ pub(crate) async fn migrate(
         version = v;
     }
     Ok(version)
+}
+
+/// An `ADD COLUMN` that failed because the column is there: a migration interrupted after
+/// it ran (error 15, `DUPLICATE_COLUMN`, on every release we support).
+fn is_column_added_before(sql: &str, e: &clickhouse::error::Error) -> bool {
+    let message = e.to_string();
+    sql.contains(" ADD COLUMN ")
+        && (message.contains("Code: 15") || message.contains("DUPLICATE_COLUMN"))
+        && message.contains("already exists")
 }
 
 #[cfg(test)]

@@ -91,6 +91,8 @@ struct MatchRow<'a> {
     span_start: u64,
     span_end: u64,
     weight: f64,
+    method: &'a str,
+    context: Vec<&'static str>,
 }
 
 #[derive(Row, Serialize)]
@@ -316,6 +318,8 @@ impl Writer {
                             span_start: h.start as u64,
                             span_end: h.end as u64,
                             weight: h.weight,
+                            method: crate::rows::stored_method(h.method),
+                            context: h.context.iter().map(|t| t.as_str()).collect(),
                         })
                         .await?;
                 }

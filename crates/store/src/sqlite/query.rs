@@ -7,7 +7,7 @@ use crate::range::{RangePage, RangeQuery};
 use crate::rows::*;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use websense_model::{CategoryScore, Hit, TermKind};
+use websense_model::{CategoryScore, ContextTag, Hit, MatchMethod, TermKind};
 
 const ITEM_COLUMNS: &str = "i.id, i.source, i.source_kind, (SELECT l.tags FROM tag_lists l WHERE l.id = i.tag_list), \
      i.url, i.author_pseudonym, i.author_handle, i.published_ms, i.fetched_ms, i.language, i.language_confidence, \
@@ -288,8 +288,8 @@ fn load_items(
         .collect::<rusqlite::Result<_>>()?;
 
     let mut matches_of = conn.prepare_cached(
-        "SELECT term, category, kind, field, span_start, span_end, weight FROM matches
-         WHERE item_seq = ?1 ORDER BY ordinal",
+        "SELECT term, category, kind, field, span_start, span_end, weight, method, context
+         FROM matches WHERE item_seq = ?1 ORDER BY ordinal",
     )?;
     let mut scores_of = conn.prepare_cached(
         "SELECT category, score_micros, hits, flagged FROM scores WHERE item_seq = ?1 ORDER BY ordinal",
@@ -308,8 +308,8 @@ fn load_items(
                     field: parse_field(&field),
                     start: r.get::<_, i64>(4)? as usize,
                     end: r.get::<_, i64>(5)? as usize,
-                    method: Default::default(),
-                    context: Vec::new(),
+                    method: MatchMethod::parse(&r.get::<_, String>(7)?),
+                    context: ContextTag::split(&r.get::<_, String>(8)?),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -120,6 +120,13 @@ FROM trend_categories GROUP BY category, bucket;
         "store identity",
         "CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
     ),
+    (
+        4,
+        "how each hit matched and what its context says",
+        // Empty: exact, and no context tag (what every hit stored before was).
+        "ALTER TABLE matches ADD COLUMN method TEXT NOT NULL DEFAULT '';
+         ALTER TABLE matches ADD COLUMN context TEXT NOT NULL DEFAULT '';",
+    ),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {

@@ -6,7 +6,7 @@ use crate::query::WriteSummary;
 use crate::rows::*;
 use rusqlite::{params, Connection, TransactionBehavior};
 use std::collections::BTreeMap;
-use websense_model::ScoredItem;
+use websense_model::{ContextTag, ScoredItem};
 
 /// `trend_terms` is partitioned by hour (see the module documentation).
 pub(super) const HOUR_SECS: i64 = 3600;
@@ -53,8 +53,9 @@ pub(super) fn write_batch(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         )?;
         let mut insert_match = tx.prepare_cached(
-            "INSERT INTO matches (item_seq, ordinal, category, term, kind, field, span_start, span_end, weight)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO matches (item_seq, ordinal, category, term, kind, field, span_start, span_end, weight,
+                 method, context)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         let mut insert_score = tx.prepare_cached(
             "INSERT INTO scores (item_seq, ordinal, category, score_micros, hits, flagged)
@@ -106,6 +107,8 @@ pub(super) fn write_batch(
                     h.start as i64,
                     h.end as i64,
                     h.weight,
+                    crate::rows::stored_method(h.method),
+                    ContextTag::join(&h.context),
                 ])?;
             }
             for (ordinal, s) in scored.scores.iter().enumerate() {

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use websense_model::rng::Rng;
 use websense_model::{
-    Author, CategoryScore, Field, Hit, Item, ItemId, Language, Pseudonym, ScoredItem, SourceId,
-    SourceKind, SourceRef, TermKind,
+    Author, CategoryScore, ContextTag, Field, Hit, Item, ItemId, Language, MatchMethod, Pseudonym,
+    ScoredItem, SourceId, SourceKind, SourceRef, TermKind,
 };
 
 pub const LEXICON: &[(&str, &[&str])] = &[
@@ -114,8 +114,19 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
             },
             start,
             end: start + term.len(),
-            method: Default::default(),
-            context: Vec::new(),
+            method: rng.pick(&[
+                MatchMethod::Exact,
+                MatchMethod::Exact,
+                MatchMethod::Folded,
+                MatchMethod::Joined,
+                MatchMethod::Squeezed,
+                MatchMethod::Fuzzy,
+            ]),
+            context: match rng.below(4) {
+                0 => vec![ContextTag::Negated],
+                1 => vec![ContextTag::Quoted, ContextTag::CounterSpeech],
+                _ => Vec::new(),
+            },
         });
     }
     let mut scores = Vec::new();
