@@ -140,15 +140,19 @@
 mod baseline;
 mod detect;
 mod emerging;
+mod episode;
+mod expect;
 mod params;
 mod series;
 mod synthetic;
 
 pub use detect::{
-    detect, fill_series, score_series, BucketScore, SeriesSpike, SpikeState, Window, WindowHit,
+    detect, detect_series, fill_series, score_series, BucketScore, History, SeriesSpike, SpikeKind,
+    SpikeState, Window, WindowHit,
 };
 pub use emerging::{emerging_terms, Doc, KnownTerms, Suggestion};
 pub use params::{whole_hours, CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
+pub use series::{snap_series, CountSeries, Gaps, Snapped};
 pub use synthetic::{
     evaluate, generate, EvalParams, EvalReport, Injected, Noise, RecallCount, SyntheticSeries,
 };

@@ -87,6 +87,23 @@ pub struct SpikeParams {
     pub long_score: f64,
     pub long_min_ratio: f64,
     pub long_min_volume: f64,
+    /// With fewer than `min_fallback_days` days of history, the last `short_history` at most
+    /// (`"24h"`) stands in as the baseline once `min_short_history` (`"6h"`) of it exists:
+    /// detection from the first day, with the scale widened by `short_history_widen`.
+    #[serde(with = "websense_model::duration::text")]
+    pub short_history: Duration,
+    #[serde(with = "websense_model::duration::text")]
+    pub min_short_history: Duration,
+    pub short_history_widen: f64,
+    /// A spike that has lasted `level_shift_after` (`"24h"`) and whose last
+    /// `level_shift_after` holds at least `level_shift_ratio` times the expected count, with
+    /// at least `level_shift_share` of its buckets above expected, is a level shift: it is
+    /// reported once and the history before it is rescaled to the new level. The same
+    /// holds downwards (at most `1 / level_shift_ratio`, that share below expected).
+    #[serde(with = "websense_model::duration::text")]
+    pub level_shift_after: Duration,
+    pub level_shift_ratio: f64,
+    pub level_shift_share: f64,
 }
 
 impl Default for SpikeParams {
@@ -110,6 +127,12 @@ impl Default for SpikeParams {
             long_score: 4.0,
             long_min_ratio: 1.5,
             long_min_volume: 50.0,
+            short_history: 24 * HOUR,
+            min_short_history: 6 * HOUR,
+            short_history_widen: 2.0,
+            level_shift_after: 24 * HOUR,
+            level_shift_ratio: 1.5,
+            level_shift_share: 0.75,
         }
     }
 }

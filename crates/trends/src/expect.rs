@@ -1,0 +1,262 @@
+//! What each bucket of a series is expected to hold: the short window's seasonal baseline
+//! (same slot of the week, else of the day, else the recent level), its scale under the
+//! count model with a fitted over-dispersion, and the long window's totals. See the crate
+//! documentation for the method.
+
+use crate::baseline::{median, Baseline};
+use crate::SpikeParams;
+use serde::{Deserialize, Serialize};
+
+/// Which history a bucket's expectation came from: how far it can be trusted.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum History {
+    /// Less than `min_fallback_days` days: the recent level, no seasonal cycle, a widened
+    /// scale (short history, wider uncertainty).
+    Short,
+    /// Less than `min_baseline_weeks` weeks: the same time of day over the last days (the
+    /// weekly cycle is not known yet).
+    Daily,
+    /// The same slot of the week over the last weeks.
+    #[default]
+    Weekly,
+}
+
+/// One bucket as the short window sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BucketEval {
+    pub(crate) expected: f64,
+    pub(crate) scale: f64,
+    pub(crate) score: f64,
+    pub(crate) hot: bool,
+    pub(crate) very_hot: bool,
+    pub(crate) history: History,
+}
+
+/// The detector's view of a series: bucket arithmetic and the parameters.
+pub(crate) struct Detector<'a> {
+    pub(crate) params: &'a SpikeParams,
+    /// Bucket length in seconds.
+    pub(crate) size: i64,
+    /// Buckets per week and per day (at least 1).
+    pub(crate) week: usize,
+    pub(crate) day: usize,
+    pub(crate) long_len: usize,
+    pub(crate) shift_len: usize,
+    short_len: usize,
+    min_short: usize,
+    /// The UTC offset (seconds) of each bucket's local time; empty: the cycle is in UTC.
+    offsets: &'a [i32],
+}
+
+fn buckets_in(d: std::time::Duration, size: i64) -> usize {
+    ((d.as_secs() as i64 / size).max(1)) as usize
+}
+
+impl<'a> Detector<'a> {
+    pub(crate) fn new(size: i64, params: &'a SpikeParams, offsets: &'a [i32]) -> Self {
+        let size = size.max(1);
+        let per = |secs: i64| ((secs / size).max(1)) as usize;
+        Detector {
+            params,
+            size,
+            week: per(7 * 86_400),
+            day: per(86_400),
+            long_len: per(i64::from(crate::params::whole_hours(params.long_window)) * 3600),
+            // A level shift needs a few buckets whatever their size.
+            shift_len: buckets_in(params.level_shift_after, size).max(3),
+            short_len: buckets_in(params.short_history, size),
+            min_short: buckets_in(params.min_short_history, size).max(3),
+            offsets,
+        }
+    }
+
+    /// `t - back`, moved by the change of UTC offset between the two buckets so that both
+    /// have the same local time of day (a daylight-saving change moves the cycle by an hour
+    /// in UTC; at 5-minute buckets the ±1 spread cannot absorb that).
+    fn same_local_slot(&self, t: usize, back: usize) -> Option<usize> {
+        let centre = t.checked_sub(back)?;
+        if self.offsets.is_empty() {
+            return Some(centre);
+        }
+        let shift = i64::from(self.offsets[t] - self.offsets[centre]) / self.size;
+        let moved = centre as i64 + shift;
+        (0..t as i64).contains(&moved).then_some(moved as usize)
+    }
+
+    /// The same slot in up to `cycles` earlier periods, `slot_spread` buckets either side;
+    /// `None` when fewer than `min_cycles` periods lie before `t` or none of their samples
+    /// is known.
+    fn slot_baseline(
+        &self,
+        values: &[f64],
+        t: usize,
+        period: usize,
+        cycles: u32,
+        min_cycles: u32,
+    ) -> Option<Baseline> {
+        let available = (t / period).min(cycles as usize);
+        if available < min_cycles.max(1) as usize {
+            return None;
+        }
+        // Neighbours that would reach into the next period are left out: they would be
+        // the same buckets again.
+        let spread = if period > 2 * self.params.slot_spread as usize {
+            self.params.slot_spread as usize
+        } else {
+            0
+        };
+        let mut samples = Vec::with_capacity(available * (2 * spread + 1));
+        for k in 1..=available {
+            let Some(centre) = self.same_local_slot(t, k * period) else {
+                continue;
+            };
+            let lo = centre.saturating_sub(spread);
+            let hi = (centre + spread).min(t - 1);
+            samples.extend(values[lo..=hi].iter().filter(|v| !v.is_nan()));
+        }
+        if samples.len() < min_cycles.max(1) as usize {
+            return None;
+        }
+        Some(Baseline::of(&mut samples))
+    }
+
+    /// The recent level for a young series: the known buckets of the last `short_history`.
+    fn recent_baseline(&self, values: &[f64], t: usize) -> Option<Baseline> {
+        let from = t.saturating_sub(self.short_len);
+        let mut samples: Vec<f64> = values[from..t]
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        if samples.len() < self.min_short {
+            return None;
+        }
+        Some(Baseline::of(&mut samples))
+    }
+
+    pub(crate) fn baseline(&self, values: &[f64], t: usize) -> Option<(Baseline, History)> {
+        let p = self.params;
+        if let Some(b) =
+            self.slot_baseline(values, t, self.week, p.baseline_weeks, p.min_baseline_weeks)
+        {
+            return Some((b, History::Weekly));
+        }
+        if let Some(b) =
+            self.slot_baseline(values, t, self.day, p.fallback_days, p.min_fallback_days)
+        {
+            return Some((b, History::Daily));
+        }
+        self.recent_baseline(values, t).map(|b| (b, History::Short))
+    }
+
+    /// Every bucket as the short window sees it (`None`: unknown, or too little history).
+    pub(crate) fn evaluate(&self, values: &[f64]) -> Vec<Option<BucketEval>> {
+        let p = self.params;
+        let baselines: Vec<Option<(Baseline, History)>> = (0..values.len())
+            .map(|t| self.baseline(values, t))
+            .collect();
+        let mut dispersion = None;
+        (0..values.len())
+            .map(|t| {
+                if t % self.day == 0 {
+                    dispersion = self.dispersion(values, &baselines, t);
+                }
+                let (b, history) = baselines[t]?;
+                let observed = values[t];
+                if observed.is_nan() {
+                    return None;
+                }
+                let scale = match (dispersion, history) {
+                    // The recent level of a young series ignores the cycle: its own spread
+                    // and the count model, whichever is wider, widened.
+                    (d, History::Short) => {
+                        b.scale.max(b.model_variance(d.unwrap_or(0.0)).sqrt())
+                            * p.short_history_widen.max(1.0)
+                    }
+                    (Some(d), _) => b.model_variance(d).sqrt(),
+                    (None, _) => b.scale,
+                };
+                let score = (observed - b.expected) / scale;
+                let hot = score >= p.score
+                    && observed >= p.min_ratio * b.expected
+                    && observed >= p.min_volume;
+                Some(BucketEval {
+                    expected: b.expected,
+                    scale,
+                    score,
+                    hot,
+                    very_hot: hot && score >= p.single_bucket_score,
+                    history,
+                })
+            })
+            .collect()
+    }
+
+    /// The over-dispersion `φ` of the series, from the residuals of the `baseline_weeks`
+    /// before `t`: the value at which the squared residuals divided by their model
+    /// variance have the median of a squared standard normal, `m`. Each ratio falls as `φ`
+    /// grows, and residual `i` stays above `m` exactly while `φ` is below
+    /// `φ_i = (r_i / (c_i·e_i·m) − 1) / e_i` (`r_i` the squared residual, `e_i` the expected
+    /// count, `c_i` the median-error factor), so the answer is the median of the `φ_i`,
+    /// never below 0. A median, so the spikes among the residuals do not count; pooled over
+    /// weeks of buckets, so it is steadier than the MAD of one slot's dozen samples. `None`
+    /// while fewer than two days of residuals exist. Only seasonal baselines count: the
+    /// recent level of a young series has the daily cycle in its residuals.
+    fn dispersion(
+        &self,
+        values: &[f64],
+        baselines: &[Option<(Baseline, History)>],
+        t: usize,
+    ) -> Option<f64> {
+        const CHI2_1_MEDIAN: f64 = 0.454_936;
+        let from = t.saturating_sub(self.week * self.params.baseline_weeks.max(1) as usize);
+        let mut per_bucket: Vec<f64> = (from..t)
+            .filter_map(|i| {
+                let (b, history) = baselines[i]?;
+                if history == History::Short || values[i].is_nan() {
+                    return None;
+                }
+                let squared = (values[i] - b.expected).powi(2);
+                let mean = b.expected.max(1.0);
+                let poisson = b.model_variance(0.0);
+                Some((squared / (poisson * CHI2_1_MEDIAN) - 1.0) / mean)
+            })
+            .collect();
+        if per_bucket.len() < (2 * self.day).max(14) {
+            return None;
+        }
+        Some(median(&mut per_bucket).max(0.0))
+    }
+
+    /// The long window ending with bucket `t`: `(baseline, observed)` when enough earlier
+    /// windows exist. `prefix` sums the cleaned series with unknown buckets as 0, `known`
+    /// counts the known buckets: a window with under three quarters of its buckets known
+    /// is left out, the others are scaled up to their full length.
+    pub(crate) fn long_window(
+        &self,
+        prefix: &[f64],
+        known: &[usize],
+        t: usize,
+    ) -> Option<(Baseline, f64)> {
+        let p = self.params;
+        let len = self.long_len;
+        let end = t + 1;
+        let total = |hi: usize| {
+            let k = known[hi] - known[hi - len];
+            (4 * k >= 3 * len).then(|| (prefix[hi] - prefix[hi - len]) * len as f64 / k as f64)
+        };
+        let windows = (end / len).saturating_sub(1).min(p.long_history as usize);
+        if windows < p.min_long_history.max(1) as usize {
+            return None;
+        }
+        let observed = total(end)?;
+        let mut totals: Vec<f64> = (1..=windows).filter_map(|j| total(end - j * len)).collect();
+        if totals.len() < p.min_long_history.max(1) as usize {
+            return None;
+        }
+        Some((Baseline::of(&mut totals), observed))
+    }
+}
