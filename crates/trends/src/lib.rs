@@ -142,6 +142,7 @@ mod detect;
 mod emerging;
 mod episode;
 mod expect;
+mod input;
 mod params;
 mod series;
 mod synthetic;
@@ -151,6 +152,9 @@ pub use detect::{
     SpikeState, Window, WindowHit,
 };
 pub use emerging::{emerging_terms, Doc, KnownTerms, Suggestion};
+pub use input::{
+    guess_bucket, parse_time, read_count_csv, set_zone, CsvCounts, CsvError, LineProblem,
+};
 pub use params::{whole_hours, CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
 pub use series::{snap_series, CountSeries, Gaps, Snapped};
 pub use synthetic::{
