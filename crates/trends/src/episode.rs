@@ -118,37 +118,46 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
             }
         }
 
+        // A level shift: the last `level_shift_after` stayed at another level. Tested at
+        // every bucket, spike or not: at 5-minute buckets a shifted series flickers in and
+        // out of spikes.
         let after_last_shift = last_shift.is_none_or(|s| t >= s + d.shift_len);
-        let shift = match &episode {
-            Some(ep) if after_last_shift && t + 1 - ep.detected >= d.shift_len => {
-                level_shift(d, &values, &evals, t, 1.0).map(|factor| (ep.start, factor))
-            }
-            None if after_last_shift && t + 1 >= d.shift_len => {
-                level_shift(d, &values, &evals, t, -1.0).map(|_| {
-                    let from = (t + 1).saturating_sub(2 * d.shift_len);
-                    let from = last_shift.map_or(from, |s| from.max(s + 1));
-                    let start = onset(&values, &evals, from, t, -1.0);
-                    (start, level(&values, &evals, start, t))
-                })
-            }
-            _ => None,
+        let direction = if after_last_shift && t + 1 >= d.shift_len {
+            [1.0, -1.0]
+                .into_iter()
+                .find(|&dir| level_shift(d, &values, &evals, t, dir).is_some())
+        } else {
+            None
         };
-        let Some((start, factor)) = shift else {
+        let Some(direction) = direction else {
             continue;
         };
+        let from = (t + 1).saturating_sub(2 * d.shift_len);
+        let from = last_shift.map_or(from, |s| from.max(s + 1));
+        let mut start = onset(&values, &evals, from, t, direction);
+        let factor = level(&values, &evals, start, t, least_history(direction));
+        // The spikes the shift began with are the shift: one event, alerted when the
+        // first of them was.
+        let mut first_alert = at(t);
+        if let Some(ep) = episode.take() {
+            start = start.min(ep.start);
+            first_alert = at(ep.detected);
+        }
+        let onset_at = at(start);
+        spikes.retain(|s: &SeriesSpike| {
+            let merged = s.start >= onset_at;
+            if merged {
+                first_alert = first_alert.min(s.detected_at);
+            }
+            !merged
+        });
         let state = if t + 1 == n {
             SpikeState::Open
         } else {
             SpikeState::Closed
         };
-        let mut event = match episode.take() {
-            Some(mut ep) => {
-                ep.end = t;
-                finish(d, ep, raw, &evals, &at, state)
-            }
-            None => shift_down(start, t, raw, &evals, &at, state),
-        };
-        event.kind = SpikeKind::LevelShift;
+        let mut event = shift_event(start, t, raw, &evals, &at, state, direction);
+        event.detected_at = first_alert;
         spikes.push(event);
         // The new level is normal from here on: the history before the onset is rescaled
         // to it, and the shift's own buckets count as they are.
@@ -213,14 +222,7 @@ fn level_shift(
 ) -> Option<f64> {
     let p = d.params;
     let from = (t + 1).checked_sub(d.shift_len)?;
-    // A rise above the time of day is one whatever the weekday; a fall below it may be
-    // the weekend.
-    let least = if direction > 0.0 {
-        History::Daily
-    } else {
-        History::Weekly
-    };
-    let buckets = seasonal(values, evals, from, t, least);
+    let buckets = seasonal(values, evals, from, t, least_history(direction));
     if 2 * buckets.len() < d.shift_len {
         return None;
     }
@@ -231,18 +233,35 @@ fn level_shift(
         .filter(|(o, e)| direction * (o - e) > 0.0)
         .count();
     let share = beyond as f64 / buckets.len() as f64;
+    // Still there now: a build-up of a few hours that has passed is no new level.
+    let recent = &buckets[buckets.len() - buckets.len() / 4..];
+    let recent_beyond = recent
+        .iter()
+        .filter(|(o, e)| direction * (o - e) > 0.0)
+        .count();
+    let recent_share = recent_beyond as f64 / recent.len().max(1) as f64;
     let r = observed / expected.max(1.0);
     let far = if direction > 0.0 {
         r >= p.level_shift_ratio && observed >= p.long_min_volume
     } else {
         r * p.level_shift_ratio <= 1.0 && expected >= p.long_min_volume
     };
-    (far && share >= p.level_shift_share).then_some(r)
+    (far && share >= p.level_shift_share && recent_share >= p.level_shift_share).then_some(r)
+}
+
+/// A rise above the time of day is one whatever the weekday; a fall below it may be the
+/// weekend, so it needs the weekly cycle.
+fn least_history(direction: f64) -> History {
+    if direction > 0.0 {
+        History::Daily
+    } else {
+        History::Weekly
+    }
 }
 
 /// The total of `start..=t` against its expected total.
-fn level(values: &[f64], evals: &Evals, start: usize, t: usize) -> f64 {
-    let buckets = seasonal(values, evals, start, t, History::Weekly);
+fn level(values: &[f64], evals: &Evals, start: usize, t: usize, least: History) -> f64 {
+    let buckets = seasonal(values, evals, start, t, least);
     let observed: f64 = buckets.iter().map(|b| b.0).sum();
     let expected: f64 = buckets.iter().map(|b| b.1).sum();
     observed / expected.max(1.0)
@@ -266,30 +285,36 @@ fn onset(values: &[f64], evals: &Evals, from: usize, t: usize, direction: f64) -
     best.1
 }
 
-/// A level shift down, reported at `t` with its onset `start`.
-fn shift_down(
+/// A level shift confirmed at `t` with its onset `start`, up (`direction` 1) or down (-1).
+/// Its score is that of its total against the expected total.
+fn shift_event(
     start: usize,
     t: usize,
     raw: &[f64],
     evals: &Evals,
     at: &impl Fn(usize) -> DateTime<Utc>,
     state: SpikeState,
+    direction: f64,
 ) -> SeriesSpike {
     let mut observed = 0.0;
     let mut expected = 0.0;
     let mut variance = 0.0;
+    let mut peak = (f64::NEG_INFINITY, start);
     for i in start..=t {
         if let (Some(e), false) = (evals[i], raw[i].is_nan()) {
             observed += raw[i];
             expected += e.expected;
             variance += e.scale * e.scale;
+            if direction * e.score > peak.0 {
+                peak = (direction * e.score, i);
+            }
         }
     }
     SeriesSpike {
         start: at(start),
         end: at(t + 1),
         detected_at: at(t),
-        peak: at(start),
+        peak: at(peak.1),
         observed,
         expected,
         ratio: ratio(observed, expected),

@@ -183,12 +183,23 @@ impl<'a> Detector<'a> {
                 let hot = score >= p.score
                     && observed >= p.min_ratio * b.expected
                     && observed >= p.min_volume;
+                // One bucket alone alerts only when it is that rare under the count model
+                // itself: the normal approximation's tail is far too light for
+                // over-dispersed counts (a gamma-Poisson count with shape 4 lies 2.5 times
+                // over its mean in one bucket of 200).
+                let very_hot = hot
+                    && score >= p.single_bucket_score
+                    && crate::stats::tail_score(
+                        observed,
+                        b.expected.max(1.0),
+                        (scale * scale).max(b.expected.max(1.0)),
+                    ) >= p.single_bucket_tail;
                 Some(BucketEval {
                     expected: b.expected,
                     scale,
                     score,
                     hot,
-                    very_hot: hot && score >= p.single_bucket_score,
+                    very_hot,
                     history,
                 })
             })

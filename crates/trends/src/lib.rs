@@ -138,15 +138,21 @@
 //! skipped, so the background reaches back no further than the text retention.
 
 mod baseline;
+mod compare;
 mod detect;
 mod emerging;
 mod episode;
 mod expect;
 mod input;
+mod labelled;
 mod params;
+pub mod published;
+mod scenario;
 mod series;
+mod stats;
 mod synthetic;
 
+pub use compare::{compare, Comparison, Score, ALPHA_SWEEP, MAX_ANOMS, Z_SWEEP};
 pub use detect::{
     detect, detect_series, fill_series, score_series, BucketScore, History, SeriesSpike, SpikeKind,
     SpikeState, Window, WindowHit,
@@ -155,7 +161,12 @@ pub use emerging::{emerging_terms, Doc, KnownTerms, Suggestion};
 pub use input::{
     guess_bucket, parse_time, read_count_csv, set_zone, CsvCounts, CsvError, LineProblem,
 };
+pub use labelled::labelled_set;
 pub use params::{whole_hours, CategoryMeasure, EmergingParams, SpikeParams, TrendsConfig};
+pub use scenario::{
+    extended_set, generate_spec, random_spec, EventKind, EventSpec, Labelled, ScenarioSeries, Spec,
+    BUCKET_5M, WARMUP_DAYS,
+};
 pub use series::{snap_series, CountSeries, Gaps, Snapped};
 pub use synthetic::{
     evaluate, generate, EvalParams, EvalReport, Injected, Noise, RecallCount, SyntheticSeries,

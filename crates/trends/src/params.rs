@@ -62,8 +62,12 @@ pub struct SpikeParams {
     pub min_fallback_days: u32,
     /// A bucket is *hot* when its score reaches this (and the ratio and volume below hold).
     pub score: f64,
-    /// A hot bucket whose score reaches this opens a spike on its own.
+    /// A hot bucket whose score reaches this opens a spike on its own, when its count is
+    /// also as rare under the count model itself as a normal value `single_bucket_tail`
+    /// standard deviations up (the normal approximation's tail is too light for
+    /// over-dispersed counts).
     pub single_bucket_score: f64,
+    pub single_bucket_tail: f64,
     /// Otherwise `confirm_hits` hot buckets among the last `confirm_window` open one.
     pub confirm_hits: u32,
     pub confirm_window: u32,
@@ -116,6 +120,7 @@ impl Default for SpikeParams {
             min_fallback_days: 3,
             score: 3.0,
             single_bucket_score: 4.5,
+            single_bucket_tail: 3.5,
             confirm_hits: 2,
             confirm_window: 3,
             min_ratio: 1.5,
