@@ -1,4 +1,5 @@
-//! Print websense's false alarms on the extended set (a tuning aid).
+//! Print websense's misses and false alarms on a set (a tuning aid):
+//! `cargo run --release -p websense-trends --example diagnose -- [series] [seed, 0: the labelled set]`.
 use chrono::Duration;
 use websense_trends::*;
 
@@ -13,58 +14,40 @@ fn main() {
     };
     for spec in specs {
         let s = generate_spec(&spec);
-        let mut grid = snap_series(&s.points, BUCKET_5M, Gaps::Unknown)
-            .unwrap()
-            .series;
+        let Some(snapped) = snap_series(&s.points, BUCKET_5M, Gaps::Unknown) else {
+            continue;
+        };
+        let mut grid = snapped.series;
         set_zone(&mut grid, chrono_tz::Europe::Amsterdam);
         let spikes = detect_series(&grid, &SpikeParams::default());
-        let fa: Vec<_> = spikes
-            .iter()
-            .filter(|sp| {
-                sp.detected_at >= s.scored_from
-                    && !s.events.iter().any(|e| {
-                        (e.start..e.window_end + Duration::hours(1)).contains(&sp.detected_at)
-                    })
-            })
-            .collect();
         println!(
-            "{} base {:.1} shape {:.1} outl {:.4} days {} events {:?}: {} FA",
-            spec.name,
-            spec.base,
-            spec.shape,
-            spec.outliers,
-            spec.days,
-            spec.events
-                .iter()
-                .map(|e| (e.kind, (e.day * 10.0).round() / 10.0, e.factor))
-                .collect::<Vec<_>>(),
-            fa.len()
+            "{} base {:.1} shape {:.1} days {}",
+            spec.name, spec.base, spec.shape, spec.days
         );
-        for sp in spikes
-            .iter()
-            .filter(|sp| {
-                sp.detected_at
-                    > s.events
-                        .iter()
-                        .find(|e| e.kind == EventKind::LevelShift)
-                        .map_or(s.end, |e| e.start)
-                        - Duration::hours(2)
-            })
-            .take(12)
-        {
-            println!(
-                "   {} dur {}m obs {} exp {:.1} ratio {:.2} score {:.1} {:?} {:?} {:?} long={}",
-                sp.detected_at,
-                (sp.end - sp.start).num_minutes(),
-                sp.observed,
-                sp.expected,
-                sp.ratio,
-                sp.score,
-                sp.kind,
-                sp.history,
-                sp.state,
-                sp.fired(Window::Long)
-            );
+        for e in &s.events {
+            if !spikes
+                .iter()
+                .any(|sp| (e.start..e.window_end).contains(&sp.detected_at))
+            {
+                let near: Vec<_> = spikes
+                    .iter()
+                    .filter(|sp| (sp.detected_at - e.start).num_hours().abs() < 30)
+                    .map(|sp| (sp.detected_at, sp.kind))
+                    .collect();
+                println!(
+                    "  MISSED {:?} {} .. {} near {:?}",
+                    e.kind, e.start, e.window_end, near
+                );
+            }
+        }
+        for sp in spikes.iter().filter(|sp| {
+            sp.detected_at >= s.scored_from
+                && !s
+                    .events
+                    .iter()
+                    .any(|e| (e.start..e.window_end + Duration::hours(1)).contains(&sp.detected_at))
+        }) {
+            println!("  FA {} start {} dur {}m obs {} exp {:.1} ratio {:.2} score {:.1} {:?} {:?} long={}", sp.detected_at, sp.start, (sp.end - sp.start).num_minutes(), sp.observed, sp.expected, sp.ratio, sp.score, sp.kind, sp.history, sp.fired(Window::Long));
         }
     }
 }

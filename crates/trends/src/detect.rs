@@ -19,6 +19,9 @@ pub enum Window {
     Short,
     /// The last `long_window` against the windows of the same length before them.
     Long,
+    /// The last `mid_window` of buckets summed against their summed expectation (at
+    /// buckets shorter than a quarter of `mid_window` only).
+    Mid,
 }
 
 /// Where a spike stands at the end of the series.

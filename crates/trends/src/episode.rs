@@ -18,6 +18,7 @@ struct Episode {
     peak_score: f64,
     short: Option<(usize, usize, f64, f64, f64)>,
     long: Option<(usize, f64, f64, f64)>,
+    mid: Option<(usize, f64, f64, f64)>,
 }
 
 type Evals = Vec<Option<BucketEval>>;
@@ -44,6 +45,8 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
     let mut spikes = Vec::new();
     let mut episode: Option<Episode> = None;
     let mut last_shift: Option<usize> = None;
+    let mut mid_scores = vec![f64::NAN; n];
+    let mut mid_calibration: Option<(f64, f64)> = None;
 
     for t in 0..n {
         let window_lo = (t + 1).saturating_sub(confirm_window);
@@ -69,14 +72,35 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
                 && *observed >= p.long_min_volume
         });
 
-        let active = short_fires || hot(&evals, t) || long.is_some();
-        if episode.is_none() && (short_fires || long.is_some()) {
+        // The mid window's score, calibrated on its own past: the expectations of
+        // neighbouring buckets share their errors (the same weeks' samples), so summed
+        // variances understate the spread of a sum; its median and MAD over the last weeks
+        // say how wide it really is.
+        let raw_mid = d.mid_window(&cleaned, &evals, t);
+        mid_scores[t] = raw_mid.map_or(f64::NAN, |m| m.2);
+        if t % d.day == 0 {
+            mid_calibration = calibrate(&mid_scores, t, d);
+        }
+        let mid = raw_mid
+            .zip(mid_calibration)
+            .and_then(|((o, e, z), (centre, spread))| {
+                let score = (z - centre) / spread;
+                (score >= p.mid_score && o >= p.mid_min_ratio * e && o >= p.long_min_volume)
+                    .then_some((o, e, score))
+            });
+        let active = short_fires || hot(&evals, t) || long.is_some() || mid.is_some();
+        if episode.is_none() && (short_fires || long.is_some() || mid.is_some()) {
             let start = if short_fires {
                 (window_lo..=t).find(|&i| hot(&evals, i)).unwrap_or(t)
             } else {
-                // The long window fires late by design: its onset is where the excess
-                // it saw began.
-                onset(&values, &evals, (t + 1).saturating_sub(d.long_len), t, 1.0)
+                // The wider windows fire late by design: the onset is where the excess
+                // they saw began.
+                let back = if long.is_some() {
+                    d.long_len
+                } else {
+                    3 * d.mid_len
+                };
+                onset(&values, &evals, (t + 1).saturating_sub(back), t, 1.0)
             };
             let mut ep = Episode {
                 start,
@@ -87,6 +111,7 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
                 peak_score: f64::NEG_INFINITY,
                 short: None,
                 long: None,
+                mid: None,
             };
             for i in start..t {
                 if hot(&evals, i) {
@@ -106,6 +131,11 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
                     let score = b.score(observed);
                     if ep.long.is_none_or(|(_, _, _, s)| score > s) {
                         ep.long = Some((t, observed, b.expected, score));
+                    }
+                }
+                if let Some((observed, expected, score)) = mid {
+                    if ep.mid.is_none_or(|(_, _, _, s)| score > s) {
+                        ep.mid = Some((t, observed, expected, score));
                     }
                 }
             } else {
@@ -135,7 +165,14 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
         let from = (t + 1).saturating_sub(2 * d.shift_len);
         let from = last_shift.map_or(from, |s| from.max(s + 1));
         let mut start = onset(&values, &evals, from, t, direction);
-        let factor = level(&values, &evals, start, t, least_history(direction));
+        // The new level: that of the last `level_shift_after`, all of it after the onset.
+        let factor = level(
+            &values,
+            &evals,
+            t + 1 - d.shift_len,
+            t,
+            least_history(direction),
+        );
         // The spikes the shift began with are the shift: one event, alerted when the
         // first of them was.
         let mut first_alert = at(t);
@@ -144,13 +181,16 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
             first_alert = at(ep.detected);
         }
         let onset_at = at(start);
+        let mut merged_start = start;
         spikes.retain(|s: &SeriesSpike| {
-            let merged = s.start >= onset_at;
+            let merged = s.end > onset_at;
             if merged {
                 first_alert = first_alert.min(s.detected_at);
+                merged_start = merged_start.min(((s.start.timestamp() - origin) / d.size) as usize);
             }
             !merged
         });
+        start = merged_start;
         let state = if t + 1 == n {
             SpikeState::Open
         } else {
@@ -183,6 +223,28 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
     spikes
 }
 
+/// The median and the spread (1.4826 MAD, at least 1) of the mid window's scores over the
+/// `baseline_weeks` before `t`; `None` under two days of them.
+fn calibrate(scores: &[f64], t: usize, d: &Detector) -> Option<(f64, f64)> {
+    let from = t.saturating_sub(d.week * d.params.baseline_weeks.max(1) as usize);
+    let mut past: Vec<f64> = scores[from..t]
+        .iter()
+        .copied()
+        .filter(|z| !z.is_nan())
+        .collect();
+    if past.len() < 2 * d.day {
+        return None;
+    }
+    let centre = crate::baseline::median(&mut past);
+    for z in past.iter_mut() {
+        *z = (*z - centre).abs();
+    }
+    Some((
+        centre,
+        (1.4826 * crate::baseline::median(&mut past)).max(1.0),
+    ))
+}
+
 /// Recompute `prefix` (sums, unknown as 0) and `known` (counts of known buckets) for
 /// buckets `from..=t`.
 fn refresh_prefix(cleaned: &[f64], prefix: &mut [f64], known: &mut [usize], from: usize, t: usize) {
@@ -212,7 +274,7 @@ fn seasonal(
 }
 
 /// Whether the last `level_shift_after` before `t` (inclusive) stayed at another level:
-/// `direction` 1 for up, -1 for down. Returns the ratio of its total to the expected total.
+/// `direction` 1 for up, -1 for down. Returns its level against the expectation.
 fn level_shift(
     d: &Detector,
     values: &[f64],
@@ -240,7 +302,7 @@ fn level_shift(
         .filter(|(o, e)| direction * (o - e) > 0.0)
         .count();
     let recent_share = recent_beyond as f64 / recent.len().max(1) as f64;
-    let r = observed / expected.max(1.0);
+    let r = median_ratio(&buckets);
     let far = if direction > 0.0 {
         r >= p.level_shift_ratio && observed >= p.long_min_volume
     } else {
@@ -259,23 +321,43 @@ fn least_history(direction: f64) -> History {
     }
 }
 
-/// The total of `start..=t` against its expected total.
+/// The level of `start..=t` against its expectation.
 fn level(values: &[f64], evals: &Evals, start: usize, t: usize, least: History) -> f64 {
-    let buckets = seasonal(values, evals, start, t, least);
-    let observed: f64 = buckets.iter().map(|b| b.0).sum();
-    let expected: f64 = buckets.iter().map(|b| b.1).sum();
-    observed / expected.max(1.0)
+    median_ratio(&seasonal(values, evals, start, t, least))
 }
 
-/// Where a change that is visible at `t` began: the bucket from which the summed excess
-/// (`direction` 1) or shortfall (-1) over the expected count up to `t` is largest.
+/// The level of a stretch of buckets against their expectation: the median of
+/// `observed / expected` weighted by the expected count, so that quiet night buckets (whose
+/// ratios are noise) weigh little and a spike inside the stretch does not move it (a total
+/// would: a tripled afternoon on a drifting series looked like a new level).
+fn median_ratio(buckets: &[(f64, f64)]) -> f64 {
+    let mut ratios: Vec<(f64, f64)> = buckets
+        .iter()
+        .map(|(o, e)| (o / e.max(0.1), e.max(0.1)))
+        .collect();
+    ratios.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let half = ratios.iter().map(|r| r.1).sum::<f64>() / 2.0;
+    let mut below = 0.0;
+    for (ratio, weight) in &ratios {
+        below += weight;
+        if below >= half {
+            return *ratio;
+        }
+    }
+    1.0
+}
+
+/// Where a change that is visible at `t` began: the bucket from which the summed scores
+/// up to `t` (`direction` 1: excess, -1: shortfall), each less a slack of half a standard
+/// deviation and clipped at 4, are largest. The slack keeps ordinary noise before the
+/// change from being counted in; the clip keeps one outlier from pulling the onset to it.
 fn onset(values: &[f64], evals: &Evals, from: usize, t: usize, direction: f64) -> usize {
     let mut best = (f64::NEG_INFINITY, t);
     let mut sum = 0.0;
     for i in (from..=t).rev() {
         if let Some(e) = evals[i] {
             if !values[i].is_nan() {
-                sum += direction * (values[i] - e.expected);
+                sum += (direction * e.score).clamp(-4.0, 4.0) - 0.5;
             }
         }
         if sum > best.0 {
@@ -346,6 +428,17 @@ fn finish(
             window: Window::Short,
             start: at(first),
             end: at(last + 1),
+            observed: obs,
+            expected: exp,
+            ratio: ratio(obs, exp),
+            score,
+        });
+    }
+    if let Some((t, obs, exp, score)) = ep.mid {
+        windows.push(WindowHit {
+            window: Window::Mid,
+            start: at(t + 1 - d.mid_len),
+            end: at(t + 1),
             observed: obs,
             expected: exp,
             ratio: ratio(obs, exp),

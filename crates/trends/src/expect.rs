@@ -45,6 +45,8 @@ pub(crate) struct Detector<'a> {
     pub(crate) day: usize,
     pub(crate) long_len: usize,
     pub(crate) shift_len: usize,
+    /// Buckets of the mid window; 0: off (fewer than 4 buckets).
+    pub(crate) mid_len: usize,
     short_len: usize,
     min_short: usize,
     /// The UTC offset (seconds) of each bucket's local time; empty: the cycle is in UTC.
@@ -67,6 +69,10 @@ impl<'a> Detector<'a> {
             long_len: per(i64::from(crate::params::whole_hours(params.long_window)) * 3600),
             // A level shift needs a few buckets whatever their size.
             shift_len: buckets_in(params.level_shift_after, size).max(3),
+            mid_len: match params.mid_window.as_secs() as i64 / size {
+                n if n >= 4 => n as usize,
+                _ => 0,
+            },
             short_len: buckets_in(params.short_history, size),
             min_short: buckets_in(params.min_short_history, size).max(3),
             offsets,
@@ -240,6 +246,37 @@ impl<'a> Detector<'a> {
             return None;
         }
         Some(median(&mut per_bucket).max(0.0))
+    }
+
+    /// The mid window ending with bucket `t`: its buckets summed, their summed
+    /// expectation, and the excess over the square root of their summed variances. At
+    /// 5-minute buckets a burst that builds over hours, or any rise in a busy series with
+    /// wild buckets, shows in no single bucket and is still too short for the long window.
+    pub(crate) fn mid_window(
+        &self,
+        cleaned: &[f64],
+        evals: &[Option<BucketEval>],
+        t: usize,
+    ) -> Option<(f64, f64, f64)> {
+        if self.mid_len == 0 || t + 1 < self.mid_len {
+            return None;
+        }
+        let (mut observed, mut expected, mut variance, mut known) = (0.0, 0.0, 0.0, 0);
+        for i in t + 1 - self.mid_len..=t {
+            if let (Some(e), false) = (evals[i], cleaned[i].is_nan()) {
+                if e.history == History::Short {
+                    return None;
+                }
+                observed += cleaned[i];
+                expected += e.expected;
+                variance += e.scale * e.scale;
+                known += 1;
+            }
+        }
+        if 4 * known < 3 * self.mid_len || variance <= 0.0 {
+            return None;
+        }
+        Some((observed, expected, (observed - expected) / variance.sqrt()))
     }
 
     /// The long window ending with bucket `t`: `(baseline, observed)` when enough earlier

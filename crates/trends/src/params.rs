@@ -91,6 +91,14 @@ pub struct SpikeParams {
     pub long_score: f64,
     pub long_min_ratio: f64,
     pub long_min_volume: f64,
+    /// The mid window (`"2h"`): its buckets summed against their summed expectation, at
+    /// `mid_score` (on its own past's median and spread), `mid_min_ratio` and
+    /// `long_min_volume`. Only where it spans at least four buckets (at hourly buckets the
+    /// confirmation rule covers it).
+    #[serde(with = "websense_model::duration::text")]
+    pub mid_window: Duration,
+    pub mid_score: f64,
+    pub mid_min_ratio: f64,
     /// With fewer than `min_fallback_days` days of history, the last `short_history` at most
     /// (`"24h"`) stands in as the baseline once `min_short_history` (`"6h"`) of it exists:
     /// detection from the first day, with the scale widened by `short_history_widen`.
@@ -99,7 +107,7 @@ pub struct SpikeParams {
     #[serde(with = "websense_model::duration::text")]
     pub min_short_history: Duration,
     pub short_history_widen: f64,
-    /// A spike that has lasted `level_shift_after` (`"24h"`) and whose last
+    /// A spike that has lasted `level_shift_after` (`"36h"`, longer than a day so that a day-long surge stays a spike) and whose last
     /// `level_shift_after` holds at least `level_shift_ratio` times the expected count, with
     /// at least `level_shift_share` of its buckets above expected, is a level shift: it is
     /// reported once and the history before it is rescaled to the new level. The same
@@ -120,7 +128,7 @@ impl Default for SpikeParams {
             min_fallback_days: 3,
             score: 3.0,
             single_bucket_score: 4.5,
-            single_bucket_tail: 3.5,
+            single_bucket_tail: 4.0,
             confirm_hits: 2,
             confirm_window: 3,
             min_ratio: 1.5,
@@ -132,10 +140,13 @@ impl Default for SpikeParams {
             long_score: 4.0,
             long_min_ratio: 1.5,
             long_min_volume: 50.0,
+            mid_window: 2 * HOUR,
+            mid_score: 3.0,
+            mid_min_ratio: 1.3,
             short_history: 24 * HOUR,
             min_short_history: 6 * HOUR,
             short_history_widen: 2.0,
-            level_shift_after: 24 * HOUR,
+            level_shift_after: 36 * HOUR,
             level_shift_ratio: 1.5,
             level_shift_share: 0.75,
         }
