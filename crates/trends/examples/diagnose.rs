@@ -14,7 +14,7 @@ fn main() {
     };
     for spec in specs {
         let s = generate_spec(&spec);
-        let Some(snapped) = snap_series(&s.points, BUCKET_5M, Gaps::Unknown) else {
+        let Some(snapped) = snap_series(&s.points, BUCKET_5M, Gaps::Unknown, false) else {
             continue;
         };
         let mut grid = snapped.series;

@@ -124,7 +124,7 @@ pub fn compare(set: &str, series: &[ScenarioSeries], params: &SpikeParams) -> Co
         .map(|a| Score::new(format!("SH-ESD, alpha {a:e}")))
         .collect();
     for s in series {
-        let Some(snapped) = snap_series(&s.points, BUCKET_5M, Gaps::Unknown) else {
+        let Some(snapped) = snap_series(&s.points, BUCKET_5M, Gaps::Unknown, false) else {
             continue;
         };
         let mut grid = snapped.series;

@@ -170,14 +170,14 @@ fn a_burst_does_not_fire_the_long_window_for_the_day_after() {
 }
 
 #[test]
-fn short_history_falls_back_to_the_time_of_day_then_to_the_recent_level() {
+fn short_history_falls_back_to_the_time_of_day_then_to_a_day_or_two_of_it() {
     let mut values = vec![40.0; 5 * 24];
     values.push(120.0);
     let found = spikes(&values);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].detected_at, hour(120));
     assert_eq!(found[0].history, History::Daily);
-    // Two days: the recent level stands in, with a widened scale, and says so.
+    // Two days: the same time of day on them stands in, with a widened scale, and says so.
     let mut young = vec![40.0; 2 * 24];
     young.push(400.0);
     let found = spikes(&young);
@@ -188,8 +188,10 @@ fn short_history_falls_back_to_the_time_of_day_then_to_the_recent_level() {
     let mut young = vec![40.0; 2 * 24];
     young.push(70.0);
     assert!(spikes(&young).is_empty(), "{:?}", spikes(&young));
-    // Under `min_short_history` (6 hours) there is no baseline at all.
-    assert!(spikes(&[40.0, 40.0, 40.0, 40.0, 400.0]).is_empty());
+    // Under a day there is no baseline at all.
+    let mut newborn = vec![40.0; 23];
+    newborn.push(400.0);
+    assert!(spikes(&newborn).is_empty());
 }
 
 #[test]

@@ -256,7 +256,7 @@ fn refresh_prefix(cleaned: &[f64], prefix: &mut [f64], known: &mut [usize], from
 }
 
 /// The known buckets of `from..=t` evaluated against at least `least` history, as
-/// `(observed, expected)`. A young series' recent level has the daily cycle in it, and the
+/// `(observed, expected)`. A young series' day or two says little about its level, and the
 /// time of day alone has the weekly one (a weekend looks like a drop).
 fn seasonal(
     values: &[f64],

@@ -1,5 +1,5 @@
 //! What each bucket of a series is expected to hold: the short window's seasonal baseline
-//! (same slot of the week, else of the day, else the recent level), its scale under the
+//! (same slot of the week, else of the day, else of the day or two a young series has), its scale under the
 //! count model with a fitted over-dispersion, and the long window's totals. See the crate
 //! documentation for the method.
 
@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "snake_case")]
 pub enum History {
-    /// Less than `min_fallback_days` days: the recent level, no seasonal cycle, a widened
-    /// scale (short history, wider uncertainty).
+    /// Less than `min_fallback_days` days (at least one): the same time of day on the days
+    /// there are, with a widened scale (short history, wider uncertainty).
     Short,
     /// Less than `min_baseline_weeks` weeks: the same time of day over the last days (the
     /// weekly cycle is not known yet).
@@ -47,8 +47,6 @@ pub(crate) struct Detector<'a> {
     pub(crate) shift_len: usize,
     /// Buckets of the mid window; 0: off (fewer than 4 buckets).
     pub(crate) mid_len: usize,
-    short_len: usize,
-    min_short: usize,
     /// The UTC offset (seconds) of each bucket's local time; empty: the cycle is in UTC.
     offsets: &'a [i32],
 }
@@ -73,8 +71,6 @@ impl<'a> Detector<'a> {
                 n if n >= 4 => n as usize,
                 _ => 0,
             },
-            short_len: buckets_in(params.short_history, size),
-            min_short: buckets_in(params.min_short_history, size).max(3),
             offsets,
         }
     }
@@ -129,20 +125,6 @@ impl<'a> Detector<'a> {
         Some(Baseline::of(&mut samples))
     }
 
-    /// The recent level for a young series: the known buckets of the last `short_history`.
-    fn recent_baseline(&self, values: &[f64], t: usize) -> Option<Baseline> {
-        let from = t.saturating_sub(self.short_len);
-        let mut samples: Vec<f64> = values[from..t]
-            .iter()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect();
-        if samples.len() < self.min_short {
-            return None;
-        }
-        Some(Baseline::of(&mut samples))
-    }
-
     pub(crate) fn baseline(&self, values: &[f64], t: usize) -> Option<(Baseline, History)> {
         let p = self.params;
         if let Some(b) =
@@ -155,7 +137,9 @@ impl<'a> Detector<'a> {
         {
             return Some((b, History::Daily));
         }
-        self.recent_baseline(values, t).map(|b| (b, History::Short))
+        // A young series: the same time of day on the day or two it has.
+        self.slot_baseline(values, t, self.day, p.fallback_days, 1)
+            .map(|b| (b, History::Short))
     }
 
     /// Every bucket as the short window sees it (`None`: unknown, or too little history).
@@ -176,8 +160,8 @@ impl<'a> Detector<'a> {
                     return None;
                 }
                 let scale = match (dispersion, history) {
-                    // The recent level of a young series ignores the cycle: its own spread
-                    // and the count model, whichever is wider, widened.
+                    // A young series has a handful of samples: their own spread or the
+                    // count model, whichever is wider, widened.
                     (d, History::Short) => {
                         b.scale.max(b.model_variance(d.unwrap_or(0.0)).sqrt())
                             * p.short_history_widen.max(1.0)
@@ -221,7 +205,7 @@ impl<'a> Detector<'a> {
     /// never below 0. A median, so the spikes among the residuals do not count; pooled over
     /// weeks of buckets, so it is steadier than the MAD of one slot's dozen samples. `None`
     /// while fewer than two days of residuals exist. Only seasonal baselines count: the
-    /// recent level of a young series has the daily cycle in its residuals.
+    /// day or two of a young series are too few samples to fit on.
     fn dispersion(
         &self,
         values: &[f64],

@@ -99,13 +99,8 @@ pub struct SpikeParams {
     pub mid_window: Duration,
     pub mid_score: f64,
     pub mid_min_ratio: f64,
-    /// With fewer than `min_fallback_days` days of history, the last `short_history` at most
-    /// (`"24h"`) stands in as the baseline once `min_short_history` (`"6h"`) of it exists:
-    /// detection from the first day, with the scale widened by `short_history_widen`.
-    #[serde(with = "websense_model::duration::text")]
-    pub short_history: Duration,
-    #[serde(with = "websense_model::duration::text")]
-    pub min_short_history: Duration,
+    /// With at least one but fewer than `min_fallback_days` days of history the same time
+    /// of day on those days stands in, with the scale widened by this factor.
     pub short_history_widen: f64,
     /// A spike that has lasted `level_shift_after` (`"36h"`, longer than a day so that a day-long surge stays a spike) and whose last
     /// `level_shift_after` holds at least `level_shift_ratio` times the expected count, with
@@ -143,8 +138,6 @@ impl Default for SpikeParams {
             mid_window: 2 * HOUR,
             mid_score: 3.0,
             mid_min_ratio: 1.3,
-            short_history: 24 * HOUR,
-            min_short_history: 6 * HOUR,
             short_history_widen: 2.0,
             level_shift_after: 36 * HOUR,
             level_shift_ratio: 1.5,

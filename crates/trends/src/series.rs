@@ -99,15 +99,18 @@ pub struct Snapped {
 
 /// Samples of a count series (any order, irregular times) as a [`CountSeries`]: each sample
 /// counts for the bucket whose start is nearest (so drifting seconds or a series sampled a
-/// little after each bucket start land where they belong), samples on one bucket are summed
+/// little after each bucket start land where they belong), or, with `floor`, for the bucket
+/// it lies in (samples finer than the bucket, summed up); samples on one bucket are summed
 /// and listed as duplicates, buckets without a sample are `gaps`. `None` without samples.
 pub fn snap_series(
     points: &[(DateTime<Utc>, f64)],
     bucket_secs: i64,
     gaps: Gaps,
+    floor: bool,
 ) -> Option<Snapped> {
     let size = bucket_secs.max(1);
-    let slot = |t: &DateTime<Utc>| (t.timestamp() + size / 2).div_euclid(size);
+    let half = if floor { 0 } else { size / 2 };
+    let slot = |t: &DateTime<Utc>| (t.timestamp() + half).div_euclid(size);
     let first = points.iter().map(|(t, _)| slot(t)).min()?;
     let last = points.iter().map(|(t, _)| slot(t)).max()?;
     let empty = match gaps {

@@ -57,7 +57,8 @@ struct DetectArgs {
     /// or without an offset.
     #[arg(long)]
     input: String,
-    /// The bucket the samples are snapped to (each to the nearest bucket start).
+    /// The bucket: samples of about its size go to the nearest bucket start, finer samples
+    /// are summed into the bucket they lie in.
     #[arg(long, value_enum, default_value = "auto")]
     bucket: BucketArg,
     /// The time zone of times written without an offset, and of the daily cycle (so a
@@ -176,8 +177,9 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
     for problem in &read.problems {
         eprintln!("websense: {source}:{problem}; the line is skipped");
     }
+    let native = guess_bucket(&read.points);
     let bucket = match args.bucket {
-        BucketArg::Auto => guess_bucket(&read.points),
+        BucketArg::Auto => native,
         BucketArg::FiveMinutes => 300,
         BucketArg::FifteenMinutes => 900,
         BucketArg::Hour => 3600,
@@ -187,10 +189,13 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
         GapsArg::Unknown => Gaps::Unknown,
         GapsArg::Zero => Gaps::Zero,
     };
-    let Some(mut snapped) = snap_series(&read.points, bucket, gaps) else {
+    // Samples finer than the bucket are summed into the bucket they lie in; samples of
+    // the bucket's own size go to the nearest bucket start (their clocks wander).
+    let finer = bucket > native;
+    let Some(mut snapped) = snap_series(&read.points, bucket, gaps, finer) else {
         bail!("{source}: no samples to read");
     };
-    if let Some(first) = snapped.duplicates.first() {
+    if let Some(first) = snapped.duplicates.first().filter(|_| !finer) {
         eprintln!(
             "websense: warning: {source}: {} bucket(s) of {bucket} s had more than one sample, summed (the first at {})",
             snapped.duplicates.len(),

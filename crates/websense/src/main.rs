@@ -42,7 +42,7 @@ enum Command {
     Match(cmd_match::MatchArgs),
     /// Check lexicon directories and import curators' lists into .lex files.
     Lexicon(cmd_lexicon::LexiconArgs),
-    /// Benchmarks that print figures: `websense bench match`, `websense bench pipeline`.
+    /// Benchmarks that print figures: `websense bench match`, `websense bench pipeline`, `websense bench detect`.
     Bench(cmd_bench::BenchArgs),
     /// Fetch every enabled source of a configuration into JSON Lines; exit code 1 when any source failed.
     Collect(cmd_collect::CollectArgs),
