@@ -165,6 +165,11 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
         let from = (t + 1).saturating_sub(2 * d.shift_len);
         let from = last_shift.map_or(from, |s| from.max(s + 1));
         let mut start = onset(&values, &evals, from, t, direction);
+        if t + 1 - start < d.shift_len {
+            // Not yet: the new level has to have lasted `level_shift_after` (a day-long
+            // surge and the day before it is no new level).
+            continue;
+        }
         // The new level: that of the last `level_shift_after`, all of it after the onset.
         let factor = level(
             &values,
