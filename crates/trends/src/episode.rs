@@ -180,22 +180,28 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
         );
         // The spikes the shift began with are the shift: one event, alerted when the
         // first of them was.
+        // The spikes the shift began with are the shift: one event, alerted when the
+        // first of them was, starting where the first of them started (the alerts know
+        // the onset better than the sum of scores, which noise before it can stretch).
         let mut first_alert = at(t);
+        let mut first_start: Option<usize> = None;
         if let Some(ep) = episode.take() {
-            start = start.min(ep.start);
             first_alert = at(ep.detected);
+            first_start = Some(ep.start);
         }
         let onset_at = at(start);
-        let mut merged_start = start;
         spikes.retain(|s: &SeriesSpike| {
             let merged = s.end > onset_at;
             if merged {
                 first_alert = first_alert.min(s.detected_at);
-                merged_start = merged_start.min(((s.start.timestamp() - origin) / d.size) as usize);
+                let i = ((s.start.timestamp() - origin) / d.size) as usize;
+                first_start = Some(first_start.map_or(i, |f| f.min(i)));
             }
             !merged
         });
-        start = merged_start;
+        if let Some(first) = first_start {
+            start = first;
+        }
         let state = if t + 1 == n {
             SpikeState::Open
         } else {

@@ -166,6 +166,10 @@ impl<'a> Detector<'a> {
                         b.scale.max(b.model_variance(d.unwrap_or(0.0)).sqrt())
                             * p.short_history_widen.max(1.0)
                     }
+                    // The time of day alone does not know the weekday: wider.
+                    (Some(d), History::Daily) => {
+                        b.model_variance(d).sqrt() * p.daily_widen.max(1.0)
+                    }
                     (Some(d), _) => b.model_variance(d).sqrt(),
                     (None, _) => b.scale,
                 };

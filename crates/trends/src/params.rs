@@ -102,6 +102,9 @@ pub struct SpikeParams {
     /// With at least one but fewer than `min_fallback_days` days of history the same time
     /// of day on those days stands in, with the scale widened by this factor.
     pub short_history_widen: f64,
+    /// With fewer than `min_baseline_weeks` weeks (the time of day stands in), the scale
+    /// is widened by this factor: the weekday is not known yet.
+    pub daily_widen: f64,
     /// A spike that has lasted `level_shift_after` (`"36h"`, longer than a day so that a day-long surge stays a spike) and whose last
     /// `level_shift_after` holds at least `level_shift_ratio` times the expected count, with
     /// at least `level_shift_share` of its buckets above expected, is a level shift: it is
@@ -139,6 +142,7 @@ impl Default for SpikeParams {
             mid_score: 3.0,
             mid_min_ratio: 1.3,
             short_history_widen: 2.0,
+            daily_widen: 1.15,
             level_shift_after: 36 * HOUR,
             level_shift_ratio: 1.5,
             level_shift_share: 0.75,
