@@ -295,7 +295,20 @@ fn level_shift(
 ) -> Option<f64> {
     let p = d.params;
     let from = (t + 1).checked_sub(d.shift_len)?;
-    let buckets = seasonal(values, evals, from, t, least_history(direction));
+    let least = least_history(direction);
+    // Still there now (a build-up of a few hours that has passed is no new level): the
+    // last quarter first, without allocating, as nearly every bucket stops here.
+    let (mut recent, mut recent_beyond) = (0usize, 0usize);
+    for i in t + 1 - d.shift_len / 4..=t {
+        if let Some(e) = evals[i].filter(|e| e.history >= least && !values[i].is_nan()) {
+            recent += 1;
+            recent_beyond += usize::from(direction * (values[i] - e.expected) > 0.0);
+        }
+    }
+    if recent == 0 || (recent_beyond as f64) < p.level_shift_share * recent as f64 {
+        return None;
+    }
+    let buckets = seasonal(values, evals, from, t, least);
     if 2 * buckets.len() < d.shift_len {
         return None;
     }
@@ -306,20 +319,13 @@ fn level_shift(
         .filter(|(o, e)| direction * (o - e) > 0.0)
         .count();
     let share = beyond as f64 / buckets.len() as f64;
-    // Still there now: a build-up of a few hours that has passed is no new level.
-    let recent = &buckets[buckets.len() - buckets.len() / 4..];
-    let recent_beyond = recent
-        .iter()
-        .filter(|(o, e)| direction * (o - e) > 0.0)
-        .count();
-    let recent_share = recent_beyond as f64 / recent.len().max(1) as f64;
     let r = median_ratio(&buckets);
     let far = if direction > 0.0 {
         r >= p.level_shift_ratio && observed >= p.long_min_volume
     } else {
         r * p.level_shift_ratio <= 1.0 && expected >= p.long_min_volume
     };
-    (far && share >= p.level_shift_share && recent_share >= p.level_shift_share).then_some(r)
+    (far && share >= p.level_shift_share).then_some(r)
 }
 
 /// A rise above the time of day is one whatever the weekday; a fall below it may be the
