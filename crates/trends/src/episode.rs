@@ -100,7 +100,12 @@ pub(crate) fn run(d: &Detector, raw: &[f64], origin: i64) -> Vec<SeriesSpike> {
                 } else {
                     3 * d.mid_len
                 };
-                onset(&values, &evals, (t + 1).saturating_sub(back), t, 1.0)
+                // Not into the spike before it.
+                let after_last = spikes.last().map_or(0, |s: &SeriesSpike| {
+                    ((s.end.timestamp() - origin) / d.size).max(0) as usize
+                });
+                let from = (t + 1).saturating_sub(back).max(after_last).min(t);
+                onset(&values, &evals, from, t, 1.0)
             };
             let mut ep = Episode {
                 start,

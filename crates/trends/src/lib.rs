@@ -167,13 +167,13 @@
 //!
 //! | set | detector | spike | burst | build-up | level shift | found | false alarms / series-week | median delay |
 //! |---|---|---|---|---|---|---|---|---|
-//! | generated, seed 19 (40 series, 197 series-weeks) | websense | 45/46 | 47/52 | 48/50 | 23/24 | 163/172 (94.8%) | 2.94 | 12 min |
+//! | generated, seed 19 (40 series, 197 series-weeks) | websense | 45/46 | 47/52 | 48/50 | 23/24 | 163/172 (94.8%) | 2.93 | 12 min |
 //! | | z-score, z ≥ 4 | 33/46 | 41/52 | 22/50 | 22/24 | 118/172 (68.6%) | 3.18 | 7 min |
 //! | | SH-ESD, α = 1e-20 | 37/46 | 46/52 | 30/50 | 16/24 | 129/172 (75.0%) | 7.17 | 8 min |
 //! | labelled set (12 series, 49 series-weeks) | websense | 18/18 | 8/9 | 5/5 | 3/3 | 34/35 (97.1%) | 1.86 | 9 min |
 //! | | z-score, z ≥ 4 | 18/18 | 8/9 | 4/5 | 3/3 | 33/35 (94.3%) | 2.35 | 5 min |
 //! | | SH-ESD, α = 1e-20 | 18/18 | 8/9 | 5/5 | 2/3 | 33/35 (94.3%) | 5.18 | 5 min |
-//! | generated, seed 2026 (held out; 40 series, 174 series-weeks) | websense | 49/56 | 45/55 | 49/49 | 26/26 | 169/186 (90.9%) | 3.31 | 14 min |
+//! | generated, seed 2026 (held out; 40 series, 174 series-weeks) | websense | 49/56 | 45/55 | 49/49 | 26/26 | 169/186 (90.9%) | 3.28 | 14 min |
 //! | | z-score, z ≥ 3 | 45/56 | 41/55 | 35/49 | 26/26 | 147/186 (79.0%) | 14.28 | 7 min |
 //! | | SH-ESD, α = 1e-20 | 45/56 | 45/55 | 37/49 | 17/26 | 144/186 (77.4%) | 6.47 | 8 min |
 //!
