@@ -23,6 +23,9 @@ struct Episode {
 
 type Evals = Vec<Option<BucketEval>>;
 
+/// Below this level against the expectation a fall is taken for an outage, not a shift.
+const OUTAGE_LEVEL: f64 = 0.1;
+
 fn hot(evals: &Evals, i: usize) -> bool {
     evals[i].is_some_and(|e| e.hot)
 }
@@ -328,7 +331,9 @@ fn level_shift(
     let far = if direction > 0.0 {
         r >= p.level_shift_ratio && observed >= p.long_min_volume
     } else {
-        r * p.level_shift_ratio <= 1.0 && expected >= p.long_min_volume
+        // A fall to under a tenth is an outage (a collector down, zeros from the store),
+        // not a new level to rescale the history to.
+        r * p.level_shift_ratio <= 1.0 && r >= OUTAGE_LEVEL && expected >= p.long_min_volume
     };
     (far && share >= p.level_shift_share).then_some(r)
 }

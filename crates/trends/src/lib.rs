@@ -104,7 +104,9 @@
 //! least `level_shift_share` (75%) of its buckets on that side, in the whole stretch and in
 //! its last quarter (still there now); enough volume (`long_min_volume`); and its onset at
 //! least `level_shift_after` back (a day-long surge and the day before it are no new
-//! level). A fall needs the weekly cycle (to the time of day alone a weekend is a fall).
+//! level). A fall needs the weekly cycle (to the time of day alone a weekend is a fall),
+//! and a fall to under a tenth is taken for an outage (a collector down gives the store's
+//! series zeros), not a new level.
 //! Then one [`SpikeKind::LevelShift`] is reported: the spikes the shift began with merge
 //! into it (it is alerted when the first of them was, and starts where it started), its
 //! ratio says up or down, and the history before its onset is rescaled by the new level,

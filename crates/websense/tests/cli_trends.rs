@@ -307,12 +307,26 @@ fn gaps_are_unknown_unless_told_they_are_zero() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("(72 unknown)"), "{err}");
     assert_eq!(out, detect(&[], &csv(&points, iso)).1, "a gap is no news");
-    let (_, zero, _) = detect(&["--gaps", "zero"], &csv(&gappy, iso));
-    let zero = spikes(&zero);
-    assert!(
-        zero.iter().any(|s| s["kind"] == "level_shift"),
-        "three days of zeros are a drop: {zero:?}"
-    );
+    // As zeros, three days of an outage are no news either (a fall to nothing is no new
+    // level) ...
+    let (_, zero, err) = detect(&["--gaps", "zero"], &csv(&gappy, iso));
+    assert!(err.contains("(0 unknown)"), "{err}");
+    assert!(spikes(&zero).iter().all(|s| s["kind"] == "spike"), "{zero}");
+    // ... but they are counts: a week later the same hours are expected lower, and the
+    // ordinary hours there look like a spike. Here the gap holds the slots a week before
+    // the first tripled hour (hour 430): unknown, that hour alone is a spike.
+    let before_spike: Vec<_> = points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(250..300).contains(i))
+        .map(|(_, p)| *p)
+        .collect();
+    let first = |args: &[&str]| {
+        let (_, out, _) = detect(args, &csv(&before_spike, iso));
+        spikes(&out)[0]["duration_s"].as_i64().unwrap()
+    };
+    assert_eq!(first(&[]), 3600);
+    assert!(first(&["--gaps", "zero"]) >= 24 * 3600);
 }
 
 #[test]
