@@ -109,6 +109,12 @@ fn filters(config: &TrendsConfig) -> Vec<Filter> {
     filters
 }
 
+/// The range of buckets a scan up to `until` reads each series over (and detects in): what
+/// an analyst exports from the trend explorer to check a spike with `websense trends detect`.
+pub fn scan_range(config: &TrendsConfig, until: DateTime<Utc>) -> TimeRange {
+    TimeRange::new(until - history(config), until)
+}
+
 /// How far back the detector needs to look.
 fn history(config: &TrendsConfig) -> Duration {
     let p = &config.spikes;
@@ -175,7 +181,7 @@ pub async fn scan_spikes(
     config: &TrendsConfig,
     until: DateTime<Utc>,
 ) -> Result<Vec<Spike>, StoreError> {
-    let range = TimeRange::new(until - history(config), until);
+    let range = scan_range(config, until);
     let report_from = until - Duration::hours(i64::from(whole_hours(config.report_window)));
     let mut spikes = Vec::new();
     for subject in subjects(store, config, until).await? {

@@ -62,8 +62,12 @@ pub struct SpikeParams {
     pub min_fallback_days: u32,
     /// A bucket is *hot* when its score reaches this (and the ratio and volume below hold).
     pub score: f64,
-    /// A hot bucket whose score reaches this opens a spike on its own.
+    /// A hot bucket whose score reaches this opens a spike on its own, when its count is
+    /// also as rare under the count model itself as a normal value `single_bucket_tail`
+    /// standard deviations up (the normal approximation's tail is too light for
+    /// over-dispersed counts).
     pub single_bucket_score: f64,
+    pub single_bucket_tail: f64,
     /// Otherwise `confirm_hits` hot buckets among the last `confirm_window` open one.
     pub confirm_hits: u32,
     pub confirm_window: u32,
@@ -87,6 +91,29 @@ pub struct SpikeParams {
     pub long_score: f64,
     pub long_min_ratio: f64,
     pub long_min_volume: f64,
+    /// The mid window (`"2h"`): its buckets summed against their summed expectation, at
+    /// `mid_score` (on its own past's median and spread), `mid_min_ratio` and
+    /// `long_min_volume`. Only where it spans at least four buckets (at hourly buckets the
+    /// confirmation rule covers it).
+    #[serde(with = "websense_model::duration::text")]
+    pub mid_window: Duration,
+    pub mid_score: f64,
+    pub mid_min_ratio: f64,
+    /// With at least one but fewer than `min_fallback_days` days of history the same time
+    /// of day on those days stands in, with the scale widened by this factor.
+    pub short_history_widen: f64,
+    /// With fewer than `min_baseline_weeks` weeks (the time of day stands in), the scale
+    /// is widened by this factor: the weekday is not known yet.
+    pub daily_widen: f64,
+    /// A spike that has lasted `level_shift_after` (`"36h"`, longer than a day so that a day-long surge stays a spike) and whose last
+    /// `level_shift_after` holds at least `level_shift_ratio` times the expected count, with
+    /// at least `level_shift_share` of its buckets above expected, is a level shift: it is
+    /// reported once and the history before it is rescaled to the new level. The same
+    /// holds downwards (at most `1 / level_shift_ratio`, that share below expected).
+    #[serde(with = "websense_model::duration::text")]
+    pub level_shift_after: Duration,
+    pub level_shift_ratio: f64,
+    pub level_shift_share: f64,
 }
 
 impl Default for SpikeParams {
@@ -99,6 +126,7 @@ impl Default for SpikeParams {
             min_fallback_days: 3,
             score: 3.0,
             single_bucket_score: 4.5,
+            single_bucket_tail: 4.0,
             confirm_hits: 2,
             confirm_window: 3,
             min_ratio: 1.5,
@@ -110,6 +138,14 @@ impl Default for SpikeParams {
             long_score: 4.0,
             long_min_ratio: 1.5,
             long_min_volume: 50.0,
+            mid_window: 2 * HOUR,
+            mid_score: 3.0,
+            mid_min_ratio: 1.3,
+            short_history_widen: 2.0,
+            daily_widen: 1.15,
+            level_shift_after: 36 * HOUR,
+            level_shift_ratio: 1.5,
+            level_shift_share: 0.75,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Count series as the detectors read them: points floored onto their buckets and summed,
-//! missing buckets filled with 0.
+//! Count series as the detectors read them: the store's points floored onto their buckets
+//! and summed, missing buckets filled with 0 ([`fill_series`]); samples of a series from
+//! elsewhere snapped to the nearest bucket, missing buckets unknown ([`snap_series`]).
 
 use chrono::{DateTime, Utc};
 use websense_model::BucketSize;
@@ -57,4 +58,85 @@ pub(crate) fn regular(
         values[(slot(t) - first) as usize] += v.max(0.0);
     }
     Some((values, first * size))
+}
+
+/// A regular count series: consecutive buckets of `bucket_secs` from `start`, each with its
+/// count or `None` where it is unknown (a gap in the data, not an empty bucket).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountSeries {
+    pub start: DateTime<Utc>,
+    pub bucket_secs: i64,
+    pub values: Vec<Option<f64>>,
+    /// The UTC offset in seconds of each bucket's local time, for a series whose daily cycle
+    /// follows a zone with daylight-saving time; empty: the cycle follows UTC.
+    pub utc_offsets: Vec<i32>,
+}
+
+impl CountSeries {
+    /// The start of bucket `i`.
+    pub fn at(&self, i: usize) -> DateTime<Utc> {
+        time_at(self.start.timestamp() + i as i64 * self.bucket_secs)
+    }
+}
+
+/// What a bucket without any sample means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gaps {
+    /// Nothing is known about it: it is left out of every baseline and never scored.
+    #[default]
+    Unknown,
+    /// It counted nothing.
+    Zero,
+}
+
+/// A snapped series and the buckets that more than one sample fell on (their samples are
+/// summed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapped {
+    pub series: CountSeries,
+    pub duplicates: Vec<DateTime<Utc>>,
+}
+
+/// Samples of a count series (any order, irregular times) as a [`CountSeries`]: each sample
+/// counts for the bucket whose start is nearest (so drifting seconds or a series sampled a
+/// little after each bucket start land where they belong), or, with `floor`, for the bucket
+/// it lies in (samples finer than the bucket, summed up); samples on one bucket are summed
+/// and listed as duplicates, buckets without a sample are `gaps`. `None` without samples.
+pub fn snap_series(
+    points: &[(DateTime<Utc>, f64)],
+    bucket_secs: i64,
+    gaps: Gaps,
+    floor: bool,
+) -> Option<Snapped> {
+    let size = bucket_secs.max(1);
+    let half = if floor { 0 } else { size / 2 };
+    let slot = |t: &DateTime<Utc>| (t.timestamp() + half).div_euclid(size);
+    let first = points.iter().map(|(t, _)| slot(t)).min()?;
+    let last = points.iter().map(|(t, _)| slot(t)).max()?;
+    let empty = match gaps {
+        Gaps::Unknown => None,
+        Gaps::Zero => Some(0.0),
+    };
+    let mut values = vec![empty; (last - first + 1) as usize];
+    let mut seen = vec![false; values.len()];
+    let mut duplicates = Vec::new();
+    for (t, v) in points {
+        let i = (slot(t) - first) as usize;
+        if seen[i] {
+            duplicates.push(time_at((first + i as i64) * size));
+        }
+        seen[i] = true;
+        values[i] = Some(values[i].unwrap_or(0.0) + v.max(0.0));
+    }
+    duplicates.sort();
+    duplicates.dedup();
+    Some(Snapped {
+        series: CountSeries {
+            start: time_at(first * size),
+            bucket_secs: size,
+            values,
+            utc_offsets: Vec::new(),
+        },
+        duplicates,
+    })
 }

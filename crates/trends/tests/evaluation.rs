@@ -52,8 +52,11 @@ fn without_confirmation_single_noisy_buckets_alert() {
         ..EvalParams::default()
     };
     let confirmed = report(&params, &SpikeParams::default());
+    // Unconfirmed: every hot bucket alerts alone (neither the single-bucket score nor the
+    // count model's tail holds it back).
     let unconfirmed = SpikeParams {
         single_bucket_score: 3.0,
+        single_bucket_tail: f64::NEG_INFINITY,
         ..SpikeParams::default()
     };
     let unconfirmed = report(&params, &unconfirmed);

@@ -17,6 +17,7 @@ mod cmd_match;
 mod cmd_pipeline;
 mod cmd_run;
 mod cmd_serve;
+mod cmd_trends;
 mod cmd_user;
 mod config;
 mod match_output;
@@ -45,7 +46,7 @@ enum Command {
     Match(cmd_match::MatchArgs),
     /// Check lexicon directories and import curators' lists into .lex files.
     Lexicon(cmd_lexicon::LexiconArgs),
-    /// Benchmarks that print figures: `websense bench match`, `websense bench pipeline`.
+    /// Benchmarks that print figures: `websense bench match`, `websense bench pipeline`, `websense bench detect`.
     Bench(cmd_bench::BenchArgs),
     /// Fetch every enabled source of a configuration into JSON Lines; exit code 1 when any source failed.
     Collect(cmd_collect::CollectArgs),
@@ -61,6 +62,8 @@ enum Command {
     Score(cmd_pipeline::StageArgs),
     /// One stage as a service: scored items from Kafka into the store (ClickHouse).
     Store(cmd_pipeline::StageArgs),
+    /// Early warning on a series from a file: `websense trends detect --input FILE`.
+    Trends(cmd_trends::TrendsArgs),
     /// Print the version of this build.
     Version,
 }
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd_run::run(args),
         Command::Score(args) => cmd_pipeline::score(args),
         Command::Store(args) => cmd_pipeline::store(args),
+        Command::Trends(args) => cmd_trends::run(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
