@@ -17,11 +17,16 @@
 //! which field is wrong. Sources that need a login are refused: websense reads public sources
 //! only.
 
+mod html;
 mod settings;
 mod sources;
 
+pub use html::{Css, HtmlSelectors, HtmlSelectorsConfig};
 pub use settings::CollectConfig;
-pub use sources::{JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec};
+pub use sources::{
+    JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    DEFAULT_MAX_THREADS,
+};
 /// The one duration parser (`"90s"`, `"15m"`, `"2h"`), kept here for existing callers.
 pub use websense_model::parse_duration;
 /// `[privacy]` is one section for every command; its type lives in `websense_model`.
@@ -167,7 +172,7 @@ mod tests {
         let sources = config.sources().unwrap();
         assert!(sources.len() >= 6);
         for kind in [
-            "feed", "mastodon", "reddit", "bluesky", "telegram", "json_api",
+            "feed", "mastodon", "reddit", "bluesky", "telegram", "json_api", "html",
         ] {
             assert!(
                 sources.iter().any(|s| s.kind.as_str() == kind),

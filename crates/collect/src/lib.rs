@@ -44,6 +44,7 @@ pub mod http;
 pub mod key;
 pub mod markdown;
 pub mod parse;
+pub mod robots;
 pub mod sink;
 mod sources;
 pub mod status;

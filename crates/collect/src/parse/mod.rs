@@ -8,6 +8,7 @@
 
 pub mod bluesky;
 pub mod feed;
+pub mod html_page;
 pub mod json_api;
 pub mod mastodon;
 pub mod reddit;
@@ -16,7 +17,7 @@ mod time;
 mod tolerant;
 mod xml_tree;
 
-pub use time::parse_time;
+pub use time::{parse_page_time, parse_time};
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
