@@ -239,6 +239,67 @@ mod tests {
     }
 
     #[test]
+    fn html_selectors_are_checked_and_named() {
+        let html = |selectors: &str, extra: &str| {
+            format!(
+                "[[sources]]\nid = \"forum\"\nkind = \"html\"\nurl = \"https://f.example/c\"\n{extra}\n\
+                 [sources.selectors]\n{selectors}\n"
+            )
+        };
+        let ok = Config::from_toml(&html(
+            "post = \"article.post\"\ntext = \".body\"\nthread_link = \"a.topic\"",
+            "max_threads = 5",
+        ))
+        .unwrap();
+        let source = &ok.sources().unwrap()[0];
+        assert_eq!(source.kind.as_str(), "html");
+        let SourceSpec::Html {
+            selectors,
+            max_threads,
+            ..
+        } = &source.spec
+        else {
+            panic!("not html: {:?}", source.spec)
+        };
+        assert_eq!(
+            (selectors.post.css.as_str(), *max_threads),
+            ("article.post", 5)
+        );
+        let e = err(&html("post = \"article.post\"\ntext = \"div[\"", ""));
+        assert!(
+            e.contains("source `forum`") && e.contains("`selectors.text`") && e.contains("`div[`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"article..post\"\ntext = \"p\"", ""));
+        assert!(e.contains("`selectors.post`"), "{e}");
+        let e = err(&html(
+            "post = \"a\"\ntext = \"p\"\ntime_attr = \"datetime\"",
+            "",
+        ));
+        assert!(
+            e.contains("`selectors.time_attr` needs `selectors.time`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"a\"\ntext = \"p\"", "max_threads = 3"));
+        assert!(
+            e.contains("`max_threads` needs `selectors.thread_link`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"a\"", ""));
+        assert!(e.contains("text"), "{e}");
+        let e = err(&html("post = \"a\"\ntext = \"p\"\npostt = \"x\"", ""));
+        assert!(e.contains("postt"), "{e}");
+        let e =
+            err("[[sources]]\nid = \"forum\"\nkind = \"html\"\nurl = \"https://f.example/c\"\n");
+        assert!(e.contains("needs `selectors`"), "{e}");
+        let e = err("[[sources]]\nid = \"f\"\nkind = \"feed\"\nurl = \"https://f.example/c\"\nmax_threads = 2\n");
+        assert!(
+            e.contains("`max_threads` is not used by kind `feed`"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn logins_are_refused() {
         let e = err("[[sources]]\nid = \"m\"\nkind = \"mastodon\"\ninstance = \"https://m.example\"\ntoken = \"abc\"\n");
         assert!(e.contains("login") && e.contains("source `m`"), "{e}");

@@ -352,3 +352,284 @@ fn time_value(el: ElementRef<'_>, attr: Option<&str>) -> Option<String> {
     };
     Some(value.trim().to_string()).filter(|v| !v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HtmlSelectorsConfig;
+    use crate::parse::testing::ctx;
+    use websense_model::SourceKind;
+
+    fn selectors(extra: impl FnOnce(&mut HtmlSelectorsConfig)) -> HtmlSelectors {
+        let mut c = HtmlSelectorsConfig {
+            thread_link: Some("a.topic".into()),
+            post: "article.post".into(),
+            text: ".body".into(),
+            author: Some(".author".into()),
+            time: Some("time".into()),
+            time_attr: None,
+            title: Some("h1".into()),
+            permalink: Some("a.perma".into()),
+            next_page: Some("a[rel=next]".into()),
+        };
+        extra(&mut c);
+        c.check().unwrap()
+    }
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    const THREAD: &str = r#"<html><head><title>x</title></head><body>
+      <h1>Nieuw  azc in de wijk</h1>
+      <article class="post" id="p-11">
+        <a class="perma" href="/t/azc-wijk/11#p-11">#1</a>
+        <span class="author"> Jan  Jansen </span>
+        <time datetime="2026-12-05T14:03:00+01:00">gisteren</time>
+        <div class="body"><p>Eerste <b>post</b> met <a href="../../docs/plan.pdf">het plan</a>.</p>
+          <script>document.write('geheim')</script></div>
+      </article>
+      <article class="post" id="p-12">
+        <span class="author">Piet</span><time>5 december 2026 om 15:10</time>
+        <div class="body">Tweede</div>
+      </article>
+      <article class="post">
+        <time>ergens vorige week</time><div class="body">Derde, zonder anker</div>
+      </article>
+      <a rel="next" href="?page=2">volgende</a>
+    </body></html>"#;
+
+    #[test]
+    fn posts_with_every_field_and_relative_links() {
+        let c = ctx(SourceKind::Html);
+        let thread = url("https://forum.example/t/azc-wijk");
+        let page_url = url("https://forum.example/t/azc-wijk?page=1");
+        let page = parse_page(
+            THREAD.as_bytes(),
+            Some("text/html; charset=utf-8"),
+            &page_url,
+            &selectors(|_| {}),
+            PageRole::Posts { thread: &thread },
+            &c,
+        )
+        .unwrap();
+        assert_eq!(page.posts_found, 3);
+        assert_eq!(page.items.len(), 3);
+        let a = &page.items[0];
+        assert_eq!(a.text, "Eerste post met het plan.");
+        assert_eq!(a.links, vec!["https://forum.example/docs/plan.pdf"]);
+        assert_eq!(
+            a.url.as_deref(),
+            Some("https://forum.example/t/azc-wijk/11#p-11")
+        );
+        assert_eq!(a.id, c.item("https://forum.example/t/azc-wijk/11#p-11").id);
+        assert_eq!(a.title.as_deref(), Some("Nieuw azc in de wijk"));
+        assert_eq!(
+            a.published_at.unwrap().to_rfc3339(),
+            "2026-12-05T13:03:00+00:00"
+        );
+        let author = a.author.as_ref().unwrap();
+        assert_eq!(
+            author.pseudonym,
+            c.key.pseudonymise("html:forum.example", "Jan Jansen")
+        );
+        assert!(author.handle.is_none(), "no handles unless configured");
+        // No permalink: the thread with the post's anchor names it, whatever page it is on.
+        let b = &page.items[1];
+        assert_eq!(b.id, c.item("https://forum.example/t/azc-wijk#p-12").id);
+        assert_eq!(
+            b.url.as_deref(),
+            Some("https://forum.example/t/azc-wijk?page=1#p-12")
+        );
+        assert_eq!(
+            b.published_at.unwrap().to_rfc3339(),
+            "2026-12-05T15:10:00+00:00"
+        );
+        // Neither: an id from what it says; its time unreadable, kept without one, and said.
+        let third = &page.items[2];
+        assert_eq!(third.text, "Derde, zonder anker");
+        assert!(third.published_at.is_none());
+        assert!(third.author.is_none());
+        assert!(
+            page.warnings
+                .iter()
+                .any(|w| w.contains("unreadable time") && w.contains("ergens vorige week")),
+            "{:?}",
+            page.warnings
+        );
+        assert_eq!(
+            page.next.as_ref().map(Url::as_str),
+            Some("https://forum.example/t/azc-wijk?page=2")
+        );
+        // The same post on another page, or read again, keeps its id.
+        let again = parse_page(
+            THREAD.as_bytes(),
+            None,
+            &url("https://forum.example/t/azc-wijk?page=7"),
+            &selectors(|_| {}),
+            PageRole::Posts { thread: &thread },
+            &c,
+        )
+        .unwrap();
+        let ids = |p: &HtmlPage| p.items.iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&again), ids(&page));
+    }
+
+    #[test]
+    fn hostile_markup_is_neutralised() {
+        let html = r#"<html><head><base href="javascript:alert(1)//"></head><body>
+          <div class="post" id="x"><a class="perma" href="javascript:alert(1)">link</a>
+          <div class="body"><img src=x onerror="alert(1)">Hallo <script>alert('<b>')</script>
+          <style>.body{}</style><a href=" JavaScript:alert(2)">klik</a>
+          <a href="data:text/html,x">d</a> &lt;script&gt;tekst&lt;/script&gt;
+          <iframe src="https://evil.example/">frame</iframe></div></div>
+          <a rel="next" href="javascript:next()">verder</a>
+          <a class="topic" href="https://elders.example/t/1">elders</a></body></html>"#;
+        let c = ctx(SourceKind::Html);
+        let page_url = url("https://forum.example/t/1");
+        let sel = selectors(|s| s.post = ".post".into());
+        let page = parse_page(
+            html.as_bytes(),
+            None,
+            &page_url,
+            &sel,
+            PageRole::Posts { thread: &page_url },
+            &c,
+        )
+        .unwrap();
+        let item = &page.items[0];
+        assert_eq!(item.text, "Hallo klik d <script>tekst</script>");
+        assert!(item.links.is_empty(), "{:?}", item.links);
+        // The javascript: permalink is dropped: the anchor names the post instead.
+        assert_eq!(item.url.as_deref(), Some("https://forum.example/t/1#x"));
+        assert!(page.next.is_none());
+        let listing = parse_page(
+            html.as_bytes(),
+            None,
+            &page_url,
+            &sel,
+            PageRole::Listing,
+            &c,
+        )
+        .unwrap();
+        assert!(listing.threads.is_empty(), "other sites are not followed");
+        assert!(listing
+            .warnings
+            .iter()
+            .any(|w| w.contains("none with an http(s) link on this site")));
+    }
+
+    #[test]
+    fn listing_thread_links_resolved_deduplicated_same_site() {
+        let html = r#"<ul>
+          <li><a class="topic" href="/t/een#unread">Een</a></li>
+          <li><a class="topic" href="t/twee">Twee</a></li>
+          <li><a class="topic" href="/t/een#last">Een weer</a></li>
+          <li><a class="topic" href="https://elders.example/t/drie">Elders</a></li>
+          <li><a class="topic">zonder href</a></li></ul>
+          <a rel="next" href="/c/gemeente?page=2">2</a>"#;
+        let c = ctx(SourceKind::Html);
+        let page = parse_page(
+            html.as_bytes(),
+            Some("text/html"),
+            &url("https://forum.example/c/gemeente"),
+            &selectors(|_| {}),
+            PageRole::Listing,
+            &c,
+        )
+        .unwrap();
+        let threads: Vec<&str> = page.threads.iter().map(Url::as_str).collect();
+        assert_eq!(
+            threads,
+            vec![
+                "https://forum.example/t/een",
+                "https://forum.example/c/t/twee"
+            ]
+        );
+        assert_eq!(
+            page.next.as_ref().map(Url::as_str),
+            Some("https://forum.example/c/gemeente?page=2")
+        );
+        assert!(page.items.is_empty());
+        assert!(page
+            .warnings
+            .iter()
+            .any(|w| w.contains("1 thread links to other sites")));
+    }
+
+    #[test]
+    fn nothing_matched_is_a_warning_not_silence() {
+        let c = ctx(SourceKind::Html);
+        let u = url("https://forum.example/t/1");
+        let sel = selectors(|_| {});
+        let html = b"<html><body><div class='post-new'>Het forum kreeg een nieuw thema</div></body></html>";
+        let posts = parse_page(html, None, &u, &sel, PageRole::Posts { thread: &u }, &c).unwrap();
+        assert!(posts.items.is_empty());
+        assert!(posts
+            .warnings
+            .iter()
+            .any(|w| w.contains("no element matched `post` (`article.post`)")));
+        let listing = parse_page(html, None, &u, &sel, PageRole::Listing, &c).unwrap();
+        assert!(listing
+            .warnings
+            .iter()
+            .any(|w| w.contains("no element matched `thread_link` (`a.topic`)")));
+        // A post without the text element is skipped, and said.
+        let html = b"<article class='post'><p>andere opmaak</p></article><article class='post'><div class='body'>ok</div></article>";
+        let page = parse_page(html, None, &u, &sel, PageRole::Posts { thread: &u }, &c).unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert!(page
+            .warnings
+            .iter()
+            .any(|w| w.contains("1 of 2 posts had no element matching `text`")));
+    }
+
+    #[test]
+    fn time_attribute_text_and_missing_attribute() {
+        let c = ctx(SourceKind::Html);
+        let u = url("https://forum.example/t/1");
+        let sel = selectors(|s| {
+            s.time = Some(".when".into());
+            s.time_attr = Some("data-time".into());
+        });
+        let html = br#"<article class="post" id="a"><span class="when" data-time="1796479380">gisteren</span><div class="body">a</div></article>
+            <article class="post" id="b"><span class="when">05-12-2026 14:03</span><div class="body">b</div></article>"#;
+        let page = parse_page(html, None, &u, &sel, PageRole::Posts { thread: &u }, &c).unwrap();
+        assert_eq!(
+            page.items[0].published_at.unwrap().to_rfc3339(),
+            "2026-12-05T14:03:00+00:00"
+        );
+        assert!(page.items[1].published_at.is_none());
+        assert!(
+            page.warnings
+                .iter()
+                .any(|w| w.contains("no `data-time` attribute")),
+            "{:?}",
+            page.warnings
+        );
+    }
+
+    #[test]
+    fn nested_text_matches_count_once_and_other_bodies_are_refused() {
+        let c = ctx(SourceKind::Html);
+        let u = url("https://forum.example/t/1");
+        let sel = selectors(|s| s.text = "p".into());
+        let html = b"<article class='post' id='a'><p>een <p>twee</p></p><blockquote><p>drie</p></blockquote></article>";
+        let page = parse_page(html, None, &u, &sel, PageRole::Posts { thread: &u }, &c).unwrap();
+        assert_eq!(page.items[0].text, "een\n\ntwee\n\ndrie");
+        let e = parse_page(
+            b"{\"a\":1}",
+            Some("application/json"),
+            &u,
+            &sel,
+            PageRole::Listing,
+            &c,
+        )
+        .unwrap_err();
+        assert!(e.0.contains("expected an HTML page"), "{e}");
+        let deep = "<div>".repeat(100_000);
+        let e = parse_page(deep.as_bytes(), None, &u, &sel, PageRole::Listing, &c).unwrap_err();
+        assert!(e.0.contains("deeper"), "{e}");
+        assert!(parse_page(b"  ", None, &u, &sel, PageRole::Listing, &c).is_err());
+    }
+}
