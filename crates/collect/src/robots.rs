@@ -8,7 +8,9 @@
 //! kept per site (scheme, host, port) for a day. As RFC 9309 says: a robots.txt that is not
 //! there (4xx) allows everything; one that cannot be reached (5xx after the fetcher's retries,
 //! network errors) disallows everything for now, remembered for a short while only, so a site
-//! in trouble is neither hammered nor crawled against its will.
+//! in trouble is neither hammered nor crawled against its will. A `Crawl-delay` is honoured
+//! between the pages of a round (up to [`MAX_CRAWL_DELAY`]), on top of the fetcher's per-host
+//! rate.
 
 use crate::http::{FetchErrorKind, Fetched, Fetcher};
 use std::collections::HashMap;
@@ -22,11 +24,16 @@ use url::Url;
 const TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long "robots.txt unreachable, so nothing is allowed" is remembered before trying again.
 const UNREACHABLE_TTL: Duration = Duration::from_secs(10 * 60);
+/// The longest `Crawl-delay` honoured: a site asking for more gets a request a minute, not a
+/// source that never finishes a round.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
 
 /// Whether a URL may be fetched.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
-    Allowed,
+    /// Allowed, with the pause the site asks for between requests (`Crawl-delay`, at most
+    /// [`MAX_CRAWL_DELAY`]), if it asks.
+    Allowed { crawl_delay: Option<Duration> },
     /// Not allowed, and why (for the source's warnings).
     Disallowed(String),
 }
@@ -91,9 +98,14 @@ impl RobotsCache {
         }
         let rules = &entry.as_ref().expect("filled above").rules;
         match rules {
-            Rules::All => Verdict::Allowed,
+            Rules::All => Verdict::Allowed { crawl_delay: None },
             Rules::Nothing(why) => Verdict::Disallowed(why.clone()),
-            Rules::Robot(robot) if robot.allowed(url.as_str()) => Verdict::Allowed,
+            Rules::Robot(robot) if robot.allowed(url.as_str()) => Verdict::Allowed {
+                crawl_delay: robot
+                    .delay
+                    .filter(|d| d.is_finite() && *d > 0.0)
+                    .map(|d| Duration::from_secs_f32(d.min(MAX_CRAWL_DELAY.as_secs_f32()))),
+            },
             Rules::Robot(_) => Verdict::Disallowed(format!(
                 "{site}/robots.txt disallows it for `{}`",
                 self.agent

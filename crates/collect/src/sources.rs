@@ -40,6 +40,8 @@ pub(crate) struct Harvest {
     pub encoding_guess: Option<String>,
     /// `html` sources: where each thread was left (replaces the cursor's).
     pub threads: Option<Vec<crate::cursor::ThreadMark>>,
+    /// `html` sources: when this round last asked for a page (for `Crawl-delay`).
+    pub last_request: Option<tokio::time::Instant>,
 }
 
 /// Why a round failed: where, and what was wrong.

@@ -390,3 +390,36 @@ async fn a_listing_of_posts_newest_first_stops_at_what_it_handed_on() {
     // Page one brings the new one and an old one; page two only old ones: there it stops.
     assert_eq!(server.hits("/artikel/reacties").len(), 4);
 }
+
+#[tokio::test]
+async fn crawl_delay_spaces_the_pages_of_a_round() {
+    let server = TestServer::start().await;
+    let base = server.url("");
+    let forum = Arc::new(Mutex::new(Forum {
+        threads: vec![posts(0, 1), posts(1, 1)],
+        extra_links: vec![],
+    }));
+    serve_forum(&server, forum, 2);
+    server.fixed(
+        "/robots.txt",
+        Reply::ok("User-agent: *\nCrawl-delay: 0.3\n", "text/plain"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("items.jsonl");
+    let config = config_text(&dir.path().join("state"), "", &forum_source(&base, ""));
+    collect_once(&config, &out).await;
+    assert_eq!(read_items(&out).len(), 2);
+    let mut pages: Vec<std::time::Instant> = server
+        .all_hits()
+        .iter()
+        .filter(|h| h.path != "/robots.txt")
+        .map(|h| h.at)
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 3, "listing and two threads");
+    for pair in pages.windows(2) {
+        let gap = pair[1] - pair[0];
+        // The per-host rate alone (1000 a second here) would allow a millisecond.
+        assert!(gap >= std::time::Duration::from_millis(280), "{gap:?}");
+    }
+}

@@ -208,10 +208,17 @@ fn take(out: &mut Harvest, page: HtmlPage, newest: &mut Option<chrono::DateTime<
     out.items.extend(page.items);
 }
 
-/// Whether robots.txt allows `url`; a disallowed page is a warning, not a failure.
+/// Whether robots.txt allows `url`; a disallowed page is a warning, not a failure. When the
+/// site asks for a `Crawl-delay`, wait until that long after this round's previous request.
 async fn allowed(fetcher: &Fetcher, url: &Url, out: &mut Harvest) -> bool {
     match fetcher.robots_verdict(url).await {
-        Verdict::Allowed => true,
+        Verdict::Allowed { crawl_delay } => {
+            if let (Some(delay), Some(last)) = (crawl_delay, out.last_request) {
+                tokio::time::sleep_until(last + delay).await;
+            }
+            out.last_request = Some(tokio::time::Instant::now());
+            true
+        }
         Verdict::Disallowed(why) => {
             out.warnings.push(format!("{url} skipped: {why}"));
             false
