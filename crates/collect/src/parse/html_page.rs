@@ -10,7 +10,7 @@
 //! Pages are hostile input. Text goes through [`html_to_text`] (scripts and styles dropped,
 //! entities decoded, nothing kept as markup); only absolute `http`/`https` links survive
 //! ([`safe_url`]), resolved against the page (or its `<base href>`); thread and next-page links
-//! are followed only on the listing's own site; pages nested deeper than [`MAX_NESTING`] are
+//! are followed only on the listing's own site; pages nested deeper than 512 levels are
 //! refused before a tree is built.
 
 use super::{excerpt, ItemContext, ParseError};
