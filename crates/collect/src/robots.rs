@@ -24,6 +24,8 @@ use url::Url;
 const TTL: Duration = Duration::from_secs(24 * 3600);
 /// How long "robots.txt unreachable, so nothing is allowed" is remembered before trying again.
 const UNREACHABLE_TTL: Duration = Duration::from_secs(10 * 60);
+/// How much of a robots.txt is read.
+const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 /// The longest `Crawl-delay` honoured: a site asking for more gets a request a minute, not a
 /// source that never finishes a round.
 pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
@@ -122,7 +124,12 @@ impl RobotsCache {
             };
         };
         let rules = match fetcher.get(&robots_url, None, "text/plain, */*;q=0.5").await {
-            Ok(Fetched::Fresh(resp)) => match Robot::new(&self.agent, &resp.body) {
+            // RFC 9309 asks parsers to read at least 500 KiB, and lets them stop there: a
+            // larger file costs rule compilation, not politeness.
+            Ok(Fetched::Fresh(resp)) => match Robot::new(
+                &self.agent,
+                &resp.body[..resp.body.len().min(MAX_ROBOTS_BYTES)],
+            ) {
                 Ok(robot) => Rules::Robot(Box::new(robot)),
                 Err(e) => {
                     // The parser skips lines it cannot read; failing whole is rare. A file that
