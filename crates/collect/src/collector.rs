@@ -383,6 +383,7 @@ impl Collector {
             st.cursor.validators.clone(),
             st.cursor.last_id.clone(),
             st.cursor.resume.clone(),
+            st.cursor.threads.clone(),
         );
         for id in ids {
             st.seen.insert(id);
@@ -400,10 +401,14 @@ impl Collector {
             }
         }
         st.cursor.resume = harvest.resume;
+        if let Some(threads) = harvest.threads {
+            st.cursor.threads = threads;
+        }
         let after = (
             st.cursor.validators.clone(),
             st.cursor.last_id.clone(),
             st.cursor.resume.clone(),
+            st.cursor.threads.clone(),
         );
         if count > 0 || before != after {
             let cursor = Cursor {

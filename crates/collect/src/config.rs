@@ -17,11 +17,16 @@
 //! which field is wrong. Sources that need a login are refused: websense reads public sources
 //! only.
 
+mod html;
 mod settings;
 mod sources;
 
+pub use html::{Css, HtmlSelectors, HtmlSelectorsConfig};
 pub use settings::CollectConfig;
-pub use sources::{JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec};
+pub use sources::{
+    JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    DEFAULT_MAX_THREADS,
+};
 /// The one duration parser (`"90s"`, `"15m"`, `"2h"`), kept here for existing callers.
 pub use websense_model::parse_duration;
 /// `[privacy]` is one section for every command; its type lives in `websense_model`.
@@ -167,7 +172,7 @@ mod tests {
         let sources = config.sources().unwrap();
         assert!(sources.len() >= 6);
         for kind in [
-            "feed", "mastodon", "reddit", "bluesky", "telegram", "json_api",
+            "feed", "mastodon", "reddit", "bluesky", "telegram", "json_api", "html",
         ] {
             assert!(
                 sources.iter().any(|s| s.kind.as_str() == kind),
@@ -231,6 +236,67 @@ mod tests {
         );
         let e = err("[[sources]]\nid = \"a\"\nkind = \"rss\"\nurl = \"https://e.org\"\n");
         assert!(e.contains("rss"), "{e}");
+    }
+
+    #[test]
+    fn html_selectors_are_checked_and_named() {
+        let html = |selectors: &str, extra: &str| {
+            format!(
+                "[[sources]]\nid = \"forum\"\nkind = \"html\"\nurl = \"https://f.example/c\"\n{extra}\n\
+                 [sources.selectors]\n{selectors}\n"
+            )
+        };
+        let ok = Config::from_toml(&html(
+            "post = \"article.post\"\ntext = \".body\"\nthread_link = \"a.topic\"",
+            "max_threads = 5",
+        ))
+        .unwrap();
+        let source = &ok.sources().unwrap()[0];
+        assert_eq!(source.kind.as_str(), "html");
+        let SourceSpec::Html {
+            selectors,
+            max_threads,
+            ..
+        } = &source.spec
+        else {
+            panic!("not html: {:?}", source.spec)
+        };
+        assert_eq!(
+            (selectors.post.css.as_str(), *max_threads),
+            ("article.post", 5)
+        );
+        let e = err(&html("post = \"article.post\"\ntext = \"div[\"", ""));
+        assert!(
+            e.contains("source `forum`") && e.contains("`selectors.text`") && e.contains("`div[`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"article..post\"\ntext = \"p\"", ""));
+        assert!(e.contains("`selectors.post`"), "{e}");
+        let e = err(&html(
+            "post = \"a\"\ntext = \"p\"\ntime_attr = \"datetime\"",
+            "",
+        ));
+        assert!(
+            e.contains("`selectors.time_attr` needs `selectors.time`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"a\"\ntext = \"p\"", "max_threads = 3"));
+        assert!(
+            e.contains("`max_threads` needs `selectors.thread_link`"),
+            "{e}"
+        );
+        let e = err(&html("post = \"a\"", ""));
+        assert!(e.contains("text"), "{e}");
+        let e = err(&html("post = \"a\"\ntext = \"p\"\npostt = \"x\"", ""));
+        assert!(e.contains("postt"), "{e}");
+        let e =
+            err("[[sources]]\nid = \"forum\"\nkind = \"html\"\nurl = \"https://f.example/c\"\n");
+        assert!(e.contains("needs `selectors`"), "{e}");
+        let e = err("[[sources]]\nid = \"f\"\nkind = \"feed\"\nurl = \"https://f.example/c\"\nmax_threads = 2\n");
+        assert!(
+            e.contains("`max_threads` is not used by kind `feed`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! A [`Cursor`] holds a source's cache validators, its newest platform id (Mastodon's
 //! `since_id`, Telegram's post number, ...), the ids of the items it handed on last
-//! (bounded) and where older pages still wait after a failed page ([`Resume`]). The
+//! (bounded), where older pages still wait after a failed page ([`Resume`]) and, for web
+//! pages and forums, where each thread was left ([`ThreadMark`]). The
 //! collector saves it through a [`CursorStore`] only after the sink accepted the items, so
 //! a crash re-fetches rather than loses; the remembered ids make the re-fetch skip what was
 //! already handed on, and the downstream de-duplication by id covers the
@@ -35,6 +36,22 @@ pub struct Cursor {
     /// handed on): the next rounds go on from there.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resume: Vec<Resume>,
+    /// `html` sources: where each thread was left (bounded, most recently listed first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub threads: Vec<ThreadMark>,
+}
+
+/// Where an `html` source left one thread: the last page it read (forum threads grow at the
+/// end, so the next round starts there instead of at page one) and the newest post time it
+/// handed on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadMark {
+    /// The thread's URL as the listing links it (for a source without threads: the listing).
+    pub thread: String,
+    /// The page to start from next round.
+    pub page: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newest: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Where a broken walk through a paged source stopped: the page to fetch next, and the

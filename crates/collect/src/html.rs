@@ -278,6 +278,45 @@ pub fn links_in_text(text: &str) -> Vec<String> {
     out
 }
 
+/// The deepest nesting of elements a page may have before a parser builds its tree: building
+/// the tree costs time quadratic in nesting depth; real pages nest a few dozen levels, hostile
+/// ones could nest a million.
+pub(crate) const MAX_NESTING: usize = 512;
+
+/// Rough nesting depth of HTML: start tags minus end tags, void elements not counted.
+pub(crate) fn nesting_estimate(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut max) = (0usize, 0usize);
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += off + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b) if b.is_ascii_alphabetic() => {
+                let name_end = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .map_or(bytes.len(), |e| i + e);
+                let name = html[i..name_end].to_ascii_lowercase();
+                let self_closing = bytes[name_end..]
+                    .iter()
+                    .position(|b| *b == b'>')
+                    .is_some_and(|e| e > 0 && bytes[name_end + e - 1] == b'/');
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -294,6 +294,7 @@ pub struct Fetcher {
     /// Retries inside one fetch: `retry_base_delay` doubling up to `retry_max_delay`, equal
     /// jitter, `max_retries` retries, `Retry-After` up to `retry_max_delay`.
     retry: Backoff,
+    robots: crate::robots::RobotsCache, // per site, for the sources that crawl web pages
 }
 
 impl Fetcher {
@@ -332,7 +333,13 @@ impl Fetcher {
             retry: Backoff::new(config.retry_base_delay, config.retry_max_delay)
                 .with_jitter(Jitter::Equal)
                 .with_max_attempts(config.max_retries.saturating_add(1)),
+            robots: crate::robots::RobotsCache::new(&config.user_agent),
         })
+    }
+
+    /// Whether robots.txt lets websense fetch `url` (fetched here when not known; [`crate::robots`]).
+    pub async fn robots_verdict(&self, url: &Url) -> crate::robots::Verdict {
+        self.robots.verdict(self, url).await
     }
 
     /// GET `url`, conditionally when `validators` are given, retrying transient failures.

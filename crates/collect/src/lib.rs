@@ -1,13 +1,15 @@
-//! Collectors of websense: public posts from feeds and public APIs, as [`Item`]s.
+//! Collectors of websense: public posts from feeds, public APIs and public web pages and
+//! forums, as [`Item`]s.
 //!
 //! This crate owns getting posts in: the `[collect]` and `[[sources]]` configuration
 //! ([`config`]; the `[privacy]` section's type and the switch file's format, shared with the
 //! Room, are `websense_model`'s and re-exported here), the pseudonym key kept away from the
-//! data ([`key`]), polite and guarded HTTP ([`http`]), one parser per source kind
-//! ([`parse`]: RSS/Atom/JSON Feed, Mastodon, Reddit, Bluesky search, Telegram channel previews,
-//! configured JSON APIs), cursors that make collecting resumable ([`cursor`]), per-source
-//! status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]). [`Collector`] ties them
-//! together, once or continuously.
+//! data ([`key`]), polite and guarded HTTP ([`http`]) with robots.txt for the sources that
+//! crawl pages ([`robots`]), one parser per source kind ([`parse`]: RSS/Atom/JSON Feed,
+//! Mastodon, Reddit, Bluesky search, Telegram channel previews, configured JSON APIs, web pages
+//! and forums read by configured CSS selectors), cursors that make collecting resumable
+//! ([`cursor`]), per-source status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]).
+//! [`Collector`] ties them together, once or continuously.
 //!
 //! It must not touch what comes after the sink: no matching, no storage, no bus. Items leave
 //! through [`websense_model::ItemSink`], whichever sink the binary plugs in.
@@ -44,6 +46,7 @@ pub mod http;
 pub mod key;
 pub mod markdown;
 pub mod parse;
+pub mod robots;
 pub mod sink;
 mod sources;
 pub mod status;

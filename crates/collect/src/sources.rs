@@ -5,7 +5,10 @@
 //! page that reaches the cursor's last id). When a later page fails, the pages before it are
 //! kept and the failed page becomes a gap in the cursor ([`Resume`]) that the next rounds
 //! walk on from, after the newest pages. What it returns is not yet de-duplicated or handed
-//! on; the collector does both.
+//! on; the collector does both. Web pages and forums walk listings and threads their own way
+//! (`html_site`).
+
+mod html_site;
 
 use crate::config::{MastodonTimeline, Source, SourceSpec};
 use crate::cursor::{Cursor, Resume, SeenIds};
@@ -35,6 +38,10 @@ pub(crate) struct Harvest {
     pub resume: Vec<Resume>,
     /// The encoding `chardetng` guessed for a body that declared none.
     pub encoding_guess: Option<String>,
+    /// `html` sources: where each thread was left (replaces the cursor's).
+    pub threads: Option<Vec<crate::cursor::ThreadMark>>,
+    /// `html` sources: when this round last asked for a page (for `Crawl-delay`).
+    pub last_request: Option<tokio::time::Instant>,
 }
 
 /// Why a round failed: where, and what was wrong.
@@ -233,6 +240,23 @@ pub(crate) async fn harvest(
             walk(source, fetcher, cursor, seen, paging, |resp| {
                 parse::bluesky::parse_search(&resp.body, resp.content_type.as_deref(), ctx)
             })
+            .await
+        }
+        SourceSpec::Html {
+            url,
+            selectors,
+            max_threads,
+        } => {
+            html_site::harvest(
+                source,
+                fetcher,
+                cursor,
+                seen,
+                ctx,
+                url,
+                selectors,
+                *max_threads,
+            )
             .await
         }
     }

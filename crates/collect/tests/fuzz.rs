@@ -12,9 +12,10 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 use url::Url;
-use websense_collect::config::JsonFields;
+use websense_collect::config::{HtmlSelectors, HtmlSelectorsConfig, JsonFields};
 use websense_collect::encoding::{decode, DocKind};
 use websense_collect::html::{html_to_text, links_in_text};
+use websense_collect::parse::html_page::PageRole;
 use websense_collect::parse::{self, ItemContext};
 use websense_model::{PseudonymKey, SourceId, SourceKind, SourceRef};
 
@@ -252,6 +253,27 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Selectors of an `html` source that reach into every part of a page (the Telegram
+/// fixture's posts among them, so mutated fixtures give posts to read).
+fn html_selectors() -> &'static HtmlSelectors {
+    static SELECTORS: OnceLock<HtmlSelectors> = OnceLock::new();
+    SELECTORS.get_or_init(|| {
+        HtmlSelectorsConfig {
+            thread_link: Some("a".into()),
+            post: "div, article, .tgme_widget_message".into(),
+            text: "p, .tgme_widget_message_text".into(),
+            author: Some("span, .author".into()),
+            time: Some("time".into()),
+            time_attr: None,
+            title: Some("h1, title".into()),
+            permalink: Some("a".into()),
+            next_page: Some("a[rel=next], link[rel=prev]".into()),
+        }
+        .check()
+        .unwrap()
+    })
+}
+
 fn all_parsers(body: &[u8], ct: Option<&str>) {
     let c = ctx();
     let base = Url::parse("https://fuzz.example/feed").unwrap();
@@ -260,6 +282,10 @@ fn all_parsers(body: &[u8], ct: Option<&str>) {
     let _ = parse::reddit::parse_listing(body, ct, &base, &c);
     let _ = parse::bluesky::parse_search(body, ct, &c);
     let _ = parse::telegram::parse_preview(body, ct, "kanaal", &base, &c);
+    let selectors = html_selectors();
+    for role in [PageRole::Listing, PageRole::Posts { thread: &base }] {
+        let _ = parse::html_page::parse_page(body, ct, &base, selectors, role, &c);
+    }
     let fields = JsonFields {
         id: "id".into(),
         text: "body".into(),
@@ -285,6 +311,7 @@ fn all_parsers(body: &[u8], ct: Option<&str>) {
     let _ = html_to_text(&text, Some(&base));
     let _ = links_in_text(&text);
     let _ = parse::parse_time(&text);
+    let _ = parse::parse_page_time(&text);
     let _ = parse::mastodon::link_rel(&text, "next");
     let _ = websense_collect::Config::from_toml(&text);
 }

@@ -14,6 +14,8 @@ pub enum SourceKind {
     Telegram,
     /// A JSON API declared in configuration.
     JsonApi,
+    /// Public web pages and forums, read by CSS selectors declared in configuration.
+    Html,
     /// Items read from a file (JSON Lines), e.g. the bundled samples.
     File,
 }
@@ -27,6 +29,7 @@ impl SourceKind {
             SourceKind::Bluesky => "bluesky",
             SourceKind::Telegram => "telegram",
             SourceKind::JsonApi => "json_api",
+            SourceKind::Html => "html",
             SourceKind::File => "file",
         }
     }

@@ -1,6 +1,7 @@
 //! `[[sources]]`: what to collect, written flat and checked into a typed [`Source`]; keys that
 //! mean a login are refused, and URLs must be public http(s) ones.
 
+use super::html::{HtmlSelectors, HtmlSelectorsConfig};
 use super::{CollectConfig, ConfigError};
 use serde::Deserialize;
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub enum SourceKindName {
     Bluesky,
     Telegram,
     JsonApi,
+    Html,
 }
 
 /// One `[[sources]]` entry as written. Fields that a kind does not use are refused.
@@ -36,7 +38,7 @@ pub struct SourceConfig {
     /// Carried on every item (`"gemeente:utrecht"`, `"thema:stikstof"`).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// `feed`, `json_api`: the URL to fetch.
+    /// `feed`, `json_api`: the URL to fetch; `html`: the listing page.
     pub url: Option<String>,
     /// `mastodon`: the instance, e.g. `https://mastodon.social`.
     pub instance: Option<String>,
@@ -59,7 +61,12 @@ pub struct SourceConfig {
     pub next_path: Option<String>,
     /// `json_api`: where the fields of an item are.
     pub fields: Option<JsonFields>,
-    /// Paginated sources: at most this many pages per round.
+    /// `html`: CSS selectors saying where posts, texts, authors, times and links are.
+    pub selectors: Option<HtmlSelectorsConfig>,
+    /// `html` with `selectors.thread_link`: at most this many threads read per round.
+    pub max_threads: Option<u32>,
+    /// Paginated sources: at most this many pages per round (`html`: listing pages per round,
+    /// and pages per thread).
     pub max_pages: Option<u32>,
 }
 
@@ -113,7 +120,17 @@ pub enum SourceSpec {
         next_path: Option<String>,
         fields: JsonFields,
     },
+    Html {
+        /// The listing page.
+        url: Url,
+        selectors: HtmlSelectors,
+        /// Threads read per round (with `selectors.thread_link`).
+        max_threads: u32,
+    },
 }
+
+/// Threads an `html` source reads per round unless `max_threads` says otherwise.
+pub const DEFAULT_MAX_THREADS: u32 = 20;
 
 /// A checked source, ready to collect.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,7 +148,9 @@ impl Source {
     /// The URL a round starts from, for logs and status.
     pub fn start_url(&self) -> String {
         match &self.spec {
-            SourceSpec::Feed { url } | SourceSpec::JsonApi { url, .. } => url.to_string(),
+            SourceSpec::Feed { url }
+            | SourceSpec::JsonApi { url, .. }
+            | SourceSpec::Html { url, .. } => url.to_string(),
             SourceSpec::Mastodon { instance, .. } => instance.to_string(),
             SourceSpec::Reddit { base, subreddit } => format!("{base}r/{subreddit}"),
             SourceSpec::Bluesky { base, query, .. } => format!("{base} q={query}"),
@@ -165,6 +184,9 @@ impl SourceConfig {
         if self.max_pages == Some(0) {
             return Err(fail("max_pages must be at least 1".into()));
         }
+        if self.max_threads == Some(0) {
+            return Err(fail("max_threads must be at least 1".into()));
+        }
         let used: &[&str] = match self.kind {
             SourceKindName::Feed => &["url"],
             SourceKindName::Mastodon => &["instance", "timeline", "hashtag", "max_pages"],
@@ -172,6 +194,7 @@ impl SourceConfig {
             SourceKindName::Bluesky => &["query", "lang", "base_url", "max_pages"],
             SourceKindName::Telegram => &["channel", "base_url", "max_pages"],
             SourceKindName::JsonApi => &["url", "items_path", "next_path", "fields", "max_pages"],
+            SourceKindName::Html => &["url", "selectors", "max_threads", "max_pages"],
         };
         for (name, present) in self.kind_specific_fields() {
             if present && !used.contains(&name) {
@@ -277,6 +300,24 @@ impl SourceConfig {
                     }
                 },
             },
+            SourceKindName::Html => {
+                let Some(selectors) = &self.selectors else {
+                    return Err(fail(
+                        "kind `html` needs `selectors` with at least `post` and `text`".into(),
+                    ));
+                };
+                let selectors = selectors.check().map_err(fail)?;
+                if self.max_threads.is_some() && selectors.thread_link.is_none() {
+                    return Err(fail(
+                        "`max_threads` needs `selectors.thread_link` (threads to follow)".into(),
+                    ));
+                }
+                SourceSpec::Html {
+                    url: url_of(&required(&self.url, "url")?, "url")?,
+                    selectors,
+                    max_threads: self.max_threads.unwrap_or(DEFAULT_MAX_THREADS),
+                }
+            }
         };
         Ok(Source {
             id: SourceId::new(self.id.clone()),
@@ -289,7 +330,7 @@ impl SourceConfig {
         })
     }
 
-    fn kind_specific_fields(&self) -> [(&'static str, bool); 12] {
+    fn kind_specific_fields(&self) -> [(&'static str, bool); 14] {
         [
             ("url", self.url.is_some()),
             ("instance", self.instance.is_some()),
@@ -303,6 +344,8 @@ impl SourceConfig {
             ("items_path", self.items_path.is_some()),
             ("next_path", self.next_path.is_some()),
             ("fields", self.fields.is_some()),
+            ("selectors", self.selectors.is_some()),
+            ("max_threads", self.max_threads.is_some()),
         ]
     }
 
@@ -314,6 +357,7 @@ impl SourceConfig {
             SourceKindName::Bluesky => SourceKind::Bluesky,
             SourceKindName::Telegram => SourceKind::Telegram,
             SourceKindName::JsonApi => SourceKind::JsonApi,
+            SourceKindName::Html => SourceKind::Html,
         }
     }
 

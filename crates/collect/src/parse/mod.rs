@@ -4,10 +4,13 @@
 //! Each parser turns what a service sent into [`Item`]s through an [`ItemContext`], which
 //! knows the source, mints stable ids and pseudonymises authors, and returns a [`Page`]:
 //! the items, where the next page is (if the service pages), and warnings about what was odd
-//! but survivable (an unparseable date, bytes invalid in the declared encoding).
+//! but survivable (an unparseable date, bytes invalid in the declared encoding). Web pages
+//! ([`html_page`]) return an [`html_page::HtmlPage`] instead, which also names the threads a
+//! listing links to.
 
 pub mod bluesky;
 pub mod feed;
+pub mod html_page;
 pub mod json_api;
 pub mod mastodon;
 pub mod reddit;
@@ -16,7 +19,7 @@ mod time;
 mod tolerant;
 mod xml_tree;
 
-pub use time::parse_time;
+pub use time::{parse_page_time, parse_time};
 
 use chrono::{DateTime, Utc};
 use std::sync::Arc;

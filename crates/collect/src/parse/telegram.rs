@@ -3,7 +3,7 @@
 
 use super::{excerpt, ItemContext, Page, ParseError};
 use crate::encoding::{decode, DocKind};
-use crate::html::{html_to_text, safe_url};
+use crate::html::{html_to_text, nesting_estimate, safe_url, MAX_NESTING};
 use scraper::{ElementRef, Html, Selector};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -89,42 +89,6 @@ pub fn parse_preview(
     }
     page.next = lowest.filter(|n| *n > 1).map(|n| n.to_string());
     Ok(page)
-}
-
-const MAX_NESTING: usize = 512;
-
-/// Rough nesting depth of HTML: start tags minus end tags, void elements not counted.
-fn nesting_estimate(html: &str) -> usize {
-    const VOID: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr",
-    ];
-    let (mut depth, mut max) = (0usize, 0usize);
-    let bytes = html.as_bytes();
-    let mut i = 0;
-    while let Some(off) = bytes[i..].iter().position(|b| *b == b'<') {
-        i += off + 1;
-        match bytes.get(i) {
-            Some(b'/') => depth = depth.saturating_sub(1),
-            Some(b) if b.is_ascii_alphabetic() => {
-                let name_end = bytes[i..]
-                    .iter()
-                    .position(|b| !b.is_ascii_alphanumeric())
-                    .map_or(bytes.len(), |e| i + e);
-                let name = html[i..name_end].to_ascii_lowercase();
-                let self_closing = bytes[name_end..]
-                    .iter()
-                    .position(|b| *b == b'>')
-                    .is_some_and(|e| e > 0 && bytes[name_end + e - 1] == b'/');
-                if !VOID.contains(&name.as_str()) && !self_closing {
-                    depth += 1;
-                    max = max.max(depth);
-                }
-            }
-            _ => {}
-        }
-    }
-    max
 }
 
 fn message_item(

@@ -261,8 +261,9 @@ where
 
 // ---------------------------------------------------------------- the feed server
 
-/// Serves the files of a directory on 127.0.0.1, each response after `delay`, on its own
-/// thread and runtime (so a test blocking its own runtime cannot stall it). Counts requests.
+/// Serves the files of a directory on 127.0.0.1 (`.html` as web pages, `.txt` as text, the
+/// rest as feeds), each response after `delay`, on its own thread and runtime (so a test
+/// blocking its own runtime cannot stall it). Counts requests.
 pub struct FeedServer {
     pub addr: SocketAddr,
     pub served: Arc<AtomicUsize>,
@@ -300,9 +301,9 @@ impl FeedServer {
                                     delay.load(Ordering::Relaxed),
                                 ))
                                 .await;
-                                let body = std::fs::read(dir.join(file)).unwrap_or_default();
+                                let body = std::fs::read(dir.join(&file)).unwrap_or_default();
                                 served.fetch_add(1, Ordering::SeqCst);
-                                ([("content-type", "application/rss+xml")], body)
+                                ([("content-type", content_type(&file))], body)
                             },
                         ),
                     )
@@ -324,6 +325,18 @@ impl FeedServer {
     pub fn set_delay(&self, delay: Duration) {
         self.delay_ms
             .store(delay.as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+/// The Content-Type the feed server sends for a file: web pages and robots.txt as what they
+/// are, everything else as a feed.
+fn content_type(file: &str) -> &'static str {
+    if file.ends_with(".html") {
+        "text/html; charset=utf-8"
+    } else if file.ends_with(".txt") {
+        "text/plain"
+    } else {
+        "application/rss+xml"
     }
 }
 
