@@ -1,40 +1,10 @@
 //! End-to-end tests of `websense match` through the real binary.
 
+mod cli_common;
+
+use cli_common::{repo_root, run_with_stdin, websense};
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn websense() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_websense"));
-    cmd.current_dir(repo_root());
-    cmd
-}
-
-fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = websense()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use std::process::Stdio;
 
 #[test]
 fn scores_the_bundled_samples() {

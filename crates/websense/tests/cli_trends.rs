@@ -5,31 +5,18 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Amsterdam;
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Stdio};
+
+mod cli_common;
+use cli_common::run_with_stdin;
 
 /// Exit status, stdout, stderr.
 fn detect(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_websense"))
-        .args(["trends", "detect", "--input", "-"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let args: Vec<&str> = ["trends", "detect", "--input", "-"]
+        .iter()
+        .chain(args)
+        .copied()
+        .collect();
+    run_with_stdin(&args, stdin)
 }
 
 fn spikes(stdout: &str) -> Vec<Value> {

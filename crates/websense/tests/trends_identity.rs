@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Stdio};
+
+mod cli_common;
+use cli_common::run_with_stdin;
 use websense_model::{
     CategoryScore, Hit, Item, ItemId, Language, ScoredItem, SourceId, SourceKind, SourceRef,
     TermKind,
@@ -149,28 +150,9 @@ async fn the_pipelines_scan_and_the_command_find_the_same_spikes() {
     for (at, v) in fill_series(points, config.bucket, range.from, range.to) {
         export.push_str(&format!("{},{v}\r\n", at.format("%Y-%m-%dT%H:%M:%S%.3fZ")));
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_websense"))
-        .args(["trends", "detect", "--input", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(export.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let detected: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
+    let (code, stdout, stderr) = run_with_stdin(&["trends", "detect", "--input", "-"], &export);
+    assert_eq!(code, 0, "{stderr}");
+    let detected: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
