@@ -14,6 +14,11 @@
 //! take one) is looked up as it is and with each of its bytes deleted, and what the keys
 //! name is checked exactly. A word of n bytes costs about n lookups per role and length, so
 //! this is the one option that costs real time per word; it is off by default.
+//!
+//! Anchors first: since the edit leaves a term's first byte and last two alone, a candidate
+//! can only match a term that starts with its first byte and ends with its last two. A
+//! bitmap of those (first, last two) triples per term kind rejects nearly every candidate of
+//! ordinary text with one probe before any hashing.
 
 use std::collections::HashMap;
 use websense_model::TermKind;
@@ -33,6 +38,48 @@ pub(crate) struct FuzzyIndex {
     /// Distinct lengths of prefix and of suffix terms.
     prefix_lengths: Vec<usize>,
     suffix_lengths: Vec<usize>,
+    /// Per kind (word, prefix, suffix): the (first byte, last two bytes) of its entries.
+    anchors: [Anchors; 3],
+}
+
+/// Bits of an anchor bitmap (8 KiB): sparse enough that a triple no term has is rarely set.
+const ANCHOR_BITS: usize = 1 << 16;
+
+/// A set of (first byte, last two bytes) triples, as a bitmap of their hashes: a bit unset
+/// means no term has the triple; a bit set, probably one does.
+struct Anchors(Box<[u64]>);
+
+impl Anchors {
+    fn new() -> Anchors {
+        Anchors(vec![0; ANCHOR_BITS / 64].into_boxed_slice())
+    }
+
+    fn bit(text: &[u8]) -> Option<usize> {
+        let n = text.len();
+        (n >= 3).then(|| {
+            let triple =
+                u32::from(text[0]) | u32::from(text[n - 2]) << 8 | u32::from(text[n - 1]) << 16;
+            (triple.wrapping_mul(0x9E37_79B1) >> 16) as usize % ANCHOR_BITS
+        })
+    }
+
+    fn insert(&mut self, text: &[u8]) {
+        if let Some(bit) = Anchors::bit(text) {
+            self.0[bit / 64] |= 1 << (bit % 64);
+        }
+    }
+
+    fn may_hold(&self, text: &[u8]) -> bool {
+        Anchors::bit(text).is_some_and(|bit| self.0[bit / 64] & (1 << (bit % 64)) != 0)
+    }
+}
+
+fn kind_index(kind: TermKind) -> usize {
+    match kind {
+        TermKind::Word => 0,
+        TermKind::Prefix => 1,
+        _ => 2,
+    }
 }
 
 struct Entry {
@@ -50,6 +97,7 @@ impl FuzzyIndex {
             word_lengths: None,
             prefix_lengths: Vec::new(),
             suffix_lengths: Vec::new(),
+            anchors: [Anchors::new(), Anchors::new(), Anchors::new()],
         };
         for (term, kind, text) in terms {
             let n = text.len();
@@ -83,6 +131,7 @@ impl FuzzyIndex {
                 TermKind::Prefix => index.prefix_lengths.push(n),
                 _ => index.suffix_lengths.push(n),
             }
+            index.anchors[kind_index(kind)].insert(bytes);
             index.entries.push(Entry {
                 term,
                 kind,
@@ -138,6 +187,9 @@ impl FuzzyIndex {
         key: &mut Vec<u8>,
         mut hit: impl FnMut(u32),
     ) {
+        if !self.anchors[kind_index(kind)].may_hold(candidate) {
+            return;
+        }
         let mut seen: [u32; 8] = [u32::MAX; 8];
         let mut seen_len = 0;
         let mut check = |entries: &[u32]| {
@@ -169,10 +221,12 @@ impl FuzzyIndex {
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.keys
-            .iter()
-            .map(|(k, v)| k.len() + v.capacity() * 4 + 48)
-            .sum::<usize>()
+        self.anchors.len() * ANCHOR_BITS / 8
+            + self
+                .keys
+                .iter()
+                .map(|(k, v)| k.len() + v.capacity() * 4 + 48)
+                .sum::<usize>()
             + self
                 .entries
                 .iter()
@@ -222,6 +276,115 @@ pub(crate) fn one_edit_inside(text: &[u8], term: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use websense_model::rng::Rng;
+
+    /// Every hit by brute force: each word, and each word's start and end of every length,
+    /// against every qualifying term with `one_edit_inside`.
+    fn brute_force(terms: &[(u32, TermKind, String)], text: &[u8]) -> Vec<(u32, usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for word in text.split(|&b| b == b' ') {
+            let end = start + word.len();
+            for (id, kind, term) in terms {
+                let t = term.as_bytes();
+                if t.len() < MIN_LEN {
+                    continue;
+                }
+                match kind {
+                    TermKind::Word if one_edit_inside(word, t) => out.push((*id, start, end)),
+                    TermKind::Prefix | TermKind::Suffix => {
+                        for l in [t.len() - 1, t.len(), t.len() + 1] {
+                            if l > word.len() {
+                                continue;
+                            }
+                            let (piece, from) = if *kind == TermKind::Prefix {
+                                (&word[..l], start)
+                            } else {
+                                (&word[word.len() - l..], end - l)
+                            };
+                            if one_edit_inside(piece, t) {
+                                out.push((*id, from, from + l));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            start = end + 1;
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The index (symmetric deletion behind the anchor bitmap) finds exactly what brute force
+    /// finds, on texts full of near misses: words made from the terms by random edits.
+    #[test]
+    fn the_index_finds_what_brute_force_finds() {
+        let mut rng = Rng::new(7);
+        let letters = b"abdeilnorstv";
+        let word = |rng: &mut Rng, n: usize| -> String {
+            (0..n)
+                .map(|_| letters[rng.below(letters.len())] as char)
+                .collect()
+        };
+        for round in 0..200 {
+            let kinds = [TermKind::Word, TermKind::Prefix, TermKind::Suffix];
+            let terms: Vec<(u32, TermKind, String)> = (0..1 + rng.below(12))
+                .map(|i| {
+                    let (kind, n) = (rng.pick(&kinds), 7 + rng.below(6));
+                    (i as u32, kind, word(&mut rng, n))
+                })
+                .collect();
+            let mut text = Vec::new();
+            for _ in 0..40 {
+                let (_, _, term) = &terms[rng.below(terms.len())];
+                let mut w = term.clone().into_bytes();
+                match rng.below(6) {
+                    0 => {
+                        let n = 3 + rng.below(12);
+                        w = word(&mut rng, n).into_bytes();
+                    }
+                    1 => {
+                        let at = rng.below(w.len());
+                        w.remove(at);
+                    }
+                    2 => {
+                        let at = rng.below(w.len() + 1);
+                        w.insert(at, letters[rng.below(letters.len())]);
+                    }
+                    3 => {
+                        let at = rng.below(w.len() - 1);
+                        w.swap(at, at + 1);
+                    }
+                    4 => {
+                        let at = rng.below(w.len());
+                        w[at] = letters[rng.below(letters.len())];
+                    }
+                    _ => {
+                        let n = rng.below(4);
+                        w.extend_from_slice(word(&mut rng, n).as_bytes());
+                    }
+                }
+                if !text.is_empty() {
+                    text.push(b' ');
+                }
+                text.extend_from_slice(&w);
+            }
+            let mut found = Vec::new();
+            if let Some(index) = FuzzyIndex::new(terms.clone()) {
+                index.find(&text, &mut found);
+            }
+            found.sort_unstable();
+            found.dedup();
+            assert_eq!(
+                found,
+                brute_force(&terms, &text),
+                "round {round}: {terms:?} in {:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
 
     #[test]
     fn one_edit_inside_the_term() {
