@@ -16,11 +16,14 @@
 //! this is the one option that costs real time per word; it is off by default.
 //!
 //! Anchors first: since the edit leaves a term's first byte and last two alone, a candidate
-//! can only match a term that starts with its first byte and ends with its last two. A
-//! bitmap of those (first, last two) triples per term kind rejects nearly every candidate of
-//! ordinary text with one probe before any hashing.
+//! can only match a term that starts with its first byte, ends with its last two and is one
+//! byte longer, shorter or as long. A bitmap of those (first, last two, length) keys per term
+//! kind rejects most candidates of ordinary text with one probe before any hashing; for the
+//! same reason a candidate is looked up only with an inner byte deleted. The keys are hashed
+//! with `rustc-hash` (Fx), not SipHash: they are terms and text, and a collision costs only
+//! a comparison.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use websense_model::TermKind;
 
 /// Terms shorter than this (in normal-form bytes) are never matched fuzzily.
@@ -31,7 +34,7 @@ pub(crate) const MIN_SUBSTITUTION_LEN: usize = 9;
 
 pub(crate) struct FuzzyIndex {
     /// The term and each of its one-byte deletions -> entries.
-    keys: HashMap<Box<[u8]>, Vec<u32>>,
+    keys: FxHashMap<Box<[u8]>, Vec<u32>>,
     entries: Vec<Entry>,
     /// Lengths of word terms (min, max).
     word_lengths: Option<(usize, usize)>,
@@ -42,11 +45,11 @@ pub(crate) struct FuzzyIndex {
     anchors: [Anchors; 3],
 }
 
-/// Bits of an anchor bitmap (8 KiB): sparse enough that a triple no term has is rarely set.
-const ANCHOR_BITS: usize = 1 << 16;
+/// Bits of an anchor bitmap (32 KiB): sparse enough that a key no term has is rarely set.
+const ANCHOR_BITS: usize = 1 << 18;
 
-/// A set of (first byte, last two bytes) triples, as a bitmap of their hashes: a bit unset
-/// means no term has the triple; a bit set, probably one does.
+/// A set of (first byte, last two bytes, length) keys, as a bitmap of their hashes: a bit
+/// unset means no term has the key; a bit set, probably one does.
 struct Anchors(Box<[u64]>);
 
 impl Anchors {
@@ -54,23 +57,30 @@ impl Anchors {
         Anchors(vec![0; ANCHOR_BITS / 64].into_boxed_slice())
     }
 
-    fn bit(text: &[u8]) -> Option<usize> {
-        let n = text.len();
-        (n >= 3).then(|| {
-            let triple =
-                u32::from(text[0]) | u32::from(text[n - 2]) << 8 | u32::from(text[n - 1]) << 16;
-            (triple.wrapping_mul(0x9E37_79B1) >> 16) as usize % ANCHOR_BITS
-        })
+    /// The bit of a text of `len` bytes starting with `first` and ending with `last`.
+    fn bit(first: u8, last: [u8; 2], len: usize) -> usize {
+        let key = u64::from(first)
+            | u64::from(last[0]) << 8
+            | u64::from(last[1]) << 16
+            | (len as u64) << 24;
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize % ANCHOR_BITS
     }
 
-    fn insert(&mut self, text: &[u8]) {
-        if let Some(bit) = Anchors::bit(text) {
+    /// A term's keys: candidates one byte shorter, as long and one byte longer.
+    fn insert(&mut self, term: &[u8]) {
+        let n = term.len();
+        for len in [n - 1, n, n + 1] {
+            let bit = Anchors::bit(term[0], [term[n - 2], term[n - 1]], len);
             self.0[bit / 64] |= 1 << (bit % 64);
         }
     }
 
-    fn may_hold(&self, text: &[u8]) -> bool {
-        Anchors::bit(text).is_some_and(|bit| self.0[bit / 64] & (1 << (bit % 64)) != 0)
+    fn may_hold(&self, candidate: &[u8]) -> bool {
+        let n = candidate.len();
+        n >= 3 && {
+            let bit = Anchors::bit(candidate[0], [candidate[n - 2], candidate[n - 1]], n);
+            self.0[bit / 64] & (1 << (bit % 64)) != 0
+        }
     }
 }
 
@@ -92,7 +102,7 @@ impl FuzzyIndex {
     /// The index of `terms` (term id, kind, normal form), or none when none qualifies.
     pub(crate) fn new(terms: Vec<(u32, TermKind, String)>) -> Option<FuzzyIndex> {
         let mut index = FuzzyIndex {
-            keys: HashMap::new(),
+            keys: FxHashMap::default(),
             entries: Vec::new(),
             word_lengths: None,
             prefix_lengths: Vec::new(),
@@ -210,7 +220,9 @@ impl FuzzyIndex {
         if let Some(entries) = self.keys.get(candidate) {
             check(entries);
         }
-        for i in 0..candidate.len() {
+        // An inserted, changed or swapped byte lies after the first and before the last two
+        // (a deleted one is found by the lookup as it is).
+        for i in 1..candidate.len().saturating_sub(2) {
             key.clear();
             key.extend_from_slice(&candidate[..i]);
             key.extend_from_slice(&candidate[i + 1..]);
