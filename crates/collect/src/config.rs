@@ -24,7 +24,8 @@ mod sources;
 pub use html::{Css, HtmlSelectors, HtmlSelectorsConfig};
 pub use settings::CollectConfig;
 pub use sources::{
-    JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    JetstreamSpec, JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    DEFAULT_JETSTREAM_MAX_ITEMS, DEFAULT_JETSTREAM_ROUND_TIME, DEFAULT_JETSTREAM_URL,
     DEFAULT_MAX_THREADS,
 };
 /// The one duration parser (`"90s"`, `"15m"`, `"2h"`), kept here for existing callers.
@@ -73,6 +74,10 @@ pub struct Config {
     /// author vault's), set by whoever knows them: the pseudonym key must not be in any.
     #[serde(skip)]
     pub data_dirs: Vec<PathBuf>,
+    /// The matcher's lexicon directory (`[matcher] lexicons`), set by whoever reads that
+    /// section: `jetstream` sources with `keywords_from_lexicons` take their filter from it.
+    #[serde(skip)]
+    pub lexicons: Option<PathBuf>,
 }
 
 impl Config {
@@ -130,7 +135,10 @@ impl Config {
         let mut ids = HashSet::new();
         let mut out = Vec::with_capacity(self.sources.len());
         for s in &self.sources {
-            let source = s.validate(&self.collect)?;
+            let mut source = s.validate(&self.collect)?;
+            if let SourceSpec::Jetstream(j) = &mut source.spec {
+                j.lexicons.clone_from(&self.lexicons);
+            }
             if !ids.insert(source.id.clone()) {
                 return Err(ConfigError::Source {
                     source_id: s.id.clone(),
