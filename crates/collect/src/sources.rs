@@ -260,7 +260,9 @@ pub(crate) async fn harvest(
             )
             .await
         }
-        SourceSpec::Jetstream(spec) => jetstream::harvest(source, fetcher, cursor, ctx, spec).await,
+        SourceSpec::Jetstream(spec) => {
+            jetstream::harvest(source, fetcher, cursor, seen, ctx, spec).await
+        }
     }
 }
 

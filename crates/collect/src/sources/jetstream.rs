@@ -23,11 +23,12 @@
 
 use super::{Harvest, RoundError};
 use crate::config::{JetstreamSpec, Source};
-use crate::cursor::Cursor;
+use crate::cursor::{Cursor, SeenIds};
 use crate::http::Fetcher;
 use crate::parse::jetstream::{parse_event, EventKind, Prefilter};
 use crate::parse::ItemContext;
 use futures_util::StreamExt;
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -58,6 +59,8 @@ struct Tally {
     other_language: u64,
     no_keyword: u64,
     deleted: u64,
+    /// Posts read before (overlap, reconnects).
+    replayed: u64,
     malformed: u64,
     connections: u32,
 }
@@ -67,6 +70,7 @@ pub(super) async fn harvest(
     source: &Source,
     fetcher: &Fetcher,
     cursor: &Cursor,
+    seen: &SeenIds,
     ctx: &ItemContext,
     spec: &JetstreamSpec,
 ) -> Result<Harvest, RoundError> {
@@ -85,6 +89,9 @@ pub(super) async fn harvest(
     let mut failures = 0u32;
     let mut last_error = String::new();
     let max_items = spec.max_items_per_round as usize;
+    // Posts read again after a reconnect or from the overlap are not kept twice, and do not
+    // count towards `max_items_per_round`.
+    let mut taken = HashSet::new();
     'round: while out.items.len() < max_items && Instant::now() < deadline {
         if failures > 0 {
             if failures >= MAX_FAILURES {
@@ -175,8 +182,13 @@ pub(super) async fn harvest(
                     } else if !filter.keywords_ok(&post) {
                         tally.no_keyword += 1;
                     } else {
-                        tally.kept += 1;
-                        out.items.push(post.into_item(ctx));
+                        let item = post.into_item(ctx);
+                        if seen.contains(&item.id) || !taken.insert(item.id.clone()) {
+                            tally.replayed += 1;
+                        } else {
+                            tally.kept += 1;
+                            out.items.push(item);
+                        }
                     }
                 }
             }
@@ -213,7 +225,7 @@ pub(super) async fn harvest(
     tracing::info!(
         source = %source.id, events = tally.events, posts = tally.posts, kept = tally.kept,
         other_language = tally.other_language, no_keyword = tally.no_keyword,
-        deleted = tally.deleted, malformed = tally.malformed, connections = tally.connections,
+        deleted = tally.deleted, replayed = tally.replayed, malformed = tally.malformed, connections = tally.connections,
         "jetstream round read"
     );
     out.last_id = newest.map(|n| n.to_string());
