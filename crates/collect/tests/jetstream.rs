@@ -82,6 +82,8 @@ impl Replay {
                 let cut = cut_after.filter(|_| connection == 1);
                 tokio::spawn(async move {
                     let mut query = String::new();
+                    // tungstenite's callback signature, not ours to shrink.
+                    #[allow(clippy::result_large_err)]
                     let callback = |req: &Request, resp: Response| {
                         query = req.uri().query().unwrap_or_default().to_string();
                         Ok(resp)

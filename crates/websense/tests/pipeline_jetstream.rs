@@ -53,6 +53,8 @@ async fn replay(
             let cut = (connection == 1).then_some(cut_after);
             tokio::spawn(async move {
                 let mut query = String::new();
+                // tungstenite's callback signature, not ours to shrink.
+                #[allow(clippy::result_large_err)]
                 let callback = |req: &Request, resp: Response| {
                     query = req.uri().query().unwrap_or_default().to_string();
                     Ok(resp)
