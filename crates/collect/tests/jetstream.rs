@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;
-use websense_collect::Cursor;
+use websense_collect::{Cursor, SourceStatus};
 
 const T0: u64 = 1_725_911_162_000_000;
 const SECOND: u64 = 1_000_000;
@@ -144,6 +144,15 @@ fn texts(items: &[websense_model::Item]) -> Vec<String> {
     items.iter().map(|i| i.text.clone()).collect()
 }
 
+fn warnings(state: &std::path::Path) -> Vec<String> {
+    let all: Vec<SourceStatus> =
+        serde_json::from_slice(&std::fs::read(state.join("status.json")).unwrap()).unwrap();
+    all.into_iter()
+        .find(|s| s.id.as_str() == "bsky-live")
+        .unwrap()
+        .warnings
+}
+
 fn saved_cursor(state: &std::path::Path) -> Cursor {
     let text = std::fs::read_to_string(state.join("cursors/bsky-live.json")).unwrap();
     serde_json::from_str(&text).unwrap()
@@ -198,6 +207,16 @@ async fn a_cut_connection_resumes_from_the_cursor_and_keeps_only_wanted_posts() 
         saved_cursor(&state).last_id,
         Some((T0 + 8 * SECOND).to_string()),
         "the cursor is the newest event read"
+    );
+    let said = warnings(&state);
+    assert!(
+        said.iter()
+            .any(|w| w.contains("malformed") && w.contains("not JSON")),
+        "the malformed message is reported: {said:?}"
+    );
+    assert!(
+        said.iter().any(|w| w.contains("reconnecting")),
+        "the cut is reported: {said:?}"
     );
 
     // The next round asks from the saved cursor and hands on only what is new.
@@ -260,9 +279,14 @@ async fn a_websocket_to_a_private_address_is_refused() {
     let config = config_text(
         &state,
         "allow_private_networks = false",
-        &jetstream_source(server.addr, "round_time = \"3s\""),
+        &jetstream_source(server.addr, "round_time = \"30s\""),
     );
+    let started = std::time::Instant::now();
     let summary = collect_once(&config, &out).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "a refused host is not retried until the round ends"
+    );
     assert_eq!(summary.sources_failed, 1);
     assert!(
         summary.failures[0].message.contains("not a public address")

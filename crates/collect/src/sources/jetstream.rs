@@ -108,7 +108,12 @@ pub(super) async fn harvest(
         let mut socket = match connected {
             Err(_) => break,
             Ok(Err(e)) => {
-                failures += 1;
+                // A host the SSRF policy refuses stays refused: no retry.
+                failures = if e.starts_with("refused") {
+                    MAX_FAILURES
+                } else {
+                    failures + 1
+                };
                 last_error = e;
                 continue;
             }
