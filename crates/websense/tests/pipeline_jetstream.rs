@@ -91,12 +91,14 @@ async fn bluesky_live_reaches_the_store_through_websense_run() {
     write_lexicons(&dir.join("lexicons"), "");
     let mut events = Vec::new();
     let mut kept = Vec::new();
+    let mut last_kept = 0;
     for n in 0..40 {
         let p = post(n, epoch());
         // Every fifth post is English: the language filter drops it whatever its terms.
         let lang = if n % 5 == 4 { "en" } else { "nl" };
         if lang == "nl" && !p.terms.is_empty() {
             kept.push(p.clone());
+            last_kept = n;
         }
         events.push(event(n, &p, lang));
         if n == 10 {
@@ -126,7 +128,7 @@ url = "ws://{addr}/subscribe"
 languages = ["nl"]
 keywords_from_lexicons = true
 max_items_per_round = {}
-round_time = "60s"
+round_time = "3s"
 "#,
         kept.len()
     );
@@ -141,7 +143,27 @@ round_time = "60s"
     // Every Dutch post with a lexicon term once (the replayed overlap not twice), scored from
     // its text; the others never reached the store.
     assert_exact(&store, &kept).await;
+    let asked = queries.lock().unwrap().clone();
+    assert_eq!(asked.len(), 2, "one reconnect after the cut: {asked:?}");
+    assert!(asked[1].contains("&cursor="), "{asked:?}");
+
+    // Run again: it asks from where the first run stopped (its last kept post, less the
+    // overlap), finds nothing new, stores nothing twice, and ends after its round time.
+    let mut again = Proc::websense("run", dir, &["run", "--config", "websense.toml", "--once"]);
+    let status = again.wait_exit(Duration::from_secs(120)).await;
+    assert!(status.success(), "second run failed\n{}", again.output());
+    assert_exact(
+        &SqliteStore::open(dir.join("data/websense.db"))
+            .await
+            .unwrap(),
+        &kept,
+    )
+    .await;
     let queries = queries.lock().unwrap().clone();
-    assert_eq!(queries.len(), 2, "one reconnect after the cut: {queries:?}");
-    assert!(queries[1].contains("&cursor="), "{queries:?}");
+    assert_eq!(queries.len(), 3, "{queries:?}");
+    let resume = event(last_kept, &post(last_kept, epoch()), "nl").0 - 2_000_000;
+    assert!(
+        queries[2].ends_with(&format!("&cursor={resume}")),
+        "{queries:?}"
+    );
 }
