@@ -556,6 +556,36 @@ mod tests {
         assert!(listed.check_url(&u("http://10.0.0.1/")).is_err());
     }
 
+    /// The websocket path: names and literals resolved and checked before connecting.
+    #[tokio::test]
+    async fn websocket_hosts_are_checked_before_connecting() {
+        let strict = NetworkPolicy::default();
+        let u = |s: &str| Url::parse(s).unwrap();
+        for refused in [
+            "ws://localhost:9/",
+            "ws://127.0.0.1:9/",
+            "wss://[::1]/",
+            "ws://10.1.2.3/",
+        ] {
+            let e = strict.resolve_checked(&u(refused)).await.unwrap_err();
+            assert!(e.starts_with("refused"), "{refused}: {e}");
+        }
+        let listed = NetworkPolicy {
+            allow_private_networks: false,
+            allow_private_hosts: vec!["localhost".into()],
+        };
+        let addrs = listed
+            .resolve_checked(&u("ws://localhost:9/"))
+            .await
+            .unwrap();
+        assert!(addrs.iter().all(|a| a.port() == 9 && a.ip().is_loopback()));
+        let wss = listed
+            .resolve_checked(&u("wss://localhost/"))
+            .await
+            .unwrap();
+        assert!(wss.iter().all(|a| a.port() == 443), "wss's default port");
+    }
+
     #[tokio::test]
     async fn idle_host_gates_are_evicted() {
         let config = CollectConfig {

@@ -40,7 +40,8 @@ pub struct SourceConfig {
     /// Carried on every item (`"gemeente:utrecht"`, `"thema:stikstof"`).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// `feed`, `json_api`: the URL to fetch; `html`: the listing page.
+    /// `feed`, `json_api`: the URL to fetch; `html`: the listing page; `jetstream`: the
+    /// websocket endpoint (default [`DEFAULT_JETSTREAM_URL`]).
     pub url: Option<String>,
     /// `mastodon`: the instance, e.g. `https://mastodon.social`.
     pub instance: Option<String>,
