@@ -24,7 +24,8 @@ mod sources;
 pub use html::{Css, HtmlSelectors, HtmlSelectorsConfig};
 pub use settings::CollectConfig;
 pub use sources::{
-    JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    JetstreamSpec, JsonFields, MastodonTimeline, Source, SourceConfig, SourceKindName, SourceSpec,
+    DEFAULT_JETSTREAM_MAX_ITEMS, DEFAULT_JETSTREAM_ROUND_TIME, DEFAULT_JETSTREAM_URL,
     DEFAULT_MAX_THREADS,
 };
 /// The one duration parser (`"90s"`, `"15m"`, `"2h"`), kept here for existing callers.
@@ -73,6 +74,10 @@ pub struct Config {
     /// author vault's), set by whoever knows them: the pseudonym key must not be in any.
     #[serde(skip)]
     pub data_dirs: Vec<PathBuf>,
+    /// The matcher's lexicon directory (`[matcher] lexicons`), set by whoever reads that
+    /// section: `jetstream` sources with `keywords_from_lexicons` take their filter from it.
+    #[serde(skip)]
+    pub lexicons: Option<PathBuf>,
 }
 
 impl Config {
@@ -130,7 +135,10 @@ impl Config {
         let mut ids = HashSet::new();
         let mut out = Vec::with_capacity(self.sources.len());
         for s in &self.sources {
-            let source = s.validate(&self.collect)?;
+            let mut source = s.validate(&self.collect)?;
+            if let SourceSpec::Jetstream(j) = &mut source.spec {
+                j.lexicons.clone_from(&self.lexicons);
+            }
             if !ids.insert(source.id.clone()) {
                 return Err(ConfigError::Source {
                     source_id: s.id.clone(),
@@ -179,8 +187,54 @@ mod tests {
                 "example lacks {kind}"
             );
         }
+        assert!(
+            config
+                .sources
+                .iter()
+                .any(|s| s.kind == SourceKindName::Jetstream),
+            "example lacks jetstream"
+        );
         assert!(!config.collect.allow_private_networks);
         assert!(!config.privacy.keep_author_handles);
+    }
+
+    #[test]
+    fn jetstream_sources_are_checked() {
+        let src =
+            |fields: &str| format!("[[sources]]\nid = \"j\"\nkind = \"jetstream\"\n{fields}\n");
+        let config = Config::from_toml(&src("languages = [\"NL\"]")).unwrap();
+        let SourceSpec::Jetstream(j) = &config.sources().unwrap()[0].spec else {
+            panic!("a jetstream spec")
+        };
+        assert_eq!(j.url.as_str(), DEFAULT_JETSTREAM_URL);
+        assert_eq!(j.languages, ["nl"]);
+        assert_eq!(j.max_items_per_round, DEFAULT_JETSTREAM_MAX_ITEMS);
+        assert_eq!(j.round_time, DEFAULT_JETSTREAM_ROUND_TIME);
+        for (fields, message) in [
+            ("", "needs a filter"),
+            (
+                "url = \"https://x.example/subscribe\"\nkeywords = [\"a\"]",
+                "ws:// or wss://",
+            ),
+            (
+                "url = \"wss://x.example/subscribe?cursor=1\"\nkeywords = [\"a\"]",
+                "leave out the query",
+            ),
+            ("keywords = [\" \"]", "empty keyword"),
+            ("languages = [\"nederlands!\"]", "not a language code"),
+            ("keywords = [\"a\"]\nmax_items_per_round = 0", "at least 1"),
+            (
+                "keywords = [\"a\"]\nround_time = \"0s\"",
+                "longer than zero",
+            ),
+            (
+                "keywords = [\"a\"]\nquery = \"x\"",
+                "`query` is not used by kind `jetstream`",
+            ),
+        ] {
+            let e = err(&src(fields));
+            assert!(e.contains(message), "{fields}: {e}");
+        }
     }
 
     #[test]

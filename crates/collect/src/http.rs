@@ -14,18 +14,20 @@
 //! Proxies from the environment are ignored for the same reason: a proxy would resolve names
 //! where websense cannot check them.
 
+mod guard;
+
 use crate::config::CollectConfig;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{self, HeaderMap};
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
-use url::{Host, Url};
+use url::Url;
 use websense_model::{Backoff, Jitter};
 
 /// Cache validators of a resource, sent back to get `304 Not Modified`.
@@ -112,93 +114,7 @@ impl FetchError {
     }
 }
 
-/// The SSRF policy: which hosts may be reached at non-public addresses.
-#[derive(Clone, Debug, Default)]
-pub struct NetworkPolicy {
-    pub allow_private_networks: bool,
-    /// Host names (lower case) allowed to reach non-public addresses anyway.
-    pub allow_private_hosts: Vec<String>,
-}
-
-impl NetworkPolicy {
-    fn exempt(&self, host: &str) -> bool {
-        self.allow_private_networks
-            || self
-                .allow_private_hosts
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(host))
-    }
-
-    /// Check a URL before requesting it: scheme, and the address if the host is an IP literal.
-    pub fn check_url(&self, url: &Url) -> Result<(), String> {
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!(
-                "refused: scheme `{}` (only http and https are fetched)",
-                url.scheme()
-            ));
-        }
-        let host = url.host_str().unwrap_or_default();
-        if self.exempt(host) {
-            return Ok(());
-        }
-        let ip = match url.host() {
-            Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
-            Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
-            Some(Host::Domain(_)) => return Ok(()),
-            None => return Err("refused: URL without host".into()),
-        };
-        if is_public(ip) {
-            Ok(())
-        } else {
-            Err(format!(
-                "refused: {ip} is not a public address (allow_private_networks is off)"
-            ))
-        }
-    }
-}
-
-/// Whether an address is on the public internet, as far as fetching is concerned.
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public_v4(v4);
-            }
-            let seg = v6.segments();
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed inside some networks)
-                || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation
-                || (seg[0] == 0x0064 && seg[1] == 0xff9b && !is_public_v4(embedded_v4(v6))) // NAT64 to a private v4
-                || (seg[..6] == [0, 0, 0, 0, 0, 0])) // IPv4-compatible ::a.b.c.d (deprecated)
-        }
-    }
-}
-
-fn embedded_v4(v6: Ipv6Addr) -> Ipv4Addr {
-    let o = v6.octets();
-    Ipv4Addr::new(o[12], o[13], o[14], o[15])
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let o = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || o[0] == 0 // "this network"
-        || (o[0] == 100 && (o[1] & 0xc0) == 64) // CGNAT 100.64/10
-        || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
-        || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking 198.18/15
-        || o[0] >= 240) // reserved
-}
+pub use guard::{is_public, NetworkPolicy};
 
 /// The resolver the HTTP client connects through: the system's, minus refused addresses.
 struct GuardedResolver {
@@ -223,19 +139,10 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if policy.exempt(&host) {
-                return Ok(Box::new(addrs.into_iter()) as Addrs);
+            match policy.public_only(&host, addrs) {
+                Ok(public) => Ok(Box::new(public.into_iter()) as Addrs),
+                Err(refused) => Err(Box::new(AddressRefused(refused)) as _),
             }
-            let (public, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
-                addrs.into_iter().partition(|a| is_public(a.ip()));
-            if public.is_empty() {
-                let list: Vec<String> = refused.iter().map(|a| a.ip().to_string()).collect();
-                return Err(Box::new(AddressRefused(format!(
-                    "refused: `{host}` resolves to non-public addresses only ({}); allow_private_networks is off",
-                    list.join(", ")
-                ))) as _);
-            }
-            Ok(Box::new(public.into_iter()) as Addrs)
         })
     }
 }
@@ -284,7 +191,8 @@ impl HostGate {
 /// Fetches URLs for all sources, within the limits of [`CollectConfig`].
 pub struct Fetcher {
     client: reqwest::Client,
-    policy: Arc<NetworkPolicy>,
+    /// Also guards the connections that do not go through [`Fetcher::get`] (websockets).
+    pub(crate) policy: Arc<NetworkPolicy>,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
     per_host_concurrency: usize,
     interval: Duration,
@@ -295,6 +203,8 @@ pub struct Fetcher {
     /// jitter, `max_retries` retries, `Retry-After` up to `retry_max_delay`.
     retry: Backoff,
     robots: crate::robots::RobotsCache, // per site, for the sources that crawl web pages
+    pub(crate) user_agent: String,
+    pub(crate) connect_timeout: Duration,
 }
 
 impl Fetcher {
@@ -334,6 +244,8 @@ impl Fetcher {
                 .with_jitter(Jitter::Equal)
                 .with_max_attempts(config.max_retries.saturating_add(1)),
             robots: crate::robots::RobotsCache::new(&config.user_agent),
+            user_agent: config.user_agent.clone(),
+            connect_timeout: config.connect_timeout,
         })
     }
 
@@ -642,6 +554,36 @@ mod tests {
         };
         assert!(listed.check_url(&u("http://127.0.0.1/")).is_ok());
         assert!(listed.check_url(&u("http://10.0.0.1/")).is_err());
+    }
+
+    /// The websocket path: names and literals resolved and checked before connecting.
+    #[tokio::test]
+    async fn websocket_hosts_are_checked_before_connecting() {
+        let strict = NetworkPolicy::default();
+        let u = |s: &str| Url::parse(s).unwrap();
+        for refused in [
+            "ws://localhost:9/",
+            "ws://127.0.0.1:9/",
+            "wss://[::1]/",
+            "ws://10.1.2.3/",
+        ] {
+            let e = strict.resolve_checked(&u(refused)).await.unwrap_err();
+            assert!(e.starts_with("refused"), "{refused}: {e}");
+        }
+        let listed = NetworkPolicy {
+            allow_private_networks: false,
+            allow_private_hosts: vec!["localhost".into()],
+        };
+        let addrs = listed
+            .resolve_checked(&u("ws://localhost:9/"))
+            .await
+            .unwrap();
+        assert!(addrs.iter().all(|a| a.port() == 9 && a.ip().is_loopback()));
+        let wss = listed
+            .resolve_checked(&u("wss://localhost/"))
+            .await
+            .unwrap();
+        assert!(wss.iter().all(|a| a.port() == 443), "wss's default port");
     }
 
     #[tokio::test]

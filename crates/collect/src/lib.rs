@@ -7,7 +7,8 @@
 //! data ([`key`]), polite and guarded HTTP ([`http`]) with robots.txt for the sources that
 //! crawl pages ([`robots`]), one parser per source kind ([`parse`]: RSS/Atom/JSON Feed,
 //! Mastodon, Reddit, Bluesky search, Telegram channel previews, configured JSON APIs, web pages
-//! and forums read by configured CSS selectors), cursors that make collecting resumable
+//! and forums read by configured CSS selectors, Bluesky live from a Jetstream websocket with a
+//! language and lexicon keyword prefilter), cursors that make collecting resumable
 //! ([`cursor`]), per-source status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]).
 //! [`Collector`] ties them together, once or continuously.
 //!
@@ -31,7 +32,9 @@
 //!
 //! Per source in memory: its cursor, at most `seen_ids_per_source` ids (about 100 bytes
 //! each), and one round's items while they are handed on. Per round: one request per page,
-//! per-host rate limited; one cursor file write (fsync) when something changed. Parsing is
+//! per-host rate limited; one cursor file write (fsync) when something changed. A Jetstream
+//! round holds at most `max_items_per_round` items and one message (1 MiB at most), and
+//! costs one normalisation and one Aho-Corasick pass per post it reads. Parsing is
 //! linear in the body, which is capped (`max_body_bytes`).
 //!
 //! [`Item`]: websense_model::Item

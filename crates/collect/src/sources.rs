@@ -6,9 +6,10 @@
 //! kept and the failed page becomes a gap in the cursor ([`Resume`]) that the next rounds
 //! walk on from, after the newest pages. What it returns is not yet de-duplicated or handed
 //! on; the collector does both. Web pages and forums walk listings and threads their own way
-//! (`html_site`).
+//! (`html_site`); Bluesky live listens to a websocket for a while (`jetstream`).
 
 mod html_site;
+mod jetstream;
 
 use crate::config::{MastodonTimeline, Source, SourceSpec};
 use crate::cursor::{Cursor, Resume, SeenIds};
@@ -258,6 +259,9 @@ pub(crate) async fn harvest(
                 *max_threads,
             )
             .await
+        }
+        SourceSpec::Jetstream(spec) => {
+            jetstream::harvest(source, fetcher, cursor, seen, ctx, spec).await
         }
     }
 }

@@ -281,6 +281,13 @@ fn all_parsers(body: &[u8], ct: Option<&str>) {
     let _ = parse::mastodon::parse_statuses(body, ct, std::str::from_utf8(body).ok(), &c);
     let _ = parse::reddit::parse_listing(body, ct, &base, &c);
     let _ = parse::bluesky::parse_search(body, ct, &c);
+    if let Ok(parse::jetstream::Event {
+        what: parse::jetstream::EventKind::Post(post),
+        ..
+    }) = parse::jetstream::parse_event(&String::from_utf8_lossy(body))
+    {
+        let _ = post.into_item(&c);
+    }
     let _ = parse::telegram::parse_preview(body, ct, "kanaal", &base, &c);
     let selectors = html_selectors();
     for role in [PageRole::Listing, PageRole::Posts { thread: &base }] {
@@ -333,6 +340,7 @@ proptest! {
             json!([value.clone()]),
             json!({"kind": "Listing", "data": {"children": [{"data": value.clone()}], "after": value.clone()}}),
             json!({"posts": [value.clone()], "cursor": value.clone()}),
+            json!({"did": "did:plc:f", "time_us": 1, "kind": "commit", "commit": {"operation": "create", "collection": "app.bsky.feed.post", "rkey": "r", "record": value.clone()}}),
             json!({"data": {"items": [value.clone()], "next": value.clone()}}),
         ] {
             all_parsers(&serde_json::to_vec(&wrapped).unwrap(), None);

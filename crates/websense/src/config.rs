@@ -170,6 +170,7 @@ impl Config {
                 .filter(|dir| !dir.as_os_str().is_empty())
                 .map(Path::to_path_buf)
                 .collect(),
+            lexicons: Some(self.matcher.lexicons.clone()),
         }
     }
 

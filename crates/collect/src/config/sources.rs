@@ -21,6 +21,8 @@ pub enum SourceKindName {
     Telegram,
     JsonApi,
     Html,
+    /// Bluesky followed live through a Jetstream websocket.
+    Jetstream,
 }
 
 /// One `[[sources]]` entry as written. Fields that a kind does not use are refused.
@@ -38,7 +40,8 @@ pub struct SourceConfig {
     /// Carried on every item (`"gemeente:utrecht"`, `"thema:stikstof"`).
     #[serde(default)]
     pub tags: Vec<String>,
-    /// `feed`, `json_api`: the URL to fetch; `html`: the listing page.
+    /// `feed`, `json_api`: the URL to fetch; `html`: the listing page; `jetstream`: the
+    /// websocket endpoint (default [`DEFAULT_JETSTREAM_URL`]).
     pub url: Option<String>,
     /// `mastodon`: the instance, e.g. `https://mastodon.social`.
     pub instance: Option<String>,
@@ -68,6 +71,19 @@ pub struct SourceConfig {
     /// Paginated sources: at most this many pages per round (`html`: listing pages per round,
     /// and pages per thread).
     pub max_pages: Option<u32>,
+    /// `jetstream`: keep only posts declaring one of these languages (`nl`; posts declaring
+    /// none are kept for the keyword filter and language detection to decide).
+    pub languages: Option<Vec<String>>,
+    /// `jetstream`: keep only posts whose normalised text contains one of these.
+    pub keywords: Option<Vec<String>>,
+    /// `jetstream`: keep only posts that contain a term of the matcher's lexicons
+    /// (`[matcher] lexicons`, read every round).
+    pub keywords_from_lexicons: Option<bool>,
+    /// `jetstream`: a round ends after this many kept posts.
+    pub max_items_per_round: Option<u32>,
+    /// `jetstream`: a round ends after this long (`"30s"`), so `--once` ends.
+    #[serde(default, with = "websense_model::duration::option_text")]
+    pub round_time: Option<Duration>,
 }
 
 /// `json_api` field mapping: dot paths inside one item object.
@@ -127,7 +143,30 @@ pub enum SourceSpec {
         /// Threads read per round (with `selectors.thread_link`).
         max_threads: u32,
     },
+    Jetstream(JetstreamSpec),
 }
+
+/// A `jetstream` source, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JetstreamSpec {
+    /// The `subscribe` endpoint (ws or wss), without query.
+    pub url: Url,
+    /// Lower-case primary language tags; empty keeps every language.
+    pub languages: Vec<String>,
+    pub keywords: Vec<String>,
+    pub keywords_from_lexicons: bool,
+    /// The matcher's lexicon directory, filled in by whoever knows it ([`super::Config::lexicons`]).
+    pub lexicons: Option<std::path::PathBuf>,
+    pub max_items_per_round: u32,
+    pub round_time: Duration,
+}
+
+/// Bluesky's public Jetstream endpoint, the default `url` of a `jetstream` source.
+pub const DEFAULT_JETSTREAM_URL: &str = "wss://jetstream2.us-east.bsky.network/subscribe";
+/// Kept posts per `jetstream` round unless `max_items_per_round` says otherwise.
+pub const DEFAULT_JETSTREAM_MAX_ITEMS: u32 = 1000;
+/// How long a `jetstream` round listens unless `round_time` says otherwise.
+pub const DEFAULT_JETSTREAM_ROUND_TIME: Duration = Duration::from_secs(60);
 
 /// Threads an `html` source reads per round unless `max_threads` says otherwise.
 pub const DEFAULT_MAX_THREADS: u32 = 20;
@@ -155,6 +194,7 @@ impl Source {
             SourceSpec::Reddit { base, subreddit } => format!("{base}r/{subreddit}"),
             SourceSpec::Bluesky { base, query, .. } => format!("{base} q={query}"),
             SourceSpec::Telegram { base, channel } => format!("{base}s/{channel}"),
+            SourceSpec::Jetstream(j) => j.url.to_string(),
         }
     }
 }
@@ -195,6 +235,14 @@ impl SourceConfig {
             SourceKindName::Telegram => &["channel", "base_url", "max_pages"],
             SourceKindName::JsonApi => &["url", "items_path", "next_path", "fields", "max_pages"],
             SourceKindName::Html => &["url", "selectors", "max_threads", "max_pages"],
+            SourceKindName::Jetstream => &[
+                "url",
+                "languages",
+                "keywords",
+                "keywords_from_lexicons",
+                "max_items_per_round",
+                "round_time",
+            ],
         };
         for (name, present) in self.kind_specific_fields() {
             if present && !used.contains(&name) {
@@ -318,6 +366,7 @@ impl SourceConfig {
                     max_threads: self.max_threads.unwrap_or(DEFAULT_MAX_THREADS),
                 }
             }
+            SourceKindName::Jetstream => SourceSpec::Jetstream(self.jetstream().map_err(fail)?),
         };
         Ok(Source {
             id: SourceId::new(self.id.clone()),
@@ -330,7 +379,57 @@ impl SourceConfig {
         })
     }
 
-    fn kind_specific_fields(&self) -> [(&'static str, bool); 14] {
+    /// Check a `jetstream` entry.
+    fn jetstream(&self) -> Result<JetstreamSpec, String> {
+        let url = parse_ws_url(self.url.as_deref().unwrap_or(DEFAULT_JETSTREAM_URL))
+            .map_err(|m| format!("`url`: {m}"))?;
+        let mut languages = Vec::new();
+        for l in self.languages.iter().flatten() {
+            let tag = l.trim().to_ascii_lowercase();
+            if tag.is_empty() || tag.len() > 8 || !tag.chars().all(|c| c.is_ascii_alphabetic()) {
+                return Err(format!(
+                    "`languages`: `{l}` is not a language code (two or three letters, e.g. `nl`)"
+                ));
+            }
+            languages.push(tag);
+        }
+        let keywords: Vec<String> = self
+            .keywords
+            .iter()
+            .flatten()
+            .map(|k| k.trim().to_string())
+            .collect();
+        if keywords.iter().any(String::is_empty) {
+            return Err("`keywords`: an empty keyword would keep every post".into());
+        }
+        let keywords_from_lexicons = self.keywords_from_lexicons.unwrap_or(false);
+        if languages.is_empty() && keywords.is_empty() && !keywords_from_lexicons {
+            return Err(
+                "kind `jetstream` needs a filter: `keywords_from_lexicons = true`, `keywords` or \
+                 `languages` (the unfiltered firehose is hundreds of posts a second)"
+                    .into(),
+            );
+        }
+        if self.max_items_per_round == Some(0) {
+            return Err("`max_items_per_round` must be at least 1".into());
+        }
+        if self.round_time.is_some_and(|d| d.is_zero()) {
+            return Err("`round_time` must be longer than zero".into());
+        }
+        Ok(JetstreamSpec {
+            url,
+            languages,
+            keywords,
+            keywords_from_lexicons,
+            lexicons: None,
+            max_items_per_round: self
+                .max_items_per_round
+                .unwrap_or(DEFAULT_JETSTREAM_MAX_ITEMS),
+            round_time: self.round_time.unwrap_or(DEFAULT_JETSTREAM_ROUND_TIME),
+        })
+    }
+
+    fn kind_specific_fields(&self) -> [(&'static str, bool); 19] {
         [
             ("url", self.url.is_some()),
             ("instance", self.instance.is_some()),
@@ -346,6 +445,14 @@ impl SourceConfig {
             ("fields", self.fields.is_some()),
             ("selectors", self.selectors.is_some()),
             ("max_threads", self.max_threads.is_some()),
+            ("languages", self.languages.is_some()),
+            ("keywords", self.keywords.is_some()),
+            (
+                "keywords_from_lexicons",
+                self.keywords_from_lexicons.is_some(),
+            ),
+            ("max_items_per_round", self.max_items_per_round.is_some()),
+            ("round_time", self.round_time.is_some()),
         ]
     }
 
@@ -358,11 +465,18 @@ impl SourceConfig {
             SourceKindName::Telegram => SourceKind::Telegram,
             SourceKindName::JsonApi => SourceKind::JsonApi,
             SourceKindName::Html => SourceKind::Html,
+            // The platform the items come from: the same Bluesky posts as the search source's,
+            // the same author pseudonyms; only the way of collecting differs.
+            SourceKindName::Jetstream => SourceKind::Bluesky,
         }
     }
 
+    /// The kind as written in the configuration.
     fn kind_name(&self) -> &'static str {
-        self.kind_model().as_str()
+        match self.kind {
+            SourceKindName::Jetstream => "jetstream",
+            _ => self.kind_model().as_str(),
+        }
     }
 }
 
@@ -428,6 +542,30 @@ fn parse_public_url(s: &str) -> Result<Url, String> {
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("`{s}` has no host"));
+    }
+    Ok(url)
+}
+
+/// Parse a websocket URL: ws(s) only, without credentials or a query (websense adds its own).
+fn parse_ws_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("`{s}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "ws" | "wss") {
+        return Err(format!(
+            "`{s}`: a Jetstream endpoint is a ws:// or wss:// URL"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{s}` carries a login; websense collects public sources only"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{s}` has no host"));
+    }
+    if url.query().is_some() {
+        return Err(format!(
+            "`{s}`: leave out the query; websense asks for posts and its cursor itself"
+        ));
     }
     Ok(url)
 }

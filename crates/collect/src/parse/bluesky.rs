@@ -46,36 +46,9 @@ pub fn parse_search(
         if let (Some(repo), Some("app.bsky.feed.post"), Some(rkey)) =
             (parts.next(), parts.next(), parts.next())
         {
-            item.url = Some(format!("https://bsky.app/profile/{repo}/post/{rkey}"));
+            item.url = Some(post_url(repo, rkey));
         }
-        let mut links = Vec::new();
-        let facet_links = record
-            .get("facets")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .flat_map(|f| {
-                f.get("features")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-            })
-            .filter_map(|f| f.get("uri").and_then(Value::as_str));
-        let embed_link = record
-            .get("embed")
-            .and_then(|e| e.get("external"))
-            .and_then(|x| x.get("uri"))
-            .and_then(Value::as_str);
-        for l in facet_links
-            .chain(embed_link)
-            .filter_map(|l| safe_url(l, None))
-            .chain(links_in_text(&text))
-        {
-            if !links.contains(&l) {
-                links.push(l);
-            }
-        }
-        item.links = links;
+        item.links = record_links(record, &text);
         item.text = text;
         item.published_at = str_field(record, "createdAt").and_then(|t| super::parse_time(&t));
         item.raw = json!({
@@ -93,6 +66,44 @@ pub fn parse_search(
         .map(|c| c.into_owned())
         .filter(|c| !c.is_empty());
     Ok(page)
+}
+
+/// The web address of a post.
+pub(crate) fn post_url(did: &str, rkey: &str) -> String {
+    format!("https://bsky.app/profile/{did}/post/{rkey}")
+}
+
+/// The links of a post record: its link facets, its external embed, then links in its text;
+/// http(s) only, each once.
+pub(crate) fn record_links(record: &Value, text: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    let facet_links = record
+        .get("facets")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|f| {
+            f.get("features")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|f| f.get("uri").and_then(Value::as_str));
+    let embed_link = record
+        .get("embed")
+        .and_then(|e| e.get("external"))
+        .and_then(|x| x.get("uri"))
+        .and_then(Value::as_str);
+    for l in facet_links
+        .chain(embed_link)
+        .filter_map(|l| safe_url(l, None))
+        .chain(links_in_text(text))
+    {
+        if !links.contains(&l) {
+            links.push(l);
+        }
+    }
+    links
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 pub mod bluesky;
 pub mod feed;
 pub mod html_page;
+pub mod jetstream;
 pub mod json_api;
 pub mod mastodon;
 pub mod reddit;
