@@ -3,8 +3,6 @@
 mod cli_common;
 
 use cli_common::{repo_root, run_with_stdin, websense};
-use std::io::Write;
-use std::process::Stdio;
 
 #[test]
 fn scores_the_bundled_samples() {
@@ -113,23 +111,13 @@ fn malformed_lines_are_reported_with_their_number_and_never_dropped_silently() {
 
 #[test]
 fn invalid_utf8_line_is_rejected_not_fatal() {
-    let mut child = websense()
-        .args(["match", "--lexicons", "lexicons"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"id\":\"x\",\"text\":\"\xff\xfe\"}\n{\"id\":\"y\",\"text\":\"ok\"}\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
-    assert!(String::from_utf8(out.stderr).unwrap().contains("-:1:"));
+    let (code, stdout, stderr) = run_with_stdin(
+        &["match", "--lexicons", "lexicons"],
+        b"{\"id\":\"x\",\"text\":\"\xff\xfe\"}\n{\"id\":\"y\",\"text\":\"ok\"}\n",
+    );
+    assert_eq!(code, 3);
+    assert_eq!(stdout.lines().count(), 1);
+    assert!(stderr.contains("-:1:"), "{stderr}");
 }
 
 #[test]

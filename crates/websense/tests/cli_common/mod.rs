@@ -18,7 +18,7 @@ pub fn websense() -> Command {
 }
 
 /// `websense ARGS` with `stdin` as its input: (exit code, stdout, stderr).
-pub fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+pub fn run_with_stdin(args: &[&str], stdin: impl AsRef<[u8]>) -> (i32, String, String) {
     let mut child = websense()
         .args(args)
         .stdin(Stdio::piped())
@@ -30,7 +30,7 @@ pub fn run_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stdin
         .take()
         .unwrap()
-        .write_all(stdin.as_bytes())
+        .write_all(stdin.as_ref())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     (
