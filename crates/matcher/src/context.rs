@@ -186,14 +186,47 @@ fn words(text: &str) -> impl DoubleEndedIterator<Item = &[u8]> {
 }
 
 /// Whether a double quotation opened before the hit is still open there and closes after it.
+///
+/// Bytes, not characters (this runs around many hits): `“ ” „` are `E2 80 9C/9D/9E`,
+/// `« »` are `C2 AB/BB`, and no other character's UTF-8 holds those sequences.
 pub(crate) fn inside_double_quotes(before: &str, after: &str) -> bool {
-    let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
-    let open = |opens: &[char], closes: &[char]| {
-        let o = before.rfind(opens);
-        let c = before.rfind(closes);
-        matches!((o, c), (Some(o), c) if c.is_none_or(|c| c < o)) && after.contains(closes)
+    let (before, after) = (before.as_bytes(), after.as_bytes());
+    let straight =
+        memchr::memchr_iter(b'"', before).count() % 2 == 1 && memchr::memchr(b'"', after).is_some();
+    let open = |opens: &[&[u8]], closes: &[&[u8]]| {
+        let o = rfind_any(before, opens);
+        let c = rfind_any(before, closes);
+        matches!((o, c), (Some(o), c) if c.is_none_or(|c| c < o)) && find_any(after, closes)
     };
-    straight || open(&['“', '„'], &['”', '“']) && !before.ends_with('”') || open(&['«'], &['»'])
+    straight
+        || open(&[LEFT_QUOTE, LOW_QUOTE], &[RIGHT_QUOTE, LEFT_QUOTE])
+            && !before.ends_with(RIGHT_QUOTE)
+        || open(&[LEFT_GUILLEMET], &[RIGHT_GUILLEMET])
+}
+
+const LEFT_QUOTE: &[u8] = "“".as_bytes();
+const RIGHT_QUOTE: &[u8] = "”".as_bytes();
+const LOW_QUOTE: &[u8] = "„".as_bytes();
+const LEFT_GUILLEMET: &[u8] = "«".as_bytes();
+const RIGHT_GUILLEMET: &[u8] = "»".as_bytes();
+
+/// Where the last of `patterns` (two or three bytes, all with the same lead byte) starts.
+fn rfind_any(hay: &[u8], patterns: &[&[u8]]) -> Option<usize> {
+    let lead = patterns[0][0];
+    let mut end = hay.len();
+    while let Some(i) = memchr::memrchr(lead, &hay[..end]) {
+        if patterns.iter().any(|p| hay[i..].starts_with(p)) {
+            return Some(i);
+        }
+        end = i;
+    }
+    None
+}
+
+/// Whether `hay` holds one of `patterns` (all with the same lead byte).
+fn find_any(hay: &[u8], patterns: &[&[u8]]) -> bool {
+    memchr::memchr_iter(patterns[0][0], hay)
+        .any(|i| patterns.iter().any(|p| hay[i..].starts_with(p)))
 }
 
 /// Whether the hit's word is wrapped in single quotes: `'ongedierte'`, `‘ongedierte’`.
@@ -362,6 +395,45 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// `inside_double_quotes` as it was before it read bytes: character searches.
+    fn inside_double_quotes_reference(before: &str, after: &str) -> bool {
+        let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
+        let open = |opens: &[char], closes: &[char]| {
+            let o = before.rfind(opens);
+            let c = before.rfind(closes);
+            matches!((o, c), (Some(o), c) if c.is_none_or(|c| c < o)) && after.contains(closes)
+        };
+        straight || open(&['“', '„'], &['”', '“']) && !before.ends_with('”') || open(&['«'], &['»'])
+    }
+
+    #[test]
+    fn double_quotes_read_as_bytes_as_characters_did() {
+        let pieces = [
+            "\"", "“", "”", "„", "«", "»", "a", " ", "’", "€", "–", "\u{201F}", "\u{AB}x", "é",
+        ];
+        let mut rng = websense_model::rng::Rng::new(11);
+        let mut open = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..rng.below(12) {
+                text.push_str(pieces[rng.below(pieces.len())]);
+            }
+            let cuts: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let cut = cuts[rng.below(cuts.len())];
+            let (before, after) = text.split_at(cut);
+            let expected = inside_double_quotes_reference(before, after);
+            assert_eq!(
+                inside_double_quotes(before, after),
+                expected,
+                "{before:?} | {after:?}"
+            );
+            open += usize::from(expected);
+        }
+        assert!(open > 1000, "{open}");
     }
 
     fn of(text: &str, term: &str) -> u8 {

@@ -49,9 +49,12 @@ fn is_word_byte(b: u8) -> bool {
 }
 
 impl Table {
-    /// Read `text[from..to]`, widened to whole words.
-    fn build(&mut self, text: &str, mut from: usize, mut to: usize) {
+    /// Read the words and punctuation of `text[from..to]`, widened to whole words, and the
+    /// quotation bytes of `text[quotes_from..quotes_to]` (the wider reach of the quotation
+    /// rule: only those bytes are needed there, found with `memchr`).
+    fn build(&mut self, text: &str, from: usize, to: usize, quotes: std::ops::Range<usize>) {
         let bytes = text.as_bytes();
+        let (mut from, mut to) = (from, to);
         while from > 0 && is_word_byte(bytes[from - 1]) {
             from -= 1;
         }
@@ -66,6 +69,10 @@ impl Table {
         self.clause_cuts.clear();
         self.clause_marks.clear();
         self.quote_bytes.clear();
+        self.quote_bytes.extend(
+            memchr::memchr3_iter(b'"', 0xE2, 0xC2, &bytes[quotes.clone()])
+                .map(|k| quotes.start + k),
+        );
         let (mut saying, mut condemning) = (0u32, 0u32);
         self.saying.push(0);
         self.condemning.push(0);
@@ -74,16 +81,21 @@ impl Table {
             let b = bytes[i];
             if is_word_byte(b) {
                 let start = i;
+                let mut high = false;
                 while i < to && is_word_byte(bytes[i]) {
-                    match bytes[i] {
-                        0xE2 | 0xC2 => self.quote_bytes.push(i),
-                        // `–` is E2 80 93, `—` E2 80 94
-                        0x93 | 0x94 if i >= 2 && bytes[i - 2] == 0xE2 && bytes[i - 1] == 0x80 => {
-                            self.clause_cuts.push(i + 1)
-                        }
-                        _ => {}
-                    }
+                    high |= bytes[i] >= 0x80;
                     i += 1;
+                }
+                if high {
+                    // `–` is E2 80 93, `—` E2 80 94: they cut a clause, inside a "word" too
+                    let word = &bytes[start..i];
+                    for k in memchr::memchr_iter(0xE2, word) {
+                        if word.get(k + 1) == Some(&0x80)
+                            && matches!(word.get(k + 2), Some(0x93 | 0x94))
+                        {
+                            self.clause_cuts.push(start + k + 3);
+                        }
+                    }
                 }
                 let class = classify(&bytes[start..i]);
                 self.spans.push((start, i));
@@ -100,7 +112,6 @@ impl Table {
                     self.clause_cuts.push(i + 1);
                     self.clause_marks.push(i);
                 }
-                b'"' => self.quote_bytes.push(i),
                 _ => {}
             }
             i += 1;
@@ -244,9 +255,12 @@ pub(crate) fn tag_field(table: &mut Table, text: &str, hits: &mut [Found]) {
             first = last;
             continue;
         }
-        let from = context::floor(text, hits[first].start.saturating_sub(2 * REACH));
-        let to = context::ceil(text, (end + 2 * REACH).min(text.len()));
-        table.build(text, from, to);
+        let reach = |by: usize| {
+            context::floor(text, hits[first].start.saturating_sub(by))
+                ..context::ceil(text, (end + by).min(text.len()))
+        };
+        let words = reach(REACH);
+        table.build(text, words.start, words.end, reach(2 * REACH));
         for hit in &mut hits[first..last] {
             hit.context = table.context_of(text, hit.start, hit.end);
         }

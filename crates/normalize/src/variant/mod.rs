@@ -191,10 +191,15 @@ pub fn may_vary(text: &str, normalized: &[u8], options: VariantOptions) -> bool 
         })
 }
 
-/// The cheap test, eight bytes of the normal form at a time (windows every four bytes, so
-/// every pattern of up to five bytes lies whole in one): a digit beside a letter, a byte
-/// outside ASCII, three equal letters, two single letters in a row. Calls `found` with the
-/// offset of each window that has one, until it returns false; returns whether any had.
+/// The cheap test, eight bytes of the normal form at a time (each block also sees the
+/// first bytes of the next, so every pattern of up to five bytes that starts in it is
+/// seen): a digit beside a letter, a byte outside ASCII, three equal letters, two single
+/// letters in a row. Calls `found` with the offset of each block that has one, in order,
+/// until it returns false; returns whether any had.
+///
+/// Each byte's classes (letter, digit, space) are computed once, for eight bytes at a
+/// time; a pattern reads its neighbours' classes by shifting these masks, carrying in
+/// those of the next block.
 fn candidates(
     normalized: &[u8],
     options: VariantOptions,
@@ -203,15 +208,6 @@ fn candidates(
     if !(options.confusables || options.squeeze || options.joined) || normalized.is_empty() {
         return false;
     }
-    const fn splat(b: u8) -> u64 {
-        b as u64 * 0x0101_0101_0101_0101
-    }
-    const HIGH: u64 = splat(0x80);
-    const LOW: u64 = splat(0x7F);
-    let eq = |w: u64, b: u8| {
-        let t = w ^ splat(b);
-        !(((t & LOW) + LOW) | t) & HIGH
-    };
     let n = normalized.len();
     let mut any = false;
     // Single letters at the edges: `a b c...` and `...x y z`.
@@ -223,52 +219,100 @@ fn candidates(
                 return true;
             }
         }
-        if e(n - 4) && !e(n - 3) && e(n - 2) && !e(n - 1) {
-            any = true;
-            if !found(n - 4) {
-                return true;
-            }
-        }
     }
+    // (reported last: `found` is called with offsets in order)
+    let end_edge = options.joined && n >= 4 && {
+        let e = |k: usize| normalized[k] == b' ';
+        e(n - 4) && !e(n - 3) && e(n - 2) && !e(n - 1)
+    };
+    // the block at `at`, padded with spaces past the end
+    let block = |at: usize| match normalized.get(at..at + 8) {
+        Some(word) => u64::from_le_bytes(word.try_into().expect("8 bytes")),
+        None => {
+            let mut bytes = [b' '; 8];
+            if at < n {
+                bytes[..n - at].copy_from_slice(&normalized[at..]);
+            }
+            u64::from_le_bytes(bytes)
+        }
+    };
     let mut at = 0;
+    let mut w = block(0);
+    let mut classes = Classes::of(w);
     loop {
-        let mut bytes = [b' '; 8];
-        let take = (n - at).min(8);
-        bytes[..take].copy_from_slice(&normalized[at..at + take]);
-        let w = u64::from_le_bytes(bytes);
-        let hit = if w & HIGH != 0 {
+        let next = block(at + 8);
+        let next_classes = Classes::of(next);
+        let mut flags = 0;
+        if options.confusables {
             // a letter outside ASCII: Cyrillic, Greek, ... (diacritics are gone already)
-            options.confusables
-        } else {
-            let at_least = |lo: u8| w.wrapping_add(splat(0x80 - lo)) & HIGH;
-            let letter = at_least(b'a') & !at_least(b'z' + 1);
-            let mut flags = 0;
-            if options.confusables {
-                let digit = at_least(b'0') & !at_least(b'9' + 1);
-                flags |= digit & ((letter << 8) | (letter >> 8));
-            }
-            if options.squeeze {
-                let same_next = eq(w ^ (w >> 8), 0);
-                flags |= same_next & (same_next >> 8) & letter & (HIGH >> 16);
-            }
-            if options.joined {
-                let space = eq(w, b' ');
-                let other = !space & HIGH;
-                flags |= space & (other >> 8) & (space >> 16) & (other >> 24) & (space >> 32);
-            }
-            flags != 0
-        };
-        if hit {
+            flags |= w & HIGH;
+            let letter_next = shifted(classes.letter, next_classes.letter, 1);
+            let digit_next = shifted(classes.digit, next_classes.digit, 1);
+            flags |= (classes.digit & letter_next) | (classes.letter & digit_next);
+        }
+        if options.squeeze {
+            let same_next = equal_bytes(w ^ shifted(w, next, 1));
+            let same_after = equal_bytes(w ^ shifted(w, next, 2));
+            flags |= same_next & same_after & classes.letter;
+        }
+        if options.joined {
+            let space = |k| shifted(classes.space, next_classes.space, k);
+            let other = |k| !space(k) & HIGH;
+            flags |= classes.space & other(1) & space(2) & other(3) & space(4);
+        }
+        if flags != 0 {
             any = true;
             if !found(at) {
                 return true;
             }
         }
-        if at + 8 >= n {
-            return any;
+        at += 8;
+        if at >= n {
+            if end_edge {
+                found(n - 4);
+            }
+            return any || end_edge;
         }
-        at += 4;
+        (w, classes) = (next, next_classes);
     }
+}
+
+const fn splat(b: u8) -> u64 {
+    b as u64 * 0x0101_0101_0101_0101
+}
+const HIGH: u64 = splat(0x80);
+const LOW: u64 = splat(0x7F);
+
+/// The top bit of each zero byte of `t`.
+fn equal_bytes(t: u64) -> u64 {
+    !(((t & LOW) + LOW) | t) & HIGH
+}
+
+/// Eight bytes' classes, as the top bit of each byte.
+#[derive(Clone, Copy)]
+struct Classes {
+    letter: u64,
+    digit: u64,
+    space: u64,
+}
+
+impl Classes {
+    fn of(w: u64) -> Classes {
+        let ascii = !w & HIGH;
+        // (the low seven bits plus 0x80 - lo: at most 0xFF, so no carry crosses a byte)
+        let low = w & LOW;
+        let at_least = |lo: u8| low.wrapping_add(splat(0x80 - lo)) & HIGH;
+        Classes {
+            letter: at_least(b'a') & !at_least(b'z' + 1) & ascii,
+            digit: at_least(b'0') & !at_least(b'9' + 1) & ascii,
+            space: equal_bytes(w ^ splat(b' ')),
+        }
+    }
+}
+
+/// The bytes (or masks) `k` places further on, the first of `next` shifted in.
+fn shifted(this: u64, next: u64, k: u32) -> u64 {
+    (this >> (8 * k)) | (next << (64 - 8 * k))
 }
 
 /// Whether a reading needs the whole field rather than windows around words of its
@@ -276,27 +320,71 @@ fn candidates(
 /// is two there), or with the emoji option an emoji or symbol between two letters.
 pub fn whole_field(text: &str, options: VariantOptions) -> bool {
     (options.confusables && interior_symbol_lookalike(text.as_bytes()))
-        || (options.emoji && text.bytes().any(|b| b >= 0xE2) && symbol_inside_word(text))
+        || (options.emoji && symbol_inside_word(text))
 }
 
+/// Whether a run of emoji, symbols and ignorable characters, holding at least one symbol,
+/// stands between two letters or digits.
+///
+/// Only the characters around a symbol are decoded: every symbol starts with a byte of
+/// 0xE2 or more (it is at least U+2100), so the text is searched for those bytes, eight at
+/// a time, and most posts (no emoji, or emoji beside spaces) cost that search alone.
 fn symbol_inside_word(text: &str) -> bool {
-    let mut last_alphanumeric = false;
-    let mut after_symbol = false;
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            if after_symbol && last_alphanumeric {
-                return true;
-            }
-            last_alphanumeric = true;
-            after_symbol = false;
-        } else if is_symbol(c) || crate::is_ignorable(c) {
-            after_symbol |= is_symbol(c);
-        } else {
-            last_alphanumeric = false;
-            after_symbol = false;
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = next_symbol_lead(bytes, from) {
+        let c = char_at(text, at);
+        from = at + c.len_utf8();
+        if !is_symbol(c) {
+            continue;
         }
+        // the run of symbols and ignorables around it
+        let mut start = at;
+        let before = loop {
+            match text[..start].chars().next_back() {
+                Some(p) if is_symbol(p) || crate::is_ignorable(p) => start -= p.len_utf8(),
+                other => break other,
+            }
+        };
+        let mut end = from;
+        let after = loop {
+            match text[end..].chars().next() {
+                Some(n) if is_symbol(n) || crate::is_ignorable(n) => end += n.len_utf8(),
+                other => break other,
+            }
+        };
+        if before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric) {
+            return true;
+        }
+        from = end;
     }
     false
+}
+
+/// The first byte at or after `from` that may start a symbol (0xE2 or more).
+fn next_symbol_lead(bytes: &[u8], mut from: usize) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = bytes.get(from..from + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // a byte of 0xE2 or more: its top bit set after adding 0x1E to its low seven bits
+        // (no carry crosses bytes: 0x7F + 0x1E < 0x100), and its own top bit set
+        if ((w & !HIGH) + 0x1E1E_1E1E_1E1E_1E1E) & w & HIGH != 0 {
+            break;
+        }
+        from += 8;
+    }
+    bytes[from.min(bytes.len())..]
+        .iter()
+        .position(|&b| b >= 0xE2)
+        .map(|k| from + k)
+}
+
+/// The character starting at byte `at` (a character boundary).
+fn char_at(text: &str, at: usize) -> char {
+    text[at..]
+        .chars()
+        .next()
+        .expect("a character at a boundary")
 }
 
 /// The stretches of the normal form that a reading may change, each widened by
@@ -307,6 +395,22 @@ fn symbol_inside_word(text: &str) -> bool {
 /// three or more single letters. Only the words where the eight-byte test finds something
 /// are looked at, so a field without candidates costs that test alone.
 pub fn variant_windows(
+    normalized: &[u8],
+    map: Option<&crate::SpanMap>,
+    options: VariantOptions,
+    context_words: usize,
+    out: &mut Vec<Range<usize>>,
+) {
+    windows_found_by(candidates, normalized, map, options, context_words, out)
+}
+
+/// The cheap test's signature: see [`candidates`].
+type Scan = fn(&[u8], VariantOptions, &mut dyn FnMut(usize) -> bool) -> bool;
+
+/// [`variant_windows`], with the words looked at chosen by `scan` (a test gives it one
+/// that looks at every word).
+fn windows_found_by(
+    scan: Scan,
     normalized: &[u8],
     map: Option<&crate::SpanMap>,
     options: VariantOptions,
@@ -353,9 +457,11 @@ pub fn variant_windows(
                 && std::str::from_utf8(&normalized[s..e]).is_ok_and(|w| w.chars().count() == 1))
     };
     let mut checked_to = 0;
-    candidates(normalized, options, &mut |at| {
+    scan(normalized, options, &mut |at| {
         let mut p = word_start(at.min(n - 1)).max(checked_to);
-        let window_end = (at + 8).min(n);
+        // (a run of single letters is found at the space before it: its first word may
+        // start just after the block)
+        let window_end = (at + 9).min(n);
         while p < window_end {
             if normalized[p] == b' ' {
                 p += 1;
@@ -534,6 +640,146 @@ mod tests {
         );
         assert_eq!(spans("x ongedieeeerte", "ongedierte"), "ongedieeeerte");
         assert_eq!(spans("x onge🐀dierte!", "ongedierte"), "onge🐀dierte");
+    }
+
+    /// `symbol_inside_word` as it was before it searched bytes: every character read.
+    fn symbol_inside_word_reference(text: &str) -> bool {
+        let mut last_alphanumeric = false;
+        let mut after_symbol = false;
+        for c in text.chars() {
+            if c.is_alphanumeric() {
+                if after_symbol && last_alphanumeric {
+                    return true;
+                }
+                last_alphanumeric = true;
+                after_symbol = false;
+            } else if is_symbol(c) || crate::is_ignorable(c) {
+                after_symbol |= is_symbol(c);
+            } else {
+                last_alphanumeric = false;
+                after_symbol = false;
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn symbols_inside_words_found_as_reading_every_character_found_them() {
+        let pieces = [
+            "a",
+            "Z",
+            "7",
+            "é",
+            "ж",
+            " ",
+            ".",
+            "🐀",
+            "😡",
+            "€",
+            "\u{200B}",
+            "\u{00AD}",
+            "\u{3000}",
+            "、",
+            "™",
+            "→",
+            "\u{FE0F}",
+            "\u{E0041}",
+            "ab",
+            "—",
+            "’",
+        ];
+        let mut rng = xorshift(5);
+        let mut found = 0;
+        for _ in 0..30_000 {
+            let mut text = String::new();
+            for _ in 0..rng() % 14 {
+                text.push_str(pieces[rng() % pieces.len()]);
+            }
+            let expected = symbol_inside_word_reference(&text);
+            assert_eq!(symbol_inside_word(&text), expected, "{text:?}");
+            found += usize::from(expected);
+        }
+        assert!(found > 1000, "{found}");
+    }
+
+    /// A small xorshift generator (this crate depends on no other websense crate).
+    fn xorshift(seed: u64) -> impl FnMut() -> usize {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as usize
+        }
+    }
+
+    /// The cheap test's stand-in that skips nothing: every word is looked at.
+    fn every_block(
+        normalized: &[u8],
+        _: VariantOptions,
+        found: &mut dyn FnMut(usize) -> bool,
+    ) -> bool {
+        (0..normalized.len()).step_by(8).all(found);
+        !normalized.is_empty()
+    }
+
+    #[test]
+    fn the_cheap_test_skips_no_word_a_reading_changes() {
+        let pieces = [
+            "a",
+            "b",
+            "e",
+            "ee",
+            "eee",
+            "o",
+            "0",
+            "1",
+            "3",
+            "9",
+            "2024",
+            "v0lk",
+            "ab1",
+            "а",
+            "ж",
+            " ",
+            " ",
+            " ",
+            "x y",
+            "zzzz",
+            "k 4 n",
+            "aaa",
+            "the",
+            "ongedierte",
+            "é",
+        ];
+        let mut rng = xorshift(9);
+        let (mut with, mut out, mut reference) = (0, Vec::new(), Vec::new());
+        for round in 0..40_000 {
+            let mut text = String::new();
+            for _ in 0..rng() % 30 {
+                text.push_str(pieces[rng() % pieces.len()]);
+            }
+            let normalized = crate::normalize(&text);
+            let options = VariantOptions {
+                confusables: round % 5 != 1,
+                squeeze: round % 5 != 2,
+                joined: round % 5 != 3,
+                emoji: false,
+            };
+            let context = round % 3;
+            variant_windows(normalized.as_bytes(), None, options, context, &mut out);
+            windows_found_by(
+                every_block,
+                normalized.as_bytes(),
+                None,
+                options,
+                context,
+                &mut reference,
+            );
+            assert_eq!(out, reference, "{normalized:?} {options:?}");
+            with += usize::from(!out.is_empty());
+        }
+        assert!(with > 10_000, "{with}");
     }
 
     #[test]
