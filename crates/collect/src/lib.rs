@@ -43,6 +43,7 @@
 pub mod collector;
 pub mod config;
 pub mod cursor;
+pub mod discovery;
 pub mod encoding;
 pub mod html;
 pub mod http;
