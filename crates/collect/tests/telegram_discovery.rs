@@ -52,7 +52,11 @@ fn config(state: &Path, server: &TestServer, overrides: &str) -> String {
         overrides,
         &format!(
             "{}{}",
-            source("tg", "telegram", &format!("channel = \"kanaal_een\"\n{base}")),
+            source(
+                "tg",
+                "telegram",
+                &format!("channel = \"kanaal_een\"\n{base}")
+            ),
             // Configured but switched off: collected in the configuration's eyes, never
             // proposed.
             source(
@@ -128,7 +132,11 @@ async fn mentions_are_counted_once_and_added_channels_are_collected() {
     // The same posts again: handed on before, counted before.
     collect_once(&text, &out).await;
     assert_eq!(counts(&state), first);
-    assert_eq!(hits(&server, "/s/andere_bron"), 0, "nothing is added on its own");
+    assert_eq!(
+        hits(&server, "/s/andere_bron"),
+        0,
+        "nothing is added on its own"
+    );
 
     // An admin adds one channel and dismisses another: the added one is collected with the
     // base URL of the source that mentioned it, and is no longer counted; the dismissed one

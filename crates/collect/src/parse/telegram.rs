@@ -235,9 +235,14 @@ mod tests {
         html.push_str("</section></body></html>");
         let url = Url::parse("https://t.me/s/groot").unwrap();
         let started = std::time::Instant::now();
-        let page =
-            parse_preview(html.as_bytes(), None, "groot", &url, &ctx(SourceKind::Telegram))
-                .unwrap();
+        let page = parse_preview(
+            html.as_bytes(),
+            None,
+            "groot",
+            &url,
+            &ctx(SourceKind::Telegram),
+        )
+        .unwrap();
         let took = started.elapsed();
         assert_eq!(page.items.len(), posts);
         assert_eq!(
