@@ -419,6 +419,12 @@ pub fn write_mentions(dir: &Path) {
         "items_total": 4, "consecutive_failures": 0
     }));
     std::fs::write(state.join("status.json"), statuses.to_string()).unwrap();
+    write_mentions_file(&state);
+}
+
+/// The mentions of [`write_mentions`] alone, into `state/telegram_mentions.json`.
+pub fn write_mentions_file(state: &Path) {
+    std::fs::create_dir_all(state).unwrap();
     let mention = |name: &str, forwards: u64, links: u64, by: Value| {
         serde_json::json!({
             "name": name, "forwards": forwards, "links": links,
