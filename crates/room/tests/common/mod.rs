@@ -416,7 +416,8 @@ pub fn write_mentions(dir: &Path) {
     let mut statuses: Value = serde_json::from_str(STATUS_JSON).unwrap();
     statuses.as_array_mut().unwrap().push(serde_json::json!({
         "id": "tg", "kind": "telegram", "url": "https://t.me/s/Kanaal_Een",
-        "items_total": 4, "consecutive_failures": 0
+        "last_fetch": "2026-10-05T12:00:00Z", "last_success": "2026-10-05T12:00:00Z",
+        "next_fetch": "2026-10-05T12:15:00Z", "items_total": 4, "consecutive_failures": 0
     }));
     std::fs::write(state.join("status.json"), statuses.to_string()).unwrap();
     write_mentions_file(&state);
