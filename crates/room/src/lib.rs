@@ -79,7 +79,8 @@
 //! `/lexicons`, `/bronnen`, `/audit`, `/login`) are served by the same router from
 //! [`pages`]: HTML shells and scripts compiled into the binary, which build every page from
 //! the JSON API with DOM calls (post text only ever as text nodes), under a strict
-//! Content-Security-Policy. Dutch first, English through `/taal/en`.
+//! Content-Security-Policy. Dutch first, English through `/taal/en`. On `/bronnen` admins also
+//! see Telegram discovery's proposals (`GET /api/telegram/proposals`) and add or dismiss them.
 //!
 //! # Errors
 //!
