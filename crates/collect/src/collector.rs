@@ -5,9 +5,14 @@
 //! failing source is logged and recorded in its status; it never stops the others. In
 //! continuous mode a stop signal interrupts harvests and sleeps, but not a hand-over in
 //! progress: that one finishes and saves its cursor first.
+//!
+//! Telegram channels an admin added in the Room ([`crate::discovery`]) join the sources when
+//! the collector starts, and while it runs continuously within `ADDED_CHECK` (or the default
+//! interval, when shorter); the mentions of other channels in the posts handed on are counted.
 
-use crate::config::{Config, Source};
+use crate::config::{CollectConfig, Config, Source, SourceSpec};
 use crate::cursor::{Cursor, CursorStore, SeenIds};
+use crate::discovery::{added_sources, Discovery};
 use crate::http::Fetcher;
 use crate::parse::ItemContext;
 use crate::sources::{harvest, Harvest, RoundError};
@@ -64,6 +69,15 @@ struct SourceTask {
     state: Mutex<Option<SourceState>>,
 }
 
+impl SourceTask {
+    fn new(source: Source) -> Arc<SourceTask> {
+        Arc::new(SourceTask {
+            source,
+            state: Mutex::new(None),
+        })
+    }
+}
+
 struct SourceState {
     cursor: Cursor,
     seen: SeenIds,
@@ -75,9 +89,19 @@ enum RoundOutcome {
     Stopped,
 }
 
+/// How often a continuous collector looks for Telegram channels added in the Room (at most).
+const ADDED_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Collects every enabled source of a configuration.
 pub struct Collector {
-    tasks: Vec<Arc<SourceTask>>,
+    /// The enabled sources, and the Telegram channels added in the Room since.
+    tasks: std::sync::Mutex<Vec<Arc<SourceTask>>>,
+    /// Every configured source, enabled or not: an added channel never doubles one.
+    configured: Vec<Source>,
+    collect: CollectConfig,
+    discovery: Arc<Discovery>,
+    /// Whether `run` looks for added channels: Telegram is collected or was added to.
+    watch_added: bool,
     fetcher: Fetcher,
     sink: Arc<dyn ItemSink>,
     cursors: Arc<dyn CursorStore>,
@@ -133,7 +157,17 @@ impl Collector {
         })?;
         let key = crate::key::load_or_create_key(&crate::key::key_file(config)?)?;
         let fetcher = Fetcher::new(&config.collect).map_err(SetupError)?;
-        let enabled: Vec<Source> = sources.into_iter().filter(|s| s.enabled).collect();
+        let discovery = Discovery::new(state_dir, &sources);
+        let decisions = discovery.decisions();
+        let mut enabled: Vec<Source> = sources.iter().filter(|s| s.enabled).cloned().collect();
+        enabled.extend(added_sources(&decisions, &sources, &config.collect));
+        for s in &enabled {
+            discovery.collecting(s);
+        }
+        let watch_added = !decisions.added.is_empty()
+            || enabled
+                .iter()
+                .any(|s| matches!(s.spec, SourceSpec::Telegram { .. }));
         let status = StatusBoard::new(
             enabled
                 .iter()
@@ -142,15 +176,11 @@ impl Collector {
             Some(state_dir.join(websense_model::STATUS_FILE)),
         );
         Ok(Arc::new(Collector {
-            tasks: enabled
-                .into_iter()
-                .map(|source| {
-                    Arc::new(SourceTask {
-                        source,
-                        state: Mutex::new(None),
-                    })
-                })
-                .collect(),
+            tasks: std::sync::Mutex::new(enabled.into_iter().map(SourceTask::new).collect()),
+            configured: sources,
+            collect: config.collect.clone(),
+            discovery: Arc::new(discovery),
+            watch_added,
             fetcher,
             sink,
             cursors,
@@ -165,9 +195,37 @@ impl Collector {
         }))
     }
 
-    /// Number of enabled sources.
+    /// Number of enabled sources (with the Telegram channels added in the Room).
     pub fn source_count(&self) -> usize {
-        self.tasks.len()
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    fn tasks(&self) -> Vec<Arc<SourceTask>> {
+        self.tasks.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The Telegram channels added in the Room since the collector started (or last looked),
+    /// as new tasks, with their status entries.
+    fn pick_up_added(&self) -> Vec<Arc<SourceTask>> {
+        let decisions = self.discovery.decisions();
+        if decisions.added.is_empty() {
+            return Vec::new();
+        }
+        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        let mut current = self.configured.clone();
+        current.extend(tasks.iter().map(|t| t.source.clone()));
+        let new: Vec<Arc<SourceTask>> = added_sources(&decisions, &current, &self.collect)
+            .into_iter()
+            .map(SourceTask::new)
+            .collect();
+        for task in &new {
+            let s = &task.source;
+            self.discovery.collecting(s);
+            self.status
+                .add(SourceStatus::new(s.id.clone(), s.kind, s.start_url()));
+        }
+        tasks.extend(new.iter().cloned());
+        new
     }
 
     pub fn status(&self) -> Arc<StatusBoard> {
@@ -181,9 +239,10 @@ impl Collector {
     /// One round of every enabled source, all at once within the concurrency limits.
     /// Dropping the returned future stops every source task with it.
     pub async fn run_once(self: &Arc<Self>) -> Summary {
+        self.pick_up_added();
         let mut set = JoinSet::new();
-        for task in &self.tasks {
-            let (me, task) = (self.clone(), task.clone());
+        for task in self.tasks() {
+            let me = self.clone();
             set.spawn(async move { me.round(&task, None).await });
         }
         self.join_all(set).await
@@ -194,9 +253,31 @@ impl Collector {
     /// stops them gracefully.
     pub async fn run(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Summary {
         let mut set = JoinSet::new();
-        for task in &self.tasks {
-            let (me, task, stop) = (self.clone(), task.clone(), stop.clone());
+        let spawn = |set: &mut JoinSet<()>, task: Arc<SourceTask>| {
+            let (me, stop) = (self.clone(), stop.clone());
             set.spawn(async move { me.source_loop(task, stop).await });
+        };
+        for task in self.tasks() {
+            spawn(&mut set, task);
+        }
+        if self.watch_added {
+            let mut stop = stop.clone();
+            let mut ticks = tokio::time::interval(ADDED_CHECK.min(self.collect.default_interval));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticks.tick().await;
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => {
+                        for task in self.pick_up_added() {
+                            spawn(&mut set, task);
+                        }
+                    }
+                    Some(Err(e)) = set.join_next(), if !set.is_empty() => {
+                        tracing::error!(error = %e, "a source task failed");
+                    }
+                    _ = stop.wait_for(|s| *s) => break,
+                }
+            }
         }
         self.join_all(set).await
     }
@@ -208,6 +289,7 @@ impl Collector {
             }
         }
         self.status.persist(true).await;
+        self.discovery.persist().await;
         self.summary()
     }
 
@@ -359,6 +441,7 @@ impl Collector {
         let mut batch_ids = HashSet::new();
         let mut fresh = Vec::new();
         let mut duplicates = 0usize;
+        let mentions = harvest.mentions;
         for item in harvest.items {
             if st.seen.contains(&item.id) || !batch_ids.insert(item.id.clone()) {
                 duplicates += 1;
@@ -379,6 +462,13 @@ impl Collector {
                 return self.record_failure(source, error).await;
             }
         }
+        // Counted once per post: only posts handed on for the first time.
+        let fresh_ids: HashSet<&websense_model::ItemId> = ids.iter().collect();
+        let mentions: Vec<_> = mentions
+            .into_iter()
+            .filter(|m| fresh_ids.contains(&m.item))
+            .collect();
+        self.discovery.record(&source.id, &mentions).await;
         let before = (
             st.cursor.validators.clone(),
             st.cursor.last_id.clone(),

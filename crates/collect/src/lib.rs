@@ -9,11 +9,16 @@
 //! Mastodon, Reddit, Bluesky search, Telegram channel previews, configured JSON APIs, web pages
 //! and forums read by configured CSS selectors, Bluesky live from a Jetstream websocket with a
 //! language and lexicon keyword prefilter), cursors that make collecting resumable
-//! ([`cursor`]), per-source status ([`status`]) and a JSON Lines [`ItemSink`] ([`sink`]).
-//! [`Collector`] ties them together, once or continuously.
+//! ([`cursor`]), per-source status ([`status`]), Telegram discovery ([`discovery`]: the
+//! channels that collected channels forward from or link to, counted for the Room to propose,
+//! and the channels an admin added there, collected as sources; never a channel on its own)
+//! and a JSON Lines [`ItemSink`] ([`sink`]). [`Collector`] ties them together, once or
+//! continuously.
 //!
 //! It must not touch what comes after the sink: no matching, no storage, no bus. Items leave
-//! through [`websense_model::ItemSink`], whichever sink the binary plugs in.
+//! through [`websense_model::ItemSink`], whichever sink the binary plugs in. What it tells the
+//! Room (status, Telegram mentions) and what the Room tells it (switches, added channels) are
+//! files in its state directory whose formats are `websense_model`'s.
 //!
 //! # Design
 //!
@@ -43,6 +48,7 @@
 pub mod collector;
 pub mod config;
 pub mod cursor;
+pub mod discovery;
 pub mod encoding;
 pub mod html;
 pub mod http;

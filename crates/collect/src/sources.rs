@@ -43,6 +43,8 @@ pub(crate) struct Harvest {
     pub threads: Option<Vec<crate::cursor::ThreadMark>>,
     /// `html` sources: when this round last asked for a page (for `Crawl-delay`).
     pub last_request: Option<tokio::time::Instant>,
+    /// `telegram` sources: other channels the posts forward from or link to.
+    pub mentions: Vec<crate::parse::telegram::mentions::Mention>,
 }
 
 /// Why a round failed: where, and what was wrong.
@@ -446,6 +448,7 @@ fn take_page(out: &mut Harvest, page: Page, seen: &SeenIds) -> bool {
         }
     }
     out.warnings.extend(page.warnings);
+    out.mentions.extend(page.mentions);
     if page.encoding_guess.is_some() {
         out.encoding_guess = page.encoding_guess;
     }

@@ -65,6 +65,15 @@ impl StatusBoard {
             .cloned()
     }
 
+    /// A source that joined after the board was made (a Telegram channel added in the Room).
+    pub(crate) fn add(&self, status: SourceStatus) {
+        self.sources
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(status.id.clone())
+            .or_insert(status);
+    }
+
     pub(crate) fn update(&self, id: &SourceId, f: impl FnOnce(&mut SourceStatus)) {
         if let Some(s) = self
             .sources

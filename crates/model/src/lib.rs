@@ -19,13 +19,16 @@
 //! * [`duration`]: the one way a duration is written in the configuration file (`"90s"`,
 //!   `"15m"`, `"2h"`, `"30d"`), with the reading of the old `*_secs`/`*_ms`/... keys for one
 //!   release;
-//! * [`PrivacyConfig`] (`[privacy]`) and the source switch file ([`Switches`]): read by the
-//!   collector and written or read by the Room, so neither crate reaches into the other.
+//! * [`PrivacyConfig`] (`[privacy]`), the source switch file ([`Switches`]) and the Telegram
+//!   discovery files ([`telegram`]: channels mentioned, channels an admin added or dismissed):
+//!   read by the collector and written or read by the Room, so neither crate reaches into the
+//!   other.
 //!
 //! It must not touch networking, storage, or matching logic: it holds types and the small
 //! pure functions that give them their meaning (id derivation, pseudonymisation, language
-//! detection, duration text). Its only file I/O is the switch file, whose format it owns
-//! (read and written whole). Every other crate may depend on it; it depends on no sibling.
+//! detection, duration text). Its only file I/O is the state files the collector and the Room
+//! share (switches, Telegram discovery), whose formats it owns (read and written whole).
+//! Every other crate may depend on it; it depends on no sibling.
 
 pub mod backoff;
 mod bucket;
@@ -39,7 +42,9 @@ mod pseudonym;
 pub mod rng;
 mod scored;
 mod source_status;
+mod state_file;
 pub mod switches;
+pub mod telegram;
 
 pub use backoff::{parse_retry_after, Backoff, Jitter};
 pub use bucket::BucketSize;

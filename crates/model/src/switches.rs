@@ -30,27 +30,12 @@ pub struct Switches {
 impl Switches {
     /// Read the file; a missing file means every source is on.
     pub fn read(path: &Path) -> Result<Switches, String> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{} is not a switches file: {e}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Switches::default()),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-        }
+        crate::state_file::read_json(path, "switches file")
     }
 
     /// Write the file whole (a temporary file renamed over it), so a reader never sees half.
     pub fn write(&self, path: &Path) -> Result<(), String> {
-        let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(fail)?;
-        }
-        let tmp = path.with_extension("json.tmp");
-        let bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
-        std::fs::write(&tmp, bytes).map_err(fail)?;
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(fail)?;
-        std::fs::rename(&tmp, path).map_err(fail)
+        crate::state_file::write_json(path, self)
     }
 
     pub fn is_off(&self, source: &str) -> bool {

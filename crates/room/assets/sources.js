@@ -1,4 +1,6 @@
-// Bronnen: per source the last fetch, items, last error; admins switch sources on and off.
+// Bronnen: per source the last fetch, items, last error; admins switch sources on and off,
+// and see the Telegram channels that collected channels forward from or link to (proposals),
+// which they add as a source or dismiss.
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   const R = window.Room;
@@ -37,6 +39,53 @@ document.addEventListener('DOMContentLoaded', () => {
       root.appendChild(R.table(t('sources.caption'), [t('col.source'), t('col.state'), t('col.lastfetch'), t('col.lastsuccess'), t('col.items'), t('col.lasterror'), admin ? t('col.action') : ''], rows));
     } catch (e) {
       R.clear(root).appendChild(R.errorBox(e));
+    }
+    if (admin) {
+      const holder = el('section', { id: 'proposals', 'aria-labelledby': 'proposals-title' });
+      root.appendChild(holder);
+      loadProposals(holder);
+    }
+  }
+
+  // Telegram discovery: add a proposed channel (collected from the next round) or dismiss it.
+  async function decide(p, decision, status, holder) {
+    status.textContent = t('loading');
+    try {
+      await R.api('/api/telegram/proposals/' + encodeURIComponent(p.channel) + '/' + decision, { method: 'POST', body: {} });
+      R.announce(decision === 'add' ? t('proposals.added.done', { channel: p.channel }) : t('proposals.dismissed.done', { channel: p.channel }));
+      loadProposals(holder);
+    } catch (e) {
+      status.textContent = t('error.prefix') + ': ' + e.message;
+    }
+  }
+
+  async function loadProposals(holder) {
+    R.clear(holder).appendChild(el('h2', { id: 'proposals-title' }, t('proposals.title')));
+    try {
+      const res = await R.api('/api/telegram/proposals');
+      holder.appendChild(el('p', { class: 'muted' }, t('proposals.intro')));
+      if (!res.proposals.length) {
+        holder.appendChild(el('p', {}, t('proposals.none')));
+      } else {
+        const rows = res.proposals.map((p) => {
+          const status = el('span', { role: 'status' });
+          const by = p.mentioned_by.map((m) => m.source + ' (' + R.fmtNum(m.count) + ')').join(', ');
+          return [el('span', { class: 'channel' }, 't.me/' + p.channel), R.fmtNum(p.forwards), R.fmtNum(p.links), by, R.timeEl(p.last_seen),
+            el('span', {},
+              el('button', { type: 'button', 'data-add': p.channel, onclick: () => decide(p, 'add', status, holder) }, t('proposals.add')), ' ',
+              el('button', { type: 'button', class: 'secondary', 'data-dismiss': p.channel, onclick: () => decide(p, 'dismiss', status, holder) }, t('proposals.dismiss')),
+              status)];
+        });
+        holder.appendChild(R.table(t('proposals.caption'), [t('proposals.channel'), t('proposals.forwards'), t('proposals.links'), t('proposals.by'), t('proposals.lastseen'), t('col.action')], rows));
+        if (res.more > 0) holder.appendChild(el('p', { class: 'muted' }, t('proposals.more', { n: res.more })));
+      }
+      for (const [list, key] of [[res.added, 'proposals.added'], [res.dismissed, 'proposals.dismissed']]) {
+        if (!list.length) continue;
+        holder.appendChild(el('details', {}, el('summary', {}, t(key, { n: list.length })),
+          el('ul', {}, list.map((d) => el('li', {}, 't.me/' + d.channel + (d.source ? ' → ' + d.source : '') + ' · ' + d.by + ' · ' + R.fmtTime(d.at, true) + (d.reason ? ' · ' + d.reason : ''))))));
+      }
+    } catch (e) {
+      holder.appendChild(R.errorBox(e));
     }
   }
   load();

@@ -38,6 +38,10 @@ pub mod action {
     pub const SAVE_LEXICON: &str = "save_lexicon";
     pub const REJECT_TERM: &str = "reject_term";
     pub const SWITCH_SOURCE: &str = "switch_source";
+    /// A Telegram channel proposed by discovery was added as a source.
+    pub const ADD_SOURCE: &str = "add_source";
+    /// A Telegram channel proposed by discovery is no longer proposed.
+    pub const DISMISS_PROPOSAL: &str = "dismiss_proposal";
 }
 
 /// One row of the log.

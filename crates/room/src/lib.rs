@@ -10,8 +10,10 @@
 //! the *room database* ([`RoomDb`]), in every deployment; items and trends stay in the
 //! [`Store`] (SQLite or ClickHouse). It must not collect, match or write items: it reads the
 //! store, and only purges raw text from it. It does not depend on the collector either: the
-//! `[privacy]` section's type and the switch file it writes to turn a source off
-//! (`switches.json`) are `websense_model`'s. Signal semantics (states, explanation, export,
+//! `[privacy]` section's type, the switch file it writes to turn a source off
+//! (`switches.json`) and Telegram discovery's files (the channels collected channels mention,
+//! which it proposes to admins, and the channels an admin added or dismissed, which it
+//! writes: `websense_model::telegram`) are `websense_model`'s. Signal semantics (states, explanation, export,
 //! webhook) are `websense-signals`'; spike detection and emerging terms are
 //! `websense-trends`', reached through [`TrendAnalysis`] ([`SeasonalTrends`]).
 //!
@@ -59,6 +61,8 @@
 //! | `POST /api/lexicons/save`                  |         | x       |             |       | yes     |
 //! | `GET /api/lexicons/history`, `.../{version}/diff` |  | x       |             | x     |         |
 //! | `POST /api/sources/{id}/enabled`           |         |         |             | x     | yes     |
+//! | `GET /api/telegram/proposals`              |         |         |             | x     |         |
+//! | `POST /api/telegram/proposals/{channel}/add`, `/dismiss` | |   |             | x     | yes     |
 //! | `GET /api/audit`                           |         |         |             | x     |         |
 //! | `GET /api/audit/export`                    |         |         |             | x     | yes     |
 //!
@@ -75,7 +79,8 @@
 //! `/lexicons`, `/bronnen`, `/audit`, `/login`) are served by the same router from
 //! [`pages`]: HTML shells and scripts compiled into the binary, which build every page from
 //! the JSON API with DOM calls (post text only ever as text nodes), under a strict
-//! Content-Security-Policy. Dutch first, English through `/taal/en`.
+//! Content-Security-Policy. Dutch first, English through `/taal/en`. On `/bronnen` admins also
+//! see Telegram discovery's proposals (`GET /api/telegram/proposals`) and add or dismiss them.
 //!
 //! # Errors
 //!
@@ -192,6 +197,9 @@ pub struct Room {
     pub(crate) live_wake: tokio::sync::Notify,
     /// API requests that passed authorization and reached their handler.
     pub(crate) handled: std::sync::atomic::AtomicU64,
+    /// One admin decision about a proposed Telegram channel at a time (read, change, write
+    /// `telegram_channels.json`).
+    pub(crate) channel_decisions: tokio::sync::Mutex<()>,
 }
 
 impl Room {
@@ -261,6 +269,7 @@ impl Room {
             live: tokio::sync::watch::Sender::new(Arc::new(Vec::new())),
             live_wake: tokio::sync::Notify::new(),
             handled: Default::default(),
+            channel_decisions: tokio::sync::Mutex::new(()),
         })
     }
 

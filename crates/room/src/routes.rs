@@ -91,6 +91,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("GET" "/api/lexicons/history", Access::Roles(&[Curator, Admin]), api::curate::history),
     ep!("GET" "/api/lexicons/history/{version}/diff", Access::Roles(&[Curator, Admin]), api::curate::diff),
     ep!("POST" "/api/sources/{id}/enabled", Access::Roles(&[Admin]), api::admin::switch_source),
+    ep!("GET" "/api/telegram/proposals", Access::Roles(&[Admin]), api::proposals::list),
+    ep!("POST" "/api/telegram/proposals/{channel}/add", Access::Roles(&[Admin]), api::proposals::add),
+    ep!("POST" "/api/telegram/proposals/{channel}/dismiss", Access::Roles(&[Admin]), api::proposals::dismiss),
     ep!("GET" "/api/audit", Access::Roles(&[Admin]), api::admin::audit_log),
     ep!("GET" "/api/audit/export", Access::Roles(&[Admin]), api::admin::audit_export),
 ];

@@ -46,6 +46,7 @@ fn concrete(path: &str) -> String {
         .replace("{term}", "volksverrader")
         .replace("{id}", "sig_000000000000000000000000")
         .replace("{version}", "1")
+        .replace("{channel}", "kanaal_een")
 }
 
 /// The table's entry for `method` on `path`: HEAD is the GET entry's.

@@ -658,6 +658,13 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             UNPROCESSABLE,
         ),
     ];
+    // A Telegram channel name that is an invite link.
+    cases.push(gb(
+        "/api/telegram/proposals/%2BAbCdEfGh/add",
+        "{}",
+        JSON,
+        BAD,
+    ));
     for uri in [
         "/api/signals/scan".to_string(),
         format!("/api/signals/{sig}/confirm"),
@@ -667,6 +674,8 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         "/api/lexicons/save".to_string(),
         "/api/terms/emerging/reject".to_string(),
         "/api/sources/demo/enabled".to_string(),
+        "/api/telegram/proposals/kanaal_een/add".to_string(),
+        "/api/telegram/proposals/kanaal_een/dismiss".to_string(),
         "/api/logout".to_string(),
         "/api/login".to_string(),
     ] {
@@ -682,6 +691,7 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             "/api/me",
             "/api/openapi.json",
             "/api/sources/status",
+            "/api/telegram/proposals",
             "/api/lexicons",
             "/api/lexicons/files",
             "/api/lexicons/history",

@@ -285,10 +285,13 @@ async fn every_json_answer_matches_the_openapi_document() {
     })
     .await;
     remember_authors(&t);
-    // A source whose last body declared no encoding, so that statuses carry the guess.
-    let mut statuses: Value = serde_json::from_str(common::STATUS_JSON).unwrap();
-    statuses[1]["encoding_guess"] = json!("windows-1252");
+    // Telegram discovery's proposals (this also adds a Telegram source to the statuses), and
+    // a source whose last body declared no encoding, so that statuses carry the guess.
+    common::write_mentions(t.dir.path());
     let status_file = t.dir.path().join("state/status.json");
+    let mut statuses: Value =
+        serde_json::from_slice(&std::fs::read(&status_file).unwrap()).unwrap();
+    statuses[1]["encoding_guess"] = json!("windows-1252");
     std::fs::write(&status_file, statuses.to_string()).unwrap();
     // A hit in a title, so that hits name their field; and a disguised, negated hit in the
     // text, so that hits say how they matched and what their context is (in the item and
@@ -389,6 +392,28 @@ async fn every_json_answer_matches_the_openapi_document() {
             json!({"enabled": false, "reason": "storing"}),
         ),
         get("admin", "/api/sources/status", "/api/sources/status"),
+        get(
+            "admin",
+            "/api/telegram/proposals",
+            "/api/telegram/proposals",
+        ),
+        post(
+            "admin",
+            "/api/telegram/proposals/{channel}/add",
+            "/api/telegram/proposals/BronKanaal/add",
+            json!({"reason": "veel doorgestuurd"}),
+        ),
+        post(
+            "admin",
+            "/api/telegram/proposals/{channel}/dismiss",
+            "/api/telegram/proposals/andere_bron/dismiss",
+            json!({}),
+        ),
+        get(
+            "admin",
+            "/api/telegram/proposals",
+            "/api/telegram/proposals",
+        ),
         post(
             "analyst",
             "/api/signals/scan",

@@ -150,6 +150,8 @@ async fn fixture() -> Fixture {
         .unwrap(),
     )
     .unwrap();
+    // Telegram discovery: two proposals, and a mention whose name is markup (never shown).
+    common::write_mentions_file(status_file.parent().unwrap());
     let config = RoomConfig {
         database: dir.path().join("room.db"),
         cookie_secure: false,
@@ -514,6 +516,58 @@ async fn hostile_posts_never_run_and_every_page_passes_axe() {
     }
     b.goto(&format!("{}/bronnen", f.base)).await;
     b.wait_for_text("main table", "onerror").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_add_or_dismiss_proposed_telegram_channels_on_the_sources_page() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+    // Analysts see the sources, not the proposals.
+    log_in(&b, &f.base, "analist").await;
+    b.goto(&format!("{}/bronnen", f.base)).await;
+    b.wait_for("main table", WAIT).await;
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let none = b
+        .exec(
+            "return document.querySelector('#proposals') === null;",
+            vec![],
+        )
+        .await;
+    assert_eq!(none, json!(true));
+
+    log_in(&b, &f.base, "beheer").await;
+    b.goto(&format!("{}/bronnen", f.base)).await;
+    b.wait_for("#proposals table", WAIT).await;
+    let text = b.wait_for_text("#proposals", "t.me/BronKanaal").await;
+    assert!(text.contains("t.me/andere_bron"), "{text:.600}");
+    assert!(!text.contains("onerror"), "{text:.600}");
+    assert_nothing_ran(&b, "bronnen (voorstellen)").await;
+    assert_accessible(&b, "bronnen (voorstellen)").await;
+    shot(&b, "9-telegram-voorstellen").await;
+
+    b.click("#proposals button[data-add='BronKanaal']").await;
+    b.wait_for_text("#proposals details", "Toegevoegd (1)")
+        .await;
+    b.click("#proposals button[data-dismiss='andere_bron']")
+        .await;
+    b.wait_for_text("#proposals", "Genegeerd (1)").await;
+    // What is left to decide on: the third proposal (this fixture collects no Telegram).
+    let left = b
+        .exec(
+            "return [...document.querySelectorAll('#proposals button[data-add]')].map(b => b.dataset.add);",
+            vec![],
+        )
+        .await;
+    assert_eq!(left, json!(["kanaal_een"]));
+    let decisions = websense_model::telegram::ChannelDecisions::read(
+        &f._dir
+            .path()
+            .join("state")
+            .join(websense_model::telegram::CHANNELS_FILE),
+    )
+    .unwrap();
+    assert_eq!(decisions.added["bronkanaal"].by, "beheer");
+    assert!(decisions.dismissed.contains_key("andere_bron"));
 }
 
 fn urlencode(s: &str) -> String {

@@ -50,6 +50,8 @@ pub struct Page {
     pub warnings: Vec<String>,
     /// Nothing declared the body's encoding: the one `chardetng` guessed.
     pub encoding_guess: Option<String>,
+    /// Telegram: the other public channels the page's posts forward from or link to.
+    pub mentions: Vec<telegram::mentions::Mention>,
 }
 
 /// What every item of one source shares, and the rules for making one.

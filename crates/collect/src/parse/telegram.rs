@@ -1,5 +1,8 @@
 //! Public Telegram channels through their web preview (`t.me/s/CHANNEL`): an HTML page of the
-//! newest posts, paged backwards with `?before=POST_NUMBER`.
+//! newest posts, paged backwards with `?before=POST_NUMBER`. Each post also names the public
+//! channels it forwards from or links to ([`mentions`]), for Telegram discovery.
+
+pub mod mentions;
 
 use super::{excerpt, ItemContext, Page, ParseError};
 use crate::encoding::{decode, DocKind};
@@ -78,8 +81,15 @@ pub fn parse_preview(
         };
         lowest = Some(lowest.map_or(number, |l| l.min(number)));
         page.platform_ids.push(number.to_string());
-        page.items
-            .push(message_item(message, post, page_url, channel, ctx));
+        let item = message_item(message, post, page_url, channel, ctx);
+        page.mentions.extend(mentions::post_mentions(
+            message,
+            &item.links,
+            page_url,
+            channel,
+            &item.id,
+        ));
+        page.items.push(item);
     }
     if page.items.is_empty() && doc.select(&sel.channel).next().is_none() {
         return Err(ParseError::new(format!(
@@ -163,6 +173,88 @@ mod tests {
         assert_eq!(
             page.items[1].author.as_ref().unwrap().pseudonym,
             c.key.pseudonymise("telegram:kanaal", "Piet")
+        );
+    }
+
+    /// (post number, channel, forward) of a page's mentions.
+    fn mentions_of(page: &Page) -> Vec<(String, String, bool)> {
+        page.mentions
+            .iter()
+            .map(|m| {
+                let i = page.items.iter().position(|i| i.id == m.item).unwrap();
+                (page.platform_ids[i].clone(), m.channel.clone(), m.forward)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn forwards_and_channel_links_are_mentions() {
+        let html = include_bytes!("../../tests/fixtures/telegram_mentions.html");
+        let url = Url::parse("https://t.me/s/kanaal_een").unwrap();
+        let page =
+            parse_preview(html, None, "Kanaal_Een", &url, &ctx(SourceKind::Telegram)).unwrap();
+        assert_eq!(page.items.len(), 4);
+        let m = |post: &str, channel: &str, forward| (post.into(), channel.into(), forward);
+        assert_eq!(
+            mentions_of(&page),
+            [
+                // A forward, a channel preview link; not the invite links, not the
+                // `javascript:` URL that names a channel, not the channel's own post.
+                m("101", "BronKanaal", true),
+                m("101", "andere_bron", false),
+                // A hidden forward (no link) names nothing; bots, names too short, sticker
+                // sets, private message links and `tg:` links are not channels.
+                m("102", "bronkanaal", false),
+                // A `javascript:` forward header is dropped; two message links of one
+                // channel are one mention; a name with markup in it, a look-alike host are
+                // not channels.
+                m("103", "andere_bron", false),
+                m("103", "Derde_Kanaal", false),
+                m("103", "vierde_kanaal", false),
+                // A link in the quoted post of a reply is the quoted post's, not this one's.
+            ]
+        );
+    }
+
+    #[test]
+    fn mentions_are_bounded_per_post_and_fast_on_a_huge_page() {
+        let mut html = String::from("<html><body><section class=\"tgme_channel_history\">");
+        let posts = 2000;
+        for n in 1..=posts {
+            html.push_str(&format!(
+                "<div class=\"tgme_widget_message\" data-post=\"groot/{n}\">\
+                 <div class=\"tgme_widget_message_bubble\">\
+                 <div class=\"tgme_widget_message_forwarded_from\"><a class=\"tgme_widget_message_forwarded_from_name\" href=\"https://t.me/bron{n}x\">b</a></div>\
+                 <div class=\"tgme_widget_message_text\">"
+            ));
+            for k in 0..40 {
+                html.push_str(&format!("<a href=\"https://t.me/kanaal{k}x\">k</a> "));
+            }
+            html.push_str("</div></div></div>");
+        }
+        html.push_str("</section></body></html>");
+        let url = Url::parse("https://t.me/s/groot").unwrap();
+        let started = std::time::Instant::now();
+        let page = parse_preview(
+            html.as_bytes(),
+            None,
+            "groot",
+            &url,
+            &ctx(SourceKind::Telegram),
+        )
+        .unwrap();
+        let took = started.elapsed();
+        assert_eq!(page.items.len(), posts);
+        assert_eq!(
+            page.mentions.len(),
+            posts * mentions::MAX_MENTIONS_PER_POST,
+            "the forward and 19 links per post"
+        );
+        assert!(page.mentions[0].forward && page.mentions[0].channel == "bron1x");
+        assert!(
+            took < std::time::Duration::from_secs(30),
+            "{} KiB took {took:?}",
+            html.len() / 1024
         );
     }
 

@@ -8,6 +8,7 @@ pub(crate) mod lexicons;
 pub(crate) mod openapi;
 pub(crate) mod overview;
 pub(crate) mod params;
+pub(crate) mod proposals;
 pub(crate) mod session;
 pub(crate) mod signals;
 pub(crate) mod trends;

@@ -405,3 +405,43 @@ pub const STATUS_JSON: &str = r#"[
    "items_total": 40, "duplicates_total": 0, "consecutive_failures": 4,
    "warnings": [], "next_fetch": "2024-05-01T10:30:00Z"}
 ]"#;
+
+/// What a collector that collects `kanaal_een` (a Telegram source in the status file, added
+/// by [`write_mentions`]) wrote into `state/telegram_mentions.json`: two proposals
+/// (`BronKanaal`: 3 forwards and a link, `andere_bron`: 2 links), the collected channel itself
+/// and an entry whose name is markup (neither ever proposed).
+pub fn write_mentions(dir: &Path) {
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let mut statuses: Value = serde_json::from_str(STATUS_JSON).unwrap();
+    statuses.as_array_mut().unwrap().push(serde_json::json!({
+        "id": "tg", "kind": "telegram", "url": "https://t.me/s/Kanaal_Een",
+        "last_fetch": "2026-10-05T12:00:00Z", "last_success": "2026-10-05T12:00:00Z",
+        "next_fetch": "2026-10-05T12:15:00Z", "items_total": 4, "consecutive_failures": 0
+    }));
+    std::fs::write(state.join("status.json"), statuses.to_string()).unwrap();
+    write_mentions_file(&state);
+}
+
+/// The mentions of [`write_mentions`] alone, into `state/telegram_mentions.json`.
+pub fn write_mentions_file(state: &Path) {
+    std::fs::create_dir_all(state).unwrap();
+    let mention = |name: &str, forwards: u64, links: u64, by: Value| {
+        serde_json::json!({
+            "name": name, "forwards": forwards, "links": links,
+            "first_seen": "2026-10-05T10:00:00Z", "last_seen": "2026-10-05T12:00:00Z",
+            "by": by,
+        })
+    };
+    let mentions = serde_json::json!({ "channels": {
+        "bronkanaal": mention("BronKanaal", 3, 1, serde_json::json!({"tg": 3, "ander": 1})),
+        "andere_bron": mention("andere_bron", 0, 2, serde_json::json!({"tg": 2})),
+        "kanaal_een": mention("kanaal_een", 1, 0, serde_json::json!({"ander": 1})),
+        "<img src=x onerror=alert(1)>": mention("<img src=x onerror=alert(1)>", 9, 9, serde_json::json!({"tg": 18})),
+    }});
+    std::fs::write(
+        state.join(websense_model::telegram::MENTIONS_FILE),
+        mentions.to_string(),
+    )
+    .unwrap();
+}
