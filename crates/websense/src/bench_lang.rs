@@ -45,7 +45,7 @@ pub fn run_lang_bench(path: &Path, runs: usize) -> Result<String> {
         for (d, (detector, name)) in DETECTORS.iter().enumerate() {
             let got = detect_language_with(&s.text, *detector).map(|l| l.code);
             let right = got.as_deref() == Some(s.lang.as_str());
-            for key in [format!("{}", s.lang), format!("~{}", s.kind), "all".into()] {
+            for key in [s.lang.clone(), format!("~{}", s.kind), "all".into()] {
                 let cell = &mut rows.entry(key).or_default()[d];
                 cell.1 += 1;
                 cell.0 += usize::from(right);
