@@ -1,12 +1,14 @@
 //! Benchmark: collect N local feeds of M items each, once, and print items/s and peak memory.
 //!
-//!     cargo run --release -p websense-collect --example collect_bench -- [FEEDS] [ITEMS] [file|null]
+//!     cargo run --release -p websense-collect --example collect_bench -- [FEEDS] [ITEMS] [file|null] [tiny]
 //!
 //! Defaults: 1000 feeds of 50 items into a JSON Lines file (fsynced per feed, as in
 //! production). `null` hands items to a sink that only counts them, to separate collecting
 //! from writing. The feeds are generated per request by an HTTP server in this same process
 //! (on 127.0.0.1), so the figures include serving them, on the same cores; the peak memory
-//! (VmHWM) includes the server too.
+//! (VmHWM) includes the server too. `tiny` writes items of one short sentence (about 200 bytes
+//! of XML each) and lifts `max_body_bytes` to 256 MiB: one feed of 10,000 to 140,000 such
+//! items shows whether the time per item stays flat as a feed grows.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,13 +25,21 @@ impl ItemSink for CountingSink {
     }
 }
 
-fn feed_xml(feed: usize, items: usize) -> String {
+fn feed_xml(feed: usize, items: usize, tiny: bool) -> String {
     let mut xml = String::with_capacity(items * 700);
     xml += &format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Gemeente {feed}</title>\
          <link>https://gemeente{feed}.example/</link><description>Nieuws</description>"
     );
     for i in 0..items {
+        if tiny {
+            xml += &format!(
+                "<item><guid>g{feed}-{i}</guid><pubDate>Fri, 01 Mar 2024 10:{:02}:00 +0100</pubDate>\
+                 <description>Raad besluit {i} over de wijk.</description></item>",
+                i % 60
+            );
+            continue;
+        }
         xml += &format!(
             "<item><title>Bericht {i} van gemeente {feed}: raad besluit over woningbouw</title>\
              <link>https://gemeente{feed}.example/nieuws/{i}</link><guid>g{feed}-{i}</guid>\
@@ -57,6 +67,7 @@ async fn main() {
     let feeds: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let items: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(50);
     let sink_kind = args.get(3).map(String::as_str).unwrap_or("file");
+    let tiny = args.get(4).map(String::as_str) == Some("tiny");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -66,7 +77,7 @@ async fn main() {
             move |axum::extract::Path(n): axum::extract::Path<usize>| async move {
                 (
                     [("content-type", "application/rss+xml")],
-                    feed_xml(n, items),
+                    feed_xml(n, items, tiny),
                 )
             },
         ),
@@ -77,8 +88,9 @@ async fn main() {
     let mut config = format!(
         "[collect]\nuser_agent = \"websense-bench\"\nstate_dir = \"{}\"\nallow_private_networks = true\n\
          per_host_rate = 100000.0\nper_host_burst = 1000\nper_host_concurrency = 32\nmax_concurrent_sources = 32\n\
-         [privacy]\npseudonym_key_file = \"{}\"\n",
+         max_body_bytes = {}\n[privacy]\npseudonym_key_file = \"{}\"\n",
         dir.path().join("state").display(),
+        if tiny { 256 << 20 } else { 10 << 20 },
         dir.path().join("keys/pseudonym.key").display()
     );
     for n in 0..feeds {

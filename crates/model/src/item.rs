@@ -121,14 +121,14 @@ impl Item {
         self.published_at.unwrap_or(self.fetched_at)
     }
 
-    /// Fill `language` from title and text when it is not known yet.
+    /// Fill `language` from title and text when it is not known yet (a bounded sample of
+    /// them: [`crate::detect_language`]).
     pub fn detect_language(&mut self) {
         if self.language.is_none() {
-            let sample = match &self.title {
-                Some(t) if !t.is_empty() => format!("{t}\n{}", self.text),
-                _ => self.text.clone(),
+            self.language = match &self.title {
+                Some(t) if !t.is_empty() => crate::language::detect_language_of(t, &self.text),
+                _ => crate::detect_language(&self.text),
             };
-            self.language = crate::detect_language(&sample);
         }
     }
 }

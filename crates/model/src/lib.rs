@@ -8,7 +8,8 @@
 //!   fetched twice gets the same id and can be de-duplicated anywhere downstream;
 //! * [`Pseudonym`] and [`PseudonymKey`]: authors are stored as keyed pseudonyms, never as raw
 //!   handles (unless a deployment explicitly switches that on);
-//! * [`Language`]: language guess with confidence (through `whatlang`);
+//! * [`Language`] ([`language`]): language guess with confidence (`whichlang`, `whatlang`
+//!   where it cannot tell);
 //! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
 //! * [`Backoff`] ([`backoff`]): the one retry policy (exponential, full jitter, cap, attempt
 //!   limit, `Retry-After`) every retry loop uses;
@@ -36,7 +37,7 @@ pub mod duration;
 mod id;
 mod item;
 mod jsonl;
-mod language;
+pub mod language;
 mod privacy;
 mod pseudonym;
 pub mod rng;
@@ -52,7 +53,7 @@ pub use duration::{format_duration, parse_duration, DurationError};
 pub use id::{ItemId, SourceId};
 pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
-pub use language::{detect_language, Language};
+pub use language::{detect_language, detect_language_of, Language};
 pub use privacy::PrivacyConfig;
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
 pub use scored::{

@@ -87,6 +87,17 @@ enum BenchWhat {
         #[arg(long)]
         write: Option<std::path::PathBuf>,
     },
+    /// Language detection on our own labelled multilingual sample: right answers per language
+    /// and per kind of post (short, emoji, links, mixed, long), and CPU time per post, for
+    /// websense's detector against `whatlang` and `whichlang` alone and websense before.
+    Lang {
+        /// JSON Lines of `{"lang": ISO 639-3, "kind": ..., "text": ...}`.
+        #[arg(long, default_value = "samples/languages.jsonl")]
+        samples: std::path::PathBuf,
+        /// Each time is the best of this many runs.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
     /// The pipeline: items/s end to end on the embedded path (bus + matcher + SQLite), each
     /// stage alone, and per stage on the distributed path (Kafka produce, score, ClickHouse
     /// store) when a broker and ClickHouse are given; with where the time goes.
@@ -155,6 +166,9 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             corpus_mb,
             out,
         } => bench_command::write_profile(profile, corpus_mb, &out)?,
+        BenchWhat::Lang { samples, runs } => {
+            println!("{}", crate::bench_lang::run_lang_bench(&samples, runs)?);
+        }
         BenchWhat::Quality {
             lexicons,
             prose_words,

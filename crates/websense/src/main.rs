@@ -6,6 +6,7 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 mod bench_command;
+mod bench_lang;
 mod bench_match;
 mod bench_options;
 mod bench_pipeline;
