@@ -231,6 +231,13 @@ fn find_any(hay: &[u8], patterns: &[&[u8]]) -> bool {
 
 /// Whether the hit's word is wrapped in single quotes: `'ongedierte'`, `‘ongedierte’`.
 pub(crate) fn wrapped_in_single_quotes(before: &str, after: &str) -> bool {
+    // Each quote is `'` or starts with byte E2 (`‘` E2 80 98, `’` E2 80 99): without such a
+    // byte on both sides there is nothing to look for, and no Unicode lookup per letter.
+    if memchr::memchr2(b'\'', 0xE2, before.as_bytes()).is_none()
+        || memchr::memchr2(b'\'', 0xE2, after.as_bytes()).is_none()
+    {
+        return false;
+    }
     let word_start = before.trim_end_matches(|c: char| c.is_alphanumeric());
     let opened = word_start.ends_with(['\'', '‘']);
     let rest = after.trim_start_matches(|c: char| c.is_alphanumeric());

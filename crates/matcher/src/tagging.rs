@@ -136,28 +136,30 @@ impl Table {
         }
     }
 
-    /// Whether a word of `text[from..to]` is on list `bit` (SAYING_BEFORE or CONDEMNING).
-    fn any(&self, text: &[u8], from: usize, to: usize, bit: u8) -> bool {
+    /// Which of the lists SAYING_BEFORE and CONDEMNING (bits) a word of `text[from..to]`
+    /// is on: both answered from one lookup of the range.
+    fn lists_in(&self, text: &[u8], from: usize, to: usize) -> u8 {
+        const BOTH: u8 = SAYING_BEFORE | CONDEMNING;
         let range = self.overlapping(from, to);
         let (mut lo, mut hi) = (range.start, range.end);
+        let mut found = 0;
         if lo < hi && self.spans[lo].0 < from {
-            if self.piece(text, lo, from, to).1 & bit != 0 {
-                return true;
-            }
+            found |= self.piece(text, lo, from, to).1 & BOTH;
             lo += 1;
         }
         if lo < hi && self.spans[hi - 1].1 > to {
-            if self.piece(text, hi - 1, from, to).1 & bit != 0 {
-                return true;
-            }
+            found |= self.piece(text, hi - 1, from, to).1 & BOTH;
             hi -= 1;
         }
-        let counts = if bit == SAYING_BEFORE {
-            &self.saying
-        } else {
-            &self.condemning
-        };
-        lo < hi && counts[hi] > counts[lo]
+        if lo < hi {
+            if self.saying[hi] > self.saying[lo] {
+                found |= SAYING_BEFORE;
+            }
+            if self.condemning[hi] > self.condemning[lo] {
+                found |= CONDEMNING;
+            }
+        }
+        found
     }
 
     /// The context tags of the hit at `start..end`: [`context::context_of`]'s.
@@ -187,21 +189,21 @@ impl Table {
 
         let mut tags = 0;
         // The last words of the clause, back to a clause word (`maar`, `but`).
-        let mut window: [&[u8]; NEGATION_WINDOW] = [b""; NEGATION_WINDOW];
+        let mut window: [(&[u8], u8); NEGATION_WINDOW] = [(b"", 0); NEGATION_WINDOW];
         let mut taken = 0;
         for k in self.overlapping(clause_start, start).rev() {
             let (word, class) = self.piece(bytes, k, clause_start, start);
             if taken == NEGATION_WINDOW || class & CLAUSE_WORDS != 0 {
                 break;
             }
-            window[taken] = word;
+            window[taken] = (word, class);
             taken += 1;
         }
         let window = &window[..taken];
         let contraction = window.windows(2).any(|w| {
-            w[0].eq_ignore_ascii_case(b"t") && w[1].last().is_some_and(|&b| b | 0x20 == b'n')
+            w[0].0.eq_ignore_ascii_case(b"t") && w[1].0.last().is_some_and(|&b| b | 0x20 == b'n')
         });
-        if contraction || window.iter().any(|w| classify(w) & NEGATIONS != 0) {
+        if contraction || window.iter().any(|(_, class)| class & NEGATIONS != 0) {
             tags |= NEGATED;
         }
 
@@ -215,8 +217,9 @@ impl Table {
                 let far_end = context::ceil(text, (end + 2 * REACH).min(text.len()));
                 inside_double_quotes(&text[far_start..start], &text[end..far_end])
             }) || wrapped_in_single_quotes(&text[before_start..start], &text[end..after_end]);
+        let lists_before = self.lists_in(bytes, sentence_start, start);
         let reported = || {
-            self.any(bytes, sentence_start, start, SAYING_BEFORE) || {
+            lists_before & SAYING_BEFORE != 0 || {
                 let after = self.overlapping(end, clause_end);
                 let first = after.start..after.end.min(after.start + 4);
                 first
@@ -227,8 +230,8 @@ impl Table {
         if quoted || reported() {
             tags |= QUOTED;
         }
-        if self.any(bytes, sentence_start, start, CONDEMNING)
-            || self.any(bytes, end, sentence_end, CONDEMNING)
+        if lists_before & CONDEMNING != 0
+            || self.lists_in(bytes, end, sentence_end) & CONDEMNING != 0
         {
             tags |= COUNTER_SPEECH;
         }

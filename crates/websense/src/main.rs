@@ -21,6 +21,7 @@ mod cmd_serve;
 mod cmd_trends;
 mod cmd_user;
 mod config;
+mod match_json;
 mod match_output;
 mod match_stream;
 
