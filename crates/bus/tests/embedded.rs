@@ -194,6 +194,8 @@ async fn scored_items_travel_their_own_queue() {
             context: Vec::new(),
         }],
         scores: vec![],
+        places: Vec::new(),
+        municipalities: Vec::new(),
     };
     let sink = bus.scored_sink();
     let sent = vec![scored.clone()];

@@ -119,6 +119,8 @@ async fn round_trip_keeps_items_and_keys_them_by_id() {
             lexicon_version: "v1".into(),
             matches: vec![],
             scores: vec![],
+            places: Vec::new(),
+            municipalities: Vec::new(),
         })
         .collect();
     bus.scored_sink().send_scored(scored.clone()).await.unwrap();

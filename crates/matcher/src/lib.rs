@@ -584,6 +584,8 @@ impl Matcher {
             lexicon_version: &self.version,
             matches: found.matches,
             scores: found.scores,
+            places: Vec::new(),
+            municipalities: Vec::new(),
         }
     }
 

@@ -38,6 +38,7 @@ mod id;
 mod item;
 mod jsonl;
 pub mod language;
+pub mod place;
 mod privacy;
 mod pseudonym;
 pub mod rng;
@@ -54,6 +55,7 @@ pub use id::{ItemId, SourceId};
 pub use item::{Author, Item, SourceKind, SourceRef};
 pub use jsonl::{read_jsonl, JsonlError, JsonlRecord};
 pub use language::{detect_language, detect_language_of, Language};
+pub use place::{Place, PlaceBasis, PlaceKind};
 pub use privacy::PrivacyConfig;
 pub use pseudonym::{Pseudonym, PseudonymKey, PseudonymKeyError};
 pub use scored::{

@@ -1,4 +1,4 @@
-use crate::Item;
+use crate::{Item, Place};
 use serde::{Deserialize, Serialize};
 
 /// How a term matches (see the matcher crate for the exact semantics).
@@ -198,6 +198,14 @@ pub struct ScoredItem {
     pub lexicon_version: String,
     pub matches: Vec<Hit>,
     pub scores: Vec<CategoryScore>,
+    /// The places the item names, with their municipalities (absent in JSON: none, or no
+    /// gazetteer was used).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    /// The distinct municipality codes the item is attributed to: its source's configured
+    /// municipality first, then those of `places` in order of appearance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 impl ScoredItem {
@@ -274,6 +282,10 @@ pub struct ScoredItemRef<'a> {
     pub lexicon_version: &'a str,
     pub matches: Vec<HitRef<'a>>,
     pub scores: Vec<CategoryScoreRef<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 impl ScoredItemRef<'_> {
@@ -289,6 +301,8 @@ impl ScoredItemRef<'_> {
             lexicon_version: self.lexicon_version.to_string(),
             matches: self.matches.iter().map(HitRef::to_hit).collect(),
             scores: self.scores.iter().map(CategoryScoreRef::to_score).collect(),
+            places: self.places,
+            municipalities: self.municipalities,
         }
     }
 }
@@ -346,6 +360,8 @@ mod tests {
                 lexicon_version: "v1",
                 matches,
                 scores,
+                places: Vec::new(),
+                municipalities: Vec::new(),
             };
             let owned = borrowed.clone().into_owned();
             assert_eq!(

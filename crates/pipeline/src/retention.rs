@@ -60,6 +60,8 @@ mod tests {
             lexicon_version: "lx-test".into(),
             matches: vec![],
             scores: vec![],
+            places: Vec::new(),
+            municipalities: Vec::new(),
         }
     }
 

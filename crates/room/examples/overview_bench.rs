@@ -594,6 +594,8 @@ impl Generator {
             lexicon_version: self.version.clone(),
             matches,
             scores,
+            places: Vec::new(),
+            municipalities: Vec::new(),
         }
     }
 }

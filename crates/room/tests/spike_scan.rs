@@ -122,6 +122,8 @@ impl Maker {
             lexicon_version: "lx-test".into(),
             matches,
             scores,
+            places: Vec::new(),
+            municipalities: Vec::new(),
         });
     }
 }

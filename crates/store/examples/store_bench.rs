@@ -109,6 +109,8 @@ fn generate(n: usize) -> Vec<ScoredItem> {
                 lexicon_version: "bench".into(),
                 matches,
                 scores,
+                places: Vec::new(),
+                municipalities: Vec::new(),
             }
         })
         .collect()

@@ -54,6 +54,14 @@ impl<'m> JsonWriter<'m> {
         }
         out.extend_from_slice(b"],\"scores\":");
         serde_json::to_writer(&mut *out, &scored.scores)?;
+        if !scored.places.is_empty() {
+            out.extend_from_slice(b",\"places\":");
+            serde_json::to_writer(&mut *out, &scored.places)?;
+        }
+        if !scored.municipalities.is_empty() {
+            out.extend_from_slice(b",\"municipalities\":");
+            serde_json::to_writer(&mut *out, &scored.municipalities)?;
+        }
         out.push(b'}');
         Ok(())
     }
@@ -153,7 +161,8 @@ mod tests {
     use super::*;
     use websense_model::rng::Rng;
     use websense_model::{
-        CategoryScoreRef, ContextTag, Item, ItemId, Language, SourceRef, TermKind,
+        CategoryScoreRef, ContextTag, Item, ItemId, Language, Place, PlaceBasis, PlaceKind,
+        SourceRef, TermKind,
     };
 
     const STRINGS: &[&str] = &[
@@ -227,11 +236,31 @@ mod tests {
                 flagged: rng.chance(0.5),
             })
             .collect();
+        let places: Vec<Place> = (0..rng.below(3))
+            .map(|k| Place {
+                text: pick(rng).into(),
+                start: k,
+                end: k + 3,
+                field: if rng.chance(0.3) {
+                    Field::Title
+                } else {
+                    Field::Text
+                },
+                municipality_code: "GM0479".into(),
+                municipality: pick(rng).into(),
+                province: "Noord-Holland".into(),
+                kind: PlaceKind::Place,
+                basis: PlaceBasis::Hashtag,
+            })
+            .collect();
+        let municipalities = places.iter().map(|p| p.municipality_code.clone()).collect();
         ScoredItemRef {
             item,
             lexicon_version: pick(rng),
             matches,
             scores,
+            places,
+            municipalities,
         }
     }
 
@@ -273,6 +302,8 @@ mod tests {
                     context: &[],
                 }],
                 scores: Vec::new(),
+                places: Vec::new(),
+                municipalities: Vec::new(),
             };
             let mut out = Vec::new();
             writer.write(&mut out, &scored).unwrap();

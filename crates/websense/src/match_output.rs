@@ -24,6 +24,8 @@ pub enum OutField {
     LexiconVersion,
     Matches,
     Scores,
+    Places,
+    Municipalities,
     /// Not in the default output: the names of the categories the item is flagged for.
     Flagged,
 }
@@ -44,6 +46,8 @@ const FIELDS: &[(OutField, &str)] = &[
     (OutField::LexiconVersion, "lexicon_version"),
     (OutField::Matches, "matches"),
     (OutField::Scores, "scores"),
+    (OutField::Places, "places"),
+    (OutField::Municipalities, "municipalities"),
     (OutField::Flagged, "flagged"),
 ];
 
@@ -142,6 +146,10 @@ impl Serialize for Shaped<'_> {
                 }
                 OutField::Matches => map.serialize_entry(name, &s.matches)?,
                 OutField::Scores => map.serialize_entry(name, &s.scores)?,
+                OutField::Places if s.places.is_empty() => {}
+                OutField::Places => map.serialize_entry(name, &s.places)?,
+                OutField::Municipalities if s.municipalities.is_empty() => {}
+                OutField::Municipalities => map.serialize_entry(name, &s.municipalities)?,
                 OutField::Flagged => {
                     let flagged: Vec<&str> = s.flagged().collect();
                     map.serialize_entry(name, &flagged)?
@@ -258,6 +266,8 @@ mod tests {
             lexicon_version: "v1",
             matches: vec![hit("rat", 0), hit("rat", 4), hit("bat", 8), hit("rat", 12)],
             scores: Vec::new(),
+            places: Vec::new(),
+            municipalities: Vec::new(),
         }
     }
 

@@ -62,6 +62,8 @@ fn item(n: usize, at: DateTime<Utc>) -> ScoredItem {
             hits: 1,
             flagged: false,
         }],
+        places: Vec::new(),
+        municipalities: Vec::new(),
     }
 }
 

@@ -164,6 +164,8 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
         lexicon_version: lexicon_version.to_string(),
         matches,
         scores,
+        places: Vec::new(),
+        municipalities: Vec::new(),
     }
 }
 
