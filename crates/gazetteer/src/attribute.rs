@@ -297,7 +297,11 @@ impl Gazetteer {
                 .any(|a| a.province == province && a.entry != Some(found.entry))
         };
         let mut candidates: Vec<u16> = entry.municipalities.clone();
-        let mut basis = found.evidence.unwrap_or(Basis::Name);
+        // Evidence is what settled an ordinary word; any other name settled itself.
+        let mut basis = match found.evidence {
+            Some(evidence) if entry.word => evidence,
+            _ => Basis::Name,
+        };
         if entry.word && found.evidence.is_none() {
             candidates.retain(vouched);
             basis = Basis::SameProvince;
