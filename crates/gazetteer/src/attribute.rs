@@ -244,8 +244,9 @@ impl Gazetteer {
                 && !sentence_starts_at(text, f.orig.start)
             {
                 Some(Basis::Capital)
-            } else if previous_word(norm, f.start)
-                .is_some_and(|w| PLACE_WORDS.contains(&word(norm, &w)))
+            } else if !starts_with_article(&norm[f.start..f.end])
+                && previous_word(norm, f.start)
+                    .is_some_and(|w| PLACE_WORDS.contains(&word(norm, &w)))
             {
                 Some(Basis::Preposition)
             } else {
@@ -393,6 +394,14 @@ fn previous_word(norm: &[u8], start: usize) -> Option<Range<usize>> {
 
 fn word<'n>(norm: &'n [u8], range: &Range<usize>) -> &'n str {
     std::str::from_utf8(&norm[range.clone()]).unwrap_or("")
+}
+
+/// A name that starts with an article (`De Wijk`, `'t Zand`): after a preposition it is the
+/// ordinary phrase (`in de wijk`, `op 't zand`), so a preposition is no evidence for it.
+fn starts_with_article(name: &[u8]) -> bool {
+    ["de ", "den ", "het ", "t "]
+        .iter()
+        .any(|a| name.starts_with(a.as_bytes()))
 }
 
 /// A person's name rather than a place: right after a title (`de heer Amsterdam`), or after a

@@ -31,8 +31,9 @@
 //!   only with evidence: a capital in the text where no sentence starts (a word in capitals
 //!   throughout is shouting, not evidence), a hashtag, a preposition of place or a word like
 //!   `gemeente` right before it (`in`, `uit`, `naar`, `bij`, `rond`, `te`, `vanuit`,
-//!   `richting`, `nabij`), or another place of the same province in the same post (a place
-//!   that needed no evidence, or a province name).
+//!   `richting`, `nabij`; not for a name that starts with an article: `in de wijk` is no
+//!   place), or another place of the same province in the same post (a place that needed no
+//!   evidence, or a province name).
 //! * **Shared names** (a name that the data gives to several municipalities: `Bergen` NH/L,
 //!   `Rijswijk` ZH and a village in Altena, `Hengelo` and a village in Bronckhorst) are
 //!   resolved by, in this order, the provinces of the post's other places (and of province
@@ -55,7 +56,7 @@
 //!
 //! # Design and costs
 //!
-//! All names (about 2,900, with the hashtag forms) are one Aho–Corasick automaton, built once
+//! All names (about 2,800, with the hashtag forms) are one Aho–Corasick automaton, built once
 //! per [`Gazetteer`] in milliseconds. Each pattern is the name with a space on each side, and
 //! the post's normal form is searched with a space added at each end, so the automaton only
 //! reports whole words; it reports overlapping matches (a name directly after another shares

@@ -210,6 +210,9 @@ fn ordinary_words_need_evidence() {
     );
     let found = attribute("gemeente ede zoekt vrijwilligers");
     assert_eq!(found.places[0].basis, Basis::Preposition);
+    // A name that starts with an article is the ordinary phrase after a preposition.
+    assert!(places("het is onrustig in de wijk, zegt de politie").is_empty());
+    assert_eq!(places("Boerderijbrand in De Wijk")[0].1, "GM1690");
     // Sentence-initial capital is no evidence; another place of the province is.
     assert!(places("Best. Dat was het.").is_empty());
     let found = attribute("Putten. Ook in Harderwijk was het onrustig.");
