@@ -13,6 +13,7 @@ mod bench_pipeline;
 mod cmd_audit;
 mod cmd_bench;
 mod cmd_collect;
+mod cmd_gazetteer;
 mod cmd_lexicon;
 mod cmd_match;
 mod cmd_pipeline;
@@ -66,6 +67,8 @@ enum Command {
     Store(cmd_pipeline::StageArgs),
     /// Early warning on a series from a file: `websense trends detect --input FILE`.
     Trends(cmd_trends::TrendsArgs),
+    /// Check the gazetteer of Dutch municipalities: `websense gazetteer check [--dir DIR]`.
+    Gazetteer(cmd_gazetteer::GazetteerArgs),
     /// Print the version of this build.
     Version,
 }
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Command::Score(args) => cmd_pipeline::score(args),
         Command::Store(args) => cmd_pipeline::store(args),
         Command::Trends(args) => cmd_trends::run(args),
+        Command::Gazetteer(args) => cmd_gazetteer::run(args),
         Command::Version => {
             println!("websense {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
