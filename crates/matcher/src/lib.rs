@@ -148,6 +148,7 @@ mod context;
 mod findings;
 mod fuzzy;
 mod handle;
+mod places;
 mod scan;
 mod tagging;
 
@@ -166,6 +167,7 @@ use websense_normalize::VariantOptions;
 const GROUP: usize = 16;
 
 pub use handle::MatcherHandle;
+pub use places::Places;
 
 /// How a [`Matcher`] is built.
 #[derive(Clone, Debug, PartialEq)]
@@ -268,6 +270,8 @@ pub struct Matcher {
     variant_context_words: usize,
     /// Terms matched one edit away, when some category asks for it.
     fuzzy: Option<fuzzy::FuzzyIndex>,
+    /// The gazetteer that attributes items to municipalities, when one is set.
+    places: Option<Places>,
 }
 
 enum Compiled {
@@ -455,6 +459,7 @@ impl Matcher {
                 .unwrap_or(0)
                 .clamp(1, 8),
             fuzzy,
+            places: None,
         })
     }
 
@@ -578,14 +583,29 @@ impl Matcher {
             .collect()
     }
 
+    /// Attribute every scored item to the municipalities it names with `places` (`None`:
+    /// no attribution, the default).
+    pub fn set_places(&mut self, places: Option<Places>) {
+        self.places = places;
+    }
+
+    /// The gazetteer attribution in use, if any.
+    pub fn places(&self) -> Option<&Places> {
+        self.places.as_ref()
+    }
+
     fn scored<'m>(&'m self, item: Item, found: FindingsRef<'m>) -> ScoredItemRef<'m> {
+        let (places, municipalities) = match &self.places {
+            Some(p) => p.attribute(&item),
+            None => (Vec::new(), Vec::new()),
+        };
         ScoredItemRef {
             item,
             lexicon_version: &self.version,
             matches: found.matches,
             scores: found.scores,
-            places: Vec::new(),
-            municipalities: Vec::new(),
+            places,
+            municipalities,
         }
     }
 

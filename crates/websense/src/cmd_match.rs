@@ -53,6 +53,17 @@ pub struct MatchArgs {
     /// Write only items with at least one hit.
     #[arg(long)]
     only_hits: bool,
+    /// Attribute items to municipalities with this gazetteer directory (a curator's edited
+    /// copy of `gazetteer/`) instead of the shipped one.
+    #[arg(long, conflicts_with = "no_places")]
+    gazetteer: Option<PathBuf>,
+    /// Resolve names shared by several municipalities in this region when a post does not
+    /// settle them: CBS codes (`GM0479`) and province names, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    region: Vec<String>,
+    /// No attribution to municipalities (no `places` and `municipalities` in the output).
+    #[arg(long)]
+    no_places: bool,
 }
 
 fn open_input(path: &str) -> Result<Box<dyn Read + Send>> {
@@ -79,8 +90,14 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
         None => None,
     };
     let set = crate::load_lexicons(&args.lexicons)?;
-    let matcher = Matcher::new(&set, MatcherOptions::default())
+    let mut matcher = Matcher::new(&set, MatcherOptions::default())
         .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
+    if !args.no_places {
+        matcher.set_places(Some(crate::load_places(
+            args.gazetteer.as_deref(),
+            &args.region,
+        )));
+    }
     let compiled = started.elapsed();
 
     let input = open_input(&args.input)?;
@@ -150,6 +167,21 @@ fn print_summary(
         eprintln!(
             "  flagged {:<28} {n:>6}   {}",
             category.name, category.label
+        );
+    }
+    if !s.municipalities.is_empty() {
+        let mut by_count: Vec<_> = s.municipalities.iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let list: Vec<String> = by_count
+            .iter()
+            .take(10)
+            .map(|(code, n)| format!("{code} ({n})"))
+            .collect();
+        eprintln!(
+            "  {} items attributed to {} municipalities: {}",
+            s.with_places,
+            s.municipalities.len(),
+            list.join(", ")
         );
     }
     let mut top: Vec<_> = s.terms.iter().collect();

@@ -102,6 +102,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// The gazetteer attribution for a matcher: the shipped gazetteer, or a curator's directory
+/// (every problem printed with its file and line on stderr; bad lines are left out, the rest
+/// is used), resolving shared names in `region` (CBS codes and province names).
+pub(crate) fn load_places(dir: Option<&Path>, region: &[String]) -> websense_matcher::Places {
+    let gazetteer = match dir {
+        None => websense_gazetteer::Gazetteer::shipped(),
+        Some(dir) => {
+            let (gazetteer, problems) = websense_gazetteer::Gazetteer::load_dir(dir);
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            gazetteer
+        }
+    };
+    websense_matcher::Places::new(std::sync::Arc::new(gazetteer), region)
+}
+
 /// Load a lexicon directory, printing every problem with its file and line on stderr.
 /// Lines with errors are skipped (the rest is used); only an unreadable directory is fatal.
 pub(crate) fn load_lexicons(dir: &Path) -> Result<LexiconSet> {

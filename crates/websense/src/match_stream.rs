@@ -128,6 +128,10 @@ pub struct StreamSummary {
     pub written: u64,
     pub flagged: BTreeMap<String, u64>,
     pub terms: BTreeMap<String, u64>,
+    /// Items attributed to at least one municipality.
+    pub with_places: u64,
+    /// Items per municipality code.
+    pub municipalities: BTreeMap<String, u64>,
 }
 
 impl StreamSummary {
@@ -143,6 +147,10 @@ impl StreamSummary {
         }
         for (k, v) in other.terms {
             *self.terms.entry(k).or_default() += v;
+        }
+        self.with_places += other.with_places;
+        for (k, v) in other.municipalities {
+            *self.municipalities.entry(k).or_default() += v;
         }
     }
 }
@@ -461,6 +469,17 @@ fn count<'m>(summary: &mut StreamSummary, terms: &mut TermCounts<'m>, scored: &S
             Some(n) => *n += 1,
             None => {
                 summary.flagged.insert(category.to_string(), 1);
+            }
+        }
+    }
+    if !scored.municipalities.is_empty() {
+        summary.with_places += 1;
+    }
+    for code in &scored.municipalities {
+        match summary.municipalities.get_mut(code) {
+            Some(n) => *n += 1,
+            None => {
+                summary.municipalities.insert(code.clone(), 1);
             }
         }
     }

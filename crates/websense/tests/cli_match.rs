@@ -126,3 +126,58 @@ fn missing_lexicon_directory_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no/such/dir"), "{stderr}");
 }
+
+#[test]
+fn items_are_attributed_to_municipalities_unless_told_not_to() {
+    let input = concat!(
+        "{\"id\":\"a\",\"title\":\"Onrust\",\"text\":\"Vanavond weer rellen in #Zaandam en IJmuiden.\"}\n",
+        "{\"id\":\"b\",\"text\":\"Demonstratie in Bergen morgen.\"}\n",
+        "{\"id\":\"c\",\"text\":\"Niets hier.\",\"source\":{\"id\":\"zaanstad-nieuws\",\"kind\":\"feed\",\"tags\":[\"gemeente:GM0479\"]}}\n",
+    );
+    let parse = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (code, out, err) = run_with_stdin(&["match", "--lexicons", "lexicons"], input);
+    assert_eq!(code, 0, "{err}");
+    let items = parse(&out);
+    let a = &items[0];
+    assert_eq!(a["municipalities"], serde_json::json!(["GM0479", "GM0453"]));
+    let place = &a["places"][0];
+    let text = a["text"].as_str().unwrap();
+    let (s, e) = (
+        place["start"].as_u64().unwrap() as usize,
+        place["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "Zaandam");
+    assert_eq!(place["municipality"], "Zaanstad");
+    assert_eq!(place["basis"], "name");
+    // `Bergen` is two municipalities: without a region it is left unattributed, never guessed
+    assert!(items[1].get("places").is_none(), "{}", items[1]);
+    // the source's configured municipality counts, without a span
+    assert_eq!(items[2]["municipalities"], serde_json::json!(["GM0479"]));
+    assert!(
+        err.contains("items attributed to 2 municipalities"),
+        "{err}"
+    );
+
+    let (_, out, _) = run_with_stdin(
+        &[
+            "match",
+            "--lexicons",
+            "lexicons",
+            "--region",
+            "Noord-Holland",
+        ],
+        input,
+    );
+    let b = &parse(&out)[1];
+    assert_eq!(b["municipalities"], serde_json::json!(["GM0373"]), "{b}");
+    assert_eq!(b["places"][0]["basis"], "region");
+
+    let (_, out, _) = run_with_stdin(&["match", "--lexicons", "lexicons", "--no-places"], input);
+    assert!(parse(&out)
+        .iter()
+        .all(|v| v.get("places").is_none() && v.get("municipalities").is_none()));
+}
