@@ -108,6 +108,18 @@ pub fn municipalities(places: &[Place]) -> Vec<String> {
     codes
 }
 
+/// One field of a post for [`Gazetteer::attribute_found`]: its text as written, its normal
+/// form and span map (from `websense_normalize::normalize_into`), and the names found in the
+/// normal form as whole words: (start, end, name), `name` as [`Gazetteer::name_forms`]
+/// numbers them.
+#[derive(Clone, Copy)]
+pub struct FieldNames<'a> {
+    pub text: &'a str,
+    pub norm: &'a [u8],
+    pub map: &'a SpanMap,
+    pub names: &'a [(usize, usize, usize)],
+}
+
 /// Buffers [`Gazetteer::attribute_into`] reuses from one text to the next.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -170,12 +182,6 @@ impl Gazetteer {
         scratch: &mut Scratch,
         out: &mut Attribution,
     ) {
-        out.clear();
-        out.source_municipality = context
-            .municipality
-            .as_ref()
-            .filter(|code| self.index_of(code).is_some())
-            .cloned();
         let Scratch {
             norm,
             map,
@@ -188,96 +194,163 @@ impl Gazetteer {
         padded.push(b' ');
         padded.extend_from_slice(norm);
         padded.push(b' ');
-        found.clear();
+        let mut names = Vec::new();
+        for m in self
+            .index()
+            .automaton
+            .find_overlapping_iter(padded.as_slice())
+        {
+            // The pattern is ` name `; in the unpadded normal form the name is start..end-2.
+            names.push((m.start(), m.end() - 2, m.pattern().as_usize()));
+        }
+        let field = FieldNames {
+            text,
+            norm,
+            map,
+            names: &names,
+        };
+        let mut outs = [std::mem::take(out)];
+        self.attribute_fields(&[field], context, found, anchors, &mut outs);
+        *out = std::mem::take(&mut outs[0]);
+    }
+
+    /// The places of a post made of several fields (a title and a text) whose names a caller
+    /// has found itself, as whole words in the normal form of `websense-normalize` (a matcher
+    /// that searches for [`Gazetteer::name_forms`] in its own walk): one [`Attribution`] per
+    /// field in `outs`, with spans in that field's text. The fields are one post to the rules:
+    /// a place in one vouches for an ordinary-word name in another.
+    pub fn attribute_found(
+        &self,
+        fields: &[FieldNames],
+        context: &Context,
+        scratch: &mut Scratch,
+        outs: &mut [Attribution],
+    ) {
+        self.attribute_fields(
+            fields,
+            context,
+            &mut scratch.found,
+            &mut scratch.anchors,
+            outs,
+        );
+    }
+
+    fn attribute_fields(
+        &self,
+        fields: &[FieldNames],
+        context: &Context,
+        found_buffer: &mut Vec<Found>,
+        anchors: &mut Vec<Anchor>,
+        outs: &mut [Attribution],
+    ) {
+        let source_municipality = context
+            .municipality
+            .as_ref()
+            .filter(|code| self.index_of(code).is_some())
+            .cloned();
         anchors.clear();
         let index = self.index();
-        for m in index.automaton.find_overlapping_iter(padded.as_slice()) {
-            // The pattern is ` name `; in the unpadded normal form the name is start..end-2.
-            let (start, end) = (m.start(), m.end() - 2);
-            found.push(Found {
+        // First pass over every field, so that what one field vouches for serves the others.
+        let mut kept: Vec<Vec<Found>> = Vec::with_capacity(fields.len());
+        for (field, out) in fields.iter().zip(outs.iter_mut()) {
+            out.clear();
+            out.source_municipality = source_municipality.clone();
+            let FieldNames {
+                text,
+                norm,
+                map,
+                names,
+            } = *field;
+            let found = &mut *found_buffer;
+            found.clear();
+            found.extend(names.iter().map(|&(start, end, entry)| Found {
                 start,
                 end,
-                entry: m.pattern().as_usize(),
+                entry,
                 orig: 0..0,
                 evidence: None,
+            }));
+            // Leftmost-longest among whole-word matches.
+            found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+            let mut next_free = 0;
+            found.retain(|f| {
+                let keep = f.start >= next_free;
+                if keep {
+                    next_free = f.end;
+                }
+                keep
             });
-        }
-        // Leftmost-longest among whole-word matches.
-        found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        let mut next_free = 0;
-        found.retain(|f| {
-            let keep = f.start >= next_free;
-            if keep {
-                next_free = f.end;
-            }
-            keep
-        });
 
-        // First pass: spans, hashtags, people, provinces, direct evidence; what the post vouches for.
-        let norm = norm.as_slice();
-        found.retain_mut(|f| {
-            let entry = &index.entries[f.entry];
-            f.orig = map.original_span(f.start, f.end);
-            let hashtag = text[..f.orig.start].ends_with('#');
-            if entry.hashtag_only && !hashtag {
-                return false;
-            }
-            if let Some(province) = entry.province {
-                out.provinces.push(ProvinceMention {
-                    text: text[f.orig.clone()].to_string(),
-                    start: f.orig.start,
-                    end: f.orig.end,
-                    province: PROVINCES[province as usize].to_string(),
-                });
-                anchors.push(Anchor {
-                    province: province as usize,
-                    entry: None,
-                });
-                return false;
-            }
-            if !hashtag && is_person(text, norm, map, f.start) {
-                return false;
-            }
-            f.evidence = if hashtag {
-                Some(Basis::Hashtag)
-            } else if is_capitalised(&text[f.orig.clone()])
-                && !sentence_starts_at(text, f.orig.start)
-            {
-                Some(Basis::Capital)
-            } else if !starts_with_article(&norm[f.start..f.end])
-                && previous_word(norm, f.start)
-                    .is_some_and(|w| PLACE_WORDS.contains(&word(norm, &w)))
-            {
-                Some(Basis::Preposition)
-            } else {
-                None
-            };
-            if let [only] = entry.municipalities[..] {
-                if !entry.word || f.evidence.is_some() {
+            // First pass: spans, hashtags, people, provinces, direct evidence; what the post vouches for.
+            found.retain_mut(|f| {
+                let entry = &index.entries[f.entry];
+                f.orig = map.original_span(f.start, f.end);
+                let hashtag = text[..f.orig.start].ends_with('#');
+                if entry.hashtag_only && !hashtag {
+                    return false;
+                }
+                if let Some(province) = entry.province {
+                    out.provinces.push(ProvinceMention {
+                        text: text[f.orig.clone()].to_string(),
+                        start: f.orig.start,
+                        end: f.orig.end,
+                        province: PROVINCES[province as usize].to_string(),
+                    });
                     anchors.push(Anchor {
-                        province: self.province_of(only),
-                        entry: Some(f.entry),
+                        province: province as usize,
+                        entry: None,
+                    });
+                    return false;
+                }
+                if !hashtag && is_person(text, norm, map, f.start) {
+                    return false;
+                }
+                f.evidence = if hashtag {
+                    Some(Basis::Hashtag)
+                } else if is_capitalised(&text[f.orig.clone()])
+                    && !sentence_starts_at(text, f.orig.start)
+                {
+                    Some(Basis::Capital)
+                } else if !starts_with_article(&norm[f.start..f.end])
+                    && previous_word(norm, f.start)
+                        .is_some_and(|w| PLACE_WORDS.contains(&word(norm, &w)))
+                {
+                    Some(Basis::Preposition)
+                } else {
+                    None
+                };
+                if let [only] = entry.municipalities[..] {
+                    if !entry.word || f.evidence.is_some() {
+                        anchors.push(Anchor {
+                            province: self.province_of(only),
+                            entry: Some(f.entry),
+                        });
+                    }
+                }
+                true
+            });
+
+            kept.push(found.clone());
+        }
+
+        for ((field, out), found) in fields.iter().zip(outs.iter_mut()).zip(&kept) {
+            let text = field.text;
+            // Second pass: ordinary words without evidence, and shared names.
+            for f in found.iter() {
+                let entry = &index.entries[f.entry];
+                if let Some((municipality, basis)) = self.settle(entry, f, anchors, context) {
+                    let m = self.municipality_at(municipality);
+                    out.places.push(Place {
+                        text: text[f.orig.clone()].to_string(),
+                        start: f.orig.start,
+                        end: f.orig.end,
+                        municipality_code: m.code.clone(),
+                        municipality: m.name.clone(),
+                        province: m.province.clone(),
+                        kind: entry.kind,
+                        basis,
                     });
                 }
-            }
-            true
-        });
-
-        // Second pass: ordinary words without evidence, and shared names.
-        for f in found.iter() {
-            let entry = &index.entries[f.entry];
-            if let Some((municipality, basis)) = self.settle(entry, f, anchors, context) {
-                let m = self.municipality_at(municipality);
-                out.places.push(Place {
-                    text: text[f.orig.clone()].to_string(),
-                    start: f.orig.start,
-                    end: f.orig.end,
-                    municipality_code: m.code.clone(),
-                    municipality: m.name.clone(),
-                    province: m.province.clone(),
-                    kind: entry.kind,
-                    basis,
-                });
             }
         }
     }

@@ -82,7 +82,9 @@ mod index;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub use attribute::{municipalities, Attribution, Basis, Context, Place, ProvinceMention, Scratch};
+pub use attribute::{
+    municipalities, Attribution, Basis, Context, FieldNames, Place, ProvinceMention, Scratch,
+};
 pub use data::{
     Counts, Municipality, NameKind, Problem, Severity, AMBIGUOUS, FILES, FORMER, MUNICIPALITIES,
     PLACES, PROVINCES, PROVINCES_FILE, VARIANTS,
@@ -188,6 +190,16 @@ impl Gazetteer {
     }
 
     /// Every municipality, in file order.
+    /// Every name searched for, in the normal form of `websense-normalize`, with its number
+    /// (each once): a matcher may search for them in its own walk and hand what it found to
+    /// [`Gazetteer::attribute_found`].
+    pub fn name_forms(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.index
+            .by_name
+            .iter()
+            .map(|(name, &i)| (name.as_str(), i))
+    }
+
     pub fn municipalities(&self) -> &[Municipality] {
         &self.municipalities
     }

@@ -9,6 +9,8 @@ use websense_model::{CategoryScoreRef, Field, HitRef, MatchMethod};
 pub(crate) struct FindingsRef<'m> {
     pub matches: Vec<HitRef<'m>>,
     pub scores: Vec<CategoryScoreRef<'m>>,
+    /// The places the item names (when the matcher has a gazetteer).
+    pub places: Vec<websense_model::Place>,
 }
 
 impl Matcher {
@@ -94,7 +96,11 @@ impl Matcher {
                 }
             })
             .collect();
-        FindingsRef { matches, scores }
+        FindingsRef {
+            matches,
+            scores,
+            places: Vec::new(),
+        }
     }
 }
 

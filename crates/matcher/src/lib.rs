@@ -290,6 +290,8 @@ struct Pattern {
 enum Use {
     Term(u32),
     Exclusion(u32),
+    /// A gazetteer name ([`Places`]), by its number: found in the same walk as the terms.
+    Place(u32),
 }
 
 struct CompiledTerm {
@@ -319,6 +321,24 @@ impl Matcher {
     /// Compile `set`. Fails with the term's location when a term is empty, not in normal
     /// form, names an undeclared category, or has a weight that is not a number.
     pub fn new(set: &LexiconSet, options: MatcherOptions) -> Result<Matcher, MatcherError> {
+        Matcher::build(set, options, None)
+    }
+
+    /// [`Matcher::new`], attributing every scored item to the municipalities it names with
+    /// `places` (see `places.rs`): the gazetteer's names join the terms in the automaton.
+    pub fn with_places(
+        set: &LexiconSet,
+        options: MatcherOptions,
+        places: Places,
+    ) -> Result<Matcher, MatcherError> {
+        Matcher::build(set, options, Some(places))
+    }
+
+    fn build(
+        set: &LexiconSet,
+        options: MatcherOptions,
+        places: Option<Places>,
+    ) -> Result<Matcher, MatcherError> {
         let mut categories = Vec::new();
         let mut category_index = HashMap::new();
         for c in &set.categories {
@@ -390,6 +410,13 @@ impl Matcher {
                 matching,
             });
         }
+        if let Some(places) = &places {
+            wanted.extend(
+                places
+                    .name_forms()
+                    .map(|(name, number)| (name, Use::Place(number))),
+            );
+        }
         let mut strings: Vec<&str> = Vec::new();
         let mut string_index: HashMap<&str, usize> = HashMap::new();
         let mut uses_of: Vec<Vec<Use>> = Vec::new();
@@ -459,7 +486,7 @@ impl Matcher {
                 .unwrap_or(0)
                 .clamp(1, 8),
             fuzzy,
-            places: None,
+            places,
         })
     }
 
@@ -513,7 +540,10 @@ impl Matcher {
 
     /// Hits and scores of an item with this title and text.
     pub fn find(&self, title: Option<&str>, text: &str) -> Findings {
-        let found = self.find_group(&[(title, text)]).pop().unwrap_or_default();
+        let found = self
+            .find_group(&[(title, text)], &[None])
+            .pop()
+            .unwrap_or_default();
         Findings {
             matches: found.matches.iter().map(|h| h.to_hit()).collect(),
             scores: found.scores.iter().map(|s| s.to_score()).collect(),
@@ -528,7 +558,10 @@ impl Matcher {
     /// Like [`Matcher::score`], taking the item by value (no copy).
     pub fn score_item(&self, item: Item) -> ScoredItem {
         let found = self
-            .find_group(&[(item.title.as_deref(), &item.text)])
+            .find_group(
+                &[(item.title.as_deref(), &item.text)],
+                &[places::source_municipality(&item)],
+            )
             .pop()
             .unwrap_or_default();
         self.scored(item, found).into_owned()
@@ -544,7 +577,8 @@ impl Matcher {
                     .iter()
                     .map(|i| (i.title.as_deref(), i.text.as_str()))
                     .collect();
-                self.find_group(&fields)
+                let sources: Vec<_> = group.iter().map(places::source_municipality).collect();
+                self.find_group(&fields, &sources)
             })
             .collect();
         // Items (a few hundred bytes each) move once, straight into their place in the result.
@@ -571,10 +605,13 @@ impl Matcher {
     pub fn score_sequential_ref(&self, items: Vec<Item>) -> Vec<ScoredItemRef<'_>> {
         let mut findings = Vec::with_capacity(items.len());
         let mut fields = Vec::with_capacity(GROUP);
+        let mut sources = Vec::with_capacity(GROUP);
         for group in items.chunks(GROUP) {
             fields.clear();
             fields.extend(group.iter().map(|i| (i.title.as_deref(), i.text.as_str())));
-            findings.extend(self.find_group(&fields));
+            sources.clear();
+            sources.extend(group.iter().map(places::source_municipality));
+            findings.extend(self.find_group(&fields, &sources));
         }
         items
             .into_iter()
@@ -583,22 +620,17 @@ impl Matcher {
             .collect()
     }
 
-    /// Attribute every scored item to the municipalities it names with `places` (`None`:
-    /// no attribution, the default).
-    pub fn set_places(&mut self, places: Option<Places>) {
-        self.places = places;
-    }
-
     /// The gazetteer attribution in use, if any.
     pub fn places(&self) -> Option<&Places> {
         self.places.as_ref()
     }
 
     fn scored<'m>(&'m self, item: Item, found: FindingsRef<'m>) -> ScoredItemRef<'m> {
-        let (places, municipalities) = match &self.places {
-            Some(p) => p.attribute(&item),
-            None => (Vec::new(), Vec::new()),
+        let municipalities = match &self.places {
+            Some(p) => p.municipalities(&item, &found.places),
+            None => Vec::new(),
         };
+        let places = found.places;
         ScoredItemRef {
             item,
             lexicon_version: &self.version,
@@ -609,8 +641,12 @@ impl Matcher {
         }
     }
 
-    /// Findings of each (title, text), in order.
-    fn find_group(&self, items: &[(Option<&str>, &str)]) -> Vec<FindingsRef<'_>> {
+    /// Findings of each (title, text), in order; `sources`: each item's source municipality.
+    fn find_group(
+        &self,
+        items: &[(Option<&str>, &str)],
+        sources: &[Option<&str>],
+    ) -> Vec<FindingsRef<'_>> {
         scan::with_scratch(|scratch| {
             match &self.automaton {
                 Compiled::Dfa(a) => scratch.find::<_, { scan::DFA_LANES }>(self, a, items),
@@ -635,6 +671,9 @@ impl Matcher {
             }
             for of_item in found.chunk_by_mut(|a, b| a.item == b.item) {
                 findings[of_item[0].item as usize] = self.findings(of_item);
+            }
+            if let Some(places) = &self.places {
+                places.attribute_group(scratch, sources, items, &mut findings);
             }
             findings
         })

@@ -9,9 +9,10 @@
 //! on its items as the source tag `gemeente:GM0479` ([`municipality_of_tag`]) and counts as
 //! an attribution of every item of that source.
 
+use crate::findings::FindingsRef;
 use std::cell::RefCell;
 use std::sync::Arc;
-use websense_gazetteer::{Attribution, Basis, Context, Gazetteer, NameKind, Scratch};
+use websense_gazetteer::{Attribution, Basis, Context, FieldNames, Gazetteer, NameKind, Scratch};
 use websense_model::place::municipality_of_tag;
 use websense_model::{Field, Item, Place, PlaceBasis, PlaceKind};
 
@@ -23,8 +24,11 @@ pub struct Places {
     region_provinces: Vec<String>,
 }
 
+/// The gazetteer's buffers, one attribution per field, and the names found per field.
+type PlaceScratch = (Scratch, Vec<Attribution>, Vec<Vec<(usize, usize, usize)>>);
+
 thread_local! {
-    static SCRATCH: RefCell<(Scratch, Attribution, String)> = RefCell::default();
+    static SCRATCH: RefCell<PlaceScratch> = RefCell::default();
 }
 
 impl Places {
@@ -47,71 +51,115 @@ impl Places {
         &self.gazetteer
     }
 
-    /// The places `item` names and its municipality codes (the source's first).
-    pub fn attribute(&self, item: &Item) -> (Vec<Place>, Vec<String>) {
-        let context = Context {
-            municipality: item
-                .source
-                .tags
-                .iter()
-                .find_map(|t| municipality_of_tag(t))
-                .map(str::to_string),
-            region_municipalities: self.region_municipalities.clone(),
-            region_provinces: self.region_provinces.clone(),
-        };
-        SCRATCH.with_borrow_mut(|(scratch, attribution, joined)| {
-            // The title's length plus the line break: where the text starts in `joined`.
-            let text_at = match &item.title {
-                Some(title) => {
-                    joined.clear();
-                    joined.push_str(title);
-                    joined.push('\n');
-                    joined.push_str(&item.text);
-                    self.gazetteer
-                        .attribute_into(joined, &context, scratch, attribution);
-                    title.len() + 1
+    /// Every name the gazetteer searches for, in the normal form, with its number: the
+    /// matcher adds them to its automaton.
+    pub(crate) fn name_forms(&self) -> impl Iterator<Item = (String, u32)> + '_ {
+        self.gazetteer
+            .name_forms()
+            .map(|(name, number)| (name.to_string(), number as u32))
+    }
+
+    /// The places of each item of the group the scratch has just walked, into `findings`:
+    /// the names the walk found in the item's fields as written go to the gazetteer's rules
+    /// with the fields' normal forms; an item without one is not read again.
+    pub(crate) fn attribute_group(
+        &self,
+        scan: &crate::scan::Scratch,
+        sources: &[Option<&str>],
+        items: &[(Option<&str>, &str)],
+        findings: &mut [FindingsRef],
+    ) {
+        if scan.place_names.is_empty() {
+            return;
+        }
+        SCRATCH.with_borrow_mut(|(scratch, outs, names)| {
+            let mut with_names: Vec<u32> = Vec::new();
+            for &(slot, ..) in &scan.place_names {
+                let item = scan.item_of(slot);
+                if with_names.last() != Some(&item) && !with_names.contains(&item) {
+                    with_names.push(item);
                 }
-                None => {
-                    self.gazetteer
-                        .attribute_into(&item.text, &context, scratch, attribution);
-                    0
+            }
+            for item in with_names {
+                let (title, text) = items[item as usize];
+                let context = self.context(sources.get(item as usize).copied().flatten());
+                let slots: Vec<_> = scan.fields_of(item).collect();
+                names.resize_with(slots.len(), Vec::new);
+                for (k, &(slot, ..)) in slots.iter().enumerate() {
+                    names[k].clear();
+                    names[k].extend(
+                        scan.place_names
+                            .iter()
+                            .filter(|p| p.0 == slot)
+                            .map(|&(_, start, end, name)| (start, end, name)),
+                    );
                 }
-            };
-            let places = attribution
-                .places
-                .iter()
-                .filter_map(|p| {
-                    let (field, start, end) = if p.end <= text_at.saturating_sub(1) {
-                        (Field::Title, p.start, p.end)
-                    } else if p.start >= text_at {
-                        (Field::Text, p.start - text_at, p.end - text_at)
-                    } else {
-                        // a name across the title's end and the text's start is no place
-                        return None;
-                    };
-                    Some(Place {
+                let fields: Vec<FieldNames> = slots
+                    .iter()
+                    .zip(names.iter())
+                    .map(|(&(_, field, norm, map), names)| FieldNames {
+                        text: match field {
+                            Field::Title => title.unwrap_or_default(),
+                            Field::Text => text,
+                        },
+                        norm,
+                        map,
+                        names,
+                    })
+                    .collect();
+                outs.resize_with(fields.len(), Attribution::default);
+                self.gazetteer.attribute_found(
+                    &fields,
+                    &context,
+                    scratch,
+                    &mut outs[..fields.len()],
+                );
+                let places = &mut findings[item as usize].places;
+                for (&(_, field, ..), out) in slots.iter().zip(outs.iter()) {
+                    places.extend(out.places.iter().map(|p| Place {
                         text: p.text.clone(),
-                        start,
-                        end,
+                        start: p.start,
+                        end: p.end,
                         field,
                         municipality_code: p.municipality_code.clone(),
                         municipality: p.municipality.clone(),
                         province: p.province.clone(),
                         kind: kind_of(p.kind),
                         basis: basis_of(p.basis),
-                    })
-                })
-                .collect::<Vec<_>>();
-            let mut municipalities: Vec<String> =
-                attribution.source_municipality.iter().cloned().collect();
-            for place in &places {
-                if !municipalities.contains(&place.municipality_code) {
-                    municipalities.push(place.municipality_code.clone());
+                    }));
                 }
             }
-            (places, municipalities)
         })
     }
+
+    /// The municipality codes of an item with these places: its source's configured one
+    /// first (when the gazetteer knows it), then those of the places in order.
+    pub(crate) fn municipalities(&self, item: &Item, places: &[Place]) -> Vec<String> {
+        let mut codes: Vec<String> = source_municipality(item)
+            .filter(|code| self.gazetteer.municipality(code).is_some())
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        for place in places {
+            if !codes.contains(&place.municipality_code) {
+                codes.push(place.municipality_code.clone());
+            }
+        }
+        codes
+    }
+
+    fn context(&self, source_municipality: Option<&str>) -> Context {
+        Context {
+            municipality: source_municipality.map(str::to_string),
+            region_municipalities: self.region_municipalities.clone(),
+            region_provinces: self.region_provinces.clone(),
+        }
+    }
+}
+
+/// The municipality an item's source is configured for (its `gemeente:GMxxxx` tag).
+pub(crate) fn source_municipality(item: &Item) -> Option<&str> {
+    item.source.tags.iter().find_map(|t| municipality_of_tag(t))
 }
 
 fn kind_of(kind: NameKind) -> PlaceKind {
@@ -139,10 +187,14 @@ fn basis_of(basis: Basis) -> PlaceBasis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Matcher, MatcherOptions};
+    use websense_lexicon::LexiconSet;
     use websense_model::{ItemId, SourceRef};
 
-    fn places() -> Places {
-        Places::new(Arc::new(Gazetteer::shipped()), &[])
+    fn matcher() -> Matcher {
+        let set = LexiconSet::new(Vec::new(), Vec::new());
+        let places = Places::new(Arc::new(Gazetteer::shipped()), &[]);
+        Matcher::with_places(&set, MatcherOptions::default(), places).unwrap()
     }
 
     fn item(title: Option<&str>, text: &str, tags: &[&str]) -> Item {
@@ -160,8 +212,9 @@ mod tests {
             "Morgen 😡 weer naar #IJmuiden en Den Haag",
             &[],
         );
-        let (places, municipalities) = places().attribute(&item);
-        let seen: Vec<(Field, &str, &str)> = places
+        let scored = matcher().score(&item);
+        let seen: Vec<(Field, &str, &str)> = scored
+            .places
             .iter()
             .map(|p| {
                 let field = match p.field {
@@ -179,27 +232,53 @@ mod tests {
                 (Field::Text, "Den Haag", "'s-Gravenhage"),
             ]
         );
-        assert_eq!(municipalities, ["GM0479", "GM0453", "GM0518"]);
+        assert_eq!(scored.municipalities, ["GM0479", "GM0453", "GM0518"]);
     }
 
     #[test]
     fn the_title_is_evidence_for_the_text() {
         // `best` alone is an ordinary word; a place of its province in the title vouches for it
         let plain = item(None, "Dit is best een probleem", &[]);
-        assert!(places().attribute(&plain).0.is_empty());
+        assert!(matcher().score(&plain).places.is_empty());
         let with_title = item(Some("Eindhoven"), "Dit is best een probleem", &[]);
-        let (found, _) = places().attribute(&with_title);
+        let found = matcher().score(&with_title).places;
         assert!(found.iter().any(|p| p.municipality == "Best"), "{found:?}");
     }
 
     #[test]
     fn a_source_municipality_tag_attributes_every_item() {
-        let (places_found, municipalities) =
-            places().attribute(&item(None, "geen plaats hier", &["gemeente:GM0479"]));
-        assert!(places_found.is_empty());
-        assert_eq!(municipalities, ["GM0479"]);
+        let scored = matcher().score(&item(None, "geen plaats hier", &["gemeente:GM0479"]));
+        assert!(scored.places.is_empty());
+        assert_eq!(scored.municipalities, ["GM0479"]);
         // an unknown code is no attribution
-        let (_, none) = places().attribute(&item(None, "geen plaats", &["gemeente:GM9999"]));
-        assert!(none.is_empty());
+        let scored = matcher().score(&item(None, "geen plaats", &["gemeente:GM9999"]));
+        assert!(scored.municipalities.is_empty());
+    }
+
+    #[test]
+    fn the_walk_finds_what_the_gazetteer_finds_alone() {
+        let gazetteer = Gazetteer::shipped();
+        let matcher = matcher();
+        let texts = [
+            "Rellen in Rotterdam-Zuid en #denhaag, niet in Bergen",
+            "Van Haarlem zei dat hij in Goes woont, vlakbij Vlissingen.",
+            "Mokum en A'dam, Amsterdam-Noord en de Bijlmer 🐀 Weesp",
+            "Utrecht Utrecht Utrecht! Noord-Holland, Zaandam; IJmuiden",
+            "niets dan gewone woorden hier",
+        ];
+        for text in texts {
+            let alone = gazetteer.attribute(text, &Context::default());
+            let walked = matcher.score(&item(None, text, &[]));
+            let spans = |p: &Place| (p.start, p.end, p.municipality_code.clone());
+            assert_eq!(
+                walked.places.iter().map(spans).collect::<Vec<_>>(),
+                alone
+                    .places
+                    .iter()
+                    .map(|p| (p.start, p.end, p.municipality_code.clone()))
+                    .collect::<Vec<_>>(),
+                "{text}"
+            );
+        }
     }
 }

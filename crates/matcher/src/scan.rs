@@ -96,6 +96,11 @@ pub(crate) struct Scratch {
     exclusions: Vec<(u32, usize, usize)>,
     /// Hits of the group.
     pub found: Vec<Found>,
+    /// Gazetteer names standing as whole words in the base slots (not in variants): (slot,
+    /// start, end, name number) in normal-form offsets.
+    pub place_names: Vec<(u32, usize, usize, usize)>,
+    /// Those of one slot, while it is resolved.
+    slot_places: Vec<(usize, usize, usize)>,
     /// Words and punctuation around the hits of one field, for their context tags.
     pub table: crate::tagging::Table,
 }
@@ -114,6 +119,25 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 }
 
 impl Scratch {
+    /// The item of slot `slot` in the last group.
+    pub(crate) fn item_of(&self, slot: u32) -> u32 {
+        self.slots[slot as usize].item
+    }
+
+    /// The base slots (the fields as written, not their variants) of the last group's item
+    /// `item`: (slot, field, normal form, span map).
+    pub(crate) fn fields_of(
+        &self,
+        item: u32,
+    ) -> impl Iterator<Item = (u32, Field, &[u8], &SpanMap)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .take_while(|(_, s)| !s.is_variant)
+            .filter(move |(_, s)| s.item == item)
+            .map(|(k, s)| (k as u32, s.field, s.normalized.as_slice(), &s.map))
+    }
+
     /// Match the fields of a group of items (title, text), leaving their hits in `found`.
     /// `LANES`: pieces walked in lockstep ([`DFA_LANES`], [`NFA_LANES`]).
     pub(crate) fn find<A: Automaton, const LANES: usize>(
@@ -123,6 +147,7 @@ impl Scratch {
         items: &[(Option<&str>, &str)],
     ) {
         self.found.clear();
+        self.place_names.clear();
         let mut used = 0;
         for (item, &(title, text)) in items.iter().enumerate() {
             let fields = title
@@ -222,6 +247,7 @@ impl Scratch {
         let mut rest = &self.match_ends[..];
         while let Some(&MatchEnd { slot, .. }) = rest.first() {
             let in_slot = rest.iter().take_while(|m| m.slot == slot).count();
+            let slot_index = slot;
             let slot = &self.slots[slot as usize];
             resolve(
                 matcher,
@@ -231,6 +257,12 @@ impl Scratch {
                 &mut self.candidates,
                 &mut self.exclusions,
                 &mut self.fuzzy,
+                &mut self.slot_places,
+            );
+            self.place_names.extend(
+                self.slot_places
+                    .drain(..)
+                    .map(|(start, end, name)| (slot_index, start, end, name)),
             );
             push_found(slot, &self.candidates, &mut self.found);
             rest = &rest[in_slot..];
@@ -252,6 +284,7 @@ impl Scratch {
                         &mut self.candidates,
                         &mut self.exclusions,
                         &mut self.fuzzy,
+                        &mut self.slot_places,
                     );
                     push_found(slot, &self.candidates, &mut self.found);
                 }
@@ -432,6 +465,9 @@ fn lockstep<A: Automaton, const N: usize>(
 ///
 /// In a variant slot a hit counts only where a reading changed a byte it covers (else the
 /// base slot has it already), and only if its term allows every reading it covers.
+///
+/// Gazetteer names standing as whole words in a base slot go to `places`.
+#[allow(clippy::too_many_arguments)]
 fn resolve<A: Automaton>(
     matcher: &Matcher,
     automaton: &A,
@@ -440,6 +476,7 @@ fn resolve<A: Automaton>(
     candidates: &mut Vec<Candidate>,
     exclusions: &mut Vec<(u32, usize, usize)>,
     fuzzy: &mut Vec<(u32, usize, usize)>,
+    places: &mut Vec<(usize, usize, usize)>,
 ) {
     let normalized = slot.bytes();
     let variant = slot.is_variant.then_some(&slot.variant);
@@ -467,6 +504,12 @@ fn resolve<A: Automaton>(
                     Use::Exclusion(t) => {
                         if before && after {
                             exclusions.push((t, start, end));
+                        }
+                        continue;
+                    }
+                    Use::Place(name) => {
+                        if before && after && variant.is_none() {
+                            places.push((start, end, name as usize));
                         }
                         continue;
                     }

@@ -90,14 +90,14 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
         None => None,
     };
     let set = crate::load_lexicons(&args.lexicons)?;
-    let mut matcher = Matcher::new(&set, MatcherOptions::default())
-        .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
-    if !args.no_places {
-        matcher.set_places(Some(crate::load_places(
-            args.gazetteer.as_deref(),
-            &args.region,
-        )));
+    let options = MatcherOptions::default();
+    let matcher = if args.no_places {
+        Matcher::new(&set, options)
+    } else {
+        let places = crate::load_places(args.gazetteer.as_deref(), &args.region);
+        Matcher::with_places(&set, options, places)
     }
+    .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
     let compiled = started.elapsed();
 
     let input = open_input(&args.input)?;

@@ -91,10 +91,10 @@ fn input(lines: usize) -> (Vec<u8>, Vec<u64>) {
 /// What the output must be: each good line scored by the matcher, as JSON, in input order.
 fn expected(input: &[u8]) -> Vec<u8> {
     let (set, _) = websense_lexicon::LexiconSet::load_dir(repo_root().join("lexicons")).unwrap();
-    let mut matcher = Matcher::new(&set, MatcherOptions::default()).unwrap();
     // `websense match` attributes places with the shipped gazetteer unless told not to
     let gazetteer = std::sync::Arc::new(websense_gazetteer::Gazetteer::shipped());
-    matcher.set_places(Some(websense_matcher::Places::new(gazetteer, &[])));
+    let places = websense_matcher::Places::new(gazetteer, &[]);
+    let matcher = Matcher::with_places(&set, MatcherOptions::default(), places).unwrap();
     let mut out = Vec::new();
     for line in input.split(|&b| b == b'\n') {
         let Ok(text) = std::str::from_utf8(line) else {
