@@ -238,6 +238,6 @@ impl Gazetteer {
     }
 
     pub(crate) fn index_of(&self, code: &str) -> Option<u16> {
-        self.by_code.get(code).map(|&i| i as u16)
+        self.by_code.get(code).and_then(|&i| u16::try_from(i).ok())
     }
 }
