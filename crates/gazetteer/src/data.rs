@@ -38,20 +38,17 @@ pub const VARIANTS: &str = "variants.tsv";
 pub const AMBIGUOUS: &str = "ambiguous.tsv";
 pub const PROVINCES_FILE: &str = "provinces.tsv";
 
-/// The shipped files, embedded so that the binary needs no data directory.
+/// The shipped files, embedded so that the binary needs no data directory. They live inside
+/// the package (`gazetteer/` at the repository root is a link to them): cargo records files
+/// outside a package by absolute path, and then worktrees sharing one target directory would
+/// take each other's embedded data for fresh.
 pub(crate) const SHIPPED: [(&str, &str); 6] = [
-    (
-        MUNICIPALITIES,
-        include_str!("../../../gazetteer/municipalities.tsv"),
-    ),
-    (PLACES, include_str!("../../../gazetteer/places.tsv")),
-    (FORMER, include_str!("../../../gazetteer/former.tsv")),
-    (VARIANTS, include_str!("../../../gazetteer/variants.tsv")),
-    (AMBIGUOUS, include_str!("../../../gazetteer/ambiguous.tsv")),
-    (
-        PROVINCES_FILE,
-        include_str!("../../../gazetteer/provinces.tsv"),
-    ),
+    (MUNICIPALITIES, include_str!("../data/municipalities.tsv")),
+    (PLACES, include_str!("../data/places.tsv")),
+    (FORMER, include_str!("../data/former.tsv")),
+    (VARIANTS, include_str!("../data/variants.tsv")),
+    (AMBIGUOUS, include_str!("../data/ambiguous.tsv")),
+    (PROVINCES_FILE, include_str!("../data/provinces.tsv")),
 ];
 
 /// One problem in a gazetteer file: `FILE:line N: message`.

@@ -44,8 +44,10 @@ impl Index {
             if normal.is_empty() {
                 continue;
             }
-            // Row indices fit: the check keeps the municipality table far below 65 536.
-            let municipality = row.municipality as u16;
+            // A table of more than 65 536 municipalities is no Dutch one; such rows are skipped.
+            let Ok(municipality) = u16::try_from(row.municipality) else {
+                continue;
+            };
             let entry = entry_for(&mut entries, &mut by_name, normal, row.kind);
             if let Err(at) = entry.municipalities.binary_search(&municipality) {
                 entry.municipalities.insert(at, municipality);

@@ -1,7 +1,8 @@
 //! The gazetteer: the Dutch municipalities and places we ship, and finding them in a post.
 //!
-//! It owns the gazetteer data (`gazetteer/*.tsv` at the repository root, embedded in the
-//! binary and loadable from a curator's directory), its checks, and the attribution rules
+//! It owns the gazetteer data (`crates/gazetteer/data/*.tsv`, also reached as `gazetteer/` at
+//! the repository root; embedded in the binary and loadable from a curator's directory), its
+//! checks, and the attribution rules
 //! that turn a post's text into the municipalities it names. It must not know about lexicons,
 //! items, stores or the Room: it is a pure, read-only function from text (and a [`Context`]:
 //! the source's municipality and the configured region) to [`Place`]s, which any number of
@@ -250,6 +251,6 @@ impl Gazetteer {
     }
 
     pub(crate) fn index_of(&self, code: &str) -> Option<u16> {
-        self.by_code.get(code).map(|&i| i as u16)
+        self.by_code.get(code).and_then(|&i| u16::try_from(i).ok())
     }
 }

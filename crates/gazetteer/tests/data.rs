@@ -143,7 +143,7 @@ fn every_name_points_at_a_municipality() {
 /// The shipped files copied into a directory, with `edit` applied to one of them.
 fn directory_with(file: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gazetteer");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     for name in FILES {
         let text = std::fs::read_to_string(shipped.join(name)).unwrap();
         let text = if name == file { edit(&text) } else { text };
@@ -160,7 +160,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[test]
 fn check_reports_each_bad_line_with_its_number() {
     let shipped = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gazetteer/places.tsv"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/places.tsv"),
     )
     .unwrap();
     let zaandam = line_of(&shipped, "Zaandam\t");

@@ -210,6 +210,12 @@ fn ordinary_words_need_evidence() {
     );
     let found = attribute("gemeente ede zoekt vrijwilligers");
     assert_eq!(found.places[0].basis, Basis::Preposition);
+    // Cities whose names are verbs or nouns too.
+    assert!(places("dit kan leiden tot onrust, de houten assen braken").is_empty());
+    assert_eq!(
+        places("Onrust in Leiden en Houten"),
+        [pair("Leiden", "GM0546"), pair("Houten", "GM0321")]
+    );
     // A name that starts with an article is the ordinary phrase after a preposition.
     assert!(places("het is onrustig in de wijk, zegt de politie").is_empty());
     assert_eq!(places("Boerderijbrand in De Wijk")[0].1, "GM1690");
