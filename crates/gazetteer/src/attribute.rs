@@ -197,7 +197,7 @@ impl Gazetteer {
         let mut names = Vec::new();
         for m in self
             .index()
-            .automaton
+            .automaton()
             .find_overlapping_iter(padded.as_slice())
         {
             // The pattern is ` name `; in the unpadded normal form the name is start..end-2.

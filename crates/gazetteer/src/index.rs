@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use std::sync::OnceLock;
 use websense_normalize::normalize;
 
 use crate::data::{Data, NameKind};
@@ -32,7 +33,10 @@ pub(crate) struct Index {
     pub by_name: HashMap<String, usize>,
     /// Pattern `i` is `" " + name of entry i + " "`, searched in the normal form padded with a
     /// space at each end, so every match is a whole word or phrase.
-    pub automaton: AhoCorasick,
+    patterns: Vec<String>,
+    /// Built at the first search: a matcher that finds the names in its own walk
+    /// ([`crate::Gazetteer::attribute_found`]) never pays for it.
+    automaton: OnceLock<AhoCorasick>,
 }
 
 impl Index {
@@ -88,18 +92,30 @@ impl Index {
         for (name, &i) in &by_name {
             patterns[i] = format!(" {name} ");
         }
-        // Standard semantics: the search reports overlapping matches and `attribute` picks the
-        // leftmost-longest whole-word ones itself, so a name followed directly by another
-        // (sharing the space between them) is still found.
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            // A full DFA: a few megabytes for these patterns, and the fastest search per byte.
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)?;
         Ok(Index {
             entries,
             by_name,
-            automaton,
+            patterns,
+            automaton: OnceLock::new(),
+        })
+    }
+
+    /// The automaton over every name (built once, at the first call).
+    pub fn automaton(&self) -> &AhoCorasick {
+        self.automaton.get_or_init(|| {
+            // Standard semantics: the search reports overlapping matches and `attribute`
+            // picks the leftmost-longest whole-word ones itself, so a name followed directly
+            // by another (sharing the space between them) is still found.
+            let mut builder = AhoCorasickBuilder::new();
+            builder.match_kind(MatchKind::Standard);
+            // A full DFA: a few megabytes for these patterns, and the fastest search per
+            // byte; should a curator's data ever not fit one, the builder's own choice.
+            builder
+                .clone()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&self.patterns)
+                .or_else(|_| builder.build(&self.patterns))
+                .expect("names that fit in memory make an automaton")
         })
     }
 }

@@ -7,12 +7,16 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 use websense_model::legacy_duration;
 
-/// `[matcher]`: the lexicons and how they are reloaded.
+/// `[matcher]`: the lexicons and how they are reloaded, and the attribution of items to
+/// municipalities.
 ///
 /// ```toml
 /// [matcher]
 /// lexicons = "lexicons"        # relative to the configuration file
 /// reload_interval = "5s"       # SIGHUP reloads at once
+/// places = true                # attribute items to municipalities (the shipped gazetteer)
+/// gazetteer = "my-gazetteer"   # a curator's edited copy of gazetteer/ instead
+/// region = ["Noord-Holland", "GM0479"]  # settles names shared by several municipalities
 /// ```
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -22,6 +26,14 @@ pub struct MatcherConfig {
     /// How often the directory is checked for changes.
     #[serde(deserialize_with = "reload_interval")]
     pub reload_interval: Duration,
+    /// Attribute every item to the municipalities it names.
+    pub places: bool,
+    /// A gazetteer directory (the six TSV files of `gazetteer/`, edited); the shipped data
+    /// when absent.
+    pub gazetteer: Option<PathBuf>,
+    /// Where a name shared by several municipalities (`Bergen`) is resolved when a post
+    /// does not settle it: CBS codes (`GM0479`) and province names.
+    pub region: Vec<String>,
 }
 
 impl Default for MatcherConfig {
@@ -29,6 +41,9 @@ impl Default for MatcherConfig {
         MatcherConfig {
             lexicons: PathBuf::from("lexicons"),
             reload_interval: Duration::from_secs(5),
+            places: true,
+            gazetteer: None,
+            region: Vec::new(),
         }
     }
 }

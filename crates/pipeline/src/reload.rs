@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
+use websense_gazetteer::Gazetteer;
 use websense_lexicon::{Category, LexiconSet, Problem};
-use websense_matcher::{Matcher, MatcherHandle, MatcherOptions};
+use websense_matcher::{Matcher, MatcherHandle, MatcherOptions, Places};
 
 /// The lexicons could not be loaded or compiled.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,8 @@ pub enum Reload {
 /// The lexicon directory behind a running matcher.
 pub struct Lexicons {
     dir: PathBuf,
+    /// The attribution every compiled version gets.
+    places: Option<Places>,
     handle: Arc<MatcherHandle>,
     /// Hash of the files last looked at, and the categories of the version in use.
     state: Mutex<(Fingerprint, Vec<Category>)>,
@@ -50,7 +53,12 @@ type Fingerprint = [u8; 32];
 impl Lexicons {
     /// Load and compile `dir`. Problems are logged with file and line; lines with errors are
     /// skipped. Only an unreadable directory or a set that does not compile fails.
-    pub fn load(dir: &Path, metrics: Arc<Metrics>) -> Result<Lexicons, LexiconError> {
+    /// `places`: the gazetteer attribution each version is compiled with ([`load_places`]).
+    pub fn load(
+        dir: &Path,
+        places: Option<Places>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Lexicons, LexiconError> {
         let fingerprint = fingerprint(dir)?;
         let (set, problems) = LexiconSet::load_dir(dir).map_err(|e| LexiconError(e.to_string()))?;
         log_problems(&problems);
@@ -62,11 +70,12 @@ impl Lexicons {
                 "lexicon lines with errors are skipped (see `websense lexicon check`)"
             );
         }
-        let matcher = compile(&set)?;
+        let matcher = compile(&set, places.as_ref())?;
         tracing::info!(dir = %dir.display(), version = %set.version, terms = set.terms().count(), "lexicons loaded");
         metrics.set_lexicon_version(&set.version);
         Ok(Lexicons {
             dir: dir.to_path_buf(),
+            places,
             handle: Arc::new(MatcherHandle::new(matcher)),
             state: Mutex::new((fingerprint, set.categories)),
             metrics,
@@ -121,7 +130,7 @@ impl Lexicons {
         if set.version == self.version() {
             return Reload::Unchanged;
         }
-        let matcher = match compile(&set) {
+        let matcher = match compile(&set, self.places.as_ref()) {
             Ok(m) => m,
             Err(e) => return reject(e.0),
         };
@@ -190,8 +199,35 @@ impl Hangup {
     }
 }
 
-fn compile(set: &LexiconSet) -> Result<Matcher, LexiconError> {
-    Matcher::new(set, MatcherOptions::default()).map_err(|e| {
+/// The gazetteer attribution `[matcher]` asks for: the shipped gazetteer or a curator's
+/// directory (each bad line logged with its file and line, and left out), or none.
+pub fn load_places(enabled: bool, dir: Option<&Path>, region: &[String]) -> Option<Places> {
+    if !enabled {
+        return None;
+    }
+    let gazetteer = match dir {
+        None => Gazetteer::shipped(),
+        Some(dir) => {
+            let (gazetteer, problems) = Gazetteer::load_dir(dir);
+            for problem in &problems {
+                if problem.is_error() {
+                    tracing::error!("{problem}");
+                } else {
+                    tracing::warn!("{problem}");
+                }
+            }
+            gazetteer
+        }
+    };
+    Some(Places::new(Arc::new(gazetteer), region))
+}
+
+fn compile(set: &LexiconSet, places: Option<&Places>) -> Result<Matcher, LexiconError> {
+    match places {
+        Some(places) => Matcher::with_places(set, MatcherOptions::default(), places.clone()),
+        None => Matcher::new(set, MatcherOptions::default()),
+    }
+    .map_err(|e| {
         LexiconError(format!(
             "cannot compile lexicon version {}: {e}",
             set.version
@@ -265,7 +301,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "oproer | 2\n");
         let metrics = Metrics::new();
-        let lexicons = Lexicons::load(dir.path(), metrics.clone()).unwrap();
+        let lexicons = Lexicons::load(dir.path(), None, metrics.clone()).unwrap();
         let v1 = lexicons.version();
         assert_eq!(metrics.lexicon_version(), v1);
         assert_eq!(categories_hit(&lexicons, "oproer en rellen"), ["oproer"]);

@@ -319,10 +319,15 @@ async fn load_lexicons(
 ) -> Result<Lexicons, PipelineError> {
     let dir = settings.matcher.lexicons.clone();
     let metrics = metrics.clone();
-    tokio::task::spawn_blocking(move || Lexicons::load(&dir, metrics))
-        .await
-        .map_err(|e| PipelineError::Config(format!("loading the lexicons failed: {e}")))?
-        .map_err(PipelineError::from)
+    let m = &settings.matcher;
+    let (enabled, gazetteer, region) = (m.places, m.gazetteer.clone(), m.region.clone());
+    tokio::task::spawn_blocking(move || {
+        let places = crate::reload::load_places(enabled, gazetteer.as_deref(), &region);
+        Lexicons::load(&dir, places, metrics)
+    })
+    .await
+    .map_err(|e| PipelineError::Config(format!("loading the lexicons failed: {e}")))?
+    .map_err(PipelineError::from)
 }
 
 /// `websense collect` onto Kafka: every enabled source, once or on its interval, its cursor

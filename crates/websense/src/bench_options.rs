@@ -61,24 +61,38 @@ pub struct OptionReport {
     pub rows: Vec<OptionFigures>,
 }
 
-/// The option sets measured: none, the default set with context, each option alone, all.
-fn variants() -> Vec<(String, MatchOptions, bool)> {
+/// The option sets measured: none, the default set with context (and with the shipped
+/// gazetteer's attribution: what `websense match` does by default), each option alone, all.
+/// (name, term options, context tags, places)
+fn variants() -> Vec<(String, MatchOptions, bool, bool)> {
     let mut v = vec![
-        ("none (plain)".to_string(), MatchOptions::NONE, false),
-        ("default + context".to_string(), MatchOptions::DEFAULT, true),
-        ("context only".to_string(), MatchOptions::NONE, true),
+        ("none (plain)".to_string(), MatchOptions::NONE, false, false),
+        (
+            "default + context".to_string(),
+            MatchOptions::DEFAULT,
+            true,
+            false,
+        ),
+        (
+            "default + ctx + places".to_string(),
+            MatchOptions::DEFAULT,
+            true,
+            true,
+        ),
+        ("context only".to_string(), MatchOptions::NONE, true, false),
         (
             "shipped + context".to_string(),
             MatchOptions::DEFAULT
                 .union(MatchOptions::FUZZY)
                 .union(MatchOptions::EMOJI),
             true,
+            false,
         ),
     ];
     for (name, flag) in MatchOptions::NAMES {
-        v.push((format!("{name} only"), flag, false));
+        v.push((format!("{name} only"), flag, false, false));
     }
-    v.push(("all + context".to_string(), MatchOptions::ALL, true));
+    v.push(("all + context".to_string(), MatchOptions::ALL, true, false));
     v
 }
 
@@ -103,13 +117,18 @@ pub fn run_option_bench(options: &OptionBenchOptions) -> OptionReport {
     let base = generate_lexicon(options.terms, options.seed);
     let matchers: Vec<(String, Matcher)> = variants()
         .into_iter()
-        .map(|(name, flags, context)| {
+        .map(|(name, flags, context, places)| {
             let matcher_options = MatcherOptions {
                 context,
                 ..MatcherOptions::default()
             };
-            let m = Matcher::new(&with_options(&base, flags), matcher_options)
-                .expect("generated lexicons are valid");
+            let set = with_options(&base, flags);
+            let m = if places {
+                Matcher::with_places(&set, matcher_options, crate::load_places(None, &[]))
+            } else {
+                Matcher::new(&set, matcher_options)
+            }
+            .expect("generated lexicons are valid");
             (name, m)
         })
         .collect();
@@ -171,7 +190,7 @@ impl fmt::Display for OptionReport {
         )?;
         writeln!(
             f,
-            "{:<20} {:>10} {:>10} {:>12} {:>10} {:>9} {:>10} {:>8}",
+            "{:<23} {:>10} {:>10} {:>12} {:>10} {:>9} {:>10} {:>8}",
             "options", "MB/s", "vs none", "command MB/s", "vs none", "hits", "disguised", "tagged"
         )?;
         let none = self.rows[0].time.as_secs_f64();
@@ -179,7 +198,7 @@ impl fmt::Display for OptionReport {
         for r in &self.rows {
             writeln!(
                 f,
-                "{:<20} {:>10.0} {:>9.1}% {:>12.0} {:>9.1}% {:>9} {:>10} {:>8}",
+                "{:<23} {:>10.0} {:>9.1}% {:>12.0} {:>9.1}% {:>9} {:>10} {:>8}",
                 r.name,
                 mb_per_s(self.bytes, r.time),
                 100.0 * (r.time.as_secs_f64() / none - 1.0),
@@ -194,7 +213,9 @@ impl fmt::Display for OptionReport {
             f,
             "MB/s: of text (titles and texts); the command reads and writes JSON Lines.\n\
              vs none: extra time against all options and context off (negative: noise).\n\
-             shipped: the options the starter categories set (default, fuzzy, emoji)."
+             shipped: the options the starter categories set (default, fuzzy, emoji).\n\
+             places: items attributed to municipalities by the shipped gazetteer, as\n\
+             `websense match` does unless --no-places (compare with default + context)."
         )
     }
 }
@@ -211,7 +232,7 @@ mod tests {
             runs: 1,
             seed: 3,
         });
-        assert_eq!(report.rows.len(), 11);
+        assert_eq!(report.rows.len(), 12);
         assert!(report.rows.iter().all(|r| r.command_time > Duration::ZERO));
         assert_eq!(report.rows[0].disguised_hits, 0);
         assert_eq!(report.rows[0].tagged_hits, 0);

@@ -144,6 +144,9 @@ impl Config {
             resolve(base, &mut embedded.path);
         }
         resolve(base, &mut self.matcher.lexicons);
+        if let Some(gazetteer) = &mut self.matcher.gazetteer {
+            resolve(base, gazetteer);
+        }
         if let Some(demo) = &mut self.demo {
             resolve(base, &mut demo.feeds_dir);
             if let Some(posts) = &mut demo.history_posts {

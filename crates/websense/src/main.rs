@@ -104,7 +104,9 @@ fn main() -> ExitCode {
 
 /// The gazetteer attribution for a matcher: the shipped gazetteer, or a curator's directory
 /// (every problem printed with its file and line on stderr; bad lines are left out, the rest
-/// is used), resolving shared names in `region` (CBS codes and province names).
+/// is used), resolving shared names in `region` (CBS codes and province names). The
+/// pipeline's `[matcher]` does the same through `websense_pipeline::reload::load_places`,
+/// onto its log.
 pub(crate) fn load_places(dir: Option<&Path>, region: &[String]) -> websense_matcher::Places {
     let gazetteer = match dir {
         None => websense_gazetteer::Gazetteer::shipped(),
