@@ -174,6 +174,20 @@ mod tests {
     }
 
     #[test]
+    fn a_municipality_becomes_a_tag_and_a_bad_code_is_refused() {
+        let source = |line: &str| {
+            format!(
+                "[[sources]]\nid = \"zaanstad\"\nkind = \"feed\"\nurl = \"https://example.org/rss\"\ntags = [\"x\"]\n{line}\n"
+            )
+        };
+        let config = Config::from_toml(&source("municipality = \"GM0479\"")).unwrap();
+        let sources = config.sources().unwrap();
+        assert_eq!(sources[0].tags, ["x", "gemeente:GM0479"]);
+        let e = err(&source("municipality = \"Zaanstad\""));
+        assert!(e.contains("zaanstad") && e.contains("GM0479"), "{e}");
+    }
+
+    #[test]
     fn example_config_is_valid() {
         let text = include_str!("../../../config/sources.example.toml");
         let config = Config::from_toml(text).unwrap();

@@ -37,9 +37,14 @@ pub struct SourceConfig {
     pub enabled: bool,
     #[serde(default, deserialize_with = "interval")]
     pub interval: Option<Duration>,
-    /// Carried on every item (`"gemeente:utrecht"`, `"thema:stikstof"`).
+    /// Carried on every item (`"regio:zaanstreek"`, `"thema:stikstof"`).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The municipality every item of this source is about (a town's own news feed): its
+    /// CBS code, `GM0479`. Carried on the items as the tag `gemeente:GM0479`, which the
+    /// matcher counts as an attribution of each.
+    #[serde(default)]
+    pub municipality: Option<String>,
     /// `feed`, `json_api`: the URL to fetch; `html`: the listing page; `jetstream`: the
     /// websocket endpoint (default [`DEFAULT_JETSTREAM_URL`]).
     pub url: Option<String>,
@@ -201,6 +206,24 @@ impl Source {
 
 impl SourceConfig {
     /// Check this entry and build its [`Source`].
+    /// `tags`, and the municipality's tag when one is configured.
+    fn tags_with_municipality(&self) -> Result<Vec<String>, String> {
+        let mut tags = self.tags.clone();
+        if let Some(code) = &self.municipality {
+            if !websense_model::place::is_municipality_code(code) {
+                return Err(format!(
+                    "`municipality = {code:?}` is not a CBS municipality code such as \"GM0479\" \
+                     (see gazetteer/municipalities.tsv)"
+                ));
+            }
+            let tag = format!("{}{code}", websense_model::place::MUNICIPALITY_TAG_PREFIX);
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(tags)
+    }
+
     pub fn validate(&self, collect: &CollectConfig) -> Result<Source, ConfigError> {
         let fail = |message: String| ConfigError::Source {
             source_id: self.id.clone(),
@@ -373,7 +396,7 @@ impl SourceConfig {
             kind: self.kind_model(),
             enabled: self.enabled,
             interval: self.interval.unwrap_or(collect.default_interval),
-            tags: self.tags.clone(),
+            tags: self.tags_with_municipality().map_err(fail)?,
             max_pages: self.max_pages.unwrap_or(collect.default_max_pages),
             spec,
         })
