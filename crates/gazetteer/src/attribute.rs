@@ -23,25 +23,9 @@ pub struct Context {
     pub region_provinces: Vec<String>,
 }
 
-/// How a place was attributed: the evidence or context that settled it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// The name means one municipality and is no ordinary word: nothing more was needed.
-    Name,
-    /// An ordinary-word name written with a capital where no sentence starts.
-    Capital,
-    /// Written as a hashtag.
-    Hashtag,
-    /// A preposition of place (or `gemeente`, `regio`, ...) right before it.
-    Preposition,
-    /// Another place (or a province name) of the same province in the post.
-    SameProvince,
-    /// The source's configured municipality (or its province) settled a shared name.
-    SourceMunicipality,
-    /// The configured region settled a shared name.
-    Region,
-}
+/// How a place was attributed: the evidence or context that settled it (the model's type:
+/// every stage after the matcher carries it).
+pub use websense_model::PlaceBasis as Basis;
 
 /// A place named in the text and the municipality it lies in.
 #[derive(Clone, Debug, PartialEq, Serialize)]

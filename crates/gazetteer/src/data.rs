@@ -107,21 +107,9 @@ pub struct Municipality {
     pub lon: f64,
 }
 
-/// What kind of name a row of the data gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NameKind {
-    /// The municipality's own name.
-    Municipality,
-    /// A variant, nickname or adjective (`Den Haag`, `Mokum`, `amsterdamse`).
-    Variant,
-    /// A former municipality, now part of its successor (`Weesp`).
-    Former,
-    /// A residential place or village (`Zaandam`).
-    Place,
-    /// A district of a city (`Amsterdam-Noord`, `Schilderswijk`).
-    District,
-}
+/// What kind of name a row of the data gives (the model's type: every stage after the
+/// matcher carries it).
+pub use websense_model::PlaceKind as NameKind;
 
 /// One name row: a name and the municipality (by index into [`Data::municipalities`]) it means.
 #[derive(Clone, Debug)]

@@ -12,9 +12,9 @@
 use crate::findings::FindingsRef;
 use std::cell::RefCell;
 use std::sync::Arc;
-use websense_gazetteer::{Attribution, Basis, Context, FieldNames, Gazetteer, NameKind, Scratch};
+use websense_gazetteer::{Attribution, Context, FieldNames, Gazetteer, Scratch};
 use websense_model::place::municipality_of_tag;
-use websense_model::{Field, Item, Place, PlaceBasis, PlaceKind};
+use websense_model::{Field, Item, Place};
 
 /// The gazetteer and the region it resolves shared names in.
 #[derive(Clone)]
@@ -124,8 +124,8 @@ impl Places {
                         municipality_code: p.municipality_code.clone(),
                         municipality: p.municipality.clone(),
                         province: p.province.clone(),
-                        kind: kind_of(p.kind),
-                        basis: basis_of(p.basis),
+                        kind: p.kind,
+                        basis: p.basis,
                     }));
                 }
             }
@@ -160,28 +160,6 @@ impl Places {
 /// The municipality an item's source is configured for (its `gemeente:GMxxxx` tag).
 pub(crate) fn source_municipality(item: &Item) -> Option<&str> {
     item.source.tags.iter().find_map(|t| municipality_of_tag(t))
-}
-
-fn kind_of(kind: NameKind) -> PlaceKind {
-    match kind {
-        NameKind::Municipality => PlaceKind::Municipality,
-        NameKind::Variant => PlaceKind::Variant,
-        NameKind::Former => PlaceKind::Former,
-        NameKind::Place => PlaceKind::Place,
-        NameKind::District => PlaceKind::District,
-    }
-}
-
-fn basis_of(basis: Basis) -> PlaceBasis {
-    match basis {
-        Basis::Name => PlaceBasis::Name,
-        Basis::Capital => PlaceBasis::Capital,
-        Basis::Hashtag => PlaceBasis::Hashtag,
-        Basis::Preposition => PlaceBasis::Preposition,
-        Basis::SameProvince => PlaceBasis::SameProvince,
-        Basis::SourceMunicipality => PlaceBasis::SourceMunicipality,
-        Basis::Region => PlaceBasis::Region,
-    }
 }
 
 #[cfg(test)]
