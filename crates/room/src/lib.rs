@@ -49,6 +49,7 @@
 //! | `GET /api/items` (item text)               | x       | x       |             |       | yes     |
 //! | `GET /api/signals`, `GET /api/signals/{id}`| x       |         | x           | x     |         |
 //! | `POST /api/signals/scan`                   | x       |         |             |       | yes     |
+//! | `POST /api/signals/dismiss` (several)      | x       |         |             |       | yes     |
 //! | `GET /api/signals/{id}/item` (item text)   | x       |         |             |       | yes     |
 //! | `POST /api/signals/{id}/confirm`, `/dismiss`| x      |         |             |       | yes     |
 //! | `GET /api/signals/export`                  | x       |         | x           |       | yes     |

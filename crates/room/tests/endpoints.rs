@@ -597,6 +597,32 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             NOT_FOUND,
         ),
         gb(
+            "/api/signals/dismiss",
+            "{\"ids\": [], \"reason\": \"ruis\"}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            "{\"ids\": [\"nope\"], \"reason\": \"ruis\"}",
+            JSON,
+            NOT_FOUND,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            format!("{{\"ids\": [\"{sig}\"]}}").leak(),
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            format!("{{\"ids\": [\"{sig}\"], \"reason\": \"ruis\"}}").leak(),
+            JSON,
+            NOT_FOUND,
+        ),
+        g("GET", "/api/signals?origin=partner", BAD),
+        g("GET", "/api/signals?sort=oldest", BAD),
+        gb(
             format!("/api/signals/{sig}/resolve-author"),
             "{}",
             JSON,
@@ -667,6 +693,7 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
     ));
     for uri in [
         "/api/signals/scan".to_string(),
+        "/api/signals/dismiss".to_string(),
         format!("/api/signals/{sig}/confirm"),
         format!("/api/signals/{sig}/dismiss"),
         format!("/api/signals/{sig}/resolve-author"),
