@@ -364,7 +364,25 @@
     live.textContent = plainText(message);
   }
 
+  // The language switch goes back to the page as it is now: its path and its query (the
+  // page's filters), not the bare path the server rendered into the link.
+  function langLinksHere() {
+    for (const a of document.querySelectorAll('a.lang')) {
+      const href = new URL(a.getAttribute('href'), location.href);
+      href.searchParams.set('next', location.pathname + location.search);
+      a.setAttribute('href', href.pathname + href.search);
+    }
+  }
+
+  // Put a page's view (its filters, as a query string) into the address without a reload,
+  // so a reload, a bookmark or the language switch keeps it.
+  function keepAddress(query) {
+    history.replaceState(null, '', location.pathname + (query ? '?' + query : ''));
+    langLinksHere();
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    langLinksHere();
     const out = document.getElementById('logout');
     if (out) {
       out.addEventListener('click', async () => {
@@ -381,6 +399,6 @@
   window.Room = {
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
     lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
-    announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS,
+    announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS, keepAddress,
   };
 })();
