@@ -245,6 +245,12 @@ async fn source_status_is_served_from_the_collectors_file() {
     assert_eq!(sources.len(), 2);
     assert_eq!(sources[1]["last_error"]["message"], "HTTP 503");
     assert_eq!(sources[0]["last_fetch"], "2024-05-01T10:00:00Z");
+    // The store's sources with their counts, also one the status file does not list.
+    let stored = r.json["stored"].as_array().unwrap();
+    let ids: Vec<&str> = stored.iter().filter_map(|s| s["source"].as_str()).collect();
+    assert_eq!(ids, ["mastodon-nl", "nos", "reddit-nl"]);
+    let items: u64 = stored.iter().filter_map(|s| s["items"].as_u64()).sum();
+    assert_eq!(items as usize, t.recent.len() + t.old.len());
 
     std::fs::write(t.dir.path().join("state/status.json"), "{not json").unwrap();
     t.get("/api/sources/status", &token)

@@ -143,8 +143,8 @@ pub use crate::clickhouse::ClickhouseStore;
 pub use config::{ClickhouseConfig, EmbeddedConfig, StoreConfig};
 pub use query::{
     rank_rising, BucketSize, CategoryPoint, Filter, ItemsQuery, RisingQuery, RisingTerm,
-    SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals, TotalsQuery,
-    TrendQuery, WriteSummary,
+    SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals,
+    TotalsQuery, TrendQuery, WriteSummary,
 };
 pub use range::{RangeCursor, RangePage, RangeQuery, RangeReader};
 pub use sqlite::file as sqlite_file;
