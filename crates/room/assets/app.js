@@ -121,7 +121,9 @@
       body = null;
     }
     // Error messages can quote what a user typed or a feed sent; they are often set as textContent.
-    if (!res.ok) throw new ApiError(res.status, plainText((body && body.error) || res.statusText), body);
+    // `message` is the server's sentence in the page's language; `error` the English detail
+    // (kept for API clients), shown only by an answer that has no `message`.
+    if (!res.ok) throw new ApiError(res.status, plainText((body && (body.message || body.error)) || res.statusText), body);
     return body;
   }
 

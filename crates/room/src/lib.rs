@@ -135,6 +135,7 @@ pub mod config;
 mod csrf;
 pub mod db;
 pub mod error;
+mod error_text;
 pub mod evaluate;
 pub mod lexicons;
 pub mod pages;

@@ -8,7 +8,7 @@ use crate::api::params::maybe_at;
 use crate::api::signals::{confirmed_only, visible_state};
 use crate::api::{limit, offset, range, reason};
 use crate::audit::{action, NewEntry};
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorCode};
 use crate::Room;
 use axum::extract::State;
 use axum::Json;
@@ -143,13 +143,15 @@ pub(crate) async fn dismiss_many(
     ApiJson(body): ApiJson<BulkDismissRequest>,
 ) -> Result<Json<Value>, ApiError> {
     if body.ids.is_empty() {
-        return Err(ApiError::unprocessable("`ids` names no signal to dismiss"));
+        return Err(ApiError::unprocessable("`ids` names no signal to dismiss")
+            .coded(ErrorCode::new("ids_empty")));
     }
     if body.ids.len() > MAX_BULK {
         return Err(ApiError::unprocessable(format!(
             "`ids` names {} signals; at most {MAX_BULK} are dismissed at once",
             body.ids.len()
-        )));
+        ))
+        .coded(ErrorCode::new("ids_too_many").with("max", MAX_BULK)));
     }
     let ids = body
         .ids

@@ -6,7 +6,7 @@ use crate::api::items::{find_item, signal_id};
 use crate::api::params::{at, maybe_at};
 use crate::api::{audit, range, reason};
 use crate::audit::{action, NewEntry};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorCode};
 use crate::Room;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -45,7 +45,8 @@ pub(crate) fn visible_state(
         Some(other) => Err(ApiError::forbidden(format!(
             "the i2o liaison sees confirmed signals only, not {} ones",
             other.as_str()
-        ))),
+        ))
+        .coded(ErrorCode::new("confirmed_only"))),
     }
 }
 
@@ -94,9 +95,10 @@ pub(crate) async fn scan(
 ) -> Result<Json<Value>, ApiError> {
     let range = range(body.from, body.to)?;
     if range.to - range.from > Duration::days(MAX_SCAN_DAYS) {
-        return Err(ApiError::unprocessable(format!(
-            "a scan covers at most {MAX_SCAN_DAYS} days"
-        )));
+        return Err(
+            ApiError::unprocessable(format!("a scan covers at most {MAX_SCAN_DAYS} days"))
+                .coded(ErrorCode::new("scan_too_long").with("days", MAX_SCAN_DAYS)),
+        );
     }
     let summary = crate::scan::scan(&room, range).await?;
     audit(
