@@ -75,3 +75,39 @@ async fn unreported_sources_are_listed_with_their_posts_and_switching_off_needs_
     assert_accessible(&b, "bronnen (uitgeschakeld)").await;
     shot(&b, "12-bronnen").await;
 }
+
+/// Issue 17's steps for English leaking into the Dutch pages: a malformed address on the
+/// posts page, and the audit log's actions and roles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_actions_and_roles_read_in_dutch() {
+    let f = fixture().await;
+    let b = Browser::start(&f.downloads).await;
+    log_in(&b, &f.base, "analist").await;
+    b.goto(&format!("{}/berichten?bucket=1h&at=gisteren", f.base))
+        .await;
+    let shown = b
+        .wait_for_text("#items-result .error", "Er ging iets mis")
+        .await;
+    assert!(shown.contains("Een filter of instelling"), "{shown}");
+    assert!(!shown.contains("Failed to deserialize"), "{shown}");
+    assert_accessible(&b, "berichten (fout)").await;
+
+    log_in(&b, &f.base, "beheer").await;
+    b.goto(&format!("{}/bronnen", f.base)).await;
+    b.click("button[data-source='gemeente-nieuws']").await;
+    b.fill(
+        "form.switch-off input.off-reason",
+        "Onderhoud bij de gemeente",
+    )
+    .await;
+    b.click("form.switch-off button.confirm-off").await;
+    b.wait_for_text("main table", "uitgeschakeld").await;
+    b.goto(&format!("{}/audit", f.base)).await;
+    b.wait_for("#audit-result table", WAIT).await;
+    let table = b
+        .wait_for_text("#audit-result table", "bron uit- of aangezet")
+        .await;
+    assert!(table.contains("beheerder"), "{table:.600}");
+    assert!(!table.contains("switch_source") && !table.contains("i2o_liaison"));
+    assert_accessible(&b, "audit").await;
+}
