@@ -6,7 +6,7 @@
 //! is the English detail for API clients and logs; `code` is stable for programs; `message`
 //! is a sentence for people in the caller's language (Dutch unless the language cookie says
 //! English), which the pages show. `code` and `message` are added on the way out
-//! ([`crate::error_text`]) from the [`ErrorCode`] an error carries.
+//! (`error_text.rs`) from the [`ErrorCode`] an error carries.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
