@@ -121,7 +121,9 @@
       body = null;
     }
     // Error messages can quote what a user typed or a feed sent; they are often set as textContent.
-    if (!res.ok) throw new ApiError(res.status, plainText((body && body.error) || res.statusText), body);
+    // `message` is the server's sentence in the page's language; `error` the English detail
+    // (kept for API clients), shown only by an answer that has no `message`.
+    if (!res.ok) throw new ApiError(res.status, plainText((body && (body.message || body.error)) || res.statusText), body);
     return body;
   }
 
@@ -364,7 +366,25 @@
     live.textContent = plainText(message);
   }
 
+  // The language switch goes back to the page as it is now: its path and its query (the
+  // page's filters), not the bare path the server rendered into the link.
+  function langLinksHere() {
+    for (const a of document.querySelectorAll('a.lang')) {
+      const href = new URL(a.getAttribute('href'), location.href);
+      href.searchParams.set('next', location.pathname + location.search);
+      a.setAttribute('href', href.pathname + href.search);
+    }
+  }
+
+  // Put a page's view (its filters, as a query string) into the address without a reload,
+  // so a reload, a bookmark or the language switch keeps it.
+  function keepAddress(query) {
+    history.replaceState(null, '', location.pathname + (query ? '?' + query : ''));
+    langLinksHere();
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    langLinksHere();
     const out = document.getElementById('logout');
     if (out) {
       out.addEventListener('click', async () => {
@@ -381,6 +401,6 @@
   window.Room = {
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
     lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
-    announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS,
+    announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS, keepAddress,
   };
 })();

@@ -8,11 +8,14 @@ document.addEventListener('DOMContentLoaded', () => {
   const PAGE = 100;
   let offset = 0;
 
-  const actions = ['', 'login', 'login_failed', 'logout', 'read_items', 'export_signals', 'export_audit', 'confirm_signal', 'dismiss_signal', 'scan_signals', 'resolve_author', 'resolve_author_refused', 'evaluate_lexicon', 'save_lexicon', 'reject_term', 'switch_source', 'purge_raw_text'];
+  const actions = ['', 'login', 'login_failed', 'logout', 'read_items', 'export_signals', 'export_audit', 'confirm_signal', 'dismiss_signal', 'scan_signals', 'resolve_author', 'resolve_author_refused', 'evaluate_lexicon', 'save_lexicon', 'reject_term', 'switch_source', 'add_source', 'dismiss_proposal', 'purge_raw_text'];
+  // Actions and roles by their label in the page's language; the id stays in a title.
+  const actionLabel = (a) => t('audit.act.' + a) === 'audit.act.' + a ? a : t('audit.act.' + a);
+  const roleLabels = (roles) => String(roles || '').split(',').filter(Boolean).map((r) => t('role.' + r) === 'role.' + r ? r : t('role.' + r)).join(', ');
   const form = el('form', { id: 'audit-form', class: 'card' },
     el('div', { class: 'fields' },
       R.field('a-actor', t('audit.actor'), el('input', { name: 'actor', value: p.get('actor') || '' })),
-      R.field('a-action', t('audit.action'), R.select('action', actions.map((a) => [a, a || t('audit.any')]), p.get('action') || '')),
+      R.field('a-action', t('audit.action'), R.select('action', actions.map((a) => [a, a ? actionLabel(a) : t('audit.any')]), p.get('action') || '')),
       R.field('a-from', t('trends.from'), el('input', { name: 'from', type: 'date', value: p.get('from') || '' })),
       R.field('a-to', t('trends.to'), el('input', { name: 'to', type: 'date', value: p.get('to') || '' }))),
     el('div', { class: 'actions' },
@@ -41,7 +44,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const res = await R.api('/api/audit?' + R.query(Object.assign(filter(), { limit: PAGE, offset: offset || '' })));
       R.clear(result);
-      const rows = res.entries.map((e) => [R.timeEl(e.at), e.actor, e.roles, e.action, e.target || '', e.reason || '',
+      const rows = res.entries.map((e) => [R.timeEl(e.at), e.actor, roleLabels(e.roles), el('span', { class: 'audit-action', title: e.action, 'data-action': e.action }, actionLabel(e.action)), e.target || '', e.reason || '',
         el('code', {}, JSON.stringify(e.detail).slice(0, 300))]);
       result.appendChild(R.table(t('audit.caption'), [t('col.time'), t('audit.actor'), t('audit.roles'), t('audit.action'), t('audit.target'), t('audit.reason'), t('audit.detail')], rows));
       const nav = el('div', { class: 'actions' });

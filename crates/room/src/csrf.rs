@@ -10,7 +10,7 @@
 //! request's `Host`; behind a proxy that rewrites `Host`, list the public origin in
 //! `[room] allowed_origins`.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::http::{header, HeaderMap, StatusCode};
 
 /// `Ok` when a state-changing request may go ahead.
@@ -42,7 +42,8 @@ pub(crate) fn check_write(headers: &HeaderMap, allowed_origins: &[String]) -> Re
     Err(ApiError::forbidden(format!(
         "cross-origin request refused: Origin {origin:?} is not this server ({host:?}); \
          a proxy that rewrites Host needs the public origin in `[room] allowed_origins`"
-    )))
+    ))
+    .coded(ErrorCode::new("cross_origin")))
 }
 
 /// `application/json`, with parameters or without, or a `+json` type.

@@ -1,8 +1,12 @@
 //! JSON errors, and extractors whose rejections are JSON errors too.
 //!
-//! Every answer that is not a success is `{"error": "..."}` with a 4xx for the caller's
-//! mistakes (malformed JSON, bad query parameters, unknown ids, refused decisions) and a 5xx
-//! only for the server's own trouble (database, store).
+//! Every answer that is not a success is `{"error": "...", "code": "...", "message": "..."}`
+//! with a 4xx for the caller's mistakes (malformed JSON, bad query parameters, unknown ids,
+//! refused decisions) and a 5xx only for the server's own trouble (database, store). `error`
+//! is the English detail for API clients and logs; `code` is stable for programs; `message`
+//! is a sentence for people in the caller's language (Dutch unless the language cookie says
+//! English), which the pages show. `code` and `message` are added on the way out
+//! (`error_text.rs`) from the [`ErrorCode`] an error carries.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -17,7 +21,53 @@ use websense_store::StoreError;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// The English detail (`error` in the answer).
     pub message: String,
+    /// The stable code and the values its sentence names.
+    pub code: ErrorCode,
+}
+
+/// An error's stable code (`code` in the answer) and the values its sentence in
+/// `assets/i18n.json` (`apierror.CODE`) names as `{name}`. Carried to the answer as a
+/// response extension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub code: &'static str,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl ErrorCode {
+    pub fn new(code: &'static str) -> ErrorCode {
+        ErrorCode {
+            code,
+            vars: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> ErrorCode {
+        self.vars.push((name, value.to_string()));
+        self
+    }
+
+    /// The code of an error nothing more is known of than its status.
+    pub fn of_status(status: StatusCode) -> ErrorCode {
+        ErrorCode::new(match status.as_u16() {
+            400 => "bad_request",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            409 => "conflict",
+            410 => "gone",
+            413 => "too_large",
+            415 => "json_required",
+            422 => "unprocessable",
+            429 => "too_many_requests",
+            503 => "unavailable",
+            500..=599 => "internal",
+            _ => "error",
+        })
+    }
 }
 
 impl ApiError {
@@ -25,7 +75,14 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            code: ErrorCode::of_status(status),
         }
+    }
+
+    /// The same error under a more telling code than its status gives.
+    pub fn coded(mut self, code: ErrorCode) -> ApiError {
+        self.code = code;
+        self
     }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, message)
@@ -52,6 +109,7 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("{context}; see the server log"),
         )
+        .coded(ErrorCode::new("internal"))
     }
 }
 
@@ -62,6 +120,7 @@ impl IntoResponse for ApiError {
             Json(serde_json::json!({ "error": self.message })),
         )
             .into_response();
+        response.extensions_mut().insert(self.code);
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -79,6 +138,7 @@ impl From<StoreError> for ApiError {
             StatusCode::SERVICE_UNAVAILABLE,
             "the item store is unavailable; see the server log",
         )
+        .coded(ErrorCode::new("store_unavailable"))
     }
 }
 
@@ -86,8 +146,12 @@ impl From<SignalError> for ApiError {
     fn from(e: SignalError) -> ApiError {
         match e {
             SignalError::NotFound(id) => ApiError::not_found(format!("no signal {id}")),
-            e @ SignalError::AlreadyDecided { .. } => ApiError::conflict(e.to_string()),
-            e @ SignalError::ReasonRequired => ApiError::unprocessable(e.to_string()),
+            e @ SignalError::AlreadyDecided { .. } => {
+                ApiError::conflict(e.to_string()).coded(ErrorCode::new("already_decided"))
+            }
+            e @ SignalError::ReasonRequired => {
+                ApiError::unprocessable(e.to_string()).coded(ErrorCode::new("reason_required"))
+            }
             e => ApiError::internal("room database failed", e),
         }
     }
@@ -115,7 +179,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
-    ApiError::new(r.status(), r.body_text())
+    let code = match r.status().as_u16() {
+        400 => ErrorCode::new("bad_json"),
+        422 => ErrorCode::new("invalid_body"),
+        _ => ErrorCode::of_status(r.status()),
+    };
+    ApiError::new(r.status(), r.body_text()).coded(code)
 }
 
 /// `Query<T>` whose rejections are 400 JSON errors naming the parameter.
@@ -133,7 +202,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_rejection(r: QueryRejection) -> ApiError {
-    ApiError::bad_request(r.body_text())
+    ApiError::bad_request(r.body_text()).coded(ErrorCode::new("bad_query"))
 }
 
 /// `Path<T>` whose rejections are 400 JSON errors.
@@ -151,5 +220,5 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 }
 
 fn path_rejection(r: PathRejection) -> ApiError {
-    ApiError::bad_request(r.body_text())
+    ApiError::bad_request(r.body_text()).coded(ErrorCode::new("bad_path"))
 }

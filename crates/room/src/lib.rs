@@ -49,6 +49,7 @@
 //! | `GET /api/items` (item text)               | x       | x       |             |       | yes     |
 //! | `GET /api/signals`, `GET /api/signals/{id}`| x       |         | x           | x     |         |
 //! | `POST /api/signals/scan`                   | x       |         |             |       | yes     |
+//! | `POST /api/signals/dismiss` (several)      | x       |         |             |       | yes     |
 //! | `GET /api/signals/{id}/item` (item text)   | x       |         |             |       | yes     |
 //! | `POST /api/signals/{id}/confirm`, `/dismiss`| x      |         |             |       | yes     |
 //! | `GET /api/signals/export`                  | x       |         | x           |       | yes     |
@@ -134,6 +135,7 @@ pub mod config;
 mod csrf;
 pub mod db;
 pub mod error;
+mod error_text;
 pub mod evaluate;
 pub mod lexicons;
 pub mod pages;

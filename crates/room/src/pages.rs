@@ -106,7 +106,8 @@ impl Lang {
         }
     }
 
-    fn of(headers: &HeaderMap) -> Lang {
+    /// The language the caller's language cookie asks for; Dutch without one.
+    pub(crate) fn of(headers: &HeaderMap) -> Lang {
         match cookie(headers, LANG_COOKIE).as_deref() {
             Some("en") => Lang::En,
             _ => Lang::Nl,
@@ -136,10 +137,12 @@ fn texts(lang: Lang) -> &'static Map<String, Value> {
 }
 
 fn t(lang: Lang, key: &str) -> &'static str {
-    texts(lang)
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or("(?)")
+    text(lang, key).unwrap_or("(?)")
+}
+
+/// The text `key` in `lang`, if `assets/i18n.json` has it.
+pub(crate) fn text(lang: Lang, key: &str) -> Option<&'static str> {
+    texts(lang).get(key).and_then(Value::as_str)
 }
 
 /// Escape text for HTML content and quoted attribute values.

@@ -4,7 +4,7 @@
 use crate::accounts::Role;
 use crate::api;
 use crate::auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::Room;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -74,8 +74,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("POST" "/api/terms/emerging/reject", Access::Roles(&[Analyst, Curator]), api::curate::reject_term),
     ep!("GET" "/api/overview", Access::Roles(WATCHERS), api::overview::overview),
     ep!("GET" "/api/items", Access::Roles(&[Analyst, Curator]), api::items::bucket_items),
-    ep!("GET" "/api/signals", Access::Roles(&[Analyst, I2oLiaison, Admin]), api::signals::list),
+    ep!("GET" "/api/signals", Access::Roles(&[Analyst, I2oLiaison, Admin]), api::signal_queue::list),
     ep!("POST" "/api/signals/scan", Access::Roles(&[Analyst]), api::signals::scan),
+    ep!("POST" "/api/signals/dismiss", Access::Roles(&[Analyst]), api::signal_queue::dismiss_many),
     ep!("GET" "/api/signals/export", Access::Roles(&[Analyst, I2oLiaison]), api::signals::export),
     ep!("GET" "/api/signals/{id}", Access::Roles(&[Analyst, I2oLiaison, Admin]), api::signals::get),
     ep!("GET" "/api/signals/{id}/item", Access::Roles(&[Analyst]), api::items::signal_item),
@@ -153,6 +154,7 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
         .with_state(room.clone())
         .merge(crate::pages::router(room))
         .fallback(fallback)
+        .layer(middleware::from_fn(crate::error_text::localize_errors))
         .layer(middleware::from_fn(no_store))
 }
 
@@ -165,7 +167,9 @@ async fn method_not_allowed(method: Method) -> ApiError {
 
 async fn fallback(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     if uri.path() == "/api" || uri.path().starts_with("/api/") {
-        ApiError::not_found("no such endpoint").into_response()
+        ApiError::not_found("no such endpoint")
+            .coded(ErrorCode::new("no_endpoint"))
+            .into_response()
     } else {
         crate::pages::fallback(headers).await
     }
@@ -195,6 +199,7 @@ async fn deadline(State(room): State<Arc<Room>>, request: Request, next: Next) -
                      busy or the question too large; ask for less or try again later"
                 ),
             )
+            .coded(ErrorCode::new("deadline"))
             .into_response()
         }
     }
@@ -226,6 +231,7 @@ async fn authorize(
         Ok(Some(caller)) => caller,
         Ok(None) => {
             return ApiError::unauthorized("the token is unknown or has expired; sign in again")
+                .coded(ErrorCode::new("signed_out"))
                 .into_response()
         }
         Err(e) => return e.into_response(),
@@ -239,6 +245,7 @@ async fn authorize(
                 endpoint.path,
                 names.join(", ")
             ))
+            .coded(ErrorCode::new("role_missing"))
             .into_response();
         }
     }

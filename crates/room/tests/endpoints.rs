@@ -245,6 +245,12 @@ async fn source_status_is_served_from_the_collectors_file() {
     assert_eq!(sources.len(), 2);
     assert_eq!(sources[1]["last_error"]["message"], "HTTP 503");
     assert_eq!(sources[0]["last_fetch"], "2024-05-01T10:00:00Z");
+    // The store's sources with their counts, also one the status file does not list.
+    let stored = r.json["stored"].as_array().unwrap();
+    let ids: Vec<&str> = stored.iter().filter_map(|s| s["source"].as_str()).collect();
+    assert_eq!(ids, ["mastodon-nl", "nos", "reddit-nl"]);
+    let items: u64 = stored.iter().filter_map(|s| s["items"].as_u64()).sum();
+    assert_eq!(items as usize, t.recent.len() + t.old.len());
 
     std::fs::write(t.dir.path().join("state/status.json"), "{not json").unwrap();
     t.get("/api/sources/status", &token)
@@ -597,6 +603,32 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             NOT_FOUND,
         ),
         gb(
+            "/api/signals/dismiss",
+            "{\"ids\": [], \"reason\": \"ruis\"}",
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            "{\"ids\": [\"nope\"], \"reason\": \"ruis\"}",
+            JSON,
+            NOT_FOUND,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            format!("{{\"ids\": [\"{sig}\"]}}").leak(),
+            JSON,
+            UNPROCESSABLE,
+        ),
+        gb(
+            "/api/signals/dismiss",
+            format!("{{\"ids\": [\"{sig}\"], \"reason\": \"ruis\"}}").leak(),
+            JSON,
+            NOT_FOUND,
+        ),
+        g("GET", "/api/signals?origin=partner", BAD),
+        g("GET", "/api/signals?sort=oldest", BAD),
+        gb(
             format!("/api/signals/{sig}/resolve-author"),
             "{}",
             JSON,
@@ -667,6 +699,7 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
     ));
     for uri in [
         "/api/signals/scan".to_string(),
+        "/api/signals/dismiss".to_string(),
         format!("/api/signals/{sig}/confirm"),
         format!("/api/signals/{sig}/dismiss"),
         format!("/api/signals/{sig}/resolve-author"),

@@ -435,8 +435,8 @@ async fn every_json_answer_matches_the_openapi_document() {
         })
         .unwrap_or_default();
     assert!(
-        ids.len() >= 2,
-        "the scan must find two signals to confirm and dismiss: {signals}"
+        ids.len() >= 3,
+        "the scan must find three signals to confirm and dismiss: {signals}"
     );
     let history = t
         .get("/api/lexicons/history", &tokens["curator"])
@@ -446,7 +446,7 @@ async fn every_json_answer_matches_the_openapi_document() {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let (confirmed, dismissed) = (&ids[0], &ids[1]);
+    let (confirmed, dismissed, bulk_dismissed) = (&ids[0], &ids[1], &ids[2]);
     let calls = vec![
         get(
             "analyst",
@@ -469,6 +469,17 @@ async fn every_json_answer_matches_the_openapi_document() {
             "/api/signals/{id}/dismiss",
             format!("/api/signals/{dismissed}/dismiss"),
             json!({"reason": "satire"}),
+        ),
+        post(
+            "analyst",
+            "/api/signals/dismiss",
+            "/api/signals/dismiss",
+            json!({"ids": [bulk_dismissed], "reason": "ruis"}),
+        ),
+        get(
+            "analyst",
+            "/api/signals",
+            "/api/signals?state=dismissed&sort=score&origin=flagged_item",
         ),
         get(
             "i2o_liaison",

@@ -5,8 +5,7 @@
 
 use crate::signal::{Decision, Explanation, Origin, Signal, SignalId, SignalState};
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use websense_store::sqlite_migrate;
@@ -84,7 +83,7 @@ pub enum SignalError {
     Corrupt { id: String, message: String },
 }
 
-fn ms(t: DateTime<Utc>) -> i64 {
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
@@ -120,10 +119,10 @@ fn corrupt(id: &str, e: serde_json::Error) -> SignalError {
     }
 }
 
-const SIGNAL_COLUMNS: &str =
+pub(crate) const SIGNAL_COLUMNS: &str =
     "id, origin, state, explanation, created_ms, decided_by, decided_ms, reason";
 
-type SignalRow = (
+pub(crate) type SignalRow = (
     String,
     String,
     String,
@@ -134,7 +133,7 @@ type SignalRow = (
     Option<String>,
 );
 
-fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SignalRow> {
+pub(crate) fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SignalRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -147,7 +146,7 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SignalRow> {
     ))
 }
 
-fn to_signal(row: SignalRow) -> Result<Signal, SignalError> {
+pub(crate) fn to_signal(row: SignalRow) -> Result<Signal, SignalError> {
     let (id, origin, state, explanation, created_ms, by, decided_ms, reason) = row;
     let origin: Origin = serde_json::from_str(&origin).map_err(|e| corrupt(&id, e))?;
     let explanation: Explanation =
@@ -185,51 +184,9 @@ pub fn get(conn: &Connection, id: &SignalId) -> Result<Option<Signal>, SignalErr
     row.map(to_signal).transpose()
 }
 
-/// Which signals to list: newest event time first.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct SignalFilter {
-    #[serde(default)]
-    pub state: Option<SignalState>,
-    /// Event time `[from, to)`.
-    #[serde(default)]
-    pub from: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub to: Option<DateTime<Utc>>,
-    pub limit: usize,
-    #[serde(default)]
-    pub offset: usize,
-}
-
-pub fn list(conn: &Connection, filter: &SignalFilter) -> Result<Vec<Signal>, SignalError> {
-    let mut sql = format!("SELECT {SIGNAL_COLUMNS} FROM signals WHERE 1 = 1");
-    let mut values: Vec<Value> = Vec::new();
-    if let Some(state) = filter.state {
-        values.push(Value::Text(state.as_str().into()));
-        sql.push_str(&format!(" AND state = ?{}", values.len()));
-    }
-    if let Some(from) = filter.from {
-        values.push(Value::Integer(ms(from)));
-        sql.push_str(&format!(" AND event_ms >= ?{}", values.len()));
-    }
-    if let Some(to) = filter.to {
-        values.push(Value::Integer(ms(to)));
-        sql.push_str(&format!(" AND event_ms < ?{}", values.len()));
-    }
-    values.push(Value::Integer(filter.limit.min(i64::MAX as usize) as i64));
-    values.push(Value::Integer(filter.offset.min(i64::MAX as usize) as i64));
-    sql.push_str(&format!(
-        " ORDER BY event_ms DESC, id LIMIT ?{} OFFSET ?{}",
-        values.len() - 1,
-        values.len()
-    ));
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values), read_row)?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(to_signal(row?)?);
-    }
-    Ok(out)
-}
+pub use crate::listing::{
+    count, count_by_state, facets, list, SignalFacets, SignalFilter, SignalSort,
+};
 
 /// Confirm a candidate. `reason` must say something; `deliver` queues the confirmed signal
 /// for the webhook (in the same transaction as the decision when `conn` is one).

@@ -35,11 +35,15 @@
 
 pub mod db;
 pub mod export;
+mod listing;
 mod signal;
 pub mod vault;
 pub mod webhook;
 
-pub use db::{DeliveryState, DeliveryStatus, SharedConnection, SignalError, SignalFilter};
+pub use db::{
+    DeliveryState, DeliveryStatus, SharedConnection, SignalError, SignalFacets, SignalFilter,
+    SignalSort,
+};
 pub use export::{csv_cell, csv_row, signals_csv, signals_json};
 pub use signal::{
     candidate_from_item, candidate_from_spike, scope, web_link, CandidateRules, Decision,

@@ -143,8 +143,8 @@ pub use crate::clickhouse::ClickhouseStore;
 pub use config::{ClickhouseConfig, EmbeddedConfig, StoreConfig};
 pub use query::{
     rank_rising, BucketSize, CategoryPoint, Filter, ItemsQuery, RisingQuery, RisingTerm,
-    StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals, TotalsQuery,
-    TrendQuery, WriteSummary,
+    SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals,
+    TotalsQuery, TrendQuery, WriteSummary,
 };
 pub use range::{RangeCursor, RangePage, RangeQuery, RangeReader};
 pub use sqlite::file as sqlite_file;
@@ -224,6 +224,11 @@ pub trait Store: Send + Sync {
 
     /// Counts over the stored items.
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>>;
+
+    /// Per source, the items it holds and its newest item's event time; sorted by source.
+    /// Sources with no items are left out. (The Room lists sources the collector does not
+    /// report, such as imported history, with these.)
+    fn source_counts(&self) -> BoxFuture<'_, Result<Vec<SourceCount>, StoreError>>;
 
     /// Remove title, text, author, url, links and raw metadata of items whose event time is
     /// before `cutoff`; their matches, scores and every count stay. Returns how many items were

@@ -253,6 +253,14 @@ pub struct Totals {
     pub purged_items: u64,
 }
 
+/// How many items a source holds, and its newest item's event time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCount {
+    pub source: String,
+    pub items: u64,
+    pub newest: DateTime<Utc>,
+}
+
 /// What a write did with its batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriteSummary {

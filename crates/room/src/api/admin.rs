@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 use websense_model::{SourceStatus, SwitchedOff, Switches};
+use websense_store::SourceCount;
 
 /// `GET /api/sources/status`: the collector's per-source status file, and the sources the
 /// Room has switched off.
@@ -28,6 +29,10 @@ pub(crate) struct SourceStatusAnswer {
     /// Sources whose last fetch failed.
     failing: usize,
     disabled: Vec<DisabledSource>,
+    /// Every source holding items in the store, with how many and its newest item's time:
+    /// also those the collector does not report (imported history, sources no longer
+    /// collected), which the status file cannot list.
+    stored: Vec<SourceCount>,
 }
 
 /// A source switched off in the Room, by whom, when and why.
@@ -51,6 +56,7 @@ pub(crate) async fn source_status(
 ) -> Result<Json<SourceStatusAnswer>, ApiError> {
     let (file, sources) = read_source_statuses(&room).await?;
     let switches = read_switches(&file).await?;
+    let stored = room.store.source_counts().await?;
     let disabled = switches
         .disabled
         .into_iter()
@@ -66,6 +72,7 @@ pub(crate) async fn source_status(
         failing: failing(&sources),
         sources,
         disabled,
+        stored,
     }))
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod overview;
 pub(crate) mod params;
 pub(crate) mod proposals;
 pub(crate) mod session;
+pub(crate) mod signal_queue;
 pub(crate) mod signals;
 pub(crate) mod trends;
 

@@ -349,7 +349,7 @@ fn sparkline(from: DateTime<Utc>, points: impl Iterator<Item = (DateTime<Utc>, u
 
 /// The categories of the lexicon directory's `categories.toml`, in its order; with the reason
 /// when it cannot be read (the overview then lists the categories the store shows).
-async fn declared_categories(room: &Room) -> (Vec<Category>, Option<String>) {
+pub(crate) async fn declared_categories(room: &Room) -> (Vec<Category>, Option<String>) {
     let path = room.lexicon_dir.join(CATEGORIES_FILE);
     let read = tokio::task::spawn_blocking(move || {
         std::fs::read_to_string(&path)

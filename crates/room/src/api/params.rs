@@ -4,7 +4,7 @@
 //! `[room] max_range` long, page sizes and offsets, and reasons.
 
 use crate::config::whole_days;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::Room;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer};
@@ -53,7 +53,8 @@ pub(crate) fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<TimeRange,
             "`from` ({}) must be before `to` ({})",
             from.to_rfc3339(),
             to.to_rfc3339()
-        )));
+        ))
+        .coded(ErrorCode::new("range_order")));
     }
     Ok(TimeRange::new(from, to))
 }
@@ -72,7 +73,12 @@ pub(crate) fn store_range(
             "the range from `from` to `to` is {} days long; at most {max} days \
              (`[room] max_range`): ask for a shorter range",
             (range.to - range.from).num_days()
-        )));
+        ))
+        .coded(
+            ErrorCode::new("range_too_long")
+                .with("days", (range.to - range.from).num_days())
+                .with("max", max),
+        ));
     }
     Ok(range)
 }
@@ -94,10 +100,12 @@ pub(crate) fn filter(
 pub(crate) fn limit(asked: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
     match asked {
         None => Ok(default),
-        Some(0) => Err(ApiError::bad_request("`limit` must be at least 1")),
-        Some(n) if n > max => Err(ApiError::bad_request(format!(
-            "`limit` must be at most {max}"
-        ))),
+        Some(0) => Err(ApiError::bad_request("`limit` must be at least 1")
+            .coded(ErrorCode::new("bad_limit").with("max", max))),
+        Some(n) if n > max => Err(
+            ApiError::bad_request(format!("`limit` must be at most {max}"))
+                .coded(ErrorCode::new("bad_limit").with("max", max)),
+        ),
         Some(n) => Ok(n),
     }
 }
@@ -110,7 +118,8 @@ pub(crate) fn offset(asked: Option<usize>) -> Result<usize, ApiError> {
     match asked.unwrap_or(0) {
         n if n > MAX_OFFSET => Err(ApiError::bad_request(format!(
             "`offset` must be at most {MAX_OFFSET}"
-        ))),
+        ))
+        .coded(ErrorCode::new("bad_offset").with("max", MAX_OFFSET))),
         n => Ok(n),
     }
 }
@@ -122,9 +131,10 @@ pub(crate) const MAX_REASON_CHARS: usize = 2000;
 pub(crate) fn reason(text: Option<&str>, what: &str) -> Result<String, ApiError> {
     let r = text.map(str::trim).unwrap_or("");
     if r.is_empty() {
-        return Err(ApiError::unprocessable(format!(
-            "`reason` is required to {what}"
-        )));
+        return Err(
+            ApiError::unprocessable(format!("`reason` is required to {what}"))
+                .coded(ErrorCode::new("reason_required")),
+        );
     }
     optional_reason(Some(r)).map(|r| r.unwrap_or_default())
 }
@@ -135,7 +145,8 @@ pub(crate) fn optional_reason(text: Option<&str>) -> Result<Option<String>, ApiE
     if r.chars().count() > MAX_REASON_CHARS {
         return Err(ApiError::unprocessable(format!(
             "`reason` is longer than {MAX_REASON_CHARS} characters"
-        )));
+        ))
+        .coded(ErrorCode::new("reason_too_long").with("max", MAX_REASON_CHARS)));
     }
     Ok((!r.is_empty()).then(|| r.to_string()))
 }

@@ -1,12 +1,12 @@
-//! Signals: list, read, scan for candidates, confirm, dismiss, export, delivery status and
-//! author resolution.
+//! Signals: read, scan for candidates, confirm, dismiss, export, delivery status and
+//! author resolution. The queue's listing and bulk decisions are in `signal_queue`.
 
 use crate::accounts::{Caller, Role};
 use crate::api::items::{find_item, signal_id};
 use crate::api::params::{at, maybe_at};
-use crate::api::{audit, limit, offset, range, reason};
+use crate::api::{audit, range, reason};
 use crate::audit::{action, NewEntry};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorCode};
 use crate::Room;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -19,42 +19,11 @@ use std::sync::Arc;
 use websense_signals::db as signals_db;
 use websense_signals::{Origin, Signal, SignalFilter, SignalId, SignalState};
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ListParams {
-    state: Option<SignalState>,
-    #[serde(default, deserialize_with = "maybe_at")]
-    from: Option<DateTime<Utc>>,
-    #[serde(default, deserialize_with = "maybe_at")]
-    to: Option<DateTime<Utc>>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-}
-
-fn signal_filter(
-    state: Option<SignalState>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
-    limit: usize,
-    offset: usize,
-) -> Result<SignalFilter, ApiError> {
-    if let (Some(f), Some(t)) = (from, to) {
-        range(f, t)?;
-    }
-    Ok(SignalFilter {
-        state,
-        from,
-        to,
-        limit,
-        offset,
-    })
-}
-
 /// Whether `caller` sees confirmed signals only. Analysts (who decide on candidates) and
 /// admins (who run deliveries and author resolution) see every state; the i2o liaison's need
 /// to know is what was confirmed for the case table: candidates and dismissed signals carry
 /// links and pseudonyms nobody has judged worth passing on.
-fn confirmed_only(caller: &Caller) -> bool {
+pub(crate) fn confirmed_only(caller: &Caller) -> bool {
     !caller
         .roles
         .iter()
@@ -63,7 +32,7 @@ fn confirmed_only(caller: &Caller) -> bool {
 
 /// The state a listing or an export may cover for `caller`: what was asked (default
 /// `default`), refused with 403 when the caller sees confirmed signals only.
-fn visible_state(
+pub(crate) fn visible_state(
     caller: &Caller,
     asked: Option<SignalState>,
     default: Option<SignalState>,
@@ -76,28 +45,9 @@ fn visible_state(
         Some(other) => Err(ApiError::forbidden(format!(
             "the i2o liaison sees confirmed signals only, not {} ones",
             other.as_str()
-        ))),
+        ))
+        .coded(ErrorCode::new("confirmed_only"))),
     }
-}
-
-pub(crate) async fn list(
-    State(room): State<Arc<Room>>,
-    caller: Caller,
-    ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Value>, ApiError> {
-    let filter = signal_filter(
-        visible_state(&caller, p.state, None)?,
-        p.from,
-        p.to,
-        limit(p.limit, 100, 1000)?,
-        offset(p.offset)?,
-    )?;
-    let f = filter.clone();
-    let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
-    let next_offset = (signals.len() == filter.limit).then_some(filter.offset + filter.limit);
-    Ok(Json(
-        json!({ "signals": signals, "next_offset": next_offset }),
-    ))
 }
 
 async fn load(room: &Room, id: &SignalId) -> Result<Signal, ApiError> {
@@ -145,9 +95,10 @@ pub(crate) async fn scan(
 ) -> Result<Json<Value>, ApiError> {
     let range = range(body.from, body.to)?;
     if range.to - range.from > Duration::days(MAX_SCAN_DAYS) {
-        return Err(ApiError::unprocessable(format!(
-            "a scan covers at most {MAX_SCAN_DAYS} days"
-        )));
+        return Err(
+            ApiError::unprocessable(format!("a scan covers at most {MAX_SCAN_DAYS} days"))
+                .coded(ErrorCode::new("scan_too_long").with("days", MAX_SCAN_DAYS)),
+        );
     }
     let summary = crate::scan::scan(&room, range).await?;
     audit(
@@ -270,7 +221,16 @@ pub(crate) async fn export(
 ) -> Result<Response, ApiError> {
     let state = visible_state(&caller, p.state, Some(SignalState::Confirmed))?
         .unwrap_or(SignalState::Confirmed);
-    let filter = signal_filter(Some(state), p.from, p.to, MAX_EXPORT, 0)?;
+    if let (Some(f), Some(t)) = (p.from, p.to) {
+        range(f, t)?;
+    }
+    let filter = SignalFilter {
+        state: Some(state),
+        from: p.from,
+        to: p.to,
+        limit: MAX_EXPORT,
+        ..SignalFilter::default()
+    };
     let f = filter.clone();
     let signals = room.db.run(move |c| Ok(signals_db::list(c, &f)?)).await?;
     let ids: Vec<&str> = signals.iter().map(|s| s.id.as_str()).collect();

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod browser;
+pub mod pages_fixture;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};

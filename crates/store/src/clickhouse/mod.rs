@@ -268,6 +268,35 @@ impl ClickhouseStore {
             .collect())
     }
 
+    async fn source_counts(&self) -> Result<Vec<crate::SourceCount>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct Row_ {
+            source: String,
+            items: u64,
+            newest_ms: i64,
+        }
+        let db = &self.inner.db;
+        let rows = self
+            .query(
+                &format!(
+                    "SELECT toString(source) AS source, toUInt64(uniqExact(id)) AS items, \
+                     max(event_ms) AS newest_ms FROM {db}.items GROUP BY source ORDER BY source"
+                ),
+                &[],
+            )
+            .fetch_all::<Row_>()
+            .await
+            .map_err(ch_err("source counts"))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| crate::SourceCount {
+                source: r.source,
+                items: r.items,
+                newest: crate::rows::from_ms(r.newest_ms),
+            })
+            .collect())
+    }
+
     async fn totals(&self, q: &TotalsQuery) -> Result<Totals, StoreError> {
         #[derive(Row, Deserialize)]
         struct ItemCounts {
@@ -518,6 +547,10 @@ impl Store for ClickhouseStore {
 
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {
         Box::pin(self.totals(query))
+    }
+
+    fn source_counts(&self) -> BoxFuture<'_, Result<Vec<crate::SourceCount>, StoreError>> {
+        Box::pin(self.source_counts())
     }
 
     fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {

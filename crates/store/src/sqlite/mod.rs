@@ -285,6 +285,10 @@ impl Store for SqliteStore {
         Box::pin(self.with_reader(move |conn| query::totals(conn, &query)))
     }
 
+    fn source_counts(&self) -> BoxFuture<'_, Result<Vec<SourceCount>, StoreError>> {
+        Box::pin(self.with_reader(query::source_counts))
+    }
+
     fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {
         let cutoff_ms = clamp_ms(cutoff.timestamp_millis());
         Box::pin(self.with_writer(move |w| retention::purge(&mut w.conn, cutoff_ms)))

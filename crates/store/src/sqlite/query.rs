@@ -367,3 +367,17 @@ pub(super) fn totals(conn: &Connection, q: &TotalsQuery) -> rusqlite::Result<Tot
         purged_items: purged_items as u64,
     })
 }
+
+pub(super) fn source_counts(conn: &Connection) -> rusqlite::Result<Vec<SourceCount>> {
+    let mut stmt = conn.prepare(
+        "SELECT source, COUNT(*), MAX(event_ms) FROM items GROUP BY source ORDER BY source",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SourceCount {
+            source: r.get(0)?,
+            items: r.get::<_, i64>(1)?.max(0) as u64,
+            newest: from_ms(r.get(2)?),
+        })
+    })?;
+    rows.collect()
+}

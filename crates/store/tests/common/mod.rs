@@ -255,6 +255,23 @@ impl Oracle {
             .collect()
     }
 
+    pub fn source_counts(&self) -> Vec<SourceCount> {
+        let mut by_source: BTreeMap<String, SourceCount> = BTreeMap::new();
+        for s in self.items.values() {
+            let newest = s.item.event_time();
+            let count = by_source
+                .entry(s.item.source.id.0.clone())
+                .or_insert_with(|| SourceCount {
+                    source: s.item.source.id.0.clone(),
+                    items: 0,
+                    newest,
+                });
+            count.items += 1;
+            count.newest = count.newest.max(newest);
+        }
+        by_source.into_values().collect()
+    }
+
     pub fn totals(&self, q: &TotalsQuery) -> Totals {
         let mut t = Totals::default();
         for s in self.selected(&q.filter) {
@@ -368,6 +385,11 @@ pub async fn check_all(store: &dyn Store, oracle: &Oracle, label: &str) -> Vec<S
             record(format!("totals {q:?}"), format!("{got:?}"));
         }
     }
+
+    let sources = store.source_counts().await.unwrap();
+    assert_eq!(sources, oracle.source_counts(), "{label}: source counts");
+    assert!(sources.len() > 1 && sources.iter().all(|s| s.items > 0));
+    record("source counts".into(), format!("{sources:?}"));
 
     // Items of buckets: a busy day bucket a page at a time, and hour buckets with subjects.
     let day = base_time() + Duration::days(2) + Duration::hours(5);
