@@ -123,17 +123,20 @@
 //! ([`websense_model::HitRef`], serialised exactly as a [`Hit`]); the owned forms are made
 //! only for callers that keep them.
 //!
-//! Measured in instructions (callgrind, `websense match --threads 1`, whole process; the
-//! machine was shared, so no seconds), on 2.7 MB of `websense bench corpus --profile dense`
-//! (6,793 items, 105,408 hits) and 2.4 MB of `--profile sparse` (3,991 items, 1,560 hits),
-//! against the binary of the old main (one thread): dense 3.555G Ir there, 2.525G here
-//! (1.41x), of which compiling the 15,000-term lexicon is 1.375G in both; without it the
-//! per-item work is 2.181G there and 1.150G here (1.90x; 1.80G before the tagging table
-//! and the borrowed hits). Sparse: 0.886G there and 0.895G here, 0.634G of it the lexicon
-//! (per-item work 0.252G and 0.261G: the pipeline's own cost, not the matcher's). What
-//! remains per dense hit: serialising (about 2,700 Ir with its share of the item), the
-//! scan and its resolution (about 2,800 with normalising), tagging (about 2,800, against
-//! about 8,000 when each hit read its own windows), capping and scoring (about 430).
+//! Measured in instructions (callgrind, `websense match --threads 1 --no-places`, whole
+//! process; the machine was shared, so no seconds), on 2.7 MB of `websense bench corpus
+//! --profile dense` (6,793 items, 105,408 hits), against the binary of the old main (one
+//! thread): 3.555G Ir there, 2.312G here (1.54x), of which compiling the 15,000-term
+//! lexicon is about 1.2G. Per dense hit, what remains is mostly the scan and its
+//! resolution with normalising (about 2,800 Ir) and tagging (about 2,400); writing the
+//! hit's JSON (`websense match` writes it by hand) and scoring are a few hundred each.
+//!
+//! With a gazetteer ([`Matcher::with_places`]), its names (about 2,800) are patterns of
+//! the same automaton, so places are found in the same walk of the same normal form as the
+//! terms; only an item holding a name as a whole word goes on to the gazetteer's rules
+//! (`places.rs`). The larger automaton costs compile time and some walking: on the same
+//! inputs 2.573G against 2.312G dense, and 1.052G against 0.867G on 2.4 MB of the sparse
+//! profile, where four posts in ten name a city.
 //!
 //! Costs that remain: every byte of every post is normalised and walked (no prefilter can
 //! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
@@ -144,6 +147,7 @@
 //! generates none); [`quality`] holds the disguise test set and `websense bench quality`
 //! what each option finds and adds.
 
+mod compile;
 mod context;
 mod findings;
 mod fuzzy;
@@ -155,10 +159,9 @@ mod tagging;
 pub mod quality;
 
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::nfa::{contiguous, noncontiguous};
-use aho_corasick::{dfa, Anchored, MatchKind};
+use aho_corasick::dfa;
+use aho_corasick::nfa::contiguous;
 use findings::FindingsRef;
-use std::collections::HashMap;
 use websense_lexicon::{LexiconSet, Location, MatchOptions};
 use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, ScoredItemRef, TermKind};
 use websense_normalize::VariantOptions;
@@ -332,162 +335,6 @@ impl Matcher {
         places: Places,
     ) -> Result<Matcher, MatcherError> {
         Matcher::build(set, options, Some(places))
-    }
-
-    fn build(
-        set: &LexiconSet,
-        options: MatcherOptions,
-        places: Option<Places>,
-    ) -> Result<Matcher, MatcherError> {
-        let mut categories = Vec::new();
-        let mut category_index = HashMap::new();
-        for c in &set.categories {
-            if !c.threshold.is_finite() {
-                return Err(MatcherError::BadThreshold {
-                    category: c.name.clone(),
-                    threshold: c.threshold,
-                });
-            }
-            category_index
-                .entry(c.name.as_str())
-                .or_insert(categories.len() as u32);
-            categories.push(CompiledCategory {
-                name: c.name.clone(),
-                threshold: c.threshold,
-                fuzzy_weight: if c.fuzzy_weight.is_finite() {
-                    c.fuzzy_weight
-                } else {
-                    1.0
-                },
-                context_weight: if c.context_weight.is_finite() {
-                    c.context_weight
-                } else {
-                    1.0
-                },
-            });
-        }
-
-        // Every (string, use) first, owned, since squeezed terms are made here; then each
-        // distinct string becomes one pattern.
-        let mut wanted: Vec<(String, Use)> = Vec::new();
-        let mut terms = Vec::new();
-        let mut fuzzy_terms = Vec::new();
-        for term in set.terms() {
-            let t = terms.len() as u32;
-            let Some(&category) = category_index.get(term.category.as_str()) else {
-                return Err(MatcherError::UnknownCategory {
-                    term: term.text.clone(),
-                    category: term.category.clone(),
-                    location: term.location.clone(),
-                });
-            };
-            if !term.weight.is_finite() {
-                return Err(MatcherError::BadWeight {
-                    term: term.text.clone(),
-                    weight: term.weight,
-                    location: term.location.clone(),
-                });
-            }
-            let matching = if options.disguise {
-                term.matching
-            } else {
-                MatchOptions::NONE
-            };
-            check_normal_form(&term.normalized, &term.text, &term.location)?;
-            wanted.push((term.normalized.clone(), Use::Term(t)));
-            for x in &term.exclusions_normalized {
-                check_normal_form(x, &term.text, &term.location)?;
-                wanted.push((x.clone(), Use::Exclusion(t)));
-            }
-            if matching.contains(MatchOptions::FUZZY) {
-                fuzzy_terms.push((t, term.kind, term.normalized.clone()));
-            }
-            terms.push(CompiledTerm {
-                text: term.text.clone(),
-                category,
-                weight: term.weight,
-                kind: term.kind,
-                matching,
-            });
-        }
-        if let Some(places) = &places {
-            wanted.extend(
-                places
-                    .name_forms()
-                    .map(|(name, number)| (name, Use::Place(number))),
-            );
-        }
-        let mut strings: Vec<&str> = Vec::new();
-        let mut string_index: HashMap<&str, usize> = HashMap::new();
-        let mut uses_of: Vec<Vec<Use>> = Vec::new();
-        for (string, usage) in &wanted {
-            let p = *string_index.entry(string.as_str()).or_insert_with(|| {
-                strings.push(string);
-                uses_of.push(Vec::new());
-                strings.len() - 1
-            });
-            if !uses_of[p].contains(usage) {
-                uses_of[p].push(*usage);
-            }
-        }
-        let mut variants = VariantOptions::default();
-        for t in &terms {
-            variants.confusables |= t.matching.contains(MatchOptions::CONFUSABLES);
-            variants.squeeze |= t.matching.contains(MatchOptions::SQUEEZE);
-            variants.joined |= t.matching.contains(MatchOptions::JOINED);
-            variants.emoji |= t.matching.contains(MatchOptions::EMOJI);
-        }
-        let fuzzy = fuzzy::FuzzyIndex::new(fuzzy_terms);
-
-        let mut patterns = Vec::with_capacity(strings.len());
-        let mut uses = Vec::new();
-        for (string, u) in strings.iter().zip(&uses_of) {
-            let uses_start = uses.len() as u32;
-            uses.extend_from_slice(u);
-            patterns.push(Pattern {
-                len: string.len(),
-                uses_start,
-                uses_end: uses.len() as u32,
-            });
-        }
-
-        let nfa = noncontiguous::Builder::new()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(&strings)?;
-        let engine = match options.engine {
-            Engine::Auto if estimated_dfa_bytes(&strings) <= options.dfa_max_bytes => Engine::Dfa,
-            Engine::Auto => Engine::ContiguousNfa,
-            chosen => chosen,
-        };
-        let automaton = match engine {
-            Engine::Dfa => Compiled::Dfa(dfa::Builder::new().build_from_noncontiguous(&nfa)?),
-            _ => Compiled::Nfa(contiguous::Builder::new().build_from_noncontiguous(&nfa)?),
-        };
-        let start = match &automaton {
-            Compiled::Dfa(a) => a.start_state(Anchored::No),
-            Compiled::Nfa(a) => a.start_state(Anchored::No),
-        }
-        .expect("automata are built with an unanchored start state");
-        Ok(Matcher {
-            version: set.version.clone(),
-            options,
-            automaton,
-            start,
-            patterns,
-            uses,
-            terms,
-            categories,
-            variants,
-            variant_context_words: strings
-                .iter()
-                .map(|s| s.matches(' ').count())
-                .max()
-                .unwrap_or(0)
-                .clamp(1, 8),
-            fuzzy,
-            places,
-        })
     }
 
     /// The lexicon version this matcher was compiled from.
@@ -678,49 +525,4 @@ impl Matcher {
             findings
         })
     }
-}
-
-fn check_normal_form(string: &str, term: &str, location: &Location) -> Result<(), MatcherError> {
-    if string.is_empty() {
-        return Err(MatcherError::EmptyTerm {
-            term: term.to_string(),
-            location: location.clone(),
-        });
-    }
-    let expected = websense_normalize::normalize(string);
-    if expected != string {
-        return Err(MatcherError::NotNormalized {
-            term: term.to_string(),
-            normalized: string.to_string(),
-            expected,
-            location: location.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// Transition-table bytes of the DFA for these patterns: its states are the trie's nodes
-/// (distinct prefixes) plus four fixed ones, its stride the power of two above the number
-/// of byte classes (bytes the patterns use split the byte range into classes).
-fn estimated_dfa_bytes(strings: &[&str]) -> usize {
-    let mut sorted: Vec<&[u8]> = strings.iter().map(|s| s.as_bytes()).collect();
-    sorted.sort_unstable();
-    let mut states = 4;
-    let mut class_edges = [false; 256];
-    for (k, s) in sorted.iter().enumerate() {
-        let shared = k.checked_sub(1).map_or(0, |p| common_prefix(sorted[p], s));
-        states += s.len() - shared;
-        for &b in *s {
-            if b > 0 {
-                class_edges[b as usize - 1] = true;
-            }
-            class_edges[b as usize] = true;
-        }
-    }
-    let classes = class_edges[..255].iter().filter(|&&e| e).count() + 1;
-    states * classes.next_power_of_two() * 4
-}
-
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }

@@ -56,7 +56,9 @@
 //! are byte-identical to the old main's on both profiles. The default output is now
 //! written by hand ([`crate::match_json`]: a cached JSON prefix per term, exactly serde's
 //! bytes) and hits are counted per term by the term string's address: 2.525G -> 2.354G;
-//! the context tagging's shared range lookups then 2.312G (1.54x less than the old main). `websense bench match` prints the command path beside the in-memory
+//! the context tagging's shared range lookups then 2.312G (1.54x less than the old main;
+//! with places, the default since, 2.573G). `websense bench match` prints the command path
+//! beside the in-memory
 //! matcher; `scripts/bench-scaling` times the whole process at 1–16 threads.
 
 use anyhow::{Context, Result};
