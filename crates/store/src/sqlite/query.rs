@@ -42,7 +42,11 @@ fn rollup_filter(filter: &Filter, params: &mut Vec<Value>) -> String {
 }
 
 /// `AND ...` conditions on the items aliased `i`.
-fn item_filter(filter: &Filter, range_ms: Option<(i64, i64)>, params: &mut Vec<Value>) -> String {
+pub(super) fn item_filter(
+    filter: &Filter,
+    range_ms: Option<(i64, i64)>,
+    params: &mut Vec<Value>,
+) -> String {
     let mut sql = String::new();
     if let Some((lo, hi)) = range_ms {
         params.push(Value::Integer(lo));
