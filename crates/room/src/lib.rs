@@ -200,6 +200,8 @@ pub struct Room {
     /// One admin decision about a proposed Telegram channel at a time (read, change, write
     /// `telegram_channels.json`).
     pub(crate) channel_decisions: tokio::sync::Mutex<()>,
+    /// The curators' draft evaluations, running and recently finished.
+    pub(crate) evaluations: evaluate::EvaluationJobs,
 }
 
 impl Room {
@@ -270,6 +272,7 @@ impl Room {
             live_wake: tokio::sync::Notify::new(),
             handled: Default::default(),
             channel_decisions: tokio::sync::Mutex::new(()),
+            evaluations: evaluate::EvaluationJobs::default(),
         })
     }
 
