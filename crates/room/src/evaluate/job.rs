@@ -181,14 +181,14 @@ pub struct JobView {
     pub state: &'static str,
     pub done: u64,
     pub total: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Seconds left at the pace so far, while running (null before a first page is done).
     pub eta_seconds: Option<u64>,
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "shared_result"
     )]
     pub result: Option<Arc<Evaluation>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why a failed job failed.
     pub error: Option<String>,
 }
 
