@@ -24,12 +24,20 @@ const MAX_SPREAD: i64 = 8;
 pub(super) fn range_texts(conn: &Connection, q: &RangeQuery) -> rusqlite::Result<RangeTextPage> {
     let size = q.page_size();
     let mut params = Vec::new();
-    let mut filter = item_filter(&q.filter, Some(q.range.millis()), &mut params);
+    // The cursor's time is the range's lower bound itself: given as a second `>=`, SQLite
+    // starts the index scan at the range's start and reads every row before the cursor
+    // again (each page costing more than the last: 0.4 s a page at the end of 30 days of
+    // 3.4 million items).
+    let (mut lo, hi) = q.range.millis();
+    if let Some(after) = &q.after {
+        lo = lo.max(after.event_ms);
+    }
+    let mut filter = item_filter(&q.filter, Some((lo, hi)), &mut params);
     if let Some(after) = &q.after {
         params.push(Value::Integer(after.event_ms));
         params.push(Value::Text(after.id.clone()));
         filter.push_str(&format!(
-            " AND i.event_ms >= ?{ms} AND (i.event_ms > ?{ms} OR i.id > ?{id})",
+            " AND (i.event_ms > ?{ms} OR i.id > ?{id})",
             ms = params.len() - 1,
             id = params.len()
         ));
