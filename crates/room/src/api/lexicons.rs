@@ -148,6 +148,21 @@ pub(crate) async fn evaluate(
         page_items: if pace > 0 { 10 } else { evaluate::PAGE_ITEMS },
         pace_per_page: std::time::Duration::from_millis(pace),
     };
+    // The total is known before the answer: a count on the store's event index.
+    match room
+        .store
+        .range_count(options.range, &websense_store::Filter::default())
+        .await
+    {
+        Ok(total) => job.progress.set_total(total),
+        Err(e) => {
+            job.finish(JobState::Failed {
+                message: e.to_string(),
+                unprocessable: false,
+            });
+            return Err(ApiError::from(e));
+        }
+    }
     let view = job.view();
     let (task_room, task_job) = (room.clone(), job.clone());
     tokio::spawn(async move {

@@ -403,7 +403,10 @@ pub async fn evaluate_with(
     .map_err(|e| EvaluateError::Internal(e.to_string()))??;
 
     let progress = &control.progress;
-    progress.set_total(store.range_count(options.range, &Filter::default()).await?);
+    if progress.total() == 0 {
+        // Unless the caller counted already (the API does, to answer with the total).
+        progress.set_total(store.range_count(options.range, &Filter::default()).await?);
+    }
     let mut tally = Tally::new(options.examples, options.max_example_items);
     let mut truncated = false;
     let mut query = RangeQuery::new(options.range, Filter::default(), control.page_items);
