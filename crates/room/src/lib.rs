@@ -56,7 +56,8 @@
 //! | `POST /api/signals/{id}/resolve-author`    |         |         |             | x     | yes     |
 //! | `GET /api/sources/status`                  | x       | x       |             | x     |         |
 //! | `GET /api/lexicons`                        | x       | x       |             | x     |         |
-//! | `POST /api/lexicons/evaluate`              |         | x       |             |       | yes     |
+//! | `POST /api/lexicons/evaluate` (starts a job) |       | x       |             |       | yes     |
+//! | `GET /api/lexicons/evaluate/{id}`, `POST .../cancel` | | x (own) |           | x (no result) | cancel |
 //! | `GET /api/lexicons/files`                  |         | x       |             |       |         |
 //! | `POST /api/lexicons/save`                  |         | x       |             |       | yes     |
 //! | `GET /api/lexicons/history`, `.../{version}/diff` |  | x       |             | x     |         |

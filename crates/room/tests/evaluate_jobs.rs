@@ -159,6 +159,7 @@ async fn only_its_curator_or_an_admin_sees_or_stops_a_job() {
     // An admin sees and stops it; the row names the admin and the job's owner.
     let r = t.get(&job, &admin).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json["state"], "running");
     let r = t.post(&cancel, &admin, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let rows = t.audit_of(action::CANCEL_EVALUATION);
@@ -169,6 +170,21 @@ async fn only_its_curator_or_an_admin_sees_or_stops_a_job() {
         wait_until_ended(&t, &curator, &id).await["state"],
         "cancelled"
     );
+    // An admin never gets a result's posts: admins read no item text.
+    let finished = wait_until_ended(&t, &other, own.json["id"].as_str().unwrap()).await;
+    assert_eq!(finished["state"], "finished");
+    assert!(finished["result"]["examples"].is_object());
+    let by_admin = t
+        .get(
+            &format!(
+                "/api/lexicons/evaluate/{}",
+                own.json["id"].as_str().unwrap()
+            ),
+            &admin,
+        )
+        .await;
+    assert_eq!(by_admin.json["state"], "finished");
+    assert!(by_admin.json.get("result").is_none(), "{}", by_admin.text);
     // An unknown id.
     t.get("/api/lexicons/evaluate/0123456789abcdef", &curator)
         .await

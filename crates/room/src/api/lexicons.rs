@@ -257,14 +257,20 @@ fn own_job(room: &Room, caller: &Caller, id: &str) -> Result<Arc<Job>, ApiError>
 }
 
 /// A job's state, progress (`done` of `total` items, `eta_seconds`) and, once finished, its
-/// result.
+/// result (for its curator only).
 pub(crate) async fn evaluation_job(
     State(room): State<Arc<Room>>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let job = own_job(&room, &caller, &id)?;
-    Ok(Json(job.view()).into_response())
+    let mut view = job.view();
+    if job.owner != caller.name {
+        // An admin may follow and stop any job, but reads no item text: the result (with
+        // its example posts) is its curator's alone.
+        view.result = None;
+    }
+    Ok(Json(view).into_response())
 }
 
 /// Stop a running job (audited); a job that already ended is a 409.
