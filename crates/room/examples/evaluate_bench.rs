@@ -6,9 +6,10 @@
 //! `cargo run --release -p websense-room --example evaluate_bench -- [db path] [days] [baseline days] [lexicon dir]`
 //! (defaults: `/tmp/websense-overview-bench/ws.db`, 30, 30, `lexicons/`). The store is the
 //! one `overview_bench` builds (run it first: `overview_bench 10` writes 10 million items over
-//! 100 days, about 3 million in the last 30). Two drafts: a new file with two terms (the
-//! usual curator's change), and a category's threshold lowered (every item with a hit of
-//! that category must be re-scored: the costly kind). The baseline can be given fewer days
+//! 100 days, about 3.4 million in the last 30). Three drafts: a new file with two terms (the
+//! usual curator's change: every text is searched for them), a category's threshold lowered
+//! (every item with a hit of that category must be re-scored), and a file removed (no text
+//! needs searching: the cost of reading the range and checking the stored hits). The baseline can be given fewer days
 //! than the evaluations (it takes minutes on 30).
 
 use axum::body::Body;
@@ -86,6 +87,11 @@ async fn main() {
         (
             format!("the threshold of {category} lowered"),
             json!({"categories": lowered}),
+        ),
+        // Nothing to look for in the texts: the read and the stored hits alone.
+        (
+            "a file removed (en-core.lex)".into(),
+            json!({"remove": ["en-core.lex"]}),
         ),
     ];
     let now = Utc::now();
