@@ -62,20 +62,23 @@ async fn main() {
         max_example_items: 100,
     };
     let t = Instant::now();
-    let e = evaluate::evaluate(
+    let control = evaluate::RunControl::default();
+    let e = evaluate::evaluate_with(
         store.as_ref(),
         current.clone(),
         draft_set.clone(),
         problems.clone(),
         options.clone(),
+        &control,
     )
     .await
     .unwrap();
     let s = t.elapsed().as_secs_f64();
     println!(
-        "draft evaluation: {} posts in {s:.2} s ({:.0} posts/s), {} categories and {} terms changed",
+        "draft evaluation: {} posts in {s:.2} s ({:.0} posts/s; {} re-scored with the draft), {} categories and {} terms changed",
         e.items_scanned,
         e.items_scanned as f64 / s,
+        control.progress.rescored(),
         e.categories.len(),
         e.terms.len()
     );

@@ -125,9 +125,9 @@
 //! Measured on the 2-core development machine with the embedded store, while other builds
 //! ran on it (`cargo run --release -p websense-room --example room_bench -- 50 lexicons`:
 //! 102,259 generated posts, 50 MB, over three days, the shipped lexicons): a draft
-//! evaluation takes 2.3 s (3.9 s for the full two-sided re-score), a candidate scan of the
-//! same posts 1.05 s, reading a 500-post bucket 5 ms, and one password check at the default
-//! Argon2id cost 34 ms.
+//! evaluation takes 2.3 s (3.9 s for the full two-sided re-score; 1.25 s and 2.1 s on a
+//! quieter moment), a candidate scan of the same posts 1.05 s, reading a 500-post bucket
+//! 5 ms, and one password check at the default Argon2id cost 34 ms.
 
 pub mod accounts;
 mod api;
