@@ -16,6 +16,16 @@ document.addEventListener('DOMContentLoaded', () => {
   const reason = el('textarea', { name: 'reason', rows: 2 });
   const draftStatus = el('p', { id: 'draft-status', role: 'status' });
   const evalResult = el('div', { id: 'evaluation', 'aria-live': 'polite' });
+  // A running test: a real progress bar (posts read of the range), the same as words for
+  // screen readers (a polite status), and a cancel button.
+  const evalBar = el('progress', { id: 'eval-bar', max: 1, value: 0 });
+  const evalProgressText = el('p', { id: 'eval-progress-text', role: 'status' });
+  const evalButton = el('button', { type: 'button', id: 'evaluate', onclick: evaluate }, t('lex.evaluate'));
+  const cancelButton = el('button', { type: 'button', class: 'secondary', id: 'eval-cancel', onclick: cancelEvaluation }, t('lex.eval.cancel'));
+  const evalProgress = el('div', { id: 'eval-progress', hidden: 'hidden' },
+    el('label', { for: 'eval-bar', id: 'eval-bar-label' }, t('lex.eval.progress')), ' ', evalBar,
+    evalProgressText, el('p', {}, cancelButton));
+  let runningJob = null;
   const editorCard = el('section', { class: 'card', 'aria-labelledby': 'h-draft' },
     el('h2', { id: 'h-draft' }, t('lex.draft')),
     el('p', { class: 'hint' }, t('lex.draft.hint')),
@@ -23,8 +33,9 @@ document.addEventListener('DOMContentLoaded', () => {
     R.field('lex-editor', t('lex.text'), editor),
     draftStatus,
     el('div', { class: 'fields' }, R.field('lex-days', t('lex.days'), days),
-      el('p', {}, el('button', { type: 'button', id: 'evaluate', onclick: evaluate }, t('lex.evaluate'))),
+      el('p', {}, evalButton),
       el('p', {}, el('button', { type: 'button', class: 'secondary', id: 'discard', onclick: discard }, t('lex.discard')))),
+    evalProgress,
     evalResult,
     R.field('lex-reason', t('lex.reason'), reason, t('lex.reason.hint')),
     el('p', {}, el('button', { type: 'button', id: 'save', onclick: save }, t('lex.save'))));
@@ -119,6 +130,17 @@ document.addEventListener('DOMContentLoaded', () => {
     evalResult.appendChild(termChanges);
   }
 
+  function showProgress(job) {
+    evalBar.max = Math.max(1, job.total);
+    evalBar.value = Math.min(job.done, job.total);
+    const eta = job.eta_seconds === null || job.eta_seconds === undefined ? '' : ', ' + t('lex.eval.eta', { s: R.fmtNum(job.eta_seconds) });
+    evalProgressText.textContent = t('lex.eval.done', { done: R.fmtNum(job.done), total: R.fmtNum(job.total) }) + eta;
+  }
+
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // Start the test as a job and follow it until it ends: finished (the result), cancelled,
+  // or failed.
   async function evaluate() {
     const body = draftBody();
     if (!body.files.length && body.categories === undefined) {
@@ -128,11 +150,52 @@ document.addEventListener('DOMContentLoaded', () => {
     body.days = Math.max(1, Math.min(90, parseInt(days.value, 10) || 7));
     body.examples = 5;
     R.clear(evalResult).appendChild(el('p', { class: 'muted' }, t('lex.evaluating')));
+    let job;
     try {
-      renderEvaluation(await R.api('/api/lexicons/evaluate', { method: 'POST', body: body }));
+      job = await R.api('/api/lexicons/evaluate', { method: 'POST', body: body });
+    } catch (e) {
+      if (e.status === 409 && e.body && e.body.id) {
+        // A test of this account still runs (another tab): follow that one.
+        job = { id: e.body.id, state: 'running', done: 0, total: 0, eta_seconds: null };
+      } else {
+        R.clear(evalResult).appendChild(R.errorBox(e));
+        if (e.body && e.body.problems) evalResult.appendChild(problemsList(e.body.problems));
+        return;
+      }
+    }
+    runningJob = job.id;
+    evalButton.disabled = true;
+    cancelButton.disabled = false;
+    evalProgress.hidden = false;
+    showProgress(job);
+    try {
+      while (job.state === 'running') {
+        await pause(400);
+        job = await R.api('/api/lexicons/evaluate/' + encodeURIComponent(job.id));
+        showProgress(job);
+      }
     } catch (e) {
       R.clear(evalResult).appendChild(R.errorBox(e));
-      if (e.body && e.body.problems) evalResult.appendChild(problemsList(e.body.problems));
+      job = null;
+    } finally {
+      runningJob = null;
+      evalProgress.hidden = true;
+      evalButton.disabled = false;
+    }
+    if (!job) return;
+    if (job.state === 'finished') renderEvaluation(job.result);
+    else if (job.state === 'cancelled') R.clear(evalResult).appendChild(el('p', { class: 'notice', id: 'eval-cancelled' }, t('lex.eval.cancelled', { done: R.fmtNum(job.done), total: R.fmtNum(job.total) })));
+    else R.clear(evalResult).appendChild(el('p', { class: 'error', role: 'alert' }, t('lex.eval.failed') + (job.error ? ': ' + job.error : '')));
+  }
+
+  async function cancelEvaluation() {
+    if (!runningJob) return;
+    cancelButton.disabled = true;
+    try {
+      await R.api('/api/lexicons/evaluate/' + encodeURIComponent(runningJob) + '/cancel', { method: 'POST', body: {} });
+    } catch (e) {
+      // 409: it ended meanwhile; the next poll shows how.
+      if (e.status !== 409) R.clear(evalResult).appendChild(R.errorBox(e));
     }
   }
 

@@ -62,16 +62,36 @@ async fn main() {
         max_example_items: 100,
     };
     let t = Instant::now();
-    let e = evaluate::evaluate(store.as_ref(), current, draft_set, problems, options)
-        .await
-        .unwrap();
+    let control = evaluate::RunControl::default();
+    let e = evaluate::evaluate_with(
+        store.as_ref(),
+        current.clone(),
+        draft_set.clone(),
+        problems.clone(),
+        options.clone(),
+        &control,
+    )
+    .await
+    .unwrap();
     let s = t.elapsed().as_secs_f64();
     println!(
-        "draft evaluation: {} posts re-scored twice in {s:.2} s ({:.0} posts/s), {} categories and {} terms changed",
+        "draft evaluation: {} posts in {s:.2} s ({:.0} posts/s; {} re-scored with the draft), {} categories and {} terms changed",
         e.items_scanned,
         e.items_scanned as f64 / s,
+        control.progress.rescored(),
         e.categories.len(),
         e.terms.len()
+    );
+    let t = Instant::now();
+    let full = evaluate::evaluate_two_sided(store.as_ref(), current, draft_set, problems, options)
+        .await
+        .unwrap();
+    let s2 = t.elapsed().as_secs_f64();
+    assert_eq!(full, e, "the same answer");
+    println!(
+        "  the full two-sided re-score: {s2:.2} s ({:.0} posts/s), {:.1}x the time",
+        full.items_scanned as f64 / s2,
+        s2 / s
     );
 
     let room = Room::new(

@@ -34,6 +34,8 @@ pub mod action {
     pub const RESOLVE_AUTHOR: &str = "resolve_author";
     pub const RESOLVE_AUTHOR_REFUSED: &str = "resolve_author_refused";
     pub const EVALUATE_LEXICON: &str = "evaluate_lexicon";
+    /// A running draft evaluation was stopped (by its curator or an admin).
+    pub const CANCEL_EVALUATION: &str = "cancel_evaluation";
     pub const PURGE_RAW_TEXT: &str = "purge_raw_text";
     pub const SAVE_LEXICON: &str = "save_lexicon";
     pub const REJECT_TERM: &str = "reject_term";

@@ -134,6 +134,10 @@ pub struct RoomConfig {
     pub evaluate_max_range: Duration,
     /// ... and at most this many items (the answer says when it stopped early).
     pub evaluate_max_items: usize,
+    /// Test-only: each page of a draft evaluation takes at least this many milliseconds,
+    /// in pages of 10 items, so that page tests can watch its progress and cancel it.
+    /// 0 (the default) in production.
+    pub evaluate_test_pace_ms: u64,
     /// Argon2id cost for new password hashes (existing hashes keep their own).
     pub password_hash: PasswordHashCost,
     /// How many password checks run at once, how many logins wait, and how failed logins
@@ -185,7 +189,8 @@ impl Default for RoomConfig {
             live_interval: Duration::from_secs(30),
             serve_with_run: false,
             evaluate_max_range: Duration::from_secs(90 * DAY),
-            evaluate_max_items: 200_000,
+            evaluate_max_items: 10_000_000,
+            evaluate_test_pace_ms: 0,
             password_hash: PasswordHashCost::default(),
             login: LoginConfig::default(),
             max_range: Duration::from_secs(366 * DAY),

@@ -87,6 +87,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("GET" "/api/sources/status", Access::Roles(WATCHERS), api::admin::source_status),
     ep!("GET" "/api/lexicons", Access::Roles(WATCHERS), api::lexicons::versions),
     ep!("POST" "/api/lexicons/evaluate", Access::Roles(&[Curator]), api::lexicons::evaluate),
+    ep!("GET" "/api/lexicons/evaluate/{id}", Access::Roles(&[Curator, Admin]), api::lexicons::evaluation_job),
+    ep!("POST" "/api/lexicons/evaluate/{id}/cancel", Access::Roles(&[Curator, Admin]), api::lexicons::cancel_evaluation),
     ep!("GET" "/api/lexicons/files", Access::Roles(&[Curator]), api::curate::files),
     ep!("POST" "/api/lexicons/save", Access::Roles(&[Curator]), api::curate::save),
     ep!("GET" "/api/lexicons/history", Access::Roles(&[Curator, Admin]), api::curate::history),

@@ -415,7 +415,8 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
     let t = TestRoom::new().await;
     let sig = "sig_000000000000000000000000";
     let range = "from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z";
-    let mut cases: Vec<Garbage> = vec![
+    let mut cases: Vec<Garbage> =
+        vec![
         g("GET", "/api/trends/categories/anti_overheid", BAD),
         g(
             "GET",
@@ -506,6 +507,8 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         g("GET", "/api/signals/export?state=", BAD),
         g("GET", "/api/signals/not-a-signal", NOT_FOUND),
         g("GET", "/api/lexicons/history/lx-nope/diff", NOT_FOUND),
+        g("GET", "/api/lexicons/evaluate/not-a-job", NOT_FOUND),
+        gb("/api/lexicons/evaluate/not-a-job/cancel", "{}", JSON, NOT_FOUND),
         gb(
             "/api/lexicons/save",
             "{\"files\": [{\"name\": \"x.lex\", \"text\": \"\"}]}",

@@ -66,7 +66,7 @@ async fn an_added_term_reports_the_items_it_would_match_and_flag() {
         "days": 7,
         "examples": 3,
     });
-    let r = t.post("/api/lexicons/evaluate", &curator, draft).await;
+    let r = t.evaluate(&curator, draft).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let e = &r.json;
     assert_eq!(e["current_version"], json!(t.lexicons.version));
@@ -134,8 +134,7 @@ async fn a_removed_term_and_a_lower_threshold() {
     let without = LEXICON.replace("dictatuur      | 2\n", "");
     assert_ne!(without, LEXICON);
     let r = t
-        .post(
-            "/api/lexicons/evaluate",
+        .evaluate(
             &curator,
             json!({"files": [{"name": "test.lex", "text": without}], "examples": 20}),
         )
@@ -167,11 +166,7 @@ async fn a_removed_term_and_a_lower_threshold() {
 
     let lower = CATEGORIES.replace("threshold = 4.0", "threshold = 2.0");
     let r = t
-        .post(
-            "/api/lexicons/evaluate",
-            &curator,
-            json!({"categories": lower, "examples": 0}),
-        )
+        .evaluate(&curator, json!({"categories": lower, "examples": 0}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
@@ -193,8 +188,7 @@ async fn drafts_with_errors_are_refused_with_their_problems_and_purged_items_are
     let t = TestRoom::new().await;
     let curator = t.login("curator").await;
     let r = t
-        .post(
-            "/api/lexicons/evaluate",
+        .evaluate(
             &curator,
             json!({"files": [{"name": "bad.lex", "text": "name: bad\n\n[anti_overheid]\nkwaad | 1,5\n[onbekend]\nx\n"}]}),
         )
@@ -212,11 +206,7 @@ async fn drafts_with_errors_are_refused_with_their_problems_and_purged_items_are
         .await
         .unwrap();
     let r = t
-        .post(
-            "/api/lexicons/evaluate",
-            &curator,
-            json!({"remove": ["test.lex"], "days": 60}),
-        )
+        .evaluate(&curator, json!({"remove": ["test.lex"], "days": 60}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json["items_scanned"], 120);

@@ -27,7 +27,7 @@ async fn every_post_an_evaluation_shows_is_named_in_its_audit_row() {
         "days": 7,
         "examples": 20,
     });
-    let r = t.post("/api/lexicons/evaluate", &curator, draft).await;
+    let r = t.evaluate(&curator, draft).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let shown: BTreeSet<String> = r.json["examples"]
         .as_object()

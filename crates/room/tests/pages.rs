@@ -196,6 +196,72 @@ async fn curator_tests_a_draft_term_sees_its_hits_and_saves_a_version() {
     shot(&b, "7-lexicon-geschiedenis").await;
 }
 
+/// A long test shows a real progress bar that moves (posts read of the range, and the time
+/// left, in words for screen readers too), passes axe while it runs, and stops on
+/// "Annuleren".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_draft_test_shows_its_progress_and_can_be_cancelled() {
+    // The test pace: pages of ten posts, 200 ms each, so the seeded month takes minutes.
+    let f = fixture_with(|c| c.evaluate_test_pace_ms = 200).await;
+    let b = Browser::start(&f.downloads).await;
+    log_in(&b, &f.base, "curator").await;
+    b.goto(&format!("{}/lexicons", f.base)).await;
+    b.wait_for("#lex-file option[value='nl-kern.lex']", WAIT)
+        .await;
+    b.exec(
+        "const s = document.getElementById('lex-file'); s.value = 'nl-kern.lex'; s.dispatchEvent(new Event('change'));
+         const e = document.getElementById('lex-editor');
+         e.value = e.value.replace('[anti_overheid]', '[anti_overheid]\\nfietsplan | 1');
+         e.dispatchEvent(new Event('input'));",
+        vec![],
+    )
+    .await;
+    b.wait_for_text("#draft-status", "1").await;
+    b.fill("#lex-days", "30").await;
+    b.click("#evaluate").await;
+    b.wait_for("#eval-progress:not([hidden]) progress#eval-bar", WAIT)
+        .await;
+    let said = b.wait_for_text("#eval-progress-text", "nog ongeveer").await;
+    assert!(
+        said.contains(" van ") && said.contains("berichten"),
+        "{said}"
+    );
+    let bar = "const p = document.getElementById('eval-bar'); return [p.value, p.max];";
+    let first = b.exec(bar, vec![]).await;
+    assert!(
+        first[1].as_f64().unwrap() > 1000.0,
+        "the month's posts: {first}"
+    );
+    let start = std::time::Instant::now();
+    let moved = loop {
+        let now = b.exec(bar, vec![]).await;
+        if now[0].as_f64() > first[0].as_f64() {
+            break now;
+        }
+        assert!(start.elapsed() < WAIT, "the bar did not move from {first}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(moved[0].as_f64() < moved[1].as_f64(), "{moved}");
+    assert_accessible(&b, "lexicons, a test running").await;
+    shot(&b, "6b-lexicon-test-loopt").await;
+
+    b.click("#eval-cancel").await;
+    let cancelled = b.wait_for_text("#eval-cancelled", "geannuleerd").await;
+    assert!(cancelled.contains(" van "), "{cancelled}");
+    let state = b
+        .exec(
+            "return [document.getElementById('eval-progress').hidden, document.getElementById('evaluate').disabled];",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        state,
+        json!([true, false]),
+        "the bar goes, the test button is back"
+    );
+    assert_nothing_ran(&b, "lexicons, a test cancelled").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_posts_never_run_and_every_page_passes_axe() {
     let f = fixture().await;

@@ -146,7 +146,9 @@ pub use query::{
     SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals,
     TotalsQuery, TrendQuery, WriteSummary,
 };
-pub use range::{RangeCursor, RangePage, RangeQuery, RangeReader};
+pub use range::{
+    RangeCursor, RangePage, RangeQuery, RangeReader, RangeText, RangeTextPage, RangeTextReader,
+};
 pub use sqlite::file as sqlite_file;
 pub use sqlite::migrate as sqlite_migrate;
 pub use sqlite::SqliteStore;
@@ -221,6 +223,38 @@ pub trait Store: Send + Sync {
         &'a self,
         query: &'a RangeQuery,
     ) -> BoxFuture<'a, Result<RangePage, StoreError>>;
+
+    /// The same page as [`Store::range_items`] in the lean form a re-score reads: text,
+    /// stored hits and scores, no other metadata. Backends override it where skipping the
+    /// metadata pays (the embedded store); the default reads the full page.
+    fn range_texts<'a>(
+        &'a self,
+        query: &'a RangeQuery,
+    ) -> BoxFuture<'a, Result<RangeTextPage, StoreError>> {
+        Box::pin(async move {
+            let page = self.range_items(query).await?;
+            Ok(RangeTextPage {
+                items: page.items.into_iter().map(RangeText::of).collect(),
+                next: page.next,
+            })
+        })
+    }
+
+    /// How many items a range read of `range` and `filter` gives (purged ones included):
+    /// [`Totals::items`], without the other counts where a backend can skip them.
+    fn range_count<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move {
+            let query = TotalsQuery {
+                range: Some(range),
+                filter: filter.clone(),
+            };
+            Ok(self.totals(&query).await?.items)
+        })
+    }
 
     /// Counts over the stored items.
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>>;

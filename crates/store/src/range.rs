@@ -11,6 +11,7 @@
 use crate::query::{Filter, StoredItem, TimeRange};
 use crate::{Store, StoreError};
 use serde::{Deserialize, Serialize};
+use websense_model::{CategoryScore, Hit, ItemId, SourceId};
 
 /// Where a page of a range read starts: after the item with this key. Take it from
 /// [`RangePage::next`]; it stays valid however many items are written or purged meanwhile.
@@ -121,6 +122,100 @@ impl<'a> RangeReader<'a> {
             return Ok(None);
         }
         let page = self.store.range_items(&self.query).await?;
+        match page.next {
+            Some(next) => self.query.after = Some(next),
+            None => self.done = true,
+        }
+        if page.items.is_empty() {
+            self.done = true;
+            return Ok(None);
+        }
+        Ok(Some(page.items))
+    }
+}
+
+/// An item of a range in the lean form a re-score reads ([`crate::Store::range_texts`]): its
+/// text, and the hits and scores stored with it, without the metadata a re-score never looks
+/// at (author, url, links, raw, tags, language), so a backend can skip reading and parsing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RangeText {
+    pub id: ItemId,
+    pub source: SourceId,
+    /// The event time as stored, in milliseconds (clamped to 1970–2099, as the range selects).
+    pub event_ms: i64,
+    pub title: Option<String>,
+    pub text: String,
+    /// The raw text is purged: `title` and `text` are gone, the hits and scores stay.
+    pub text_purged: bool,
+    /// The lexicon version the stored hits and scores were found with.
+    pub lexicon_version: String,
+    pub matches: Vec<Hit>,
+    pub scores: Vec<CategoryScore>,
+}
+
+impl RangeText {
+    /// The lean form of a full stored item.
+    pub fn of(stored: StoredItem) -> RangeText {
+        RangeText {
+            event_ms: crate::rows::event_ms(&stored.item),
+            id: stored.item.id,
+            source: stored.item.source.id,
+            title: stored.item.title,
+            text: stored.item.text,
+            text_purged: stored.text_purged,
+            lexicon_version: stored.lexicon_version,
+            matches: stored.matches,
+            scores: stored.scores,
+        }
+    }
+}
+
+/// A page of a lean range read: the same items, order and cursor as [`RangePage`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RangeTextPage {
+    pub items: Vec<RangeText>,
+    /// As [`RangePage::next`].
+    pub next: Option<RangeCursor>,
+}
+
+impl RangeTextPage {
+    /// The page of `items` read with page size `size`.
+    pub(crate) fn of(items: Vec<RangeText>, size: usize) -> RangeTextPage {
+        let next = match items.last() {
+            Some(last) if items.len() >= size => Some(RangeCursor {
+                event_ms: last.event_ms,
+                id: last.id.0.clone(),
+            }),
+            _ => None,
+        };
+        RangeTextPage { items, next }
+    }
+}
+
+/// Every item of a range in the lean form, page by page (as [`RangeReader`], with
+/// [`crate::Store::range_texts`]). Owns an `Arc` of the store, so that a reader thread or
+/// task can carry it.
+pub struct RangeTextReader {
+    store: std::sync::Arc<dyn Store>,
+    query: RangeQuery,
+    done: bool,
+}
+
+impl RangeTextReader {
+    pub fn new(store: std::sync::Arc<dyn Store>, query: RangeQuery) -> RangeTextReader {
+        RangeTextReader {
+            store,
+            query,
+            done: false,
+        }
+    }
+
+    /// The next page, or `None` once the range is read. Never an empty page.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<RangeText>>, StoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.store.range_texts(&self.query).await?;
         match page.next {
             Some(next) => self.query.after = Some(next),
             None => self.done = true,

@@ -1,11 +1,12 @@
 //! Lexicon versions, and the curator's draft evaluation.
 
-use crate::accounts::Caller;
+use crate::accounts::{Caller, Role};
 use crate::api::audit_read;
 use crate::audit::action;
 use crate::config::whole_days;
-use crate::error::{ApiError, ApiJson};
-use crate::evaluate::{self, DraftError, DraftRequest, EvaluateError, EvaluateOptions};
+use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::evaluate::job::{Job, JobState, StartRefused};
+use crate::evaluate::{self, DraftError, DraftRequest, EvaluateError, EvaluateOptions, RunControl};
 use crate::lexicons::{self, LexiconSources};
 use crate::Room;
 use axum::extract::State;
@@ -79,6 +80,9 @@ const MAX_EXAMPLES: usize = 20;
 /// number of changes times `examples`.
 pub(crate) const MAX_EXAMPLE_ITEMS: usize = 100;
 
+/// Start a draft evaluation: the request is checked and both sets built now (a bad draft is
+/// a 422 here), then the evaluation runs as a job and the answer is `202` with its id; its
+/// progress and result are at `GET /api/lexicons/evaluate/{id}`.
 pub(crate) async fn evaluate(
     State(room): State<Arc<Room>>,
     caller: Caller,
@@ -114,6 +118,22 @@ pub(crate) async fn evaluate(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
         }
     };
+    let job = match room.evaluations.start(&caller.name) {
+        Ok(job) => job,
+        Err(StartRefused::AlreadyRunning(id)) => {
+            let body = json!({
+                "error": "an evaluation of yours is running: wait for it or cancel it first",
+                "id": id,
+            });
+            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+        }
+        Err(StartRefused::Full) => {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many evaluations are running; try again shortly",
+            ))
+        }
+    };
     let now = Utc::now();
     let options = EvaluateOptions {
         range: TimeRange::new(now - Duration::days(i64::from(days)), now),
@@ -121,18 +141,88 @@ pub(crate) async fn evaluate(
         examples,
         max_example_items: MAX_EXAMPLE_ITEMS,
     };
-    let evaluation = evaluate::evaluate(room.store.as_ref(), current, draft, problems, options)
+    let pace = room.config.evaluate_test_pace_ms;
+    let control = RunControl {
+        progress: job.progress.clone(),
+        // The test pace reads small pages, so that progress moves visibly.
+        page_items: if pace > 0 { 10 } else { evaluate::PAGE_ITEMS },
+        pace_per_page: std::time::Duration::from_millis(pace),
+    };
+    // The total is known before the answer: a count on the store's event index.
+    match room
+        .store
+        .range_count(options.range, &websense_store::Filter::default())
         .await
-        .map_err(|e| match e {
-            EvaluateError::Draft(m) => ApiError::unprocessable(m),
-            EvaluateError::Store(e) => ApiError::from(e),
-            e @ EvaluateError::Internal(_) => ApiError::internal("evaluation failed", e),
-        })?;
-    // Every item whose text the answer carries is named in the row, written before it leaves.
+    {
+        Ok(total) => job.progress.set_total(total),
+        Err(e) => {
+            job.finish(JobState::Failed {
+                message: e.to_string(),
+                unprocessable: false,
+            });
+            return Err(ApiError::from(e));
+        }
+    }
+    let view = job.view();
+    let (task_room, task_job) = (room.clone(), job.clone());
+    tokio::spawn(async move {
+        let outcome = run_job(
+            &task_room, &caller, &request, days, current, draft, problems, options, &control,
+        )
+        .await;
+        task_job.finish(outcome);
+    });
+    let location = format!("/api/lexicons/evaluate/{}", view.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(axum::http::header::LOCATION, location)],
+        Json(view),
+    )
+        .into_response())
+}
+
+/// Run an evaluation job to its end state; a finished one is audited before its result can
+/// be read.
+#[allow(clippy::too_many_arguments)]
+async fn run_job(
+    room: &Room,
+    caller: &Caller,
+    request: &DraftRequest,
+    days: u32,
+    current: websense_lexicon::LexiconSet,
+    draft: websense_lexicon::LexiconSet,
+    problems: Vec<evaluate::ProblemView>,
+    options: EvaluateOptions,
+    control: &RunControl,
+) -> JobState {
+    let failed = |message: String, unprocessable: bool| JobState::Failed {
+        message,
+        unprocessable,
+    };
+    let evaluation = match evaluate::evaluate_with(
+        room.store.as_ref(),
+        current,
+        draft,
+        problems,
+        options,
+        control,
+    )
+    .await
+    {
+        Ok(e) => e,
+        Err(EvaluateError::Cancelled) => return JobState::Cancelled,
+        Err(EvaluateError::Draft(m)) => return failed(m, true),
+        Err(e) => {
+            tracing::error!(error = %e, "draft evaluation failed");
+            return failed(e.to_string(), false);
+        }
+    };
+    // Every item whose text the answer carries is named in the row, written before the
+    // answer can be read.
     let shown: Vec<String> = evaluation.examples.keys().map(|id| id.0.clone()).collect();
-    audit_read(
-        &room,
-        &caller,
+    let audited = audit_read(
+        room,
+        caller,
         action::EVALUATE_LEXICON,
         None,
         None,
@@ -147,6 +237,66 @@ pub(crate) async fn evaluate(
         }),
         shown,
     )
+    .await;
+    match audited {
+        Ok(()) => JobState::Finished(Arc::new(evaluation)),
+        Err(e) => failed(
+            format!("the audit row could not be written: {}", e.message),
+            false,
+        ),
+    }
+}
+
+/// The job `id`, for its owner or an admin; anyone else gets the same 404 as for an unknown
+/// id, so ids reveal nothing.
+fn own_job(room: &Room, caller: &Caller, id: &str) -> Result<Arc<Job>, ApiError> {
+    room.evaluations
+        .get(id)
+        .filter(|j| j.owner == caller.name || caller.roles.contains(&Role::Admin))
+        .ok_or_else(|| ApiError::not_found("no such evaluation"))
+}
+
+/// A job's state, progress (`done` of `total` items, `eta_seconds`) and, once finished, its
+/// result (for its curator only).
+pub(crate) async fn evaluation_job(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let job = own_job(&room, &caller, &id)?;
+    let mut view = job.view();
+    if job.owner != caller.name {
+        // An admin may follow and stop any job, but reads no item text: the result (with
+        // its example posts) is its curator's alone.
+        view.result = None;
+    }
+    Ok(Json(view).into_response())
+}
+
+/// Stop a running job (audited); a job that already ended is a 409.
+pub(crate) async fn cancel_evaluation(
+    State(room): State<Arc<Room>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let job = own_job(&room, &caller, &id)?;
+    if !matches!(job.state(), JobState::Running) {
+        return Err(ApiError::conflict(format!(
+            "the evaluation is {} already",
+            job.state().name()
+        )));
+    }
+    audit_read(
+        &room,
+        &caller,
+        action::CANCEL_EVALUATION,
+        Some(id.clone()),
+        None,
+        json!({ "done": job.progress.done(), "total": job.progress.total(), "owner": job.owner }),
+        Vec::new(),
+    )
     .await?;
-    Ok(Json(evaluation).into_response())
+    job.progress.cancel();
+    job.finish(JobState::Cancelled);
+    Ok(Json(job.view()).into_response())
 }

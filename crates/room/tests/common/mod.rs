@@ -330,6 +330,34 @@ impl TestRoom {
         self.call(Method::POST, uri, Some(token), Some(body)).await
     }
 
+    /// Start a draft evaluation (`POST /api/lexicons/evaluate`, a job) and wait for it:
+    /// the finished job's result as a 200; a refused start (422, 409) as it came.
+    pub async fn evaluate(&self, token: &str, draft: Value) -> Response {
+        let r = self.post("/api/lexicons/evaluate", token, draft).await;
+        if r.status != StatusCode::ACCEPTED {
+            return r;
+        }
+        let id = r.json["id"].as_str().expect("a job id").to_string();
+        loop {
+            let j = self
+                .get(&format!("/api/lexicons/evaluate/{id}"), token)
+                .await;
+            assert_eq!(j.status, StatusCode::OK, "{}", j.text);
+            match j.json["state"].as_str() {
+                Some("running") => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+                Some("finished") => {
+                    return Response {
+                        status: StatusCode::OK,
+                        headers: j.headers,
+                        text: j.json["result"].to_string(),
+                        json: j.json["result"].clone(),
+                    }
+                }
+                _ => panic!("the evaluation did not finish: {}", j.text),
+            }
+        }
+    }
+
     pub async fn login(&self, user: &str) -> String {
         let r = self
             .call(

@@ -75,6 +75,11 @@ impl Drop for Fixture {
 }
 
 pub async fn fixture() -> Fixture {
+    fixture_with(|_| {}).await
+}
+
+/// The fixture with changes to its `[room]` settings.
+pub async fn fixture_with(adjust: fn(&mut RoomConfig)) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let lexicons = dir.path().join("lexicons");
     std::fs::create_dir_all(&lexicons).unwrap();
@@ -156,6 +161,8 @@ pub async fn fixture() -> Fixture {
         password_hash: super::CHEAP,
         ..RoomConfig::default()
     };
+    let mut config = config;
+    adjust(&mut config);
     let room = Room::new(config, PrivacyConfig::default(), store.clone(), &lexicons)
         .unwrap()
         .with_trends(Arc::new(SeasonalTrends::new(Default::default(), &lexicons)));

@@ -354,6 +354,22 @@ impl ClickhouseStore {
         })
     }
 
+    /// The items of a range, counted as `totals` counts them (each id once), without the
+    /// match and score counts.
+    async fn range_count(&self, range: TimeRange, filter: &Filter) -> Result<u64, StoreError> {
+        let db = &self.inner.db;
+        let time = time_filter(range.millis());
+        let mut binds = Vec::new();
+        let filter = raw_filter(filter, &mut binds);
+        self.query(
+            &format!("SELECT toUInt64(uniqExact(id)) FROM {db}.items WHERE {time} {filter}"),
+            &binds,
+        )
+        .fetch_one()
+        .await
+        .map_err(ch_err("range count"))
+    }
+
     async fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let db = &self.inner.db;
         let cutoff_ms = clamp_ms(cutoff.timestamp_millis());
@@ -551,6 +567,14 @@ impl Store for ClickhouseStore {
 
     fn source_counts(&self) -> BoxFuture<'_, Result<Vec<crate::SourceCount>, StoreError>> {
         Box::pin(self.source_counts())
+    }
+
+    fn range_count<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(self.range_count(range, filter))
     }
 
     fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {

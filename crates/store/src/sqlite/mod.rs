@@ -80,6 +80,7 @@ mod identity;
 pub mod migrate;
 mod names;
 mod query;
+mod range_texts;
 mod retention;
 mod schema;
 mod write;
@@ -278,6 +279,25 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<RangePage, StoreError>> {
         let query = query.clone();
         Box::pin(self.with_reader(move |conn| query::range_items(conn, &query)))
+    }
+
+    fn range_texts<'a>(
+        &'a self,
+        query: &'a RangeQuery,
+    ) -> BoxFuture<'a, Result<crate::RangeTextPage, StoreError>> {
+        let query = query.clone();
+        Box::pin(self.with_reader(move |conn| range_texts::range_texts(conn, &query)))
+    }
+
+    fn range_count<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<u64, StoreError>> {
+        let filter = filter.clone();
+        Box::pin(
+            self.with_reader(move |conn| range_texts::range_count(conn, range.millis(), &filter)),
+        )
     }
 
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>> {

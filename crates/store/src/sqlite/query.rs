@@ -42,7 +42,11 @@ fn rollup_filter(filter: &Filter, params: &mut Vec<Value>) -> String {
 }
 
 /// `AND ...` conditions on the items aliased `i`.
-fn item_filter(filter: &Filter, range_ms: Option<(i64, i64)>, params: &mut Vec<Value>) -> String {
+pub(super) fn item_filter(
+    filter: &Filter,
+    range_ms: Option<(i64, i64)>,
+    params: &mut Vec<Value>,
+) -> String {
     let mut sql = String::new();
     if let Some((lo, hi)) = range_ms {
         params.push(Value::Integer(lo));
@@ -231,12 +235,18 @@ pub(super) fn bucket_items(conn: &Connection, q: &ItemsQuery) -> rusqlite::Resul
 pub(super) fn range_items(conn: &Connection, q: &RangeQuery) -> rusqlite::Result<RangePage> {
     let size = q.page_size();
     let mut params = Vec::new();
-    let mut filter = item_filter(&q.filter, Some(q.range.millis()), &mut params);
+    // The cursor's time is the lower bound itself: as a second `>=` beside the range's,
+    // SQLite starts the index scan at the range's start and reads every earlier row again.
+    let (mut lo, hi) = q.range.millis();
+    if let Some(after) = &q.after {
+        lo = lo.max(after.event_ms);
+    }
+    let mut filter = item_filter(&q.filter, Some((lo, hi)), &mut params);
     if let Some(after) = &q.after {
         params.push(Value::Integer(after.event_ms));
         params.push(Value::Text(after.id.clone()));
         filter.push_str(&format!(
-            " AND i.event_ms >= ?{ms} AND (i.event_ms > ?{ms} OR i.id > ?{id})",
+            " AND (i.event_ms > ?{ms} OR i.id > ?{id})",
             ms = params.len() - 1,
             id = params.len()
         ));
