@@ -173,6 +173,10 @@ pub struct RoomConfig {
     /// Origins (`https://room.example.nl`) besides the request's own `Host` whose pages may
     /// send the API's POSTs: needed only behind a proxy that rewrites `Host`.
     pub allowed_origins: Vec<String>,
+    /// The `[region]` section (a section of its own in the file, not a key of `[room]`):
+    /// the binary copies it here.
+    #[serde(skip)]
+    pub region: crate::region::RegionConfig,
 }
 
 impl Default for RoomConfig {
@@ -199,6 +203,7 @@ impl Default for RoomConfig {
             audit_verify_at_start: true,
             four_eyes: false,
             allowed_origins: Vec::new(),
+            region: Default::default(),
         }
     }
 }

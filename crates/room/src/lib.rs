@@ -143,6 +143,7 @@ pub mod evaluate;
 pub mod lexicons;
 pub mod pages;
 mod password_checks;
+pub mod region;
 pub mod routes;
 pub mod scan;
 mod spike_cache;
@@ -207,6 +208,10 @@ pub struct Room {
     pub(crate) channel_decisions: tokio::sync::Mutex<()>,
     /// The curators' draft evaluations, running and recently finished.
     pub(crate) evaluations: evaluate::EvaluationJobs,
+    /// The municipalities, their names and map locations (the shipped gazetteer).
+    pub(crate) gazetteer: Arc<websense_gazetteer::Gazetteer>,
+    /// `[region]`, resolved: the municipalities of the default view.
+    pub(crate) region: region::Region,
 }
 
 impl Room {
@@ -224,6 +229,9 @@ impl Room {
         privacy
             .validate()
             .map_err(|e| RoomError::Config(e.to_string()))?;
+        let gazetteer = Arc::new(websense_gazetteer::Gazetteer::shipped());
+        let region =
+            region::Region::resolve(&config.region, &gazetteer).map_err(RoomError::Config)?;
         let mut db = RoomDb::open(&config.database)?;
         let started = std::time::Instant::now();
         let head_file = config.audit_head_file.clone();
@@ -278,6 +286,8 @@ impl Room {
             handled: Default::default(),
             channel_decisions: tokio::sync::Mutex::new(()),
             evaluations: evaluate::EvaluationJobs::default(),
+            gazetteer,
+            region,
         })
     }
 

@@ -12,6 +12,7 @@
 //! | `[demo]`                               | `websense_pipeline::DemoConfig`                 | none               |
 //! | `[room]`                               | `websense_room::RoomConfig`                     | 127.0.0.1:8080     |
 //! | `[trends]`                             | `websense_trends::TrendsConfig`                 | (tuning)           |
+//! | `[region]`                             | `websense_room::region::RegionConfig`           | the whole country  |
 //!
 //! `[privacy]` is one section for the collector (pseudonym key, handles) and the Room (raw
 //! text retention, author vault); every command reads the same file.
@@ -30,6 +31,7 @@ use websense_model::duration::take_deprecations;
 use websense_pipeline::config::resolve;
 use websense_pipeline::{DemoConfig, MatcherConfig, MetricsConfig, PipelineConfig, Settings};
 use websense_room::config::TrendsConfig;
+use websense_room::region::RegionConfig;
 use websense_room::{RoomConfig, ServeConfig};
 use websense_store::StoreConfig;
 
@@ -59,6 +61,10 @@ pub struct Config {
     pub room: RoomConfig,
     #[serde(default)]
     pub trends: TrendsConfig,
+    /// The municipalities the Room shows by default (and the matcher's region, when
+    /// `[matcher] region` is not set).
+    #[serde(default)]
+    pub region: RegionConfig,
     /// Settings written the old way (`token_ttl_minutes = 480`, a bare number of seconds),
     /// read for one more release: each says what to write instead. [`Config::load`] logs them.
     #[serde(skip)]
@@ -116,6 +122,10 @@ impl Config {
             return Err(ConfigError(e.to_string()));
         }
         config.matcher.validate().map_err(ConfigError)?;
+        config
+            .region
+            .validate(&websense_gazetteer::Gazetteer::shipped())
+            .map_err(ConfigError)?;
         config.pipeline.validate().map_err(ConfigError)?;
         config.store.validate().map_err(ConfigError)?;
         config
@@ -179,13 +189,26 @@ impl Config {
 
     /// The Room's part (`websense serve`, `websense user`).
     pub fn serve_config(&self) -> ServeConfig {
+        let mut room = self.room.clone();
+        room.region = self.region.clone();
         ServeConfig {
-            room: self.room.clone(),
+            room,
             privacy: self.privacy.clone(),
             store: self.store.clone(),
             lexicons: self.matcher.lexicons.clone(),
             trends: self.trends.clone(),
         }
+    }
+
+    /// `[matcher]`, with `[region]` as its region when it names none of its own: names
+    /// shared by several municipalities are then settled towards the Room's region.
+    pub fn matcher_config(&self) -> MatcherConfig {
+        let mut matcher = self.matcher.clone();
+        if matcher.region.is_empty() {
+            matcher.region = self.region.municipalities.clone();
+            matcher.region.extend(self.region.province.clone());
+        }
+        matcher
     }
 
     /// The pipeline's part.
@@ -194,7 +217,7 @@ impl Config {
             collect: self.collect_config(),
             bus: self.bus.clone(),
             store: self.store.clone(),
-            matcher: self.matcher.clone(),
+            matcher: self.matcher_config(),
             pipeline: self.pipeline.clone(),
             metrics: self.metrics.clone(),
             demo: self.demo.clone(),
@@ -245,6 +268,34 @@ mod tests {
         assert!(e.contains("listen"), "{e}");
         let e = err("[matcher]\nreload_interval = \"0s\"\n");
         assert!(e.contains("reload_interval"), "{e}");
+    }
+
+    #[test]
+    fn the_region_is_checked_against_the_gazetteer_and_reaches_the_room_and_matcher() {
+        let e = err("[region]\nmunicipalities = [\"GM0479\", \"GM9999\"]\n");
+        assert!(
+            e.contains("[region] municipalities") && e.contains("GM9999"),
+            "{e}"
+        );
+        let e = err("[region]\nprovince = \"Hollandia\"\n");
+        assert!(e.contains("[region] province"), "{e}");
+        let e = err("[region]\nprovinse = \"Zeeland\"\n");
+        assert!(e.contains("provinse"), "{e}");
+        let config = Config::from_toml(
+            "[region]\nprovince = \"Noord-Holland\"\nmunicipalities = [\"GM0599\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.serve_config().room.region, config.region);
+        assert_eq!(config.matcher_config().region, ["GM0599", "Noord-Holland"]);
+        let own = Config::from_toml(
+            "[matcher]\nregion = [\"Zeeland\"]\n[region]\nprovince = \"Noord-Holland\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            own.matcher_config().region,
+            ["Zeeland"],
+            "the matcher's own region wins"
+        );
     }
 
     #[test]
