@@ -8,7 +8,7 @@ document.addEventListener('DOMContentLoaded', () => {
   const PAGE = 100;
   let offset = 0;
 
-  const actions = ['', 'login', 'login_failed', 'logout', 'read_items', 'export_signals', 'export_audit', 'confirm_signal', 'dismiss_signal', 'scan_signals', 'resolve_author', 'resolve_author_refused', 'evaluate_lexicon', 'save_lexicon', 'reject_term', 'switch_source', 'add_source', 'dismiss_proposal', 'purge_raw_text'];
+  const actions = ['', 'login', 'login_failed', 'logout', 'read_items', 'export_signals', 'export_audit', 'confirm_signal', 'dismiss_signal', 'scan_signals', 'resolve_author', 'resolve_author_refused', 'evaluate_lexicon', 'save_lexicon', 'reject_term', 'switch_source', 'add_source', 'dismiss_proposal', 'scope_account', 'purge_raw_text'];
   // Actions and roles by their label in the page's language; the id stays in a title.
   const actionLabel = (a) => t('audit.act.' + a) === 'audit.act.' + a ? a : t('audit.act.' + a);
   const roleLabels = (roles) => String(roles || '').split(',').filter(Boolean).map((r) => t('role.' + r) === 'role.' + r ? r : t('role.' + r)).join(', ');

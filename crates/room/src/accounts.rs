@@ -57,6 +57,10 @@ fn parse_roles(text: &str) -> Vec<Role> {
 pub struct Caller {
     pub name: String,
     pub roles: Vec<Role>,
+    /// The municipalities (CBS codes) whose posts this account may read, set by an admin
+    /// ([`crate::scope`]); empty: not scoped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 impl Caller {
@@ -276,13 +280,14 @@ pub fn session_caller(
 ) -> Result<Option<Caller>, AccountError> {
     Ok(conn
         .query_row(
-            "SELECT a.name, a.roles FROM sessions s JOIN accounts a ON a.name = s.account
+            "SELECT a.name, a.roles, a.municipalities FROM sessions s JOIN accounts a ON a.name = s.account
              WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND a.disabled = 0",
             params![token_hash(token), now.timestamp_millis()],
             |r| {
                 Ok(Caller {
                     name: r.get(0)?,
                     roles: parse_roles(&r.get::<_, String>(1)?),
+                    municipalities: crate::scope::parse_codes(&r.get::<_, String>(2)?),
                 })
             },
         )

@@ -44,6 +44,8 @@ pub mod action {
     pub const ADD_SOURCE: &str = "add_source";
     /// A Telegram channel proposed by discovery is no longer proposed.
     pub const DISMISS_PROPOSAL: &str = "dismiss_proposal";
+    /// An admin scoped an account to municipalities, or lifted its scope.
+    pub const SCOPE_ACCOUNT: &str = "scope_account";
 }
 
 /// One row of the log.

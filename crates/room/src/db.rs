@@ -98,6 +98,22 @@ WHEN NEW.hash IS NULL OR NEW.prev_hash IS NULL
 BEGIN SELECT RAISE(ABORT, 'audit rows are hash-chained: write them through websense'); END;
 "#,
     ),
+    (
+        4,
+        "municipality scopes of accounts, per-account settings",
+        r#"
+-- The municipalities (CBS codes, comma-separated) whose posts an account may read; empty:
+-- no scope (the role decides alone).
+ALTER TABLE accounts ADD COLUMN municipalities TEXT NOT NULL DEFAULT '';
+-- What a person chose and the pages remember (the municipality filter).
+CREATE TABLE account_settings (
+    account TEXT NOT NULL REFERENCES accounts (name),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (account, key)
+);
+"#,
+    ),
 ];
 
 /// Open (or create) a room database file: readable by its owner only, checked with `PRAGMA

@@ -95,6 +95,8 @@ mod tests {
             include_str!("routes.rs"),
             include_str!("auth.rs"),
             include_str!("csrf.rs"),
+            include_str!("scope.rs"),
+            include_str!("api/accounts.rs"),
         ] {
             let mut rest = file;
             while let Some(at) = rest.find("ErrorCode::new(\"") {

@@ -67,6 +67,14 @@
 //! | `POST /api/telegram/proposals/{channel}/add`, `/dismiss` | |   |             | x     | yes     |
 //! | `GET /api/audit`                           |         |         |             | x     |         |
 //! | `GET /api/audit/export`                    |         |         |             | x     | yes     |
+//! | `GET /api/accounts`                        |         |         |             | x     |         |
+//! | `POST /api/accounts/{name}/municipalities` |         |         |             | x     | yes     |
+//! | `GET /api/settings`, `POST /api/settings`  | any     | any     | any         | any   |         |
+//!
+//! An admin can scope an account to municipalities ([`scope`]): it then reads the posts,
+//! items and signals of those municipalities only, through every endpoint (a municipality
+//! outside its scope is 403), and the region's aggregate counts. Each person's municipality
+//! filter is remembered in the room database (`/api/settings`).
 //!
 //! Admin is not a super-user: it runs the room (audit, deliveries, author resolution) but
 //! reads no item text, and analysts cannot read the audit log. An account may hold several
@@ -146,6 +154,7 @@ mod password_checks;
 pub mod region;
 pub mod routes;
 pub mod scan;
+pub mod scope;
 mod spike_cache;
 pub mod spike_scan;
 mod throttle;

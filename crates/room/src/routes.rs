@@ -99,6 +99,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("POST" "/api/telegram/proposals/{channel}/dismiss", Access::Roles(&[Admin]), api::proposals::dismiss),
     ep!("GET" "/api/audit", Access::Roles(&[Admin]), api::admin::audit_log),
     ep!("GET" "/api/audit/export", Access::Roles(&[Admin]), api::admin::audit_export),
+    ep!("GET" "/api/accounts", Access::Roles(&[Admin]), api::accounts::list),
+    ep!("POST" "/api/accounts/{name}/municipalities", Access::Roles(&[Admin]), api::accounts::set_scope),
+    ep!("GET" "/api/settings", Access::SignedIn, api::accounts::settings),
+    ep!("POST" "/api/settings", Access::SignedIn, api::accounts::save_settings),
 ];
 
 /// The table entry that answers `method` on the route `path`: `HEAD` is answered by the

@@ -693,6 +693,31 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             UNPROCESSABLE,
         ),
     ];
+    // Municipality codes that are none, an account that does not exist.
+    cases.push(gb(
+        "/api/settings",
+        "{\"municipalities\": [\"Zaanstad\"]}",
+        JSON,
+        UNPROCESSABLE,
+    ));
+    cases.push(gb(
+        "/api/accounts/analyst/municipalities",
+        "{\"municipalities\": [\"GM9999\"], \"reason\": \"x\"}",
+        JSON,
+        UNPROCESSABLE,
+    ));
+    cases.push(gb(
+        "/api/accounts/analyst/municipalities",
+        "{\"municipalities\": [\"GM0479\"]}",
+        JSON,
+        UNPROCESSABLE,
+    ));
+    cases.push(gb(
+        "/api/accounts/nobody/municipalities",
+        "{\"municipalities\": [], \"reason\": \"x\"}",
+        JSON,
+        NOT_FOUND,
+    ));
     // A Telegram channel name that is an invite link.
     cases.push(gb(
         "/api/telegram/proposals/%2BAbCdEfGh/add",
@@ -714,6 +739,8 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
         "/api/telegram/proposals/kanaal_een/dismiss".to_string(),
         "/api/logout".to_string(),
         "/api/login".to_string(),
+        "/api/settings".to_string(),
+        "/api/accounts/analyst/municipalities".to_string(),
     ] {
         if uri != "/api/logout" {
             cases.extend(bad_bodies(&uri));
@@ -731,6 +758,8 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             "/api/lexicons",
             "/api/lexicons/files",
             "/api/lexicons/history",
+            "/api/accounts",
+            "/api/settings",
             // An event stream: no input to get wrong.
             "/api/events",
         ];

@@ -296,6 +296,7 @@ async fn every_json_answer_matches_the_openapi_document() {
     })
     .await;
     remember_authors(&t);
+    common::add_user(&t.room, "zaanstad", &[websense_room::Role::Analyst]);
     // Telegram discovery's proposals (this also adds a Telegram source to the statuses), and
     // a source whose last body declared no encoding, so that statuses carry the guess.
     common::write_mentions(t.dir.path());
@@ -423,6 +424,20 @@ async fn every_json_answer_matches_the_openapi_document() {
             json!({"from": from, "to": to}),
         ),
         get("analyst", "/api/signals", "/api/signals?limit=1000"),
+        post(
+            "admin",
+            "/api/accounts/{name}/municipalities",
+            "/api/accounts/zaanstad/municipalities",
+            json!({"municipalities": ["GM0479"], "reason": "analist van Zaanstad"}),
+        ),
+        get("admin", "/api/accounts", "/api/accounts"),
+        post(
+            "analyst",
+            "/api/settings",
+            "/api/settings",
+            json!({"municipalities": ["GM0479", "GM0363"]}),
+        ),
+        get("analyst", "/api/settings", "/api/settings"),
     ];
     run(&t, &tokens, &mut checker, &mut called, calls.drain(..)).await;
     evaluation_job(&t, &tokens, &mut checker, &mut called).await;

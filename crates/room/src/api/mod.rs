@@ -1,5 +1,6 @@
 //! The handlers, by subject. Authorization happened in the layer (`routes.rs`) already.
 
+pub(crate) mod accounts;
 pub(crate) mod admin;
 pub(crate) mod curate;
 pub(crate) mod events;

@@ -112,6 +112,7 @@ pub(crate) async fn login(
             let roles = Caller {
                 name: name.clone(),
                 roles: account_roles,
+                municipalities: Vec::new(),
             }
             .roles_text();
             crate::audit::append(
