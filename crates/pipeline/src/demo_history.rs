@@ -4,7 +4,12 @@
 //! scored by the real matcher and written through the real store.
 //!
 //! The volume follows a day rhythm (quiet nights, busy evenings); in the last three hours
-//! the posts of one category triple, which the spike detector should find. Generation is
+//! the posts of one category triple, which the spike detector should find.
+//!
+//! Every post is about one of five municipalities of Noord-Holland ([`MUNICIPALITIES`]: its
+//! source tag `gemeente:GMxxxx` says which, as a town's own feed would), in fixed shares;
+//! the rising theme's extra posts are all about Zaanstad ([`RISING_MUNICIPALITY`]), so the
+//! Room's map shows five municipalities with posts, one of them rising. Generation is
 //! deterministic per hour (the hour seeds the generator and the ids), so running the demo
 //! again writes the same posts for the same hours, which the store ignores as duplicates,
 //! and only adds the hours since.
@@ -13,11 +18,37 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use std::path::Path;
 use websense_matcher::Matcher;
 use websense_model::rng::Rng;
+use websense_model::place::MUNICIPALITY_TAG_PREFIX;
 use websense_model::{Item, ItemId, ScoredItem, SourceId, SourceKind, SourceRef};
 use websense_store::{Store, StoreError};
 
 /// The generated posts' source.
 pub const HISTORY_SOURCE: &str = "demo-geschiedenis";
+
+/// The municipalities the generated posts are about, with their shares (out of 20): Amsterdam,
+/// Haarlem, Zaanstad, Alkmaar, Velsen.
+pub const MUNICIPALITIES: [(&str, usize); 5] = [
+    ("GM0363", 8),
+    ("GM0392", 4),
+    ("GM0479", 3),
+    ("GM0361", 3),
+    ("GM0453", 2),
+];
+
+/// The municipality the rising theme's extra posts are about: Zaanstad.
+pub const RISING_MUNICIPALITY: &str = "GM0479";
+
+/// A municipality by the shares of [`MUNICIPALITIES`].
+fn pick_municipality(rng: &mut Rng) -> &'static str {
+    let mut roll = rng.below(20);
+    for (code, share) in MUNICIPALITIES {
+        if roll < share {
+            return code;
+        }
+        roll -= share;
+    }
+    MUNICIPALITIES[0].0
+}
 
 /// Posts per hour at `hour` of the day (UTC): quiet nights, busy evenings.
 fn hourly_rate(hour: u32) -> u64 {
@@ -69,10 +100,7 @@ pub async fn seed_history(
     let source = SourceRef {
         id: SourceId::new(HISTORY_SOURCE),
         kind: SourceKind::File,
-        tags: vec![
-            "gemeente:voorbeeldstad".into(),
-            "type:demo-geschiedenis".into(),
-        ],
+        tags: vec!["type:demo-geschiedenis".into()],
     };
     // The spike's category: the one most sample posts are flagged for.
     let scored: Vec<ScoredItem> = templates.iter().map(|t| matcher.score(t)).collect();
@@ -112,21 +140,31 @@ pub async fn seed_history(
                 }
             })
             .collect();
+        let usual = picks.len();
         if let Some((_, posts)) = &spike {
             if now - hour <= Duration::hours(3) {
                 picks.extend((0..15).map(|_| posts[rng.below(posts.len())]));
             }
         }
         for (k, template) in picks.into_iter().enumerate() {
+            let municipality = if k < usual {
+                pick_municipality(&mut rng)
+            } else {
+                RISING_MUNICIPALITY
+            };
             let minute = rng.below(60) as i64;
             let at = hour + Duration::minutes(minute);
             if at >= now {
                 continue;
             }
             let t = &templates[template];
+            let mut source = source.clone();
+            source
+                .tags
+                .push(format!("{MUNICIPALITY_TAG_PREFIX}{municipality}"));
             let mut item = Item::new(
                 ItemId::derive(&source.id, &format!("{}-{k}", hour.timestamp())),
-                source.clone(),
+                source,
                 t.text.clone(),
             );
             item.title = t.title.clone();
@@ -134,7 +172,13 @@ pub async fn seed_history(
             item.fetched_at = at;
             item.language = t.language.clone();
             item.detect_language();
-            batch.push(matcher.score_item(item));
+            let mut scored = matcher.score_item(item);
+            // A matcher with places attributes the post from its source tag itself; one
+            // without (a test's) still gets the demo's local picture.
+            if !scored.municipalities.iter().any(|m| m == municipality) {
+                scored.municipalities.insert(0, municipality.to_string());
+            }
+            batch.push(scored);
         }
         if batch.len() >= 1000 {
             seeded.generated += batch.len() as u64;
