@@ -67,6 +67,8 @@ fn stored(id: &str, flagged: bool, score: f64) -> StoredItem {
             flagged,
         }],
         text_purged: false,
+        places: Vec::new(),
+        municipalities: Vec::new(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use websense_model::{CategoryScore, Hit, Item};
+use websense_model::{CategoryScore, Hit, Item, Place};
 
 pub use websense_model::BucketSize;
 
@@ -55,6 +55,10 @@ pub struct Filter {
     /// An ISO 639-3 code; `""` selects items whose language is unknown.
     #[serde(default)]
     pub language: Option<String>,
+    /// CBS municipality codes (`GM0479`): items attributed to any of them (OR between
+    /// them). Empty: no restriction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 impl Filter {
@@ -65,6 +69,19 @@ impl Filter {
 
     pub(crate) fn tag(&self) -> Option<&str> {
         self.tag.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// A filter on these municipalities only (OR between them), nothing else.
+    pub fn municipalities<I: IntoIterator<Item = S>, S: Into<String>>(codes: I) -> Filter {
+        Filter {
+            municipalities: codes.into_iter().map(Into::into).collect(),
+            ..Filter::default()
+        }
+    }
+
+    /// Whether the filter restricts municipalities: then the municipality roll-ups answer.
+    pub(crate) fn by_municipality(&self) -> bool {
+        !self.municipalities.is_empty()
     }
 }
 
@@ -229,6 +246,13 @@ pub struct StoredItem {
     pub matches: Vec<Hit>,
     pub scores: Vec<CategoryScore>,
     pub text_purged: bool,
+    /// The places the item names, as the matcher wrote them (kept through a purge: a place
+    /// name is no personal data, and the municipality counts rest on them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    /// The municipality codes the item is attributed to, in the order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 /// Counts over the raw items (not the roll-ups). `range`, when given, bounds the items' event

@@ -112,6 +112,23 @@ pub(crate) fn raw_json(item: &Item) -> String {
     }
 }
 
+/// An item's places as stored: their JSON, empty for none (most items).
+pub(crate) fn places_json(places: &[websense_model::Place]) -> String {
+    if places.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(places).unwrap_or_default()
+    }
+}
+
+pub(crate) fn parse_places(s: &str) -> Vec<websense_model::Place> {
+    if s.is_empty() {
+        Vec::new()
+    } else {
+        serde_json::from_str(s).unwrap_or_default()
+    }
+}
+
 pub(crate) fn parse_raw(s: &str) -> serde_json::Value {
     if s.is_empty() {
         serde_json::Value::Null

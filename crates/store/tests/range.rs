@@ -14,25 +14,13 @@ use websense_testkit::services::{clickhouse_url, unique};
 
 const DAY_MS: i64 = 86_400_000;
 
-fn in_filter(s: &ScoredItem, f: &Filter) -> bool {
-    let language = s.item.language.as_ref().map_or("", |l| l.code.as_str());
-    f.source
-        .as_deref()
-        .is_none_or(|x| x == s.item.source.id.as_str())
-        && f.language.as_deref().is_none_or(|x| x == language)
-        && f.tag
-            .as_deref()
-            .filter(|t| !t.is_empty())
-            .is_none_or(|t| s.item.source.tags.iter().any(|x| x == t))
-}
-
 /// What a range read must give: the oracle's items of the range, by (event time, id).
 fn expected(oracle: &Oracle, range: &TimeRange, filter: &Filter) -> Vec<StoredItem> {
     let (lo, hi) = (range.from.timestamp_millis(), range.to.timestamp_millis());
     let mut selected: Vec<&ScoredItem> = oracle
         .items
         .values()
-        .filter(|s| (lo..hi).contains(&event_ms(s)) && in_filter(s, filter))
+        .filter(|s| (lo..hi).contains(&event_ms(s)) && matches_filter(s, filter))
         .collect();
     selected.sort_by(|a, b| {
         event_ms(a)

@@ -191,11 +191,16 @@ async fn a_pre_release_database_is_refused_with_a_clear_error() {
 async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v1.db");
-    // Schema 1 kept no method or context per hit: the items a schema-1 file can hold.
+    // Schema 1 kept no method or context per hit, nor municipalities: the items a schema-1
+    // file can hold. Those written after the migration have them.
     let mut items = generate(21, 500);
     for hit in items.iter_mut().flat_map(|s| &mut s.matches) {
         hit.method = websense_model::MatchMethod::Exact;
         hit.context.clear();
+    }
+    for s in &mut items[..300] {
+        s.places.clear();
+        s.municipalities.clear();
     }
     let mut oracle = Oracle::default();
     {
@@ -212,11 +217,14 @@ async fn a_schema_1_database_gets_the_unfiltered_roll_up_from_its_rows() {
         .execute_batch(
             "DROP TABLE trend_category_totals; DROP TABLE store_meta; \
              ALTER TABLE matches DROP COLUMN method; ALTER TABLE matches DROP COLUMN context; \
+             ALTER TABLE items DROP COLUMN municipality_list; ALTER TABLE items DROP COLUMN places; \
+             DROP TABLE municipality_lists; DROP TABLE municipality_list_members; \
+             DROP TABLE trend_municipality_categories; DROP TABLE trend_municipality_terms; \
              DELETE FROM schema_migrations WHERE version >= 2",
         )
         .unwrap();
     let store = SqliteStore::open(&path).await.unwrap();
-    assert_eq!(store.migrate().await.unwrap(), 4);
+    assert_eq!(store.migrate().await.unwrap(), 5);
     check_all(&store, &oracle, "migrated from schema 1").await;
     // Writes after the migration count in both roll-ups.
     for batch in items[300..].chunks(60) {

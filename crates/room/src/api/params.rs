@@ -93,6 +93,7 @@ pub(crate) fn filter(
         source: source.clone(),
         tag: tag.clone(),
         language: language.clone(),
+        municipalities: Vec::new(),
     }
 }
 

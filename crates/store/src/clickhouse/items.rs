@@ -32,6 +32,8 @@ struct ItemOut {
     raw: String,
     lexicon_version: String,
     purged: u8,
+    municipalities: Vec<String>,
+    places: String,
 }
 #[derive(Row, Deserialize)]
 struct MatchOut {
@@ -193,6 +195,8 @@ impl ClickhouseStore {
                 scores: scores.remove(&h.id).unwrap_or_default(),
                 lexicon_version: h.lexicon_version,
                 text_purged: h.purged != 0,
+                places: parse_places(&h.places),
+                municipalities: h.municipalities,
                 item: ItemColumns {
                     id: h.id,
                     source: h.source,

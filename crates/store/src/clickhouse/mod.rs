@@ -153,6 +153,7 @@ impl ClickhouseStore {
         let (lo, hi) = q.range.bucket_bounds(q.bucket);
         let mut binds = vec![category.to_string(), q.filter.rollup_tag().to_string()];
         let filter = rollup_filter(&q.filter, &mut binds);
+        let table = rollup_table("categories", &q.filter);
         // Tuples are (item id, hits, score in millionths, flagged).
         let sql = format!(
             "SELECT b,
@@ -162,7 +163,7 @@ impl ClickhouseStore {
                     toInt64(arraySum(arrayMap(t -> t.3, merged))) AS score_micros
              FROM (
                  SELECT toUInt32(intDiv(toUInt32(bucket), {size}) * {size}) AS b, groupUniqArrayMerge(per_item) AS merged
-                 FROM {db}.trend_categories
+                 FROM {db}.{table}
                  WHERE category = ? AND tag = ? AND bucket >= toDateTime({lo}) AND bucket < toDateTime({hi}) {filter}
                  GROUP BY b
              ) ORDER BY b"
@@ -205,10 +206,11 @@ impl ClickhouseStore {
             q.filter.rollup_tag().to_string(),
         ];
         let filter = rollup_filter(&q.filter, &mut binds);
+        let table = rollup_table("terms", &q.filter);
         let sql = format!(
             "SELECT toUInt32(intDiv(toUInt32(bucket), {size}) * {size}) AS b,
                     toUInt64(uniqExactMerge(items)) AS items, toUInt64(uniqExactMerge(hits)) AS hits
-             FROM {db}.trend_terms
+             FROM {db}.{table}
              WHERE category = ? AND term = ? AND tag = ? AND bucket >= toDateTime({lo}) AND bucket < toDateTime({hi})
                    {filter}
              GROUP BY b ORDER BY b"
@@ -244,11 +246,12 @@ impl ClickhouseStore {
             binds.push(category.clone());
             filter.push_str(" AND category = ?");
         }
+        let table = rollup_table("terms", &q.filter);
         let sql = format!(
             "SELECT toString(category) AS category, toString(term) AS term,
                     toUInt64(uniqExactMergeIf(items, bucket >= toDateTime({cur_lo}))) AS current_items,
                     toUInt64(uniqExactMergeIf(items, bucket < toDateTime({cur_lo}))) AS baseline_items
-             FROM {db}.trend_terms
+             FROM {db}.{table}
              WHERE tag = ? AND bucket >= toDateTime({base_lo}) AND bucket < toDateTime({cur_hi}) {filter}
              GROUP BY category, term ORDER BY category, term"
         );
@@ -465,12 +468,41 @@ fn raw_filter(filter: &Filter, binds: &mut Vec<String>) -> String {
         binds.push(tag.to_string());
         sql.push_str(" AND has(tags, ?)");
     }
+    if filter.by_municipality() {
+        sql.push_str(&format!(
+            " AND hasAny(municipalities, [{}])",
+            placeholders(&filter.municipalities, binds)
+        ));
+    }
     sql
 }
 
-/// `AND ...` conditions on a roll-up's `source` and `language`.
+/// `?, ?, ...` for `values`, which are bound in order.
+fn placeholders(values: &[String], binds: &mut Vec<String>) -> String {
+    binds.extend(values.iter().cloned());
+    vec!["?"; values.len()].join(", ")
+}
+
+/// The roll-up that answers a filter: the municipality one (`trend_municipality_{kind}`,
+/// items with a municipality only) when it names municipalities, else `trend_{kind}`.
+fn rollup_table(kind: &str, filter: &Filter) -> String {
+    if filter.by_municipality() {
+        format!("trend_municipality_{kind}")
+    } else {
+        format!("trend_{kind}")
+    }
+}
+
+/// `AND ...` conditions on a roll-up's `source`, `language` (and `municipality`, in the
+/// municipality roll-ups: see [`rollup_table`]).
 fn rollup_filter(filter: &Filter, binds: &mut Vec<String>) -> String {
     let mut sql = String::new();
+    if filter.by_municipality() {
+        sql.push_str(&format!(
+            " AND municipality IN ({})",
+            placeholders(&filter.municipalities, binds)
+        ));
+    }
     if let Some(source) = &filter.source {
         binds.push(source.clone());
         sql.push_str(" AND source = ?");

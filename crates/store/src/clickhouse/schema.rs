@@ -124,6 +124,58 @@ fn migrations(db: &str, f: Features) -> Vec<(u32, &'static str, Vec<String>)> {
             format!("ALTER TABLE {db}.matches ADD COLUMN method {dim} DEFAULT ''"),
             format!("ALTER TABLE {db}.matches ADD COLUMN context Array(String)"),
         ],
+    ),
+    (
+        4,
+        "the municipalities each item is about, and roll-ups per municipality",
+        vec![
+            // `places` is the JSON of the item's places ('' for none).
+            format!("ALTER TABLE {db}.items ADD COLUMN municipalities Array(String)"),
+            format!("ALTER TABLE {db}.items ADD COLUMN places String"),
+            format!("ALTER TABLE {db}.matches ADD COLUMN municipalities Array(String)"),
+            format!("ALTER TABLE {db}.scores ADD COLUMN municipalities Array(String)"),
+            // The roll-ups again with a municipality dimension: an item counts under each of
+            // its municipalities (x its tags, and ''), and not at all without one. Sets, as in
+            // the roll-ups without it, so a filter on two municipalities merges the sets of
+            // both and counts an item of both once. 18.16 takes one `ARRAY JOIN` per query,
+            // so the tags go through `arrayJoin`.
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.trend_municipality_categories (
+                    category {dim}, municipality {dim}, tag {dim}, bucket DateTime('UTC'), source {dim},
+                    language {dim},
+                    per_item AggregateFunction(groupUniqArray, Tuple(String, UInt32, Int64, UInt8))
+                ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(bucket)
+                  ORDER BY (category, municipality, tag, bucket, source, language)"
+            ),
+            format!(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trend_municipality_categories_mv
+                 TO {db}.trend_municipality_categories AS
+                 SELECT category, municipality, arrayJoin(arrayConcat([''], tags)) AS tag,
+                        toDateTime(intDiv(toUInt32(event_time), 300) * 300, 'UTC') AS bucket, source, language,
+                        groupUniqArrayState(tuple(item_id, hits, score_micros, flagged)) AS per_item
+                 FROM {db}.scores ARRAY JOIN municipalities AS municipality
+                 WHERE hits >= 1 OR flagged = 1
+                 GROUP BY category, municipality, tag, bucket, source, language"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {db}.trend_municipality_terms (
+                    municipality {dim}, category {dim}, term {dim}, tag {dim}, bucket DateTime('UTC'),
+                    source {dim}, language {dim},
+                    items AggregateFunction(uniqExact, String),
+                    hits AggregateFunction(uniqExact, String, UInt32)
+                ) ENGINE = AggregatingMergeTree PARTITION BY toYYYYMM(bucket)
+                  ORDER BY (municipality, category, term, tag, bucket, source, language)"
+            ),
+            format!(
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.trend_municipality_terms_mv
+                 TO {db}.trend_municipality_terms AS
+                 SELECT municipality, category, term, arrayJoin(arrayConcat([''], tags)) AS tag,
+                        toDateTime(intDiv(toUInt32(event_time), 300) * 300, 'UTC') AS bucket, source, language,
+                        uniqExactState(item_id) AS items, uniqExactState(item_id, ordinal) AS hits
+                 FROM {db}.matches ARRAY JOIN municipalities AS municipality
+                 GROUP BY municipality, category, term, tag, bucket, source, language"
+            ),
+        ],
     )]
 }
 
@@ -133,6 +185,8 @@ fn migrations(db: &str, f: Features) -> Vec<(u32, &'static str, Vec<String>)> {
 pub(crate) const DATA_TABLES: &[&str] = &[
     "trend_categories",
     "trend_terms",
+    "trend_municipality_categories",
+    "trend_municipality_terms",
     "matches",
     "scores",
     "items",

@@ -66,6 +66,8 @@ struct ItemRow<'a> {
     links: &'a [String],
     raw: &'a str,
     purged: u8,
+    municipalities: &'a [String],
+    places: &'a str,
 }
 
 #[derive(Row, Serialize)]
@@ -93,6 +95,7 @@ struct MatchRow<'a> {
     weight: f64,
     method: &'a str,
     context: Vec<&'static str>,
+    municipalities: &'a [String],
 }
 
 #[derive(Row, Serialize)]
@@ -109,6 +112,7 @@ struct ScoreRow<'a> {
     score_micros: i64,
     hits: u32,
     flagged: u8,
+    municipalities: &'a [String],
 }
 
 #[derive(Row, Deserialize)]
@@ -320,6 +324,7 @@ impl Writer {
                             weight: h.weight,
                             method: crate::rows::stored_method(h.method),
                             context: h.context.iter().map(|t| t.as_str()).collect(),
+                            municipalities: &p.municipalities,
                         })
                         .await?;
                 }
@@ -352,6 +357,7 @@ impl Writer {
                             score_micros: score_micros(c.score),
                             hits: c.hits,
                             flagged: u8::from(c.flagged),
+                            municipalities: &p.municipalities,
                         })
                         .await?;
                 }
@@ -391,6 +397,8 @@ impl Writer {
                     links: &c.links,
                     raw: &c.raw,
                     purged: 0,
+                    municipalities: &p.scored.municipalities,
+                    places: &p.places,
                 })
                 .await?;
         }
@@ -416,6 +424,9 @@ struct Prepared<'a> {
     scored: &'a ScoredItem,
     columns: ItemColumns,
     tags: Vec<String>,
+    /// The distinct codes the roll-ups count the item under.
+    municipalities: Vec<String>,
+    places: String,
     event_ms: i64,
     event_secs: u32,
 }
@@ -426,6 +437,8 @@ impl<'a> Prepared<'a> {
         let event_ms = event_ms(&scored.item);
         Prepared {
             tags: rollup_tags(&columns.tags),
+            municipalities: rollup_tags(&scored.municipalities),
+            places: places_json(&scored.places),
             columns,
             scored,
             event_ms,

@@ -1,5 +1,5 @@
 //! The writer's cache of name ids: `categories`, `terms`, `sources`, `languages` and
-//! `tag_lists` map each name to a small integer id once (see the module documentation of
+//! `tag_lists` (and `municipality_lists`) map each name to a small integer id once (see the module documentation of
 //! [`super`]).
 
 use crate::rows::rollup_tags;
@@ -17,6 +17,8 @@ pub(super) struct NameIds {
     languages: HashMap<String, i64>,
     /// By the JSON of the list.
     tag_lists: HashMap<String, i64>,
+    /// By the JSON of the list of codes.
+    municipality_lists: HashMap<String, i64>,
 }
 
 /// The id of `name` in a table `(id INTEGER PRIMARY KEY, <column> TEXT NOT NULL UNIQUE)`.
@@ -90,6 +92,35 @@ impl NameIds {
         )?;
         for tag in rollup_tags(tags) {
             insert.execute(params![tag, id])?;
+        }
+        Ok(id)
+    }
+
+    /// The id of an item's list of municipality codes; 0 for none.
+    pub(super) fn municipality_list(
+        &mut self,
+        conn: &Connection,
+        codes: &[String],
+    ) -> rusqlite::Result<i64> {
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        let json = serde_json::to_string(codes).unwrap_or_default();
+        if let Some(&id) = self.municipality_lists.get(&json) {
+            return Ok(id);
+        }
+        let id = name_id(
+            conn,
+            &mut self.municipality_lists,
+            "municipality_lists",
+            "codes",
+            &json,
+        )?;
+        let mut insert = conn.prepare_cached(
+            "INSERT OR IGNORE INTO municipality_list_members (municipality, municipality_list) VALUES (?1, ?2)",
+        )?;
+        for code in rollup_tags(codes) {
+            insert.execute(params![code, id])?;
         }
         Ok(id)
     }

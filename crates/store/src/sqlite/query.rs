@@ -7,16 +7,34 @@ use crate::range::{RangePage, RangeQuery};
 use crate::rows::*;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
-use websense_model::{CategoryScore, ContextTag, Hit, MatchMethod, TermKind};
+use websense_model::{CategoryScore, ContextTag, Hit, MatchMethod, Place, TermKind};
 
 const ITEM_COLUMNS: &str = "i.id, i.source, i.source_kind, (SELECT l.tags FROM tag_lists l WHERE l.id = i.tag_list), \
      i.url, i.author_pseudonym, i.author_handle, i.published_ms, i.fetched_ms, i.language, i.language_confidence, \
-     i.language_reliable, i.title, i.text, i.links, i.raw, i.lexicon_version, i.purged, i.seq";
+     i.language_reliable, i.title, i.text, i.links, i.raw, i.lexicon_version, i.purged, i.seq, \
+     (SELECT l.codes FROM municipality_lists l WHERE l.id = i.municipality_list), i.places";
 
-/// `AND ...` conditions on the roll-up columns `source`, `language` and `tag_list` of the
-/// table aliased `r`.
+/// `AND {column} IN (...)`: the municipality lists holding any of the filter's codes.
+fn municipality_lists(column: &str, filter: &Filter, params: &mut Vec<Value>) -> String {
+    if !filter.by_municipality() {
+        return String::new();
+    }
+    let mut placeholders = Vec::new();
+    for code in &filter.municipalities {
+        params.push(Value::Text(code.clone()));
+        placeholders.push(format!("?{}", params.len()));
+    }
+    format!(
+        " AND {column} IN (SELECT municipality_list FROM municipality_list_members WHERE municipality IN ({}))",
+        placeholders.join(", ")
+    )
+}
+
+/// `AND ...` conditions on the roll-up columns `source`, `language`, `tag_list` (and
+/// `municipality_list`, in the municipality roll-ups: see [`rollup_table`]) of the table
+/// aliased `r`.
 fn rollup_filter(filter: &Filter, params: &mut Vec<Value>) -> String {
-    let mut sql = String::new();
+    let mut sql = municipality_lists("r.municipality_list", filter, params);
     if let Some(source) = &filter.source {
         params.push(Value::Text(source.clone()));
         sql.push_str(&format!(
@@ -39,6 +57,16 @@ fn rollup_filter(filter: &Filter, params: &mut Vec<Value>) -> String {
         ));
     }
     sql
+}
+
+/// The roll-up that answers a filter: the municipality one (`trend_municipality_{kind}`,
+/// items with a municipality only) when it names municipalities, else `trend_{kind}`.
+fn rollup_table(kind: &str, filter: &Filter) -> String {
+    if filter.by_municipality() {
+        format!("trend_municipality_{kind}")
+    } else {
+        format!("trend_{kind}")
+    }
 }
 
 /// `AND ...` conditions on the items aliased `i`.
@@ -72,6 +100,7 @@ pub(super) fn item_filter(
             params.len()
         ));
     }
+    sql.push_str(&municipality_lists("i.municipality_list", filter, params));
     sql
 }
 
@@ -90,9 +119,9 @@ pub(super) fn category_trend(
     let filter = rollup_filter(&q.filter, &mut params);
     // Without a filter, the roll-up without sources, languages and tags answers.
     let table = if filter.is_empty() {
-        "trend_category_totals"
+        "trend_category_totals".to_string()
     } else {
-        "trend_categories"
+        rollup_table("categories", &q.filter)
     };
     let sql = format!(
         "SELECT (r.bucket / {size}) * {size} AS b, SUM(r.items), SUM(r.flagged), SUM(r.hits), SUM(r.score_micros)
@@ -128,17 +157,18 @@ pub(super) fn term_trend(
         Value::Integer(hi),
     ];
     let filter = rollup_filter(&q.filter, &mut params);
-    // `trend_terms` leads with the hour: seek (hour, term) for each hour of the range, from the
+    let table = rollup_table("terms", &q.filter);
+    // `trend_terms` (and its municipality twin) leads with the hour: seek (hour, term) for each hour of the range, from the
     // first to the last hour that holds any data.
     let sql = format!(
         "WITH RECURSIVE h(hour) AS (
-             SELECT MAX(?3 - ?3 % {HOUR_SECS}, (SELECT MIN(hour) FROM trend_terms))
+             SELECT MAX(?3 - ?3 % {HOUR_SECS}, (SELECT MIN(hour) FROM {table}))
              UNION ALL
              SELECT hour + {HOUR_SECS} FROM h
-             WHERE hour + {HOUR_SECS} < MIN(?4, (SELECT MAX(hour) + 1 FROM trend_terms))
+             WHERE hour + {HOUR_SECS} < MIN(?4, (SELECT MAX(hour) + 1 FROM {table}))
          )
          SELECT (r.bucket / {size}) * {size} AS p, SUM(r.items), SUM(r.hits)
-         FROM h CROSS JOIN trend_terms r
+         FROM h CROSS JOIN {table} r
          WHERE r.hour = h.hour AND r.bucket >= ?3 AND r.bucket < ?4
            AND r.term = (SELECT t.id FROM terms t JOIN categories c ON c.id = t.category
                          WHERE c.name = ?1 AND t.term = ?2) {filter}
@@ -173,13 +203,14 @@ pub(super) fn term_counts(
             params.len()
         ));
     }
+    let table = rollup_table("terms", &q.filter);
     // Count by term id over the hours of the range, then name the terms.
     let sql = format!(
         "SELECT c.name, t.term, x.current, x.baseline
          FROM (SELECT r.term,
                       SUM(CASE WHEN r.bucket >= ?2 THEN r.items ELSE 0 END) AS current,
                       SUM(CASE WHEN r.bucket < ?2 THEN r.items ELSE 0 END) AS baseline
-               FROM trend_terms r
+               FROM {table} r
                WHERE r.hour >= ?1 - ?1 % {HOUR_SECS} AND r.hour < ?3 AND r.bucket >= ?1 AND r.bucket < ?3 {filter}
                GROUP BY r.term) x
          JOIN terms t ON t.id = x.term JOIN categories c ON c.id = t.category
@@ -267,7 +298,8 @@ fn load_items(
     params: Vec<Value>,
 ) -> rusqlite::Result<Vec<StoredItem>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let heads: Vec<(ItemColumns, String, bool, i64)> = stmt
+    type Head = (ItemColumns, String, bool, i64, (Vec<String>, Vec<Place>));
+    let heads: Vec<Head> = stmt
         .query_map(params_from_iter(params), |r| {
             let tags: String = r.get(3)?;
             let links: String = r.get(14)?;
@@ -293,6 +325,12 @@ fn load_items(
                 r.get(16)?,
                 r.get(17)?,
                 r.get(18)?,
+                (
+                    r.get::<_, Option<String>>(19)?
+                        .and_then(|codes| serde_json::from_str(&codes).ok())
+                        .unwrap_or_default(),
+                    parse_places(&r.get::<_, String>(20)?),
+                ),
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -305,7 +343,7 @@ fn load_items(
         "SELECT category, score_micros, hits, flagged FROM scores WHERE item_seq = ?1 ORDER BY ordinal",
     )?;
     let mut out = Vec::with_capacity(heads.len());
-    for (columns, lexicon_version, purged, seq) in heads {
+    for (columns, lexicon_version, purged, seq, (municipalities, places)) in heads {
         let matches = matches_of
             .query_map([seq], |r| {
                 let kind: String = r.get(2)?;
@@ -339,6 +377,8 @@ fn load_items(
             matches,
             scores,
             text_purged: purged,
+            places,
+            municipalities,
         });
     }
     Ok(out)

@@ -38,6 +38,14 @@ pub(super) fn drop_before(conn: &mut Connection, boundary: DateTime<Utc>) -> rus
         [secs],
     )?;
     tx.execute("DELETE FROM trend_terms WHERE hour < ?1", [secs])?;
+    tx.execute(
+        "DELETE FROM trend_municipality_categories WHERE bucket < ?1",
+        [secs],
+    )?;
+    tx.execute(
+        "DELETE FROM trend_municipality_terms WHERE hour < ?1",
+        [secs],
+    )?;
     tx.commit()?;
     if dropped > 0 {
         file::reclaim(conn)?;

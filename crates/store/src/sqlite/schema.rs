@@ -127,6 +127,51 @@ FROM trend_categories GROUP BY category, bucket;
         "ALTER TABLE matches ADD COLUMN method TEXT NOT NULL DEFAULT '';
          ALTER TABLE matches ADD COLUMN context TEXT NOT NULL DEFAULT '';",
     ),
+    (
+        5,
+        "the municipalities each item is about, and roll-ups per municipality list",
+        r#"
+-- 0: no municipality (every item stored before). `places` is the JSON of the item's places
+-- ('' for none).
+ALTER TABLE items ADD COLUMN municipality_list INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN places TEXT NOT NULL DEFAULT '';
+-- An item's municipality codes as written (JSON), and the codes of each list: a filter on
+-- codes selects the lists that hold any of them, as a tag filter selects tag lists.
+CREATE TABLE IF NOT EXISTS municipality_lists (id INTEGER PRIMARY KEY, codes TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS municipality_list_members (
+    municipality TEXT NOT NULL,
+    municipality_list INTEGER NOT NULL,
+    PRIMARY KEY (municipality, municipality_list)
+) WITHOUT ROWID;
+-- The roll-ups again, for the items with a municipality only, keyed by their list: led by
+-- the category (then the list), so one municipality's series seeks each of its lists.
+CREATE TABLE IF NOT EXISTS trend_municipality_categories (
+    category INTEGER NOT NULL,
+    municipality_list INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    source INTEGER NOT NULL,
+    language INTEGER NOT NULL,
+    tag_list INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    flagged INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    score_micros INTEGER NOT NULL,
+    PRIMARY KEY (category, municipality_list, bucket, source, language, tag_list)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS trend_municipality_terms (
+    hour INTEGER NOT NULL,
+    municipality_list INTEGER NOT NULL,
+    term INTEGER NOT NULL,
+    bucket INTEGER NOT NULL,
+    source INTEGER NOT NULL,
+    language INTEGER NOT NULL,
+    tag_list INTEGER NOT NULL,
+    items INTEGER NOT NULL,
+    hits INTEGER NOT NULL,
+    PRIMARY KEY (hour, municipality_list, term, bucket, source, language, tag_list)
+) WITHOUT ROWID;
+"#,
+    ),
 ];
 
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {

@@ -1,5 +1,6 @@
 //! The write path: one batch in one transaction, items appended, hits and scores keyed by
-//! the item's row number, and the roll-ups updated for the newly inserted items only.
+//! the item's row number, and the roll-ups updated for the newly inserted items only (those
+//! per municipality list for the items attributed to a municipality).
 
 use super::names::NameIds;
 use crate::query::WriteSummary;
@@ -33,6 +34,12 @@ struct TermDelta {
 type CategoryKey = (i64, i64, i64, i64, i64);
 /// (hour, term, bucket, source, language, tag list): `trend_terms`' key, in its order.
 type TermKey = (i64, i64, i64, i64, i64, i64);
+/// (category, municipality list, bucket, source, language, tag list):
+/// `trend_municipality_categories`' key.
+type MunicipalityCategoryKey = (i64, i64, i64, i64, i64, i64);
+/// (hour, municipality list, term, bucket, source, language, tag list):
+/// `trend_municipality_terms`' key.
+type MunicipalityTermKey = (i64, i64, i64, i64, i64, i64, i64);
 
 pub(super) fn write_batch(
     conn: &mut Connection,
@@ -45,12 +52,16 @@ pub(super) fn write_batch(
     let mut categories: BTreeMap<CategoryKey, CategoryDelta> = BTreeMap::new();
     let mut category_totals: BTreeMap<(i64, i64), CategoryDelta> = BTreeMap::new();
     let mut terms: BTreeMap<TermKey, TermDelta> = BTreeMap::new();
+    // Only items with a municipality add to these.
+    let mut municipality_categories: BTreeMap<MunicipalityCategoryKey, CategoryDelta> =
+        BTreeMap::new();
+    let mut municipality_terms: BTreeMap<MunicipalityTermKey, TermDelta> = BTreeMap::new();
     {
         let mut insert_item = tx.prepare_cached(
             "INSERT OR IGNORE INTO items (id, event_ms, published_ms, fetched_ms, source, source_kind, tag_list,
                  language, language_confidence, language_reliable, lexicon_version, url, author_pseudonym,
-                 author_handle, title, text, links, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                 author_handle, title, text, links, raw, municipality_list, places)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         )?;
         let mut insert_match = tx.prepare_cached(
             "INSERT INTO matches (item_seq, ordinal, category, term, kind, field, span_start, span_end, weight,
@@ -68,6 +79,7 @@ pub(super) fn write_batch(
             let tags = &item.source.tags;
             let tags_json = serde_json::to_string(tags).unwrap_or_default();
             let tag_list = ids.tag_list(&tx, &tags_json, tags)?;
+            let municipality_list = ids.municipality_list(&tx, &scored.municipalities)?;
             let language = language_code(item);
             let event = event_ms(item);
             let inserted = insert_item.execute(params![
@@ -89,6 +101,8 @@ pub(super) fn write_batch(
                 item.text,
                 serde_json::to_string(&item.links).unwrap_or_default(),
                 raw_json(item),
+                municipality_list,
+                places_json(&scored.places),
             ])?;
             if inserted == 0 {
                 summary.duplicates += 1;
@@ -138,6 +152,22 @@ pub(super) fn write_batch(
                     d.hits += i64::from(s.hits);
                     d.score_micros += score_micros(s.score);
                 }
+                if municipality_list != 0 {
+                    let d = municipality_categories
+                        .entry((
+                            category,
+                            municipality_list,
+                            bucket,
+                            source,
+                            language,
+                            tag_list,
+                        ))
+                        .or_default();
+                    d.items += i64::from(s.hits >= 1);
+                    d.flagged += i64::from(s.flagged);
+                    d.hits += i64::from(s.hits);
+                    d.score_micros += score_micros(s.score);
+                }
             }
             item_terms.clear();
             for h in &scored.matches {
@@ -153,6 +183,21 @@ pub(super) fn write_batch(
                     .or_default();
                 d.items += 1;
                 d.hits += hits;
+                if municipality_list != 0 {
+                    let d = municipality_terms
+                        .entry((
+                            hour_of(bucket),
+                            municipality_list,
+                            term,
+                            bucket,
+                            source,
+                            language,
+                            tag_list,
+                        ))
+                        .or_default();
+                    d.items += 1;
+                    d.hits += hits;
+                }
             }
         }
 
@@ -203,6 +248,47 @@ pub(super) fn write_batch(
             add_term.execute(params![
                 hour, term, bucket, source, language, tag_list, d.items, d.hits
             ])?;
+        }
+        if !municipality_categories.is_empty() {
+            let mut add = tx.prepare_cached(
+                "INSERT INTO trend_municipality_categories (category, municipality_list, bucket, source, language,
+                     tag_list, items, flagged, hits, score_micros)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (category, municipality_list, bucket, source, language, tag_list) DO UPDATE SET
+                     items = items + excluded.items, flagged = flagged + excluded.flagged,
+                     hits = hits + excluded.hits, score_micros = score_micros + excluded.score_micros",
+            )?;
+            for (&(category, list, bucket, source, language, tag_list), d) in
+                &municipality_categories
+            {
+                add.execute(params![
+                    category,
+                    list,
+                    bucket,
+                    source,
+                    language,
+                    tag_list,
+                    d.items,
+                    d.flagged,
+                    d.hits,
+                    d.score_micros
+                ])?;
+            }
+        }
+        if !municipality_terms.is_empty() {
+            let mut add = tx.prepare_cached(
+                "INSERT INTO trend_municipality_terms (hour, municipality_list, term, bucket, source, language,
+                     tag_list, items, hits)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (hour, municipality_list, term, bucket, source, language, tag_list) DO UPDATE SET
+                     items = items + excluded.items, hits = hits + excluded.hits",
+            )?;
+            for (&(hour, list, term, bucket, source, language, tag_list), d) in &municipality_terms
+            {
+                add.execute(params![
+                    hour, list, term, bucket, source, language, tag_list, d.items, d.hits
+                ])?;
+            }
         }
     }
     tx.commit()?;

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use websense_model::rng::Rng;
 use websense_model::{
-    Author, CategoryScore, ContextTag, Field, Hit, Item, ItemId, Language, MatchMethod, Pseudonym,
-    ScoredItem, SourceId, SourceKind, SourceRef, TermKind,
+    Author, CategoryScore, ContextTag, Field, Hit, Item, ItemId, Language, MatchMethod, Place,
+    PlaceBasis, PlaceKind, Pseudonym, ScoredItem, SourceId, SourceKind, SourceRef, TermKind,
 };
 
 pub const LEXICON: &[(&str, &[&str])] = &[
@@ -37,13 +37,64 @@ fn ms(t: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(t).unwrap()
 }
 
-/// `n` scored items with ids `item-{seed}-{i}`, known hits and scores. Times have
-/// millisecond precision (what the stores keep).
+/// The municipalities items are attributed to: (code, name, a place in it).
+pub const MUNICIPALITIES: &[(&str, &str, &str)] = &[
+    ("GM0479", "Zaanstad", "Zaandam"),
+    ("GM0363", "Amsterdam", "Weesp"),
+    ("GM0453", "Velsen", "IJmuiden"),
+    ("GM0394", "Haarlemmermeer", "Hoofddorp"),
+];
+
+/// `n` scored items with ids `item-{seed}-{i}`, known hits and scores, and random sets of
+/// municipalities (none for about half). Times have millisecond precision (what the stores
+/// keep).
 pub fn generate(seed: u64, n: usize) -> Vec<ScoredItem> {
     let mut rng = Rng::new(seed);
+    // Its own generator, so the rest of each item is drawn as before municipalities came.
+    let mut places = Rng::new(seed ^ 0x6d75_6e69);
     (0..n)
-        .map(|i| generate_one(&mut rng, &format!("item-{seed}-{i}"), "lex-1"))
+        .map(|i| {
+            let mut s = generate_one(&mut rng, &format!("item-{seed}-{i}"), "lex-1");
+            with_municipalities(&mut places, &mut s);
+            s
+        })
         .collect()
+}
+
+/// Give an item 0 to 3 of [`MUNICIPALITIES`] (in random order), each named by a place.
+pub fn with_municipalities(rng: &mut Rng, s: &mut ScoredItem) {
+    s.places.clear();
+    s.municipalities.clear();
+    let n = match rng.below(10) {
+        0..=4 => 0,
+        5..=7 => 1,
+        8 => 2,
+        _ => 3,
+    };
+    while s.municipalities.len() < n {
+        let (code, name, place) = rng.pick(MUNICIPALITIES);
+        if s.municipalities.iter().any(|c| c == code) {
+            continue;
+        }
+        s.municipalities.push(code.to_string());
+        let start = s.item.text.len();
+        s.item.text.push_str(&format!(" in {place}"));
+        s.places.push(Place {
+            text: place.to_string(),
+            start: start + 4,
+            end: start + 4 + place.len(),
+            field: Field::Text,
+            municipality_code: code.to_string(),
+            municipality: name.to_string(),
+            province: "Noord-Holland".into(),
+            kind: if place == name {
+                PlaceKind::Municipality
+            } else {
+                PlaceKind::Place
+            },
+            basis: PlaceBasis::Preposition,
+        });
+    }
 }
 
 fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {

@@ -26,7 +26,8 @@ pub fn event_ms(s: &ScoredItem) -> i64 {
         .clamp(0, 4_102_444_800_000 - 1)
 }
 
-fn matches_filter(s: &ScoredItem, f: &Filter) -> bool {
+/// Whether an item passes a filter, as the stores must decide it.
+pub fn matches_filter(s: &ScoredItem, f: &Filter) -> bool {
     let language = s
         .item
         .language
@@ -41,6 +42,10 @@ fn matches_filter(s: &ScoredItem, f: &Filter) -> bool {
             .as_deref()
             .filter(|t| !t.is_empty())
             .is_none_or(|t| s.item.source.tags.iter().any(|x| x == t))
+        && (f.municipalities.is_empty()
+            || s.municipalities
+                .iter()
+                .any(|m| f.municipalities.contains(m)))
 }
 
 fn micros(score: f64) -> i64 {
@@ -222,6 +227,8 @@ impl Oracle {
                 })
                 .collect(),
             text_purged: purged,
+            places: s.places.clone(),
+            municipalities: s.municipalities.clone(),
         }
     }
 
@@ -296,6 +303,11 @@ pub fn filters() -> Vec<Filter> {
         source: source.map(String::from),
         tag: tag.map(String::from),
         language: language.map(String::from),
+        municipalities: Vec::new(),
+    };
+    let m = |codes: &[&str], filter: Filter| Filter {
+        municipalities: codes.iter().map(|c| c.to_string()).collect(),
+        ..filter
     };
     vec![
         Filter::default(),
@@ -305,6 +317,14 @@ pub fn filters() -> Vec<Filter> {
         f(None, None, Some("")),
         f(Some("reddit-nl"), Some("forum"), Some("eng")),
         f(None, Some(""), None),
+        // Per municipality: one, two (either of them), and with the other filters.
+        m(&["GM0479"], Filter::default()),
+        m(&["GM0479", "GM0363"], Filter::default()),
+        m(&["GM0363"], f(None, Some("social"), None)),
+        m(&["GM0453", "GM0479"], f(Some("nos"), None, Some("nld"))),
+        m(&["GM0394"], f(None, Some("nieuws"), Some(""))),
+        // A code no item has.
+        m(&["GM9999"], Filter::default()),
     ]
 }
 
@@ -474,8 +494,9 @@ pub fn batches(items: &[ScoredItem], size: usize) -> Vec<Vec<ScoredItem>> {
 pub async fn scenario(store: &dyn Store) -> Vec<String> {
     let mut transcript = Vec::new();
     // The embedded store's schema 2 added a roll-up, 3 the store identity, 4 each hit's
-    // method and context; ClickHouse's 2 the store identity, 3 each hit's method and context.
-    let version = if store.backend() == "embedded" { 4 } else { 3 };
+    // method and context, 5 the municipalities; ClickHouse's 2 the store identity, 3 each
+    // hit's method and context, 4 the municipalities.
+    let version = if store.backend() == "embedded" { 5 } else { 4 };
     assert_eq!(store.migrate().await.unwrap(), version);
     assert_eq!(
         store.migrate().await.unwrap(),
@@ -492,6 +513,27 @@ pub async fn scenario(store: &dyn Store) -> Vec<String> {
         assert_eq!(want.written, 50);
     }
     transcript.extend(check_all(store, &oracle, "after first delivery").await);
+    // Municipalities: items with none, one and several; each filter of one or two of them
+    // selects some but not all items.
+    let attributed = |n: usize| {
+        oracle
+            .items
+            .values()
+            .filter(|s| s.municipalities.len() == n)
+            .count()
+    };
+    assert!(attributed(0) > 200 && attributed(1) > 100 && attributed(2) > 20 && attributed(3) > 20);
+    for filter in filters().iter().filter(|f| f.municipalities.len() == 1) {
+        let whole = TotalsQuery {
+            range: None,
+            filter: filter.clone(),
+        };
+        let n = oracle.totals(&whole).items;
+        assert!(
+            filter.municipalities == ["GM9999"] || (n > 10 && n < 300),
+            "{filter:?}: {n}"
+        );
+    }
     // The data must exercise what is checked: otherwise empty answers would agree trivially.
     let day = TrendQuery {
         bucket: BucketSize::Day,
