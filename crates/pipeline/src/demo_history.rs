@@ -17,8 +17,8 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 use std::path::Path;
 use websense_matcher::Matcher;
-use websense_model::rng::Rng;
 use websense_model::place::MUNICIPALITY_TAG_PREFIX;
+use websense_model::rng::Rng;
 use websense_model::{Item, ItemId, ScoredItem, SourceId, SourceKind, SourceRef};
 use websense_store::{Store, StoreError};
 

@@ -349,6 +349,32 @@
       el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c) => el('td', {}, c))))));
   }
 
+  // The municipality filter every page offers: the region's municipalities (a scoped
+  // account's own only), the choice remembered per account (`POST /api/settings`) and taken
+  // from the address first, so a link to one municipality's trends shows it.
+  function municipalityChoice() {
+    const asked = params().get('municipality');
+    if (asked !== null) return asked;
+    return (data.chosen && data.chosen[0]) || '';
+  }
+
+  function municipalitySelect(value) {
+    const all = data.scope && data.scope.length ? t('filter.municipality.scope') : t('filter.municipality.all');
+    return select('municipality', [['', all]].concat((data.region || []).map((m) => [m.code, m.name])), value);
+  }
+
+  // Keep the choice for this account when it changed; the page works on without it.
+  async function rememberMunicipality(code) {
+    const before = (data.chosen && data.chosen[0]) || '';
+    if (code === before) return;
+    data.chosen = code ? [code] : [];
+    try {
+      await api('/api/settings', { method: 'POST', body: { municipalities: data.chosen } });
+    } catch (e) {
+      /* not kept: the filter still applies to this page */
+    }
+  }
+
   function hasRole(role) {
     return !!(data.user && data.user.roles.includes(role));
   }
@@ -402,5 +428,6 @@
     data, t, el, svg, api, ApiError, errorBox, clear, fmtTime, fmtNum, timeEl, sparkline, dense,
     lineChart, highlight, spike, download, csv, params, query, field, select, bucketSelect, hitsIn, table, hasRole, page,
     announce, safeUrl, plainText, hitNotes, termNotes, noted, BUCKET_SECONDS, keepAddress,
+    municipalityChoice, municipalitySelect, rememberMunicipality,
   };
 })();

@@ -17,6 +17,7 @@ document.addEventListener('DOMContentLoaded', () => {
     source: p.get('source') || '',
     tag: p.get('tag') || '',
     language: p.get('language') || '',
+    municipality: R.municipalityChoice(),
     offset: Math.max(0, parseInt(p.get('offset') || '0', 10) || 0),
   };
 
@@ -27,6 +28,7 @@ document.addEventListener('DOMContentLoaded', () => {
       R.field('i-bucket', t('trends.bucket'), R.bucketSelect(state.bucket)),
       R.field('i-at', t('items.at'), el('input', { name: 'at', value: state.at }), t('items.at.hint'))),
     el('div', { class: 'fields' },
+      R.field('i-municipality', t('filter.municipality'), R.municipalitySelect(state.municipality)),
       R.field('i-source', t('filter.source'), el('input', { name: 'source', value: state.source })),
       R.field('i-tag', t('filter.tag'), el('input', { name: 'tag', value: state.tag })),
       R.field('i-language', t('filter.language'), el('input', { name: 'language', value: state.language, size: 4 }), t('filter.language.hint'))),
@@ -37,7 +39,8 @@ document.addEventListener('DOMContentLoaded', () => {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    for (const k of ['category', 'term', 'bucket', 'at', 'source', 'tag', 'language']) state[k] = form.elements[k].value.trim();
+    for (const k of ['category', 'term', 'bucket', 'at', 'source', 'tag', 'language', 'municipality']) state[k] = form.elements[k].value.trim();
+    R.rememberMunicipality(state.municipality);
     state.offset = 0;
     load();
   });
@@ -66,7 +69,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   async function load() {
-    const q = R.query({ category: state.category, term: state.category ? state.term : '', bucket: state.bucket, at: state.at, source: state.source, tag: state.tag, language: state.language, offset: state.offset || '', limit: PAGE });
+    const q = R.query({ category: state.category, term: state.category ? state.term : '', bucket: state.bucket, at: state.at, source: state.source, tag: state.tag, language: state.language, municipality: state.municipality, offset: state.offset || '', limit: PAGE });
     history.replaceState(null, '', '/berichten?' + R.query(Object.assign({}, state, { offset: state.offset || '' })));
     R.clear(result).appendChild(el('p', { class: 'muted' }, t('loading')));
     try {

@@ -110,11 +110,24 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
-  (async () => {
+  // The municipality filter: the overview of one municipality of the region, or all of it.
+  let municipality = R.municipalityChoice();
+  const choice = R.municipalitySelect(municipality);
+  const filter = el('form', { class: 'card filters', id: 'overview-filter' }, R.field('o-municipality', t('filter.municipality'), choice));
+  filter.addEventListener('submit', (e) => e.preventDefault());
+  choice.addEventListener('change', () => {
+    municipality = choice.value;
+    R.rememberMunicipality(municipality);
+    R.keepAddress(R.query({ municipality: municipality }));
+    load();
+  });
+
+  async function load() {
+    R.clear(root).appendChild(filter);
     root.appendChild(el('p', { class: 'muted', id: 'loading' }, t('loading')));
     try {
-      const o = await R.api('/api/overview');
-      R.clear(root);
+      const o = await R.api('/api/overview' + (municipality ? '?' + R.query({ municipality: municipality }) : ''));
+      R.clear(root).appendChild(filter);
       for (const c of o.categories || []) if (c.label) labels[c.category] = c.label;
       const totals = o.totals || {};
       root.appendChild(el('p', { class: 'summary' }, t('overview.summary', { items: R.fmtNum(totals.items), flagged: R.fmtNum(totals.flagged_items !== undefined ? totals.flagged_items : totals.flagged), hours: o.hours || 24 })));
@@ -122,9 +135,11 @@ document.addEventListener('DOMContentLoaded', () => {
       root.appendChild(categoriesCard(o));
       root.appendChild(risingCard(o));
       root.appendChild(sourcesCard(o));
-      connect();
     } catch (e) {
-      R.clear(root).appendChild(R.errorBox(e));
+      R.clear(root).appendChild(filter);
+      root.appendChild(R.errorBox(e));
     }
-  })();
+  }
+
+  load().then(connect);
 });

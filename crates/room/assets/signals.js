@@ -24,6 +24,7 @@ document.addEventListener('DOMContentLoaded', () => {
     category: p.get('category') || '',
     source: p.get('source') || '',
     origin: p.get('origin') || '',
+    municipality: R.municipalityChoice(),
     sort: p.get('sort') === 'score' ? 'score' : 'newest',
     offset: Math.max(0, parseInt(p.get('offset') || '0', 10) || 0),
   };
@@ -32,7 +33,7 @@ document.addEventListener('DOMContentLoaded', () => {
   function keepInAddress() {
     const q = R.query({
       state: view.state, category: view.category, source: view.source, origin: view.origin,
-      sort: view.sort === 'newest' ? '' : view.sort, offset: view.offset || '',
+      municipality: view.municipality, sort: view.sort === 'newest' ? '' : view.sort, offset: view.offset || '',
     });
     R.keepAddress(q);
   }
@@ -246,8 +247,10 @@ document.addEventListener('DOMContentLoaded', () => {
   const categorySelect = R.select('category', [['', t('signals.filter.all')]], view.category);
   const sourceSelect = R.select('source', [['', t('signals.filter.all')]], view.source);
   const originSelect = R.select('origin', [['', t('signals.filter.all')], ['flagged_item', t('signals.kind.item')], ['spike', t('signals.kind.spike')]], view.origin);
+  const municipalitySelect = R.municipalitySelect(view.municipality);
   const sortSelect = R.select('sort', [['newest', t('signals.sort.newest')], ['score', t('signals.sort.score')]], view.sort);
   const filters = el('form', { class: 'card filters', id: 'signal-filters' },
+    R.field('filter-municipality', t('filter.municipality'), municipalitySelect),
     R.field('filter-category', t('signals.filter.category'), categorySelect),
     R.field('filter-source', t('signals.filter.source'), sourceSelect),
     R.field('filter-origin', t('signals.filter.origin'), originSelect),
@@ -256,6 +259,8 @@ document.addEventListener('DOMContentLoaded', () => {
     view.category = categorySelect.value;
     view.source = sourceSelect.value;
     view.origin = originSelect.value;
+    view.municipality = municipalitySelect.value;
+    R.rememberMunicipality(view.municipality);
     view.sort = sortSelect.value;
     view.offset = 0;
     load();
@@ -344,7 +349,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try {
       const res = await R.api('/api/signals?' + R.query({
         state: view.state, category: view.category, source: view.source, origin: view.origin,
-        sort: view.sort, limit: PAGE, offset: view.offset,
+        municipality: view.municipality, sort: view.sort, limit: PAGE, offset: view.offset,
       }));
       if (mine !== loading) return;
       for (const c of res.facets.categories) if (c.label) labels[c.category] = c.label;

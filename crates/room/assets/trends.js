@@ -25,6 +25,7 @@ document.addEventListener('DOMContentLoaded', () => {
     source: el('input', { name: 'source', value: p.get('source') || '' }),
     tag: el('input', { name: 'tag', value: p.get('tag') || '' }),
     language: el('input', { name: 'language', value: p.get('language') || '', size: 4 }),
+    municipality: R.municipalitySelect(R.municipalityChoice()),
     bucket: R.bucketSelect(p.get('bucket') || '1h'),
     from: el('input', { name: 'from', type: 'date', value: p.get('from') || isoDate(defaultFrom) }),
     to: el('input', { name: 'to', type: 'date', value: p.get('to') || isoDate(defaultTo) }),
@@ -36,6 +37,7 @@ document.addEventListener('DOMContentLoaded', () => {
     R.field('f-from', t('trends.from'), inputs.from),
     R.field('f-to', t('trends.to'), inputs.to)));
   form.appendChild(el('div', { class: 'fields' },
+    R.field('f-municipality', t('filter.municipality'), inputs.municipality),
     R.field('f-source', t('filter.source'), inputs.source),
     R.field('f-tag', t('filter.tag'), inputs.tag),
     R.field('f-language', t('filter.language'), inputs.language, t('filter.language.hint'))));
@@ -64,7 +66,7 @@ document.addEventListener('DOMContentLoaded', () => {
   }
 
   function filters() {
-    return { source: inputs.source.value.trim(), tag: inputs.tag.value.trim(), language: inputs.language.value.trim() };
+    return { municipality: inputs.municipality.value, source: inputs.source.value.trim(), tag: inputs.tag.value.trim(), language: inputs.language.value.trim() };
   }
 
   function spikeMatches(s, category, term) {
@@ -165,6 +167,7 @@ document.addEventListener('DOMContentLoaded', () => {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
+    R.rememberMunicipality(inputs.municipality.value);
     load();
   });
 

@@ -67,6 +67,7 @@
 //! | `POST /api/telegram/proposals/{channel}/add`, `/dismiss` | |   |             | x     | yes     |
 //! | `GET /api/audit`                           |         |         |             | x     |         |
 //! | `GET /api/audit/export`                    |         |         |             | x     | yes     |
+//! | `GET /api/municipalities`, `.../{code}`    | x       | x       |             | x     | posts   |
 //! | `GET /api/accounts`                        |         |         |             | x     |         |
 //! | `POST /api/accounts/{name}/municipalities` |         |         |             | x     | yes     |
 //! | `GET /api/settings`, `POST /api/settings`  | any     | any     | any         | any   |         |
@@ -149,7 +150,9 @@ pub mod error;
 mod error_text;
 pub mod evaluate;
 pub mod lexicons;
+pub mod local;
 pub mod pages;
+pub mod pages_map;
 mod password_checks;
 pub mod region;
 pub mod routes;

@@ -68,6 +68,8 @@ pub const PAGES: &[Page] = &[
         "overview.js",
         &[Analyst, Curator, Admin],
     ),
+    // Rendered on the server (`pages_map`): no page script.
+    page("/kaart", "nav.map", "", &[Analyst, Curator, Admin]),
     page(
         "/trends",
         "nav.trends",
@@ -136,7 +138,7 @@ fn texts(lang: Lang) -> &'static Map<String, Value> {
     &all[lang.code()]
 }
 
-fn t(lang: Lang, key: &str) -> &'static str {
+pub(crate) fn t(lang: Lang, key: &str) -> &'static str {
     text(lang, key).unwrap_or("(?)")
 }
 
@@ -175,7 +177,7 @@ const CSP: &str =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-fn html_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert(
@@ -200,19 +202,19 @@ fn html_response(status: StatusCode, body: String) -> Response {
 }
 
 /// What a page shell shows around its content.
-struct Shell<'a> {
-    lang: Lang,
-    title: &'a str,
-    caller: Option<&'a Caller>,
-    current: Option<&'a str>,
-    scripts: &'a [&'a str],
+pub(crate) struct Shell<'a> {
+    pub(crate) lang: Lang,
+    pub(crate) title: &'a str,
+    pub(crate) caller: Option<&'a Caller>,
+    pub(crate) current: Option<&'a str>,
+    pub(crate) scripts: &'a [&'a str],
     /// Server-rendered content of `<main>` after the heading (already escaped).
-    body: String,
+    pub(crate) body: String,
     /// Data for the page script.
-    data: Value,
+    pub(crate) data: Value,
 }
 
-fn render(shell: Shell<'_>) -> String {
+pub(crate) fn render(shell: Shell<'_>) -> String {
     let lang = shell.lang;
     let mut nav = String::new();
     if let Some(caller) = shell.caller {
@@ -290,12 +292,12 @@ fn render(shell: Shell<'_>) -> String {
 
 /// The signed-in caller of a page request; a room database that cannot answer shows the page
 /// as to someone not signed in (the API it calls then answers with the error).
-async fn caller_of(room: &Room, headers: &HeaderMap) -> Option<Caller> {
+pub(crate) async fn caller_of(room: &Room, headers: &HeaderMap) -> Option<Caller> {
     auth::caller(room, headers).await.ok().flatten()
 }
 
 /// A local path to go back to after login or a language switch; anything else is `/`.
-fn local_path(next: Option<&str>) -> String {
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
         Some(p)
             if p.starts_with('/')
@@ -309,7 +311,12 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-fn login_page(lang: Lang, status: StatusCode, next: &str, notice: Option<&str>) -> Response {
+pub(crate) fn login_page(
+    lang: Lang,
+    status: StatusCode,
+    next: &str,
+    notice: Option<&str>,
+) -> Response {
     let notice = notice
         .map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n)))
         .unwrap_or_default();
@@ -360,7 +367,7 @@ async fn home(State(room): State<Arc<Room>>, headers: HeaderMap) -> Response {
     }
 }
 
-fn forbidden(lang: Lang, caller: &Caller, page: Option<&Page>) -> Response {
+pub(crate) fn forbidden(lang: Lang, caller: &Caller, page: Option<&Page>) -> Response {
     let needed = page
         .map(|p| {
             p.roles
@@ -420,12 +427,12 @@ async fn show_page(State(room): State<Arc<Room>>, headers: HeaderMap, uri: Uri) 
             current: Some(page.path),
             scripts: &[page.script],
             body: "<div id=\"page\"></div>".to_string(),
-            data: json!({}),
+            data: crate::pages_map::filter_data(&room, &caller).await,
         }),
     )
 }
 
-fn not_found(lang: Lang) -> Response {
+pub(crate) fn not_found(lang: Lang) -> Response {
     html_response(
         StatusCode::NOT_FOUND,
         render(Shell {
@@ -503,6 +510,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/javascript",
         include_str!("../assets/audit.js"),
     ),
+    (
+        "municipality.js",
+        "text/javascript",
+        include_str!("../assets/municipality.js"),
+    ),
 ];
 
 async fn asset(Path(name): Path<String>) -> Response {
@@ -529,9 +541,12 @@ pub(crate) fn router(room: Arc<Room>) -> Router {
         .route("/login", get(login))
         .route("/taal/{code}", get(switch_language))
         .route("/static/{name}", get(asset));
-    for p in PAGES {
+    for p in PAGES.iter().filter(|p| p.path != "/kaart") {
         router = router.route(p.path, get(show_page));
     }
+    router = router
+        .route("/kaart", get(crate::pages_map::map_page))
+        .route("/gemeente", get(crate::pages_map::municipality_page));
     router.with_state(room)
 }
 
@@ -573,8 +588,8 @@ mod tests {
                 }
             }
         }
-        let pages = include_str!("pages.rs");
-        let mut rest = pages;
+        let pages = [include_str!("pages.rs"), include_str!("pages_map.rs")].concat();
+        let mut rest = pages.as_str();
         while let Some(at) = rest.find("t(lang, \"") {
             rest = &rest[at + 9..];
             used.push(rest.chars().take_while(|c| *c != '"').collect());

@@ -99,6 +99,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!("POST" "/api/telegram/proposals/{channel}/dismiss", Access::Roles(&[Admin]), api::proposals::dismiss),
     ep!("GET" "/api/audit", Access::Roles(&[Admin]), api::admin::audit_log),
     ep!("GET" "/api/audit/export", Access::Roles(&[Admin]), api::admin::audit_export),
+    ep!("GET" "/api/municipalities", Access::Roles(WATCHERS), api::municipalities::list),
+    ep!("GET" "/api/municipalities/{code}", Access::Roles(WATCHERS), api::municipalities::overview),
     ep!("GET" "/api/accounts", Access::Roles(&[Admin]), api::accounts::list),
     ep!("POST" "/api/accounts/{name}/municipalities", Access::Roles(&[Admin]), api::accounts::set_scope),
     ep!("GET" "/api/settings", Access::SignedIn, api::accounts::settings),

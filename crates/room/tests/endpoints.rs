@@ -693,6 +693,11 @@ async fn garbage_input_is_a_clear_4xx_on_every_endpoint() {
             UNPROCESSABLE,
         ),
     ];
+    cases.push(g("GET", "/api/municipalities?now=gisteren", BAD));
+    cases.push(g("GET", "/api/municipalities/GM0479?hours=0", BAD));
+    cases.push(g("GET", "/api/municipalities/GM0479?hours=169", BAD));
+    cases.push(g("GET", "/api/municipalities/GM0479?wijk=noord", BAD));
+    cases.push(g("GET", "/api/municipalities/Zaanstad", NOT_FOUND));
     // Municipality codes that are none, an account that does not exist.
     cases.push(gb(
         "/api/settings",

@@ -326,7 +326,7 @@ async fn every_json_answer_matches_the_openapi_document() {
     let mut checker = Checker::new();
     let mut called: BTreeSet<(String, &'static str)> = BTreeSet::new();
     let mut tokens: BTreeMap<&str, String> = BTreeMap::new();
-    for user in ["analyst", "curator", "i2o_liaison", "admin"] {
+    for user in ["analyst", "curator", "i2o_liaison", "admin", "zaanstad"] {
         tokens.insert(user, t.login(user).await);
     }
 
@@ -438,6 +438,13 @@ async fn every_json_answer_matches_the_openapi_document() {
             json!({"municipalities": ["GM0479", "GM0363"]}),
         ),
         get("analyst", "/api/settings", "/api/settings"),
+        get("zaanstad", "/api/me", "/api/me"),
+        get("analyst", "/api/municipalities", "/api/municipalities"),
+        get(
+            "analyst",
+            "/api/municipalities/{code}",
+            "/api/municipalities/GM0479?hours=48",
+        ),
     ];
     run(&t, &tokens, &mut checker, &mut called, calls.drain(..)).await;
     evaluation_job(&t, &tokens, &mut checker, &mut called).await;

@@ -6,6 +6,7 @@ pub(crate) mod curate;
 pub(crate) mod events;
 pub(crate) mod items;
 pub(crate) mod lexicons;
+pub(crate) mod municipalities;
 pub(crate) mod openapi;
 pub(crate) mod overview;
 pub(crate) mod params;
