@@ -97,6 +97,8 @@ mod tests {
             include_str!("csrf.rs"),
             include_str!("scope.rs"),
             include_str!("api/accounts.rs"),
+            include_str!("api/lexicons.rs"),
+            include_str!("api/municipalities.rs"),
         ] {
             let mut rest = file;
             while let Some(at) = rest.find("ErrorCode::new(\"") {

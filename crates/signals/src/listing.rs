@@ -45,6 +45,10 @@ pub struct SignalFilter {
     /// The origin's kind: `flagged_item` or `spike`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<String>,
+    /// Signals of any of these municipalities (CBS codes, in the explanation's
+    /// `municipalities`). Empty: no restriction.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
     #[serde(default, skip_serializing_if = "is_newest")]
     pub sort: SignalSort,
     pub limit: usize,
@@ -105,6 +109,18 @@ fn conditions(filter: &SignalFilter, with_state: bool) -> (String, Vec<Value>) {
             " AND COALESCE(json_extract(explanation, '$.source.id'), \
              json_extract(origin, '$.filter.source')) = ?N",
         );
+    }
+    if !filter.municipalities.is_empty() {
+        let mut any = Vec::new();
+        for code in &filter.municipalities {
+            values.push(Value::Text(code.clone()));
+            any.push(format!("?{}", values.len()));
+        }
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM json_each(explanation, '$.municipalities') \
+             WHERE value IN ({}))",
+            any.join(", ")
+        ));
     }
     (sql, values)
 }

@@ -266,6 +266,11 @@ pub struct Explanation {
     pub fetched_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spike: Option<SpikeEvidence>,
+    /// The municipalities (CBS codes) the post is attributed to; for a spike, those its series
+    /// was limited to. Empty: none (absent in JSON). The Room shows a signal to an account
+    /// scoped to municipalities only when one of them is here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<String>,
 }
 
 /// A signal: a candidate, or a confirmed or dismissed one, with its explanation.
@@ -339,6 +344,7 @@ pub fn candidate_from_item(
             published_at: item.published_at,
             fetched_at: Some(item.fetched_at),
             spike: None,
+            municipalities: stored.municipalities.clone(),
         },
         created_at: now,
         decision: None,
@@ -373,6 +379,9 @@ pub fn candidate_from_spike(
             event_time: spike.bucket_start,
             published_at: None,
             fetched_at: None,
+            // A spike of one municipality's series is that municipality's (the filter's codes
+            // once the spike scan watches municipalities); a region-wide one is nobody's.
+            municipalities: spike.filter.municipalities.clone(),
             spike: Some(spike),
         },
         created_at: now,

@@ -5,6 +5,7 @@ use crate::accounts::Caller;
 use crate::api::{audit_read, filter, limit, offset, optional_reason};
 use crate::audit::action;
 use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::scope;
 use crate::Room;
 use axum::extract::State;
 use axum::Json;
@@ -103,7 +104,7 @@ pub(crate) async fn bucket_items(
     };
     let offset = offset(p.offset)?;
     let why = optional_reason(p.reason.as_deref())?;
-    let query = ItemsQuery {
+    let mut query = ItemsQuery {
         bucket: p.bucket,
         at: p.at,
         subject,
@@ -111,6 +112,8 @@ pub(crate) async fn bucket_items(
         limit: limit(p.limit, 50, 500)?,
         offset,
     };
+    // A scoped account reads its municipalities' posts only (`scope`).
+    query.filter.municipalities = scope::forced(&caller, &query.filter.municipalities)?;
     let items = room.store.bucket_items(&query).await?;
     let size = query.bucket.seconds();
     let bucket_start = DateTime::from_timestamp(query.at.timestamp().div_euclid(size) * size, 0)
@@ -132,6 +135,9 @@ pub(crate) async fn bucket_items(
     }
     if query.offset > 0 {
         detail.insert("offset".into(), json!(query.offset));
+    }
+    if !query.filter.municipalities.is_empty() {
+        detail.insert("municipalities".into(), json!(query.filter.municipalities));
     }
     audit_read(
         &room,
@@ -225,6 +231,10 @@ pub(crate) async fn signal_item(
     let item = find_item(room.store.as_ref(), item_id, signal.explanation.event_time)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("item {item_id} is no longer in the store")))?;
+    // Outside a scoped account's municipalities the signal is as unknown as a missing one.
+    if !scope::may_read(&caller, &item.municipalities) {
+        return Err(ApiError::not_found(format!("no signal {id}")));
+    }
     audit_read(
         &room,
         &caller,

@@ -4,7 +4,7 @@ use crate::accounts::{Caller, Role};
 use crate::api::audit_read;
 use crate::audit::action;
 use crate::config::whole_days;
-use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::error::{ApiError, ApiJson, ApiPath, ErrorCode};
 use crate::evaluate::job::{Job, JobState, StartRefused};
 use crate::evaluate::{self, DraftError, DraftRequest, EvaluateError, EvaluateOptions, RunControl};
 use crate::lexicons::{self, LexiconSources};
@@ -88,6 +88,15 @@ pub(crate) async fn evaluate(
     caller: Caller,
     ApiJson(request): ApiJson<DraftRequest>,
 ) -> Result<Response, ApiError> {
+    // An evaluation reads and shows example posts of the whole store: not for an account that
+    // reads its municipalities' posts only (`scope`).
+    if crate::scope::is_scoped(&caller) {
+        return Err(ApiError::forbidden(
+            "a draft evaluation reads the posts of every municipality; your account is scoped \
+             to some, so it cannot start one",
+        )
+        .coded(ErrorCode::new("scoped_evaluation")));
+    }
     let days = request.days.unwrap_or(7);
     let max_days = whole_days(room.config.evaluate_max_range);
     if days == 0 || u64::from(days) > max_days {

@@ -31,6 +31,8 @@ pub(crate) struct ListParams {
     category: Option<String>,
     source: Option<String>,
     origin: Option<OriginKind>,
+    /// A CBS code: the signals of that municipality.
+    municipality: Option<String>,
     #[serde(default)]
     sort: SignalSort,
     limit: Option<usize>,
@@ -78,6 +80,14 @@ pub(crate) async fn list(
         category: given(p.category),
         source: given(p.source),
         origin: p.origin.map(|o| o.as_str().to_string()),
+        // A scoped account sees its municipalities' signals only (`scope`).
+        municipalities: crate::scope::forced(
+            &caller,
+            &given(p.municipality)
+                .map(|c| c.to_ascii_uppercase())
+                .into_iter()
+                .collect::<Vec<_>>(),
+        )?,
         sort: p.sort,
         limit: limit(p.limit, 100, 1000)?,
         offset: offset(p.offset)?,
@@ -159,6 +169,11 @@ pub(crate) async fn dismiss_many(
         .map(|id| signal_id(id))
         .collect::<Result<BTreeSet<_>, _>>()?;
     let reason = reason(body.reason.as_deref(), "dismiss several signals")?;
+    if crate::scope::is_scoped(&caller) {
+        for id in &ids {
+            crate::api::signals::load_visible(&room, &caller, id).await?;
+        }
+    }
     let (name, roles) = (caller.name.clone(), caller.roles_text());
     let dismissed = room
         .db

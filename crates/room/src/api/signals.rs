@@ -60,9 +60,17 @@ async fn load(room: &Room, id: &SignalId) -> Result<Signal, ApiError> {
 
 /// A signal `caller` may see: one that is not confirmed is, for a caller who sees confirmed
 /// signals only, as unknown as one that does not exist (the answer does not tell them apart).
-async fn load_visible(room: &Room, caller: &Caller, id: &SignalId) -> Result<Signal, ApiError> {
+pub(crate) async fn load_visible(
+    room: &Room,
+    caller: &Caller,
+    id: &SignalId,
+) -> Result<Signal, ApiError> {
     let signal = load(room, id).await?;
     if confirmed_only(caller) && signal.state != SignalState::Confirmed {
+        return Err(ApiError::not_found(format!("no signal {id}")));
+    }
+    // So is a signal outside a scoped account's municipalities (`scope`).
+    if !crate::scope::may_read(caller, &signal.explanation.municipalities) {
         return Err(ApiError::not_found(format!("no signal {id}")));
     }
     Ok(signal)
@@ -127,6 +135,9 @@ async fn decide(
     confirm: bool,
     reason: Option<String>,
 ) -> Result<Signal, ApiError> {
+    if crate::scope::is_scoped(caller) {
+        load_visible(room, caller, &id).await?;
+    }
     let deliver = room.deliverer.is_some();
     let (name, roles) = (caller.name.clone(), caller.roles_text());
     let signal = room
@@ -228,6 +239,7 @@ pub(crate) async fn export(
         state: Some(state),
         from: p.from,
         to: p.to,
+        municipalities: crate::scope::forced(&caller, &[])?,
         limit: MAX_EXPORT,
         ..SignalFilter::default()
     };
@@ -318,7 +330,7 @@ pub(crate) async fn resolve_author(
 ) -> Result<Json<Value>, ApiError> {
     let id = signal_id(&id)?;
     let reason = reason(body.reason.as_deref(), "resolve an author")?;
-    let signal = load(&room, &id).await?;
+    let signal = load_visible(&room, &caller, &id).await?;
     if signal.state != SignalState::Confirmed {
         let e = ApiError::conflict(format!(
             "signal {id} is {}; only a confirmed signal's author can be resolved",

@@ -232,6 +232,7 @@ pub(crate) struct EmergingParams {
 
 pub(crate) async fn emerging_terms(
     State(room): State<Arc<Room>>,
+    caller: crate::accounts::Caller,
     ApiQuery(p): ApiQuery<EmergingParams>,
 ) -> Result<Json<Value>, ApiError> {
     let query = EmergingQuery {
@@ -256,5 +257,11 @@ pub(crate) async fn emerging_terms(
         .run(|c| Ok(crate::api::curate::rejected_terms(c)?))
         .await?;
     terms.retain(|t| !rejected.contains(&t.term));
+    // The terms are the region's aggregate; their example posts are not, for a scoped account.
+    if crate::scope::is_scoped(&caller) {
+        for t in &mut terms {
+            t.examples.clear();
+        }
+    }
     Ok(Json(json!({ "range": query.range, "terms": terms })))
 }
