@@ -194,6 +194,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A repeated list parameter (`municipality=A&municipality=B`) reaches serde as one.
+        if let Some(joined) = parts
+            .uri
+            .query()
+            .and_then(crate::api::params::join_repeated)
+        {
+            let uri = format!("{}?{joined}", parts.uri.path())
+                .parse::<axum::http::Uri>()
+                .map_err(|e| {
+                    ApiError::bad_request(e.to_string()).coded(ErrorCode::new("bad_query"))
+                })?;
+            return match axum::extract::Query::<T>::try_from_uri(&uri) {
+                Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+                Err(r) => Err(query_rejection(r)),
+            };
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(r) => Err(query_rejection(r)),

@@ -81,6 +81,8 @@ pub(crate) struct ItemsParams {
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// CBS codes, comma-separated (or the parameter repeated): items of any of them.
+    municipality: Option<String>,
     limit: Option<usize>,
     offset: Option<usize>,
     /// Why the items are read (kept in the audit log).
@@ -108,7 +110,7 @@ pub(crate) async fn bucket_items(
         bucket: p.bucket,
         at: p.at,
         subject,
-        filter: filter(&p.source, &p.tag, &p.language),
+        filter: filter(&p.source, &p.tag, &p.language, &p.municipality)?,
         limit: limit(p.limit, 50, 500)?,
         offset,
     };
@@ -132,6 +134,9 @@ pub(crate) async fn bucket_items(
         if let Some(v) = value {
             detail.insert(key.into(), json!(v));
         }
+    }
+    if !query.filter.municipalities.is_empty() {
+        detail.insert("municipality".into(), json!(query.filter.municipalities));
     }
     if query.offset > 0 {
         detail.insert("offset".into(), json!(query.offset));

@@ -83,18 +83,79 @@ pub(crate) fn store_range(
     Ok(range)
 }
 
-/// The store filter from the `source`, `tag` and `language` query parameters.
+/// The store filter from the `source`, `tag`, `language` and `municipality` query
+/// parameters; a malformed municipality code is a 400 (see [`municipalities`]).
 pub(crate) fn filter(
     source: &Option<String>,
     tag: &Option<String>,
     language: &Option<String>,
-) -> Filter {
-    Filter {
+    municipality: &Option<String>,
+) -> Result<Filter, ApiError> {
+    Ok(Filter {
         source: source.clone(),
         tag: tag.clone(),
         language: language.clone(),
-        municipalities: Vec::new(),
+        municipalities: municipalities(municipality.as_deref())?,
+    })
+}
+
+/// The query parameter that names municipalities: repeatable, and comma-separated.
+pub(crate) const MUNICIPALITY: &str = "municipality";
+
+/// The most municipality codes one request may name (the Netherlands has 342).
+pub(crate) const MAX_MUNICIPALITIES: usize = 400;
+
+/// The codes of the `municipality` parameter (after [`join_repeated`]): comma-separated CBS
+/// codes (`GM0479`, any case), distinct, in the order given; none when absent or empty.
+/// Anything else is a 400 `bad_municipality` naming the value.
+pub(crate) fn municipalities(text: Option<&str>) -> Result<Vec<String>, ApiError> {
+    let mut codes: Vec<String> = Vec::new();
+    for value in text.unwrap_or("").split(',').map(str::trim) {
+        if value.is_empty() {
+            continue;
+        }
+        let code = value.to_ascii_uppercase();
+        if !websense_model::place::is_municipality_code(&code) {
+            return Err(ApiError::bad_request(format!(
+                "`municipality`: `{value}` is not a municipality code: GM and four digits, \
+                 like GM0479 (Zaanstad)"
+            ))
+            .coded(ErrorCode::new("bad_municipality").with("value", value)));
+        }
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
     }
+    if codes.len() > MAX_MUNICIPALITIES {
+        return Err(ApiError::bad_request(format!(
+            "`municipality` names {} municipalities; at most {MAX_MUNICIPALITIES}",
+            codes.len()
+        ))
+        .coded(ErrorCode::new("bad_municipality").with("value", codes.len())));
+    }
+    Ok(codes)
+}
+
+/// `query` with the values of a repeated `municipality` parameter joined into one,
+/// comma-separated, so serde (which refuses a field given twice) reads them as one value;
+/// `None` when nothing is repeated. [`crate::error::ApiQuery`] applies it to every query.
+pub(crate) fn join_repeated(query: &str) -> Option<String> {
+    let is_list = |pair: &&str| pair.split('=').next() == Some(MUNICIPALITY);
+    if query.split('&').filter(is_list).count() < 2 {
+        return None;
+    }
+    let values: Vec<&str> = query
+        .split('&')
+        .filter(is_list)
+        .map(|pair| pair.split_once('=').map_or("", |(_, v)| v))
+        .collect();
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|pair| !is_list(pair))
+        .map(String::from)
+        .collect();
+    pairs.push(format!("{MUNICIPALITY}={}", values.join(",")));
+    Some(pairs.join("&"))
 }
 
 /// A page size: `default` when absent, at most `max`, at least 1.
@@ -155,6 +216,23 @@ pub(crate) fn optional_reason(text: Option<&str>) -> Result<Option<String>, ApiE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn municipalities_are_repeatable_and_comma_separated() {
+        assert_eq!(join_repeated("municipality=GM0479&from=x"), None);
+        assert_eq!(
+            join_repeated("municipality=GM0479&from=x&municipality=gm0363%2CGM0453").as_deref(),
+            Some("from=x&municipality=GM0479,gm0363%2CGM0453")
+        );
+        assert_eq!(
+            municipalities(Some("GM0479, gm0363,,GM0479")).unwrap(),
+            ["GM0479", "GM0363"]
+        );
+        assert!(municipalities(None).unwrap().is_empty());
+        for bad in ["Zaanstad", "GM047", "GM04790", "0479", "GM0479,XX"] {
+            assert!(municipalities(Some(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn moments_beyond_the_bounds_are_refused_with_the_bounds() {

@@ -36,6 +36,8 @@ pub(crate) struct SeriesParams {
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// CBS codes, comma-separated (or the parameter repeated): items of any of them.
+    municipality: Option<String>,
 }
 
 impl SeriesParams {
@@ -45,7 +47,7 @@ impl SeriesParams {
         Ok(TrendQuery {
             bucket: self.bucket,
             range,
-            filter: filter(&self.source, &self.tag, &self.language),
+            filter: filter(&self.source, &self.tag, &self.language, &self.municipality)?,
         })
     }
 }
@@ -101,6 +103,8 @@ pub(crate) struct TotalsParams {
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// CBS codes, comma-separated (or the parameter repeated): items of any of them.
+    municipality: Option<String>,
 }
 
 pub(crate) async fn totals(
@@ -118,7 +122,7 @@ pub(crate) async fn totals(
     };
     let query = TotalsQuery {
         range,
-        filter: filter(&p.source, &p.tag, &p.language),
+        filter: filter(&p.source, &p.tag, &p.language, &p.municipality)?,
     };
     let totals = room.store.totals(&query).await?;
     Ok(Json(json!({ "range": range, "totals": totals })))
@@ -137,6 +141,8 @@ pub(crate) struct RisingParams {
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// CBS codes, comma-separated (or the parameter repeated): items of any of them.
+    municipality: Option<String>,
 }
 
 /// Lexicon terms that rose most against the equally long range before.
@@ -148,7 +154,7 @@ pub(crate) async fn rising_terms(
         counts: TermCountsQuery {
             current: store_range(&room, p.from, p.to)?,
             category: p.category.clone(),
-            filter: filter(&p.source, &p.tag, &p.language),
+            filter: filter(&p.source, &p.tag, &p.language, &p.municipality)?,
         },
         min_items: p.min_items.unwrap_or(3),
         limit: limit(p.limit, 50, 500)?,
@@ -181,6 +187,8 @@ pub(crate) struct SpikeParams {
     source: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// CBS codes, comma-separated (or the parameter repeated): items of any of them.
+    municipality: Option<String>,
 }
 
 pub(crate) async fn spikes(
@@ -198,13 +206,16 @@ pub(crate) async fn spikes(
         .trends
         .clone()
         .ok_or_else(|| not_plugged_in("spike detection"))?;
-    let any_filter = p.source.is_some() || p.tag.is_some() || p.language.is_some();
+    let any_filter =
+        p.source.is_some() || p.tag.is_some() || p.language.is_some() || p.municipality.is_some();
     let query = SpikeQuery {
         range,
         bucket: p.bucket,
         category: p.category,
         term: p.term,
-        filter: any_filter.then(|| filter(&p.source, &p.tag, &p.language)),
+        filter: any_filter
+            .then(|| filter(&p.source, &p.tag, &p.language, &p.municipality))
+            .transpose()?,
     };
     let spikes = trends
         .spikes(room.store.as_ref(), &query)
