@@ -140,6 +140,22 @@ async fn the_map_figures_are_the_counts_of_the_items_per_municipality_of_the_reg
     assert_eq!(row(list, "GM0392")["rise"], "steady");
     assert_eq!(row(list, "GM0361")["rise"], "quiet", "Alkmaar has no posts");
     assert_eq!(row(list, "GM0479")["name"], "Zaanstad");
+    // The overview page's filter: its totals are the municipality's.
+    let (items, flagged) = count(&written, "GM0479", now - Duration::hours(24), now);
+    let o = t
+        .get(
+            &format!("/api/overview?municipality=GM0479&now={at}"),
+            &analyst,
+        )
+        .await;
+    assert_eq!(o.status, StatusCode::OK, "{}", o.text);
+    assert_eq!(o.json["totals"]["items"], items, "{}", o.json["totals"]);
+    assert_eq!(o.json["totals"]["flagged_items"], flagged);
+    let whole = t
+        .get(&format!("/api/overview?now={at}"), &analyst)
+        .await
+        .json;
+    assert!(whole["totals"]["items"].as_u64().unwrap() > items);
     assert!(row(list, "GM0479")["lat"].as_f64().unwrap() > 52.0);
 }
 

@@ -173,6 +173,26 @@ async fn a_scoped_account_reads_its_own_municipalitys_posts_only_through_every_e
         "{own_ids:?}"
     );
     assert!(all["items"].as_array().unwrap().len() > own_items.len());
+    // Naming another municipality is refused; naming its own is what it gets anyway.
+    let other = t
+        .get(&format!("{items_uri}&municipality={AMSTERDAM}"), &scoped)
+        .await;
+    other.assert_error(StatusCode::FORBIDDEN);
+    assert_eq!(other.json["code"], "out_of_scope");
+    let both = t
+        .get(
+            &format!("{items_uri}&municipality={ZAANSTAD},{AMSTERDAM}"),
+            &scoped,
+        )
+        .await;
+    both.assert_error(StatusCode::FORBIDDEN);
+    let named = t
+        .get(&format!("{items_uri}&municipality={ZAANSTAD}"), &scoped)
+        .await;
+    assert_eq!(
+        named.json["items"].as_array().unwrap().len(),
+        own_items.len()
+    );
     tested.insert(("GET", "/api/items"));
 
     // GET /api/signals: Zaanstad's signals only; another municipality is 403.

@@ -141,9 +141,6 @@ pub(crate) async fn bucket_items(
     if query.offset > 0 {
         detail.insert("offset".into(), json!(query.offset));
     }
-    if !query.filter.municipalities.is_empty() {
-        detail.insert("municipalities".into(), json!(query.filter.municipalities));
-    }
     audit_read(
         &room,
         &caller,

@@ -52,6 +52,8 @@ const RISING_MIN_ITEMS: u64 = 3;
 #[serde(deny_unknown_fields)]
 pub(crate) struct OverviewParams {
     hours: Option<i64>,
+    /// CBS codes: the counts of these municipalities (the spikes stay the region's).
+    municipality: Option<String>,
     #[serde(default, deserialize_with = "crate::api::params::maybe_at")]
     now: Option<DateTime<Utc>>,
 }
@@ -168,6 +170,10 @@ pub(crate) async fn overview(
         )));
     }
     let now = p.now.unwrap_or_else(Utc::now);
+    let filter = Filter {
+        municipalities: crate::api::params::municipalities(p.municipality.as_deref())?,
+        ..Filter::default()
+    };
     let window = TimeRange::new(now - Duration::hours(hours), now);
     let previous = TimeRange::new(window.from - Duration::hours(hours), window.from);
     let spark_from = now
@@ -178,12 +184,12 @@ pub(crate) async fn overview(
     // The slow and independent parts start first.
     let spikes = tokio::spawn(spike_cache::spikes(room.clone(), hours, window));
     let totals = {
-        let store = room.store.clone();
+        let (store, filter) = (room.store.clone(), filter.clone());
         tokio::spawn(async move {
             store
                 .totals(&TotalsQuery {
                     range: Some(window),
-                    filter: Filter::default(),
+                    filter,
                 })
                 .await
         })
@@ -196,7 +202,7 @@ pub(crate) async fn overview(
         .term_counts(&TermCountsQuery {
             current: window,
             category: None,
-            filter: Filter::default(),
+            filter: filter.clone(),
         })
         .await?;
     let mut names: Vec<String> = declared.iter().map(|c| c.name.clone()).collect();
@@ -213,7 +219,7 @@ pub(crate) async fn overview(
     let series = TrendQuery {
         bucket: BucketSize::FiveMinutes,
         range: TimeRange::new(spark_from.min(previous.from), now),
-        filter: Filter::default(),
+        filter,
     };
     let mut category_series = JoinSet::new();
     for (i, name) in names.iter().enumerate() {

@@ -83,10 +83,7 @@ pub(crate) async fn list(
         // A scoped account sees its municipalities' signals only (`scope`).
         municipalities: crate::scope::forced(
             &caller,
-            &given(p.municipality)
-                .map(|c| c.to_ascii_uppercase())
-                .into_iter()
-                .collect::<Vec<_>>(),
+            &crate::api::params::municipalities(p.municipality.as_deref())?,
         )?,
         sort: p.sort,
         limit: limit(p.limit, 100, 1000)?,
