@@ -91,6 +91,7 @@ pub const PAGES: &[Page] = &[
         &[Analyst, Curator, Admin],
     ),
     page("/audit", "nav.audit", "audit.js", &[Admin]),
+    page("/accounts", "nav.accounts", "accounts.js", &[Admin]),
 ];
 
 /// The language of a page.
@@ -509,6 +510,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "audit.js",
         "text/javascript",
         include_str!("../assets/audit.js"),
+    ),
+    (
+        "accounts.js",
+        "text/javascript",
+        include_str!("../assets/accounts.js"),
     ),
     (
         "municipality.js",
