@@ -86,9 +86,10 @@
 //!
 //! # Pages
 //!
-//! The Web Sense Room's pages (`/overzicht`, `/trends`, `/berichten`, `/signalen`,
-//! `/lexicons`, `/bronnen`, `/audit`, `/login`) are served by the same router from
-//! [`pages`]: HTML shells and scripts compiled into the binary, which build every page from
+//! The Web Sense Room's pages (`/overzicht`, `/kaart`, `/gemeente`, `/trends`, `/berichten`,
+//! `/signalen`, `/lexicons`, `/bronnen`, `/audit`, `/accounts`, `/login`) are served by the
+//! same router from [`pages`] (the map and a municipality's overview from [`pages_map`]):
+//! HTML shells and scripts compiled into the binary, which build every page from
 //! the JSON API with DOM calls (post text only ever as text nodes), under a strict
 //! Content-Security-Policy. Dutch first, English through `/taal/en`. On `/bronnen` admins also
 //! see Telegram discovery's proposals (`GET /api/telegram/proposals`) and add or dismiss them.

@@ -87,7 +87,7 @@ impl Region {
         } else {
             gazetteer.municipalities().to_vec()
         };
-        municipalities.sort_by(|a, b| sort_name(&a.name).cmp(&sort_name(&b.name)));
+        municipalities.sort_by_key(|a| sort_name(&a.name));
         let label = match (&config.province, config.municipalities.len()) {
             (Some(p), 0) => Some(p.clone()),
             (None, 0) => None,

@@ -222,7 +222,7 @@ async fn latest_flagged(
                 break;
             }
         }
-        in_hour.sort_by(|a, b| b.item.event_time().cmp(&a.item.event_time()));
+        in_hour.sort_by_key(|s| std::cmp::Reverse(s.item.event_time()));
         found.extend(in_hour);
         at -= Duration::hours(1);
     }
