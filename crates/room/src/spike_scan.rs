@@ -84,7 +84,7 @@ pub async fn scan(
 ) -> Result<ScanReport, StoreError> {
     let spikes = scan_spikes(store, config, until).await?;
     let (suggestions, foreground_items, background_items) =
-        scan_emerging(store, config, known, &spikes, until).await?;
+        scan_emerging(store, config, known, &spikes, until, &Filter::default()).await?;
     Ok(ScanReport {
         until,
         spikes,
@@ -95,7 +95,7 @@ pub async fn scan(
 }
 
 /// The filters every series is scanned under: all items, then each configured tag and
-/// language.
+/// language (category series also per watched municipality: [`watched_municipalities`]).
 fn filters(config: &TrendsConfig) -> Vec<Filter> {
     let mut filters = vec![Filter::default()];
     filters.extend(config.tags.iter().map(|t| Filter {
@@ -107,6 +107,37 @@ fn filters(config: &TrendsConfig) -> Vec<Filter> {
         ..Filter::default()
     }));
     filters
+}
+
+/// The municipalities whose category series a scan up to `until` watches: the configured
+/// ones (`[trends] municipalities`, the region), else the `top_municipalities` with most
+/// items in the last long window (most first, then by code). Bounded either way, since each
+/// adds a series per category.
+pub async fn watched_municipalities(
+    store: &dyn Store,
+    config: &TrendsConfig,
+    until: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    if !config.municipalities.is_empty() {
+        return Ok(config.municipalities.clone());
+    }
+    if config.top_municipalities == 0 {
+        return Ok(Vec::new());
+    }
+    let window = Duration::hours(i64::from(whole_hours(config.spikes.long_window)));
+    let mut counts = store
+        .municipality_counts(TimeRange::new(until - window, until), &Filter::default())
+        .await?;
+    counts.sort_by(|a, b| {
+        b.items
+            .cmp(&a.items)
+            .then_with(|| a.municipality.cmp(&b.municipality))
+    });
+    Ok(counts
+        .into_iter()
+        .take(config.top_municipalities)
+        .map(|c| c.municipality)
+        .collect())
 }
 
 /// The range of buckets a scan up to `until` reads each series over (and detects in): what
@@ -184,8 +215,19 @@ pub async fn scan_spikes(
     let range = scan_range(config, until);
     let report_from = until - Duration::hours(i64::from(whole_hours(config.report_window)));
     let mut spikes = Vec::new();
+    let municipalities = watched_municipalities(store, config, until).await?;
     for subject in subjects(store, config, until).await? {
-        for filter in filters(config) {
+        let mut scanned = filters(config);
+        // Each watched municipality's category series; terms stay region-wide (they would
+        // multiply the series by the terms scanned).
+        if matches!(subject, Subject::Category(_)) {
+            scanned.extend(
+                municipalities
+                    .iter()
+                    .map(|m| Filter::municipalities([m.clone()])),
+            );
+        }
+        for filter in scanned {
             let query = TrendQuery {
                 bucket: config.bucket,
                 range,
@@ -378,6 +420,11 @@ fn admits(filter: &Filter, stored: &StoredItem) -> bool {
             .language
             .as_deref()
             .is_none_or(|l| item.language.as_ref().map_or("", |lang| lang.code.as_str()) == l)
+        && (filter.municipalities.is_empty()
+            || stored
+                .municipalities
+                .iter()
+                .any(|m| filter.municipalities.contains(m)))
 }
 
 /// The categories a spike puts `stored` in: the spike's category (or its term's), when the
@@ -402,12 +449,13 @@ fn spiking_categories<'s>(spikes: &'s [Spike], stored: &StoredItem) -> Vec<&'s s
         .collect()
 }
 
-/// Every item with text in `range`, at most the first `per_hour` (in event time, id order) of
-/// each clock hour, read with the store's range read: one keyset-paged read per hour, so an
-/// hour past its cap is skipped rather than paged through.
+/// Every item with text in `range` (and `filter`), at most the first `per_hour` (in event
+/// time, id order) of each clock hour, read with the store's range read: one keyset-paged
+/// read per hour, so an hour past its cap is skipped rather than paged through.
 async fn items_in(
     store: &dyn Store,
     range: TimeRange,
+    filter: &Filter,
     per_hour: usize,
 ) -> Result<Vec<StoredItem>, StoreError> {
     let mut items = Vec::new();
@@ -418,11 +466,7 @@ async fn items_in(
         let to = DateTime::from_timestamp(next_hour, 0)
             .unwrap_or(range.to)
             .min(range.to);
-        let hour = RangeQuery::new(
-            TimeRange::new(from, to),
-            Filter::default(),
-            PAGE.min(per_hour),
-        );
+        let hour = RangeQuery::new(TimeRange::new(from, to), filter.clone(), PAGE.min(per_hour));
         let mut reader = RangeReader::new(store, hour);
         let mut read = 0;
         while read < per_hour {
@@ -438,19 +482,27 @@ async fn items_in(
     Ok(items)
 }
 
-/// Emerging terms of the flagged and spiking items of the last `emerging_window` against
-/// a background sample of the `background_window` before; with the number of foreground and
-/// background items.
+/// Emerging terms of the flagged and spiking items of the last `emerging_window` (those of
+/// `foreground`'s items only: one municipality's, say) against a background sample of all
+/// items of the `background_window` before; with the number of foreground and background
+/// items.
 pub async fn scan_emerging(
     store: &dyn Store,
     config: &TrendsConfig,
     known: &KnownTerms,
     spikes: &[Spike],
     until: DateTime<Utc>,
+    foreground: &Filter,
 ) -> Result<(Vec<Suggestion>, usize, usize), StoreError> {
     let hours = i64::from(whole_hours(config.emerging_window));
     let recent_from = until - Duration::hours(hours);
-    let recent = items_in(store, TimeRange::new(recent_from, until), usize::MAX).await?;
+    let recent = items_in(
+        store,
+        TimeRange::new(recent_from, until),
+        foreground,
+        usize::MAX,
+    )
+    .await?;
     let background_hours = whole_hours(config.background_window) as usize;
     let background = items_in(
         store,
@@ -458,6 +510,7 @@ pub async fn scan_emerging(
             recent_from - Duration::hours(background_hours as i64),
             recent_from,
         ),
+        &Filter::default(),
         config.background_items.div_ceil(background_hours).max(1),
     )
     .await?;

@@ -11,8 +11,10 @@ use crate::spike_scan::{scan_emerging, scan_spikes, Spike};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::OnceLock;
+use websense_gazetteer::Gazetteer;
 use websense_model::BoxFuture;
-use websense_signals::{SpikeEvidence, TermHits};
+use websense_signals::{NamedMunicipality, SpikeEvidence, TermHits};
 use websense_store::{BucketSize, Filter, Store, Subject, TimeRange};
 use websense_trends::{KnownTerms, SpikeState, Suggestion, TrendsConfig};
 
@@ -44,11 +46,14 @@ pub struct ReportedSpike {
     pub state: SpikeState,
 }
 
-/// Which emerging terms to suggest: those of the flagged and spiking items of `range`.
+/// Which emerging terms to suggest: those of the flagged and spiking items of `range` (of
+/// these municipalities only, when any are named; against the background of all items).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EmergingQuery {
     pub range: TimeRange,
     pub limit: usize,
+    #[serde(default)]
+    pub municipalities: Vec<String>,
 }
 
 /// Spike detection and emerging-term suggestion over a store.
@@ -119,6 +124,7 @@ fn evidence(spike: Spike) -> SpikeEvidence {
     SpikeEvidence {
         category,
         term,
+        municipalities: named(&spike.filter.municipalities),
         filter: spike.filter,
         bucket: spike.bucket,
         bucket_start: d.start,
@@ -140,8 +146,38 @@ fn evidence(spike: Spike) -> SpikeEvidence {
     }
 }
 
+/// Municipality codes with their names from the gazetteer we ship (built once); a code it
+/// does not know keeps the code as its name.
+fn named(codes: &[String]) -> Vec<NamedMunicipality> {
+    static GAZETTEER: OnceLock<Gazetteer> = OnceLock::new();
+    if codes.is_empty() {
+        return Vec::new();
+    }
+    let gazetteer = GAZETTEER.get_or_init(Gazetteer::shipped);
+    codes
+        .iter()
+        .map(|code| NamedMunicipality {
+            code: code.clone(),
+            name: gazetteer
+                .municipality(code)
+                .map_or_else(|| code.clone(), |m| m.name.clone()),
+        })
+        .collect()
+}
+
 fn overlaps(spike: &Spike, range: &TimeRange) -> bool {
     spike.detection.start < range.to && spike.detection.end > range.from
+}
+
+/// Scan the municipalities `codes` that a question names: they join a configured list;
+/// without one they replace the busiest (which
+/// [`crate::spike_scan::watched_municipalities`] would pick), as the answer is about them.
+fn watch<'a>(config: &mut TrendsConfig, codes: impl IntoIterator<Item = &'a String>) {
+    for code in codes {
+        if !config.municipalities.contains(code) {
+            config.municipalities.push(code.clone());
+        }
+    }
 }
 
 impl TrendAnalysis for SeasonalTrends {
@@ -163,6 +199,11 @@ impl TrendAnalysis for SeasonalTrends {
                     config.terms.push((c.clone(), t.clone()));
                 }
             }
+            // The municipalities asked for are scanned, watched or not.
+            watch(
+                &mut config,
+                query.filter.iter().flat_map(|f| &f.municipalities),
+            );
             let spikes = scan_spikes(store, &config, query.range.to.min(Utc::now()))
                 .await
                 .map_err(|e| e.to_string())?;
@@ -195,14 +236,20 @@ impl TrendAnalysis for SeasonalTrends {
             })
             .await
             .map_err(|e| e.to_string())??;
-            let config = self.config_for(&query.range, self.config.bucket);
+            let mut config = self.config_for(&query.range, self.config.bucket);
+            watch(&mut config, &query.municipalities);
             let until = query.range.to;
             let spikes = scan_spikes(store, &config, until)
                 .await
                 .map_err(|e| e.to_string())?;
-            let (mut suggestions, _, _) = scan_emerging(store, &config, &known, &spikes, until)
-                .await
-                .map_err(|e| e.to_string())?;
+            let foreground = Filter {
+                municipalities: query.municipalities.clone(),
+                ..Filter::default()
+            };
+            let (mut suggestions, _, _) =
+                scan_emerging(store, &config, &known, &spikes, until, &foreground)
+                    .await
+                    .map_err(|e| e.to_string())?;
             suggestions.truncate(query.limit);
             Ok(suggestions)
         })

@@ -41,6 +41,11 @@ const NEVER_IN_THIS_FIXTURE: &[(&str, &str)] = &[
         "Signal.origin.filter",
         "as SpikeEvidence.filter: a signal from a tag or language spike",
     ),
+    (
+        "SpikeEvidence.municipalities",
+        "written only for a spike of a municipality's series; this fixture's items name no \
+         municipality (tests/municipality_spikes.rs has such spikes)",
+    ),
 ];
 
 fn iso(t: DateTime<Utc>) -> String {

@@ -47,7 +47,8 @@ pub use db::{
 pub use export::{csv_cell, csv_row, signals_csv, signals_json};
 pub use signal::{
     candidate_from_item, candidate_from_spike, scope, web_link, CandidateRules, Decision,
-    Explanation, Origin, Signal, SignalId, SignalState, SourceSummary, SpikeEvidence, TermHits,
+    Explanation, NamedMunicipality, Origin, Signal, SignalId, SignalState, SourceSummary,
+    SpikeEvidence, TermHits,
 };
 pub use vault::{AuthorVault, VaultEntry, VaultError};
 pub use webhook::{Deliverer, DeliveryRound, WebhookConfig};

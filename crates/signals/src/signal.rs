@@ -68,17 +68,31 @@ impl fmt::Display for SignalId {
     }
 }
 
-/// A filter as one readable string (`source=nos tag=social`); empty for all items.
+/// A filter as one readable string (`source=nos tag=social municipality=GM0479`); empty
+/// for all items. A filter without municipalities reads as it did before they came, so the
+/// ids of signals made before stay what they were.
 pub fn scope(filter: &Filter) -> String {
+    let municipalities =
+        (!filter.municipalities.is_empty()).then(|| filter.municipalities.join(","));
     [
         ("source", &filter.source),
         ("tag", &filter.tag),
         ("language", &filter.language),
+        ("municipality", &municipalities),
     ]
     .iter()
     .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
     .collect::<Vec<_>>()
     .join(" ")
+}
+
+/// A municipality a spike is about: its CBS code and its name, for the case table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedMunicipality {
+    /// `GM0479`.
+    pub code: String,
+    /// `Zaanstad`; the code again when the gazetteer does not know it.
+    pub name: String,
 }
 
 fn is_all(filter: &Filter) -> bool {
@@ -218,6 +232,10 @@ pub struct SpikeEvidence {
     pub term: Option<String>,
     #[serde(default, skip_serializing_if = "is_all")]
     pub filter: Filter,
+    /// The municipalities of the filter, named: a spike in one municipality's series says
+    /// where, in words a case table (and a webhook's receiver) reads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<NamedMunicipality>,
     pub bucket: BucketSize,
     /// The spike's first bucket.
     pub bucket_start: DateTime<Utc>,

@@ -233,6 +233,7 @@ fn spikes_make_candidates_with_their_evidence() {
         category: "complot".into(),
         term: Some("plandemie".into()),
         filter: Default::default(),
+        municipalities: Vec::new(),
         bucket: BucketSize::Hour,
         bucket_start: t(8),
         items: 40,
@@ -272,12 +273,46 @@ fn spikes_make_candidates_with_their_evidence() {
         t(9),
     );
     assert_ne!(s.id, one_tag.id, "a tag's series is another spike");
-    assert!(signals_csv(&[one_tag]).contains(",complot,plandemie,tag=social,1h "));
-    assert_eq!(s.id, candidate_from_spike(spike, "lx-2", t(10)).id);
-    let csv = signals_csv(&[s]);
+    assert!(signals_csv(&[one_tag.clone()]).contains(",complot,plandemie,tag=social,1h "));
+    assert_eq!(s.id, candidate_from_spike(spike.clone(), "lx-2", t(10)).id);
+    let csv = signals_csv(&[s.clone()]);
     assert!(
         csv.contains(",complot,plandemie,,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,"),
         "{csv}"
+    );
+
+    // A municipality's series is another spike; its signal names the municipality (the
+    // export, and the JSON the webhook sends). Spikes of all municipalities keep the ids
+    // they had before municipalities came.
+    // (SHA-256 of the origin as the code before municipalities hashed it.)
+    assert_eq!(s.id.as_str(), "sig_67ed09868d2877986b4b95be");
+    let zaanstad = candidate_from_spike(
+        SpikeEvidence {
+            filter: websense_store::Filter::municipalities(["GM0479"]),
+            municipalities: vec![NamedMunicipality {
+                code: "GM0479".into(),
+                name: "Zaanstad".into(),
+            }],
+            ..spike.clone()
+        },
+        "lx-1",
+        t(9),
+    );
+    assert_ne!(s.id, zaanstad.id);
+    assert_ne!(one_tag.id, zaanstad.id);
+    let csv = signals_csv(&[zaanstad.clone()]);
+    assert!(
+        csv.contains(",complot,plandemie,municipality=GM0479,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,GM0479 Zaanstad,"),
+        "{csv}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&signals_json(&[zaanstad])).unwrap();
+    assert_eq!(
+        json[0]["explanation"]["spike"]["municipalities"],
+        serde_json::json!([{"code": "GM0479", "name": "Zaanstad"}])
+    );
+    assert_eq!(
+        json[0]["origin"]["filter"]["municipalities"],
+        serde_json::json!(["GM0479"])
     );
 }
 

@@ -142,9 +142,9 @@ mod sqlite;
 pub use crate::clickhouse::ClickhouseStore;
 pub use config::{ClickhouseConfig, EmbeddedConfig, StoreConfig};
 pub use query::{
-    rank_rising, BucketSize, CategoryPoint, Filter, ItemsQuery, RisingQuery, RisingTerm,
-    SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange, Totals,
-    TotalsQuery, TrendQuery, WriteSummary,
+    rank_rising, BucketSize, CategoryPoint, Filter, ItemsQuery, MunicipalityCount, RisingQuery,
+    RisingTerm, SourceCount, StoredItem, Subject, TermCount, TermCountsQuery, TermPoint, TimeRange,
+    Totals, TotalsQuery, TrendQuery, WriteSummary,
 };
 pub use range::{
     RangeCursor, RangePage, RangeQuery, RangeReader, RangeText, RangeTextPage, RangeTextReader,
@@ -258,6 +258,15 @@ pub trait Store: Send + Sync {
 
     /// Counts over the stored items.
     fn totals<'a>(&'a self, query: &'a TotalsQuery) -> BoxFuture<'a, Result<Totals, StoreError>>;
+
+    /// Per municipality, the items of `range` (to the millisecond) and `filter` attributed to
+    /// it; sorted by code. Municipalities with no items are left out. (The spike scan picks
+    /// the municipalities it watches with it; a map colours them by it.)
+    fn municipality_counts<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<MunicipalityCount>, StoreError>>;
 
     /// Per source, the items it holds and its newest item's event time; sorted by source.
     /// Sources with no items are left out. (The Room lists sources the collector does not

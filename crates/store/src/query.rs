@@ -277,6 +277,14 @@ pub struct Totals {
     pub purged_items: u64,
 }
 
+/// How many items of a range are attributed to a municipality.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalityCount {
+    /// CBS code, `GM0479`.
+    pub municipality: String,
+    pub items: u64,
+}
+
 /// How many items a source holds, and its newest item's event time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCount {

@@ -198,6 +198,30 @@ impl Default for EmergingParams {
     }
 }
 
+/// The most municipalities `[trends] municipalities` may list (the Netherlands has 342).
+pub const MAX_MUNICIPALITIES: usize = 400;
+
+/// `[trends] municipalities`: CBS codes, each `GM` and four digits, at most
+/// [`MAX_MUNICIPALITIES`].
+fn municipality_codes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let codes = Vec::<String>::deserialize(d)?;
+    if let Some(bad) = codes
+        .iter()
+        .find(|c| !websense_model::place::is_municipality_code(c))
+    {
+        return Err(serde::de::Error::custom(format!(
+            "`{bad}` is not a municipality code: GM and four digits, like GM0479 (Zaanstad)"
+        )));
+    }
+    if codes.len() > MAX_MUNICIPALITIES {
+        return Err(serde::de::Error::custom(format!(
+            "{} municipalities listed; at most {MAX_MUNICIPALITIES}",
+            codes.len()
+        )));
+    }
+    Ok(codes)
+}
+
 /// What the series of a category count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -240,6 +264,13 @@ pub struct TrendsConfig {
     /// Each series is also scanned per source tag and per language listed here.
     pub tags: Vec<String>,
     pub languages: Vec<String>,
+    /// Each category's series is also scanned per municipality: these (CBS codes such as
+    /// `GM0479`: the region watched), or, when none are listed, the `top_municipalities`
+    /// with most items in the last long window. Bounded either way: at most
+    /// [`MAX_MUNICIPALITIES`] listed.
+    #[serde(deserialize_with = "municipality_codes")]
+    pub municipalities: Vec<String>,
+    pub top_municipalities: usize,
     /// Spikes that ended longer ago than this (whole hours, `"24h"`) are not reported.
     #[serde(
         alias = "report_hours",
@@ -280,6 +311,8 @@ impl Default for TrendsConfig {
             top_terms: 30,
             tags: Vec::new(),
             languages: Vec::new(),
+            municipalities: Vec::new(),
+            top_municipalities: 20,
             report_window: 24 * HOUR,
             top_items: 5,
             top_spike_terms: 10,
@@ -319,6 +352,16 @@ mod tests {
         assert_eq!(f.trends.spikes.baseline_weeks, 4);
         assert_eq!(f.trends.emerging.min_items, 8);
         assert_eq!(f.trends.emerging.min_authors, 3);
+        let f: File =
+            toml::from_str("[trends]\nmunicipalities = [\"GM0479\", \"GM0363\"]\n").unwrap();
+        assert_eq!(f.trends.municipalities, ["GM0479", "GM0363"]);
+        assert_eq!(f.trends.top_municipalities, 20);
+        let bad = toml::from_str::<File>("[trends]\nmunicipalities = [\"Zaanstad\"]\n");
+        assert!(bad
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("`Zaanstad` is not a municipality code"));
         for typo in [
             "[trends]\ntop_term = 5\n",
             "[trends.spikes]\nmin_volum = 5\n",

@@ -1,7 +1,7 @@
 //! Aggregates: category and term series, totals, rising terms, spikes, emerging terms.
 //! No item text here, so nothing to audit.
 
-use crate::api::params::{at, maybe_at};
+use crate::api::params::{at, maybe_at, municipalities};
 use crate::api::{filter, limit, store_range};
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::trends::{EmergingQuery, SpikeQuery};
@@ -239,6 +239,8 @@ pub(crate) struct EmergingParams {
     #[serde(deserialize_with = "at")]
     to: DateTime<Utc>,
     limit: Option<usize>,
+    /// CBS codes: the emerging terms of these municipalities' items.
+    municipality: Option<String>,
 }
 
 pub(crate) async fn emerging_terms(
@@ -249,6 +251,7 @@ pub(crate) async fn emerging_terms(
     let query = EmergingQuery {
         range: store_range(&room, p.from, p.to)?,
         limit: limit(p.limit, 50, 500)?,
+        municipalities: municipalities(p.municipality.as_deref())?,
     };
     let trends = room
         .trends

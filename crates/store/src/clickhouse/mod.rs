@@ -373,6 +373,42 @@ impl ClickhouseStore {
         .map_err(ch_err("range count"))
     }
 
+    async fn municipality_counts(
+        &self,
+        range: TimeRange,
+        filter: &Filter,
+    ) -> Result<Vec<MunicipalityCount>, StoreError> {
+        #[derive(Row, Deserialize)]
+        struct Count {
+            municipality: String,
+            items: u64,
+        }
+        let db = &self.inner.db;
+        let time = time_filter(range.millis());
+        let mut binds = Vec::new();
+        let filter = raw_filter(filter, &mut binds);
+        let counts = self
+            .query(
+                &format!(
+                    "SELECT municipality, toUInt64(uniqExact(id)) AS items
+                     FROM {db}.items ARRAY JOIN municipalities AS municipality
+                     WHERE {time} {filter}
+                     GROUP BY municipality ORDER BY municipality"
+                ),
+                &binds,
+            )
+            .fetch_all::<Count>()
+            .await
+            .map_err(ch_err("municipality counts"))?;
+        Ok(counts
+            .into_iter()
+            .map(|c| MunicipalityCount {
+                municipality: c.municipality,
+                items: c.items,
+            })
+            .collect())
+    }
+
     async fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> Result<u64, StoreError> {
         let db = &self.inner.db;
         let cutoff_ms = clamp_ms(cutoff.timestamp_millis());
@@ -607,6 +643,14 @@ impl Store for ClickhouseStore {
         filter: &'a Filter,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
         Box::pin(self.range_count(range, filter))
+    }
+
+    fn municipality_counts<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<MunicipalityCount>, StoreError>> {
+        Box::pin(self.municipality_counts(range, filter))
     }
 
     fn purge_raw_text(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64, StoreError>> {

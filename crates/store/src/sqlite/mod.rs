@@ -305,6 +305,17 @@ impl Store for SqliteStore {
         Box::pin(self.with_reader(move |conn| query::totals(conn, &query)))
     }
 
+    fn municipality_counts<'a>(
+        &'a self,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> BoxFuture<'a, Result<Vec<MunicipalityCount>, StoreError>> {
+        let filter = filter.clone();
+        Box::pin(
+            self.with_reader(move |conn| query::municipality_counts(conn, range.millis(), &filter)),
+        )
+    }
+
     fn source_counts(&self) -> BoxFuture<'_, Result<Vec<SourceCount>, StoreError>> {
         Box::pin(self.with_reader(query::source_counts))
     }

@@ -431,3 +431,25 @@ pub(super) fn source_counts(conn: &Connection) -> rusqlite::Result<Vec<SourceCou
     })?;
     rows.collect()
 }
+
+pub(super) fn municipality_counts(
+    conn: &Connection,
+    range: (i64, i64),
+    filter: &Filter,
+) -> rusqlite::Result<Vec<MunicipalityCount>> {
+    let mut params = Vec::new();
+    let filter = item_filter(filter, Some(range), &mut params);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT m.municipality, COUNT(*) FROM items i
+         JOIN municipality_list_members m ON m.municipality_list = i.municipality_list
+         WHERE i.municipality_list != 0 {filter}
+         GROUP BY m.municipality ORDER BY m.municipality"
+    ))?;
+    let rows = stmt.query_map(params_from_iter(params), |r| {
+        Ok(MunicipalityCount {
+            municipality: r.get(0)?,
+            items: r.get::<_, i64>(1)?.max(0) as u64,
+        })
+    })?;
+    rows.collect()
+}

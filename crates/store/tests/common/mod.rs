@@ -279,6 +279,24 @@ impl Oracle {
         by_source.into_values().collect()
     }
 
+    pub fn municipality_counts(&self, range: &TimeRange, f: &Filter) -> Vec<MunicipalityCount> {
+        let (lo, hi) = (range.from.timestamp_millis(), range.to.timestamp_millis());
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for s in self.selected(f).filter(|s| (lo..hi).contains(&event_ms(s))) {
+            let distinct: BTreeSet<&String> = s.municipalities.iter().collect();
+            for m in distinct {
+                *counts.entry(m.clone()).or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|(municipality, items)| MunicipalityCount {
+                municipality,
+                items,
+            })
+            .collect()
+    }
+
     pub fn totals(&self, q: &TotalsQuery) -> Totals {
         let mut t = Totals::default();
         for s in self.selected(&q.filter) {
@@ -403,6 +421,18 @@ pub async fn check_all(store: &dyn Store, oracle: &Oracle, label: &str) -> Vec<S
             let got = store.totals(&q).await.unwrap();
             assert_eq!(got, oracle.totals(&q), "{label}: totals {q:?}");
             record(format!("totals {q:?}"), format!("{got:?}"));
+        }
+        for range in [part, whole] {
+            let got = store.municipality_counts(range, &filter).await.unwrap();
+            let want = oracle.municipality_counts(&range, &filter);
+            assert_eq!(
+                got, want,
+                "{label}: municipality counts {range:?} {filter:?}"
+            );
+            record(
+                format!("municipality counts {range:?} {filter:?}"),
+                format!("{got:?}"),
+            );
         }
     }
 
