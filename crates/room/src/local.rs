@@ -6,15 +6,16 @@
 //! These are aggregate counts, so every watcher sees them for the whole region, scoped
 //! accounts included ([`crate::scope`]): no post text is in them.
 //!
-//! Counts are the store's raw-item counts with a municipality filter (the store's
-//! municipality index answers them), two per municipality, eight at once.
+//! Counts are the store's raw-item counts per municipality: two questions for the whole
+//! region (the last 24 hours, the baseline), and the flagged posts of each municipality with
+//! posts now (eight at once).
 
 use crate::region::Region;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
-use websense_gazetteer::Municipality;
-use websense_store::{Filter, Store, StoreError, TimeRange, TotalsQuery};
+use std::collections::HashMap;
+use websense_store::{Filter, MunicipalityCount, Store, StoreError, TimeRange, TotalsQuery};
 
 /// Days in the baseline before the current day.
 pub const BASELINE_DAYS: i64 = 7;
@@ -85,45 +86,62 @@ pub async fn figures(
 ) -> Result<Vec<MunicipalityFigures>, StoreError> {
     let current = TimeRange::new(now - Duration::hours(24), now);
     let baseline = TimeRange::new(now - Duration::days(BASELINE_DAYS + 1), current.from);
-    let counts: Vec<_> = region
+    let everything = Filter::default();
+    let (now_counts, before_counts) = futures_util::try_join!(
+        store.municipality_counts(current, &everything),
+        store.municipality_counts(baseline, &everything),
+    )?;
+    let count_of = |counts: &[MunicipalityCount], code: &str| {
+        counts
+            .binary_search_by(|c| c.municipality.as_str().cmp(code))
+            .map(|i| counts[i].items)
+            .unwrap_or(0)
+    };
+    // Flagged posts are counted for the municipalities with posts now only.
+    let flagged: Vec<_> = region
         .municipalities()
         .iter()
-        .map(|m| one(store, m.clone(), current, baseline))
+        .filter(|m| count_of(&now_counts, &m.code) > 0)
+        .map(|m| flagged_items(store, m.code.clone(), current))
         .collect();
-    stream::iter(counts)
+    let flagged: HashMap<String, u64> = stream::iter(flagged)
         .buffered(CONCURRENT)
         .try_collect()
-        .await
+        .await?;
+    Ok(region
+        .municipalities()
+        .iter()
+        .map(|m| {
+            let items = count_of(&now_counts, &m.code);
+            let baseline_per_day = count_of(&before_counts, &m.code) as f64 / BASELINE_DAYS as f64;
+            MunicipalityFigures {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                province: m.province.clone(),
+                lat: m.lat,
+                lon: m.lon,
+                items,
+                flagged_items: flagged.get(&m.code).copied().unwrap_or(0),
+                baseline_per_day,
+                rise: Rise::of(items, baseline_per_day),
+            }
+        })
+        .collect())
 }
 
-/// One municipality's figures (a named future, so the stream above holds no closures over
-/// borrowed rows).
-async fn one(
+/// One municipality's flagged posts in `range`.
+async fn flagged_items(
     store: &dyn Store,
-    m: Municipality,
-    current: TimeRange,
-    baseline: TimeRange,
-) -> Result<MunicipalityFigures, StoreError> {
-    let filter = Filter::municipalities([m.code.clone()]);
+    code: String,
+    range: TimeRange,
+) -> Result<(String, u64), StoreError> {
     let totals = store
         .totals(&TotalsQuery {
-            range: Some(current),
-            filter: filter.clone(),
+            range: Some(range),
+            filter: Filter::municipalities([code.clone()]),
         })
         .await?;
-    let before = store.range_count(baseline, &filter).await?;
-    let baseline_per_day = before as f64 / BASELINE_DAYS as f64;
-    Ok(MunicipalityFigures {
-        items: totals.items,
-        flagged_items: totals.flagged_items,
-        baseline_per_day,
-        rise: Rise::of(totals.items, baseline_per_day),
-        code: m.code,
-        name: m.name,
-        province: m.province,
-        lat: m.lat,
-        lon: m.lon,
-    })
+    Ok((code, totals.flagged_items))
 }
 
 #[cfg(test)]
