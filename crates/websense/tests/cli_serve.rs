@@ -207,6 +207,20 @@ fn the_demo_run_serves_the_room_with_history_a_spike_and_demo_accounts() {
         spikes.iter().any(|s| s["term"].is_null()),
         "a category spike in the demo: {spikes:?}"
     );
+    // The local picture: Noord-Holland, at least three municipalities with posts, one rising.
+    let (status, map) = http(room, "GET", "/api/municipalities", Some(token), "");
+    assert_eq!(status, 200, "{map}");
+    let map: serde_json::Value = serde_json::from_str(&map).unwrap();
+    assert_eq!(map["region"], "Noord-Holland");
+    let places = map["municipalities"].as_array().unwrap();
+    let with_posts = places.iter().filter(|m| m["items"].as_u64().unwrap() > 0);
+    assert!(with_posts.count() >= 3, "{places:?}");
+    let rising: Vec<&serde_json::Value> = places
+        .iter()
+        .filter(|m| m["rise"] == "rising")
+        .map(|m| &m["name"])
+        .collect();
+    assert_eq!(rising, ["Zaanstad"], "{places:?}");
     let (status, page) = http(room, "GET", "/login", None, "");
     assert_eq!(status, 200);
     assert!(page.contains("Web Sense Room") && page.contains("/static/login.js"));
