@@ -51,6 +51,10 @@ document.addEventListener('DOMContentLoaded', () => {
     return el('a', { href: safe, rel: 'noopener noreferrer nofollow', target: '_blank' }, t('items.link.open'), el('span', { class: 'visually-hidden' }, ' ' + t('items.link.newtab')));
   }
 
+  const names = {};
+  for (const m of R.data.region || []) names[m.code] = m.name;
+  const municipalityName = (code) => names[code] || code;
+
   function itemView(item) {
     const terms = [...new Set((item.matches || []).map((h) => h.term + ' (' + [h.category, ...R.hitNotes(h)].join(', ') + ')'))];
     const flagged = (item.scores || []).filter((s) => s.flagged).map((s) => s.category);
@@ -65,6 +69,7 @@ document.addEventListener('DOMContentLoaded', () => {
         item.url ? el('span', {}, link(item.url)) : null),
       terms.length ? el('p', { class: 'meta' }, t('items.terms') + ': ' + terms.join(', ')) : null,
       flagged.length ? el('p', { class: 'meta' }, t('items.flagged') + ': ' + flagged.join(', ')) : null,
+      (item.municipalities || []).length ? el('p', { class: 'meta municipalities' }, t('items.municipalities') + ': ' + item.municipalities.map(municipalityName).join(', ')) : null,
       el('p', { class: 'meta' }, t('items.lexicon') + ': ' + item.lexicon_version));
   }
 

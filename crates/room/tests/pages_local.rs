@@ -224,6 +224,13 @@ async fn the_municipality_filter_narrows_each_page_and_is_remembered_for_the_acc
             "{id} is not Zaanstad's"
         );
     }
+    let named = b
+        .text("#items-result article.item .meta.municipalities")
+        .await;
+    assert!(
+        named.starts_with("Gemeenten: ") && named.contains("Zaanstad"),
+        "{named}"
+    );
     assert_accessible(&b, "/berichten").await;
 
     // Remembered for the account: every other page opens on Zaanstad.

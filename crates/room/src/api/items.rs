@@ -37,6 +37,9 @@ pub struct ItemView {
     pub scores: Vec<CategoryScore>,
     /// The raw text was purged (retention): title, text, url, links and author are gone.
     pub text_purged: bool,
+    /// The municipalities (CBS codes) the post is attributed to; empty: none.
+    #[serde(default)]
+    pub municipalities: Vec<String>,
 }
 
 impl From<StoredItem> for ItemView {
@@ -59,6 +62,7 @@ impl From<StoredItem> for ItemView {
             matches: s.matches,
             scores: s.scores,
             text_purged: s.text_purged,
+            municipalities: s.municipalities,
         }
     }
 }
