@@ -273,9 +273,11 @@ fn spikes_make_candidates_with_their_evidence() {
         t(9),
     );
     assert_ne!(s.id, one_tag.id, "a tag's series is another spike");
-    assert!(signals_csv(&[one_tag.clone()]).contains(",complot,plandemie,tag=social,1h "));
+    assert!(
+        signals_csv(std::slice::from_ref(&one_tag)).contains(",complot,plandemie,tag=social,1h ")
+    );
     assert_eq!(s.id, candidate_from_spike(spike.clone(), "lx-2", t(10)).id);
-    let csv = signals_csv(&[s.clone()]);
+    let csv = signals_csv(std::slice::from_ref(&s));
     assert!(
         csv.contains(",complot,plandemie,,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,"),
         "{csv}"
@@ -300,7 +302,7 @@ fn spikes_make_candidates_with_their_evidence() {
     );
     assert_ne!(s.id, zaanstad.id);
     assert_ne!(one_tag.id, zaanstad.id);
-    let csv = signals_csv(&[zaanstad.clone()]);
+    let csv = signals_csv(std::slice::from_ref(&zaanstad));
     assert!(
         csv.contains(",complot,plandemie,municipality=GM0479,1h 2024-05-01T08:00:00+00:00,40,3.5,9.1,GM0479 Zaanstad,"),
         "{csv}"
@@ -329,7 +331,7 @@ fn csv_export_has_one_guarded_row_per_signal() {
         at: t(12),
         reason: Some("regel 1\nregel 2, met \"quotes\"".into()),
     });
-    let csv = signals_csv(&[s.clone()]);
+    let csv = signals_csv(std::slice::from_ref(&s));
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(lines[0], export::CSV_COLUMNS.join(","));
     assert!(

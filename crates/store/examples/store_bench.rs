@@ -16,13 +16,18 @@
 //! * Embedded SQLite: one writer, batches of 1,000 items; items/s, then the re-delivery.
 //! * For both: a day-bucket category series and an hour-bucket term series over the week, and
 //!   the rising terms of the last day against the day before, from the roll-ups.
+//! * Each store is written twice in the same run, into a fresh database each time: items
+//!   without municipalities, then the same items with municipalities as the gazetteer
+//!   attributes them (of 40 municipalities: 40 % none, 50 % one, 10 % two, each with a
+//!   place), so the cost of keeping and rolling them up is the ratio of the two write
+//!   rates. The second run also times one municipality's category series and rising terms.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
 use std::time::Instant;
 use websense_model::{
-    CategoryScore, Hit, Item, ItemId, Language, ScoredItem, SourceId, SourceKind, SourceRef,
-    TermKind,
+    CategoryScore, Hit, Item, ItemId, Language, Place, PlaceBasis, PlaceKind, ScoredItem, SourceId,
+    SourceKind, SourceRef, TermKind,
 };
 use websense_store::{
     BucketSize, ClickhouseConfig, ClickhouseStore, Filter, RisingQuery, SqliteStore, Store,
@@ -33,7 +38,10 @@ const BATCH: usize = 1_000;
 /// Concurrent writers (as parallel bus consumers): enough to fill `batch_rows`.
 const WRITERS: usize = 32;
 
-fn generate(n: usize) -> Vec<ScoredItem> {
+/// Municipalities of the generated items.
+const MUNICIPALITIES: u64 = 40;
+
+fn generate(n: usize, with_municipalities: bool) -> Vec<ScoredItem> {
     let categories = ["anti_overheid", "complot", "polarisatie", "geweld"];
     let start = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -104,13 +112,38 @@ fn generate(n: usize) -> Vec<ScoredItem> {
             for s in &mut scores {
                 s.flagged = s.score >= 1.0;
             }
+            let draw = next();
+            let count = match draw % 10 {
+                0..=3 => 0,
+                4..=8 => 1,
+                _ => 2,
+            };
+            let mut municipalities: Vec<String> = Vec::new();
+            let mut places = Vec::new();
+            if with_municipalities {
+                for k in 0..count {
+                    let code = format!("GM{:04}", 300 + (draw / 10 + k * 7) % MUNICIPALITIES);
+                    places.push(Place {
+                        text: format!("Plaats{code}"),
+                        start: 0,
+                        end: 12,
+                        field: websense_model::Field::Text,
+                        municipality_code: code.clone(),
+                        municipality: format!("Gemeente {code}"),
+                        province: "Noord-Holland".into(),
+                        kind: PlaceKind::Place,
+                        basis: PlaceBasis::Name,
+                    });
+                    municipalities.push(code);
+                }
+            }
             ScoredItem {
                 item,
                 lexicon_version: "bench".into(),
                 matches,
                 scores,
-                places: Vec::new(),
-                municipalities: Vec::new(),
+                places,
+                municipalities,
             }
         })
         .collect()
@@ -155,13 +188,17 @@ async fn write_sequentially(store: &dyn Store, items: &[ScoredItem]) -> (f64, us
     (started.elapsed().as_secs_f64(), written)
 }
 
-/// Print the read timings: a category series, a term series, the rising terms.
-async fn queries(store: &dyn Store, from: DateTime<Utc>) {
+/// Print the read timings: a category series, a term series, the rising terms (of
+/// `filter`'s items: all, or one municipality's).
+async fn queries(store: &dyn Store, from: DateTime<Utc>, filter: &Filter) {
     let week = TimeRange::new(from, from + Duration::days(7));
+    if !filter.municipalities.is_empty() {
+        println!("  of {:?} only:", filter.municipalities);
+    }
     let q = TrendQuery {
         bucket: BucketSize::Day,
         range: week,
-        filter: Filter::default(),
+        filter: filter.clone(),
     };
     let started = Instant::now();
     let points = store.category_trend("complot", &q).await.expect("series");
@@ -188,7 +225,7 @@ async fn queries(store: &dyn Store, from: DateTime<Utc>) {
         counts: TermCountsQuery {
             current: TimeRange::new(week.to - Duration::days(1), week.to),
             category: None,
-            filter: Filter::default(),
+            filter: filter.clone(),
         },
         min_items: 5,
         limit: 10,
@@ -218,22 +255,30 @@ async fn main() {
         Some(url) => Some(url.to_string()),
         None => std::env::var("WEBSENSE_TEST_CLICKHOUSE").ok(),
     };
-    let t = Instant::now();
-    let items = Arc::new(generate(n));
-    let total_rows = rows(&items);
     let week = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
-    println!(
-        "generated {n} items, {total_rows} rows ({:.2} hits/item) in {:.1} s",
-        items.iter().map(|s| s.matches.len()).sum::<usize>() as f64 / n as f64,
-        t.elapsed().as_secs_f64()
-    );
-
-    match url {
-        None => {
-            println!("clickhouse: skipped (no URL, or `embedded`)")
-        }
-        Some(url) => {
-            let database = format!("ws_bench_{}", std::process::id());
+    let one = Filter::municipalities(["GM0307"]);
+    let mut rates: Vec<(&str, &str, f64)> = Vec::new();
+    for with_municipalities in [false, true] {
+        let variant = if with_municipalities {
+            "with municipalities"
+        } else {
+            "without municipalities"
+        };
+        let t = Instant::now();
+        let items = Arc::new(generate(n, with_municipalities));
+        let total_rows = rows(&items);
+        println!(
+            "\n{variant}: generated {n} items, {total_rows} rows ({:.2} hits/item, {:.2} municipalities/item) in {:.1} s",
+            items.iter().map(|s| s.matches.len()).sum::<usize>() as f64 / n as f64,
+            items.iter().map(|s| s.municipalities.len()).sum::<usize>() as f64 / n as f64,
+            t.elapsed().as_secs_f64()
+        );
+        if let Some(url) = &url {
+            let database = format!(
+                "ws_bench_{}_{}",
+                std::process::id(),
+                u8::from(with_municipalities)
+            );
             let config = ClickhouseConfig {
                 url: url.clone(),
                 database: database.clone(),
@@ -257,41 +302,68 @@ async fn main() {
                 total_rows as f64 / secs,
                 n as f64 / secs
             );
+            rates.push(("clickhouse", variant, n as f64 / secs));
             let (secs, written) = write_concurrently(store.clone(), items.clone()).await;
             assert_eq!(written, 0);
             println!(
                 "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
                 n as f64 / secs
             );
-            queries(store.as_ref(), week).await;
+            queries(store.as_ref(), week, &Filter::default()).await;
+            if with_municipalities {
+                queries(store.as_ref(), week, &one).await;
+            }
             clickhouse::Client::default()
-                .with_url(&url)
+                .with_url(url)
                 .with_validation(false)
                 .query(&format!("DROP DATABASE IF EXISTS {database}"))
                 .execute()
                 .await
                 .expect("drop bench database");
+        } else {
+            println!("clickhouse: skipped (no URL, or `embedded`)")
+        }
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path().join("bench.db"))
+            .await
+            .expect("open");
+        store.migrate().await.expect("migrate");
+        println!("embedded sqlite (one writer, {BATCH}-item batches, WAL, synchronous=FULL):");
+        let (secs, written) = write_sequentially(&store, &items).await;
+        assert_eq!(written, n);
+        println!(
+            "  write:      {:>9.0} items/s  {:>8.0} rows/s  ({secs:.2} s)",
+            n as f64 / secs,
+            total_rows as f64 / secs
+        );
+        rates.push(("embedded", variant, n as f64 / secs));
+        let (secs, written) = write_sequentially(&store, &items).await;
+        assert_eq!(written, 0);
+        println!(
+            "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
+            n as f64 / secs
+        );
+        queries(&store, week, &Filter::default()).await;
+        if with_municipalities {
+            queries(&store, week, &one).await;
         }
     }
-
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path().join("bench.db"))
-        .await
-        .expect("open");
-    store.migrate().await.expect("migrate");
-    println!("embedded sqlite (one writer, {BATCH}-item batches, WAL, synchronous=FULL):");
-    let (secs, written) = write_sequentially(&store, &items).await;
-    assert_eq!(written, n);
-    println!(
-        "  write:      {:>9.0} items/s  {:>8.0} rows/s  ({secs:.2} s)",
-        n as f64 / secs,
-        total_rows as f64 / secs
-    );
-    let (secs, written) = write_sequentially(&store, &items).await;
-    assert_eq!(written, 0);
-    println!(
-        "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
-        n as f64 / secs
-    );
-    queries(&store, week).await;
+    println!();
+    for backend in ["clickhouse", "embedded"] {
+        let rate = |variant: &str| {
+            rates
+                .iter()
+                .find(|(b, v, _)| *b == backend && *v == variant)
+                .map(|r| r.2)
+        };
+        if let (Some(without), Some(with)) =
+            (rate("without municipalities"), rate("with municipalities"))
+        {
+            println!(
+                "{backend}: writes with municipalities at {:.2}x the rate without ({with:.0} vs {without:.0} items/s)",
+                with / without
+            );
+        }
+    }
 }

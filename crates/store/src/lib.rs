@@ -55,7 +55,11 @@
 //! * Per **term** (always within its category) and bucket: `items` containing the term and
 //!   `hits` (its `Hit`s).
 //! * **Filters**: source id, source tag (an item carries its source's tags as they were when it
-//!   was fetched), language code (`""` = unknown). Filters combine with AND.
+//!   was fetched), language code (`""` = unknown), municipalities (CBS codes: items attributed
+//!   to any of them, as the matcher's gazetteer wrote `ScoredItem::municipalities`). Filters
+//!   combine with AND.
+//! * **Municipalities**: an item is kept with its municipalities and places, given back by
+//!   the item reads; [`Store::municipality_counts`] counts the items per municipality.
 //! * **Rising terms** compare the items of each term in a range (aligned to 5 minutes) with the
 //!   same length right before it; [`rank_rising`] ranks them the same way for both backends.
 //! * **Totals** count raw items in an exact millisecond range: items, items with hits, hits,
@@ -101,7 +105,10 @@
 //! re-fetch of an edited post before the re-delivery. Then both versions may count.
 //!
 //! Roll-up rows carry a tag dimension: each item is counted under the tag `""` ("all") and
-//! under each of its distinct tags, so a tag filter reads the roll-up too.
+//! under each of its distinct tags, so a tag filter reads the roll-up too. Two more roll-ups
+//! (`trend_municipality_categories`, `trend_municipality_terms`) add a municipality
+//! dimension the same way: an item counts under each of its municipalities (none: no row),
+//! and a filter on several municipalities merges their sets, so an item of two counts once.
 //!
 //! ClickHouse 18.16 (what CI can install) is the floor: the SQL uses only what it has
 //! (`DateTime('UTC')`, monthly `toYYYYMM` partitions, `AggregatingMergeTree`, `ALTER ...

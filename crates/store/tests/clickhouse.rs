@@ -72,10 +72,56 @@ async fn rows_written_twice_by_a_zombie_writer_are_counted_once() {
         "item_ids",
         "trend_categories",
         "trend_terms",
+        "trend_municipality_categories",
+        "trend_municipality_terms",
     ] {
         run(&url, &format!("OPTIMIZE TABLE {db}.{table} FINAL")).await;
     }
     check_all(&store, &oracle, "zombie duplicates, merged").await;
+    drop_database(&url, &db).await;
+}
+
+#[tokio::test]
+async fn a_schema_3_database_gets_the_municipalities_and_counts_new_items_by_them() {
+    let Some(url) = clickhouse_url() else { return };
+    let db = unique("schema3");
+    let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
+        .await
+        .unwrap();
+    assert_eq!(store.migrate().await.unwrap(), 4);
+    // Schema 3 kept no municipalities: the items it can hold. Those written after the
+    // migration have them.
+    let mut items = generate(25, 400);
+    for s in &mut items[..250] {
+        s.places.clear();
+        s.municipalities.clear();
+    }
+    let mut oracle = Oracle::default();
+    oracle.write(&items[..250]);
+    store.write(items[..250].to_vec()).await.unwrap();
+    // Back to schema 3: without the views, tables and columns of 4, and its version row.
+    for sql in [
+        "DROP TABLE {db}.trend_municipality_categories_mv",
+        "DROP TABLE {db}.trend_municipality_terms_mv",
+        "DROP TABLE {db}.trend_municipality_categories",
+        "DROP TABLE {db}.trend_municipality_terms",
+        "ALTER TABLE {db}.items DROP COLUMN municipalities",
+        "ALTER TABLE {db}.items DROP COLUMN places",
+        "ALTER TABLE {db}.matches DROP COLUMN municipalities",
+        "ALTER TABLE {db}.scores DROP COLUMN municipalities",
+        "ALTER TABLE {db}.schema_migrations DELETE WHERE version = 4",
+    ] {
+        run(&url, &sql.replace("{db}", &db)).await;
+    }
+    wait_for_mutations(&url, &db).await;
+    let store = ClickhouseStore::connect(clickhouse_config(&url, &db))
+        .await
+        .unwrap();
+    assert_eq!(store.migrate().await.unwrap(), 4);
+    check_all(&store, &oracle, "migrated from schema 3").await;
+    oracle.write(&items[250..]);
+    store.write(items[250..].to_vec()).await.unwrap();
+    check_all(&store, &oracle, "written after the migration").await;
     drop_database(&url, &db).await;
 }
 

@@ -32,6 +32,13 @@
 //! * Tags: an item is counted once, under its source's *tag list* (the tags as fetched); a tag
 //!   filter selects the lists containing the tag (`tag_list_tags`). Items carry the list's id
 //!   instead of one row per tag.
+//! * Municipalities (schema 5): likewise an item carries the id of its *municipality list*
+//!   (its codes as written; 0 for none), and a filter selects the lists holding any of its
+//!   codes (`municipality_list_members`). `trend_municipality_categories` (led by category,
+//!   then list) and `trend_municipality_terms` (led by hour, then list) repeat the roll-ups
+//!   for the items with a municipality only, each under its one list, so a filter on several
+//!   municipalities counts an item once; items without one cost nothing there. The unfiltered
+//!   and the other filtered reads do not touch them.
 //!
 //! `examples/store_bench.rs` (200,000 items in 1,000-item batches, two hits each, on a 2-core
 //! machine shared with other work): about 1,250 pages per batch, some 900 of them id-index
