@@ -14,6 +14,9 @@
 //! | `[trends]`                             | `websense_trends::TrendsConfig`                 | (tuning)           |
 //! | `[region]`                             | `websense_room::region::RegionConfig`           | the whole country  |
 //!
+//! `[region]` also stands in for `[matcher] region` and `[trends] municipalities` where those
+//! are not set: the matcher settles shared names towards it, the spike scan watches it.
+//!
 //! `[privacy]` is one section for the collector (pseudonym key, handles) and the Room (raw
 //! text retention, author vault); every command reads the same file.
 //!
@@ -191,12 +194,20 @@ impl Config {
     pub fn serve_config(&self) -> ServeConfig {
         let mut room = self.room.clone();
         room.region = self.region.clone();
+        // The spike scan watches the region's municipalities unless `[trends]` names its own.
+        let mut trends = self.trends.clone();
+        if trends.municipalities.is_empty() && self.region.is_set() {
+            let gazetteer = websense_gazetteer::Gazetteer::shipped();
+            if let Ok(region) = websense_room::region::Region::resolve(&self.region, &gazetteer) {
+                trends.municipalities = region.codes();
+            }
+        }
         ServeConfig {
             room,
             privacy: self.privacy.clone(),
             store: self.store.clone(),
             lexicons: self.matcher.lexicons.clone(),
-            trends: self.trends.clone(),
+            trends,
         }
     }
 
@@ -286,6 +297,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.serve_config().room.region, config.region);
+        let watched = config.serve_config().trends.municipalities;
+        assert!(watched.contains(&"GM0479".to_string()) && watched.contains(&"GM0599".to_string()));
+        assert_eq!(
+            watched.len(),
+            45,
+            "Noord-Holland's 44 and Rotterdam: {watched:?}"
+        );
         assert_eq!(config.matcher_config().region, ["GM0599", "Noord-Holland"]);
         let own = Config::from_toml(
             "[matcher]\nregion = [\"Zeeland\"]\n[region]\nprovince = \"Noord-Holland\"\n",
