@@ -222,11 +222,11 @@ pub(crate) async fn map_page(
     let now = chrono::Utc::now();
     let body = match local::figures(room.store.as_ref(), &room.region, now).await {
         Ok(figures) => {
-            let region = room
-                .region
-                .label
-                .clone()
-                .unwrap_or_else(|| t(lang, "map.country").to_string());
+            let region = match (&room.region.label, room.region.configured) {
+                (Some(province), _) => province.clone(),
+                (None, true) => t(lang, "map.region").to_string(),
+                (None, false) => t(lang, "map.country").to_string(),
+            };
             let legend = [Rise::Rising, Rise::Steady, Rise::Falling, Rise::Quiet]
                 .iter()
                 .map(|r| {

@@ -65,8 +65,11 @@ impl RegionConfig {
 /// The configured region, resolved: its municipalities sorted by name.
 #[derive(Clone, Debug)]
 pub struct Region {
-    /// The configured section's own words, for the pages' heading ("Noord-Holland").
+    /// The configured province, for the pages' words ("Noord-Holland"); none for a region
+    /// of codes only, or the whole country.
     pub label: Option<String>,
+    /// Whether `[region]` named anything (else: the whole country).
+    pub configured: bool,
     municipalities: Vec<Municipality>,
 }
 
@@ -88,14 +91,9 @@ impl Region {
             gazetteer.municipalities().to_vec()
         };
         municipalities.sort_by_key(|a| sort_name(&a.name));
-        let label = match (&config.province, config.municipalities.len()) {
-            (Some(p), 0) => Some(p.clone()),
-            (None, 0) => None,
-            (Some(p), _) => Some(format!("{p} +")),
-            (None, _) => None,
-        };
         Ok(Region {
-            label,
+            label: config.province.clone(),
+            configured: config.is_set(),
             municipalities,
         })
     }
