@@ -1,5 +1,5 @@
 //! The `municipality` filter of every store-backed JSON endpoint: series, totals, rising
-//! terms, spikes and the items of a bucket narrow to the items attributed to the named
+//! terms, spikes, the overview and the items of a bucket narrow to the items attributed to the named
 //! municipalities (one, or several: either of them), and a malformed code is a 400 in Dutch.
 
 mod common;
@@ -196,6 +196,33 @@ async fn every_store_endpoint_narrows_to_the_municipalities_asked_for() {
         read.last()
     );
 
+    // The overview of a municipality: its totals and categories only.
+    let now = recent_hour() + Duration::hours(1);
+    let r = t
+        .get(
+            &format!(
+                "/api/overview?hours=1&now={}&municipality={ZAANSTAD}",
+                iso(now)
+            ),
+            &analyst,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.json["totals"]["items"].as_u64().unwrap() as usize,
+        zaanstad
+    );
+    let line = r.json["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "anti_overheid")
+        .unwrap();
+    assert_eq!(
+        line["items"].as_u64().unwrap(),
+        counted(&[ZAANSTAD], "anti_overheid", None)
+    );
+
     // Spikes take the filter too.
     let r = t
         .get(
@@ -226,6 +253,8 @@ async fn a_malformed_municipality_code_is_a_dutch_400_on_every_endpoint() {
         format!("/api/terms/rising?{range}"),
         format!("/api/spikes?{range}"),
         format!("/api/items?at={}", iso(recent_hour())),
+        format!("/api/terms/emerging?{range}"),
+        "/api/overview?hours=1".to_string(),
     ] {
         for bad in ["Zaanstad", "GM047", "GM0479,0363"] {
             let r = t.get(&format!("{path}&municipality={bad}"), &analyst).await;

@@ -145,6 +145,31 @@ async fn a_rise_in_one_municipality_is_its_own_spike_candidate_and_emerging_term
         );
     }
 
+    // The overview of Zaanstad lists its spike, named; Amsterdam's none.
+    let overview = |code: &str| {
+        let (t, analyst) = (&t, analyst.clone());
+        let code = code.to_string();
+        async move {
+            let r = t
+                .get(
+                    &format!("/api/overview?hours=3&now={}&municipality={code}", iso(now)),
+                    &analyst,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.json["spikes"].as_array().unwrap().clone()
+        }
+    };
+    let listed = overview(ZAANSTAD).await;
+    assert!(!listed.is_empty());
+    for spike in &listed {
+        assert_eq!(
+            spike["municipalities"],
+            json!([{"code": ZAANSTAD, "name": "Zaanstad"}])
+        );
+    }
+    assert_eq!(overview(AMSTERDAM).await, Vec::<serde_json::Value>::new());
+
     // A scan makes a candidate of Zaanstad's spike, named, and of no quiet municipality's.
     let range = json!({"from": iso(recent_hour() - Duration::hours(1)), "to": iso(now)});
     let r = t.post("/api/signals/scan", &analyst, range).await;

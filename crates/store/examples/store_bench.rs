@@ -16,11 +16,12 @@
 //! * Embedded SQLite: one writer, batches of 1,000 items; items/s, then the re-delivery.
 //! * For both: a day-bucket category series and an hour-bucket term series over the week, and
 //!   the rising terms of the last day against the day before, from the roll-ups.
-//! * Each store is written twice in the same run, into a fresh database each time: items
-//!   without municipalities, then the same items with municipalities as the gazetteer
-//!   attributes them (of 40 municipalities: 40 % none, 50 % one, 10 % two, each with a
-//!   place), so the cost of keeping and rolling them up is the ratio of the two write
-//!   rates. The second run also times one municipality's category series and rising terms.
+//! * Each backend writes the items twice, into two databases: without municipalities, and the
+//!   same items with municipalities as the gazetteer attributes them (of 40 municipalities:
+//!   40 % none, 50 % one, 10 % two, each with a place), a tenth of each in turn (so load
+//!   that comes and goes on a shared machine weighs on both), and prints the ratio of the
+//!   two write rates: what keeping and rolling up municipalities costs. The queries are
+//!   timed on the second, also for one municipality.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;
@@ -239,6 +240,38 @@ async fn queries(store: &dyn Store, from: DateTime<Utc>, filter: &Filter) {
     );
 }
 
+/// Segments each variant's items are written in, alternating between the variants (and
+/// which goes first), so that load that comes and goes on a shared machine weighs on both.
+const ROUNDS: usize = 10;
+
+/// Write every variant's items into its own store, a segment of each in turn; returns each
+/// variant's seconds of writing.
+async fn write_interleaved(
+    stores: &[Arc<dyn Store>],
+    variants: &[Arc<Vec<ScoredItem>>],
+    concurrent: bool,
+) -> Vec<f64> {
+    let mut secs = vec![0.0; variants.len()];
+    for round in 0..ROUNDS {
+        let mut order: Vec<usize> = (0..variants.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for v in order {
+            let items = &variants[v];
+            let segment = &items[round * items.len() / ROUNDS..(round + 1) * items.len() / ROUNDS];
+            let (took, written) = if concurrent {
+                write_concurrently(stores[v].clone(), Arc::new(segment.to_vec())).await
+            } else {
+                write_sequentially(stores[v].as_ref(), segment).await
+            };
+            assert_eq!(written, segment.len());
+            secs[v] += took;
+        }
+    }
+    secs
+}
+
 #[tokio::main]
 async fn main() {
     // RUST_LOG=websense_store=debug shows each ClickHouse flush's check and insert times.
@@ -257,113 +290,125 @@ async fn main() {
     };
     let week = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
     let one = Filter::municipalities(["GM0307"]);
-    let mut rates: Vec<(&str, &str, f64)> = Vec::new();
-    for with_municipalities in [false, true] {
-        let variant = if with_municipalities {
-            "with municipalities"
-        } else {
-            "without municipalities"
-        };
+    let names = ["without municipalities", "with municipalities"];
+    let mut variants: Vec<Arc<Vec<ScoredItem>>> = Vec::new();
+    for (name, with_municipalities) in names.iter().zip([false, true]) {
         let t = Instant::now();
-        let items = Arc::new(generate(n, with_municipalities));
-        let total_rows = rows(&items);
+        let items = generate(n, with_municipalities);
         println!(
-            "\n{variant}: generated {n} items, {total_rows} rows ({:.2} hits/item, {:.2} municipalities/item) in {:.1} s",
+            "{name}: generated {n} items, {} rows ({:.2} hits/item, {:.2} municipalities/item) in {:.1} s",
+            rows(&items),
             items.iter().map(|s| s.matches.len()).sum::<usize>() as f64 / n as f64,
             items.iter().map(|s| s.municipalities.len()).sum::<usize>() as f64 / n as f64,
             t.elapsed().as_secs_f64()
         );
-        if let Some(url) = &url {
-            let database = format!(
-                "ws_bench_{}_{}",
-                std::process::id(),
-                u8::from(with_municipalities)
-            );
-            let config = ClickhouseConfig {
-                url: url.clone(),
-                database: database.clone(),
-                ..ClickhouseConfig::default()
-            };
-            let store = ClickhouseStore::connect(config.clone())
-                .await
-                .expect("connect");
-            store.migrate().await.expect("migrate");
-            println!(
-                "clickhouse {} (batch_rows {}, batch_wait {:?}, {WRITERS} writers x {BATCH}-item batches):",
-                store.server_version(),
-                config.batch_rows,
-                config.batch_wait
-            );
-            let store: Arc<dyn Store> = Arc::new(store);
-            let (secs, written) = write_concurrently(store.clone(), items.clone()).await;
-            assert_eq!(written, n);
-            println!(
-                "  write:      {:>9.0} rows/s  {:>8.0} items/s  ({secs:.2} s)",
-                total_rows as f64 / secs,
-                n as f64 / secs
-            );
-            rates.push(("clickhouse", variant, n as f64 / secs));
-            let (secs, written) = write_concurrently(store.clone(), items.clone()).await;
-            assert_eq!(written, 0);
-            println!(
-                "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
-                n as f64 / secs
-            );
-            queries(store.as_ref(), week, &Filter::default()).await;
-            if with_municipalities {
-                queries(store.as_ref(), week, &one).await;
-            }
-            clickhouse::Client::default()
-                .with_url(url)
-                .with_validation(false)
-                .query(&format!("DROP DATABASE IF EXISTS {database}"))
-                .execute()
-                .await
-                .expect("drop bench database");
-        } else {
-            println!("clickhouse: skipped (no URL, or `embedded`)")
-        }
+        variants.push(Arc::new(items));
+    }
+    let total_rows = rows(&variants[0]);
+    let mut ratios: Vec<(&str, Vec<f64>)> = Vec::new();
 
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = SqliteStore::open(dir.path().join("bench.db"))
+    match &url {
+        None => println!("clickhouse: skipped (no URL, or `embedded`)"),
+        Some(url) => {
+            let mut stores: Vec<Arc<dyn Store>> = Vec::new();
+            let mut databases = Vec::new();
+            let mut config = ClickhouseConfig::default();
+            let mut version = String::new();
+            for v in 0..variants.len() {
+                let database = format!("ws_bench_{}_{v}", std::process::id());
+                config = ClickhouseConfig {
+                    url: url.clone(),
+                    database: database.clone(),
+                    ..ClickhouseConfig::default()
+                };
+                let store = ClickhouseStore::connect(config.clone())
+                    .await
+                    .expect("connect");
+                store.migrate().await.expect("migrate");
+                version = store.server_version().to_string();
+                stores.push(Arc::new(store));
+                databases.push(database);
+            }
+            println!(
+                "\nclickhouse {version} (batch_rows {}, batch_wait {:?}, {WRITERS} writers x {BATCH}-item batches, \
+                 the variants in turn in {ROUNDS} segments):",
+                config.batch_rows, config.batch_wait
+            );
+            let secs = write_interleaved(&stores, &variants, true).await;
+            for (v, name) in names.iter().enumerate() {
+                println!(
+                    "  write {name}: {:>9.0} rows/s  {:>8.0} items/s  ({:.2} s)",
+                    total_rows as f64 / secs[v],
+                    n as f64 / secs[v],
+                    secs[v]
+                );
+            }
+            ratios.push(("clickhouse", secs));
+            for (v, name) in names.iter().enumerate() {
+                let (secs, written) =
+                    write_concurrently(stores[v].clone(), variants[v].clone()).await;
+                assert_eq!(written, 0);
+                println!(
+                    "  re-deliver {name}: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
+                    n as f64 / secs
+                );
+            }
+            println!("  with municipalities:");
+            queries(stores[1].as_ref(), week, &Filter::default()).await;
+            queries(stores[1].as_ref(), week, &one).await;
+            for database in databases {
+                clickhouse::Client::default()
+                    .with_url(url)
+                    .with_validation(false)
+                    .query(&format!("DROP DATABASE IF EXISTS {database}"))
+                    .execute()
+                    .await
+                    .expect("drop bench database");
+            }
+        }
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut stores: Vec<Arc<dyn Store>> = Vec::new();
+    for v in 0..variants.len() {
+        let store = SqliteStore::open(dir.path().join(format!("bench-{v}.db")))
             .await
             .expect("open");
         store.migrate().await.expect("migrate");
-        println!("embedded sqlite (one writer, {BATCH}-item batches, WAL, synchronous=FULL):");
-        let (secs, written) = write_sequentially(&store, &items).await;
-        assert_eq!(written, n);
+        stores.push(Arc::new(store));
+    }
+    println!(
+        "\nembedded sqlite (one writer, {BATCH}-item batches, WAL, synchronous=FULL, the variants in turn in {ROUNDS} segments):"
+    );
+    let secs = write_interleaved(&stores, &variants, false).await;
+    for (v, name) in names.iter().enumerate() {
         println!(
-            "  write:      {:>9.0} items/s  {:>8.0} rows/s  ({secs:.2} s)",
-            n as f64 / secs,
-            total_rows as f64 / secs
+            "  write {name}: {:>9.0} items/s  {:>8.0} rows/s  ({:.2} s)",
+            n as f64 / secs[v],
+            total_rows as f64 / secs[v],
+            secs[v]
         );
-        rates.push(("embedded", variant, n as f64 / secs));
-        let (secs, written) = write_sequentially(&store, &items).await;
+    }
+    ratios.push(("embedded", secs));
+    for (v, name) in names.iter().enumerate() {
+        let (secs, written) = write_sequentially(stores[v].as_ref(), &variants[v]).await;
         assert_eq!(written, 0);
         println!(
-            "  re-deliver: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
+            "  re-deliver {name}: {:>9.0} items/s checked, all duplicates ({secs:.2} s)",
             n as f64 / secs
         );
-        queries(&store, week, &Filter::default()).await;
-        if with_municipalities {
-            queries(&store, week, &one).await;
-        }
     }
+    println!("  with municipalities:");
+    queries(stores[1].as_ref(), week, &Filter::default()).await;
+    queries(stores[1].as_ref(), week, &one).await;
+
     println!();
-    for backend in ["clickhouse", "embedded"] {
-        let rate = |variant: &str| {
-            rates
-                .iter()
-                .find(|(b, v, _)| *b == backend && *v == variant)
-                .map(|r| r.2)
-        };
-        if let (Some(without), Some(with)) =
-            (rate("without municipalities"), rate("with municipalities"))
-        {
-            println!(
-                "{backend}: writes with municipalities at {:.2}x the rate without ({with:.0} vs {without:.0} items/s)",
-                with / without
-            );
-        }
+    for (backend, secs) in ratios {
+        println!(
+            "{backend}: writes with municipalities at {:.2}x the rate without ({:.0} vs {:.0} items/s)",
+            secs[0] / secs[1],
+            n as f64 / secs[1],
+            n as f64 / secs[0]
+        );
     }
 }

@@ -267,7 +267,7 @@ pub struct TrendsConfig {
     /// Each category's series is also scanned per municipality: these (CBS codes such as
     /// `GM0479`: the region watched), or, when none are listed, the `top_municipalities`
     /// with most items in the last long window. Bounded either way: at most
-    /// [`MAX_MUNICIPALITIES`] listed.
+    /// 400 listed.
     #[serde(deserialize_with = "municipality_codes")]
     pub municipalities: Vec<String>,
     pub top_municipalities: usize,

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use websense_lexicon::{parse_categories, Category, CATEGORIES_FILE};
 use websense_model::{LastError, SourceId, SourceKind};
-use websense_signals::TermHits;
+use websense_signals::{NamedMunicipality, TermHits};
 use websense_store::{
     rank_rising, BucketSize, CategoryPoint, Filter, StoreError, TermCountsQuery, TermPoint,
     TimeRange, TotalsQuery, TrendQuery,
@@ -52,7 +52,7 @@ const RISING_MIN_ITEMS: u64 = 3;
 #[serde(deny_unknown_fields)]
 pub(crate) struct OverviewParams {
     hours: Option<i64>,
-    /// CBS codes: the counts of these municipalities (the spikes stay the region's).
+    /// CBS codes: the overview of these municipalities' items.
     municipality: Option<String>,
     #[serde(default, deserialize_with = "crate::api::params::maybe_at")]
     now: Option<DateTime<Utc>>,
@@ -119,6 +119,8 @@ struct SpikeLine {
     term: Option<String>,
     tag: Option<String>,
     language: Option<String>,
+    /// The municipalities of the series (empty: all), named.
+    municipalities: Vec<NamedMunicipality>,
     bucket: BucketSize,
     bucket_start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -170,10 +172,9 @@ pub(crate) async fn overview(
         )));
     }
     let now = p.now.unwrap_or_else(Utc::now);
-    let filter = Filter {
-        municipalities: crate::api::params::municipalities(p.municipality.as_deref())?,
-        ..Filter::default()
-    };
+    let filter = Filter::municipalities(crate::api::params::municipalities(
+        p.municipality.as_deref(),
+    )?);
     let window = TimeRange::new(now - Duration::hours(hours), now);
     let previous = TimeRange::new(window.from - Duration::hours(hours), window.from);
     let spark_from = now
@@ -219,7 +220,7 @@ pub(crate) async fn overview(
     let series = TrendQuery {
         bucket: BucketSize::FiveMinutes,
         range: TimeRange::new(spark_from.min(previous.from), now),
-        filter,
+        filter: filter.clone(),
     };
     let mut category_series = JoinSet::new();
     for (i, name) in names.iter().enumerate() {
@@ -285,7 +286,15 @@ pub(crate) async fn overview(
         .await
         .map_err(|e| ApiError::internal("totals task failed", e))??;
     let (spikes, spikes_as_of, spikes_error) = match spikes.await {
-        Ok(Ok((spikes, until))) => (spikes.iter().map(spike_line).collect(), Some(until), None),
+        Ok(Ok((spikes, until))) => (
+            spikes
+                .iter()
+                .filter(|s| of_municipalities(s, &filter))
+                .map(spike_line)
+                .collect(),
+            Some(until),
+            None,
+        ),
         Ok(Err(e)) => (Vec::new(), None, Some(e)),
         Err(e) => (
             Vec::new(),
@@ -370,6 +379,17 @@ pub(crate) async fn declared_categories(room: &Room) -> (Vec<Category>, Option<S
     }
 }
 
+/// Whether a spike belongs in an overview of `filter`'s municipalities: every spike when it
+/// names none, else the spikes of their own series (those the scan watches).
+fn of_municipalities(s: &ReportedSpike, filter: &Filter) -> bool {
+    filter.municipalities.is_empty()
+        || s.evidence
+            .filter
+            .municipalities
+            .iter()
+            .any(|m| filter.municipalities.contains(m))
+}
+
 fn spike_line(s: &ReportedSpike) -> SpikeLine {
     let e = &s.evidence;
     SpikeLine {
@@ -377,6 +397,7 @@ fn spike_line(s: &ReportedSpike) -> SpikeLine {
         term: e.term.clone(),
         tag: e.filter.tag.clone(),
         language: e.filter.language.clone(),
+        municipalities: e.municipalities.clone(),
         bucket: e.bucket,
         bucket_start: e.bucket_start,
         end: s.end,
