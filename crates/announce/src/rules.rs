@@ -1,0 +1,240 @@
+//! The rules that make a call with a time or a place *no* announcement, each with its
+//! words. Grammar lives here; the words a curator should extend (online-only events,
+//! fixtures, police warnings) are categories of the announcement lexicon instead.
+
+use crate::tokens::{Kind, Token, Tokens};
+
+/// Why a call with a time or a place is not an announcement (or not one yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// A call alone: no time and no square, street or landmark.
+    NoTimeOrPlace,
+    /// An everyday call word (`we gaan`) without both a time and a place.
+    WeakCall,
+    /// The time named is before publication (`gisteren om 20:00`), or the call's sentence
+    /// is in the past tense (`verzamelden`, `was`) without a word of the future.
+    Past,
+    /// The call's sentence is a question.
+    Question,
+    /// The call's sentence is a hypothetical (`stel dat`, `als`, `zou`, `what if`).
+    Hypothetical,
+    /// The call is negated (`kom niet`, `don't come`).
+    Negated,
+    /// Police, a municipality or the news warn about or report a call
+    /// (lexicon `waarschuwing`).
+    Warning,
+    /// An online-only event (lexicon `online`) with no physical place named.
+    OnlineOnly,
+    /// An ordinary fixture (lexicon `wedstrijd`), unless the call is for after it
+    /// (`na de wedstrijd`).
+    Fixture,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::NoTimeOrPlace => "no_time_or_place",
+            Reason::WeakCall => "weak_call",
+            Reason::Past => "past",
+            Reason::Question => "question",
+            Reason::Hypothetical => "hypothetical",
+            Reason::Negated => "negated",
+            Reason::Warning => "warning",
+            Reason::OnlineOnly => "online_only",
+            Reason::Fixture => "fixture",
+        }
+    }
+}
+
+/// Verbs in the past tense (Dutch and English) that make a sentence a report.
+const PAST_TENSE: &[&str] = &[
+    "was",
+    "waren",
+    "werd",
+    "werden",
+    "ging",
+    "gingen",
+    "kwam",
+    "kwamen",
+    "stond",
+    "stonden",
+    "hadden",
+    "verzamelden",
+    "verzamelde",
+    "liep",
+    "liepen",
+    "geweest",
+    "gebeurde",
+    "gebeurd",
+    "ontstond",
+    "ontstonden",
+    "escaleerde",
+    "escaleerden",
+    "raakte",
+    "raakten",
+    "trok",
+    "trokken",
+    "gooiden",
+    "vernielden",
+    "bekogelden",
+    "hielden",
+    "demonstreerden",
+    "protesteerden",
+    "blokkeerden",
+    "verzameld",
+    "gedemonstreerd",
+    "geprotesteerd",
+    "were",
+    "went",
+    "gathered",
+    "happened",
+    "rioted",
+    "protested",
+    "marched",
+    "came",
+    "took",
+    "showed",
+    "turned",
+];
+
+/// Words of the future that keep a sentence with a past-tense verb an announcement.
+const FUTURE: &[&str] = &[
+    "morgen",
+    "vanavond",
+    "straks",
+    "komende",
+    "komend",
+    "aanstaande",
+    "volgende",
+    "zal",
+    "zullen",
+    "gaan",
+    "gaat",
+    "tomorrow",
+    "tonight",
+    "next",
+    "will",
+    "upcoming",
+    "opnieuw",
+    "weer",
+    "again",
+];
+
+/// Words that make a sentence hypothetical anywhere in it.
+const HYPOTHETICAL: &[&str] = &[
+    "stel",
+    "zou",
+    "zouden",
+    "zou",
+    "misschien",
+    "wellicht",
+    "would",
+    "could",
+    "imagine",
+    "suppose",
+    "maybe",
+    "perhaps",
+];
+
+/// Words that make a sentence hypothetical at its start (`als`, `if`).
+const HYPOTHETICAL_START: &[&str] = &["als", "indien", "if", "wat"];
+
+/// Negations right beside a call.
+const NEGATION: &[&str] = &["niet", "nooit", "geen", "not", "never", "dont", "don", "t"];
+
+/// Whether the sentence of token `at` is in the past tense with no word of the future.
+pub fn past_tense(tokens: &Tokens, at: usize) -> bool {
+    let sentence = tokens.sentence(tokens.tokens[at].sentence);
+    let any = |list: &[&str]| {
+        sentence
+            .iter()
+            .any(|t| t.kind == Kind::Word && list.contains(&t.text.as_str()))
+    };
+    any(PAST_TENSE) && !any(FUTURE)
+}
+
+/// Whether the sentence of token `at` is a hypothetical.
+pub fn hypothetical(tokens: &Tokens, at: usize) -> bool {
+    let sentence = tokens.sentence(tokens.tokens[at].sentence);
+    let words: Vec<&Token> = sentence.iter().filter(|t| t.kind == Kind::Word).collect();
+    let starts = words
+        .first()
+        .is_some_and(|t| HYPOTHETICAL_START.contains(&t.text.as_str()))
+        && !(words.first().is_some_and(|t| t.is("wat"))
+            && !words.get(1).is_some_and(|t| t.is("als")));
+    starts
+        || words
+            .iter()
+            .any(|t| HYPOTHETICAL.contains(&t.text.as_str()))
+        || words
+            .windows(2)
+            .any(|w| (w[0].is("what") && w[1].is("if")) || (w[0].is("wat") && w[1].is("als")))
+}
+
+/// Whether the call at tokens `first..end` is negated: a negation among the two words
+/// before it or right after it (`kom niet`, `niet komen`, `don't come`).
+pub fn negated(tokens: &Tokens, first: usize, end: usize) -> bool {
+    let sentence = tokens.tokens[first].sentence;
+    let is_negation = |t: &Token| {
+        t.sentence == sentence && t.kind == Kind::Word && NEGATION.contains(&t.text.as_str())
+    };
+    let before = tokens.tokens[first.saturating_sub(2)..first]
+        .iter()
+        .any(|t| is_negation(t) && t.text != "t")
+        || (first >= 3 && tokens.tokens[first - 1].is("t") && tokens.tokens[first - 3].is("don"));
+    let after = tokens.tokens.get(end).is_some_and(is_negation);
+    before || after
+}
+
+/// Whether the fixture word at token `at` is what the call comes after (`na de wedstrijd`,
+/// `na afloop`, `after the match`): then the fixture is the occasion, not the event.
+pub fn after_fixture(tokens: &Tokens, at: usize) -> bool {
+    let words: Vec<&str> = tokens.tokens[at.saturating_sub(2)..at]
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
+    words.contains(&"na") || words.contains(&"after") || words.contains(&"afloop")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, word: &str) -> (Tokens, usize) {
+        let tokens = Tokens::new(text);
+        let k = tokens.tokens.iter().position(|t| t.is(word)).unwrap();
+        (tokens, k)
+    }
+
+    #[test]
+    fn past_tense_needs_no_future_word() {
+        let (t, k) = at("Gisteren verzamelden we op de Dam", "verzamelden");
+        assert!(past_tense(&t, k));
+        let (t, k) = at(
+            "Vorige keer waren we met 200, morgen verzamelen we weer",
+            "verzamelen",
+        );
+        assert!(!past_tense(&t, k));
+        let (t, k) = at("Het was rustig. Morgen verzamelen!", "verzamelen");
+        assert!(!past_tense(&t, k));
+    }
+
+    #[test]
+    fn hypotheticals_and_negations() {
+        let (t, k) = at(
+            "Als ze de wet aannemen, verzamelen we op het Malieveld",
+            "verzamelen",
+        );
+        assert!(hypothetical(&t, k));
+        let (t, k) = at("Wat als we allemaal naar de Dam gaan", "allemaal");
+        assert!(hypothetical(&t, k));
+        let (t, k) = at("Wat een opkomst, verzamelen om 8!", "verzamelen");
+        assert!(!hypothetical(&t, k));
+        let (t, k) = at("Kom niet naar de Coolsingel", "kom");
+        assert!(negated(&t, k, k + 1));
+        let (t, k) = at("Please don't come to the square", "come");
+        assert!(negated(&t, k, k + 1));
+        let (t, k) = at("Kom allemaal, niet vergeten", "kom");
+        assert!(!negated(&t, k, k + 2));
+    }
+}

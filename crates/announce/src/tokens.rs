@@ -1,0 +1,240 @@
+//! A post's field cut into words, numbers and punctuation, with their byte spans in the
+//! original text and the sentence each belongs to: what the time parser and the rules read.
+//!
+//! Letters and digits are separate tokens (`21u` is `21` `u`, `8pm` is `8` `pm`), so a time
+//! reads the same however it is glued; words are lower-cased (Unicode) for comparison.
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    /// ASCII digits.
+    Number,
+    /// One other visible character.
+    Punct,
+}
+
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub kind: Kind,
+    /// Lower-cased (a word), the digits (a number) or the character.
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// Whitespace before it.
+    pub gap: bool,
+    /// The number of its sentence (0 first).
+    pub sentence: u32,
+}
+
+impl Token {
+    pub fn is(&self, word: &str) -> bool {
+        self.text == word
+    }
+
+    pub fn number(&self) -> Option<u32> {
+        (self.kind == Kind::Number && self.text.len() <= 4)
+            .then(|| self.text.parse().ok())
+            .flatten()
+    }
+
+    pub fn is_punct(&self, chars: &[char]) -> bool {
+        self.kind == Kind::Punct && self.text.chars().next().is_some_and(|c| chars.contains(&c))
+    }
+}
+
+/// One sentence: its tokens and whether it ends in a question mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sentence {
+    pub first: usize,
+    pub end: usize,
+    pub question: bool,
+}
+
+/// The tokens and sentences of a field.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    pub tokens: Vec<Token>,
+    pub sentences: Vec<Sentence>,
+}
+
+impl Tokens {
+    pub fn new(text: &str) -> Tokens {
+        let mut tokens: Vec<Token> = Vec::new();
+        let mut gap = false;
+        let mut newline = false;
+        let mut sentence = 0u32;
+        let mut chars = text.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if c.is_whitespace() {
+                gap = true;
+                newline |= c == '\n';
+                continue;
+            }
+            let kind = if c.is_ascii_digit() {
+                Kind::Number
+            } else if c.is_alphabetic() {
+                Kind::Word
+            } else {
+                Kind::Punct
+            };
+            let mut end = at + c.len_utf8();
+            if kind != Kind::Punct {
+                while let Some(&(next_at, next)) = chars.peek() {
+                    let same = match kind {
+                        Kind::Number => next.is_ascii_digit(),
+                        _ => next.is_alphabetic() || is_ignorable(next),
+                    };
+                    if !same {
+                        break;
+                    }
+                    end = next_at + next.len_utf8();
+                    chars.next();
+                }
+            } else if is_ignorable(c) {
+                continue;
+            }
+            if newline && !tokens.is_empty() {
+                sentence += 1;
+            }
+            let raw = &text[at..end];
+            tokens.push(Token {
+                kind,
+                text: match kind {
+                    Kind::Word => raw
+                        .chars()
+                        .filter(|c| !is_ignorable(*c))
+                        .collect::<String>()
+                        .to_lowercase(),
+                    _ => raw.to_string(),
+                },
+                start: at,
+                end,
+                gap,
+                sentence,
+            });
+            gap = false;
+            newline = false;
+            if kind == Kind::Punct && ends_sentence(text, &tokens, &mut chars) {
+                sentence += 1;
+            }
+        }
+        // a sentence number bumped by a final mark names no tokens: sentences from tokens
+        let mut sentences: Vec<Sentence> = Vec::new();
+        for (k, t) in tokens.iter().enumerate() {
+            match sentences.last_mut() {
+                Some(s) if tokens[s.first].sentence == t.sentence => s.end = k + 1,
+                _ => sentences.push(Sentence {
+                    first: k,
+                    end: k + 1,
+                    question: false,
+                }),
+            }
+        }
+        for s in &mut sentences {
+            s.question = tokens[s.first..s.end].iter().any(|t| t.is_punct(&['?']));
+        }
+        // sentence numbers dense again
+        for (n, s) in sentences.iter().enumerate() {
+            for t in &mut tokens[s.first..s.end] {
+                t.sentence = n as u32;
+            }
+        }
+        Tokens { tokens, sentences }
+    }
+
+    /// The first token at or after byte `at`, and the one past the last token before byte
+    /// `end`: the token range of a byte span.
+    pub fn range_of(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.tokens.partition_point(|t| t.end <= start);
+        let last = self.tokens.partition_point(|t| t.start < end);
+        (first, last.max(first))
+    }
+
+    pub fn sentence(&self, n: u32) -> &[Token] {
+        let s = self.sentences[n as usize];
+        &self.tokens[s.first..s.end]
+    }
+}
+
+/// Whether the punctuation token just pushed ends its sentence: `!` and `?` do, and so does
+/// a `.` unless it stands between digits (`20.00`) or closes `a.s.` or an initial.
+fn ends_sentence(
+    text: &str,
+    tokens: &[Token],
+    rest: &mut std::iter::Peekable<std::str::CharIndices>,
+) -> bool {
+    let last = tokens.last().expect("just pushed");
+    match last.text.as_str() {
+        "!" | "?" => true,
+        "." => {
+            let before = tokens.len().checked_sub(2).map(|k| &tokens[k]);
+            let next = rest.peek().map(|&(_, c)| c);
+            let digit_before = before.is_some_and(|t| t.kind == Kind::Number && !last.gap);
+            if digit_before && next.is_some_and(|c| c.is_ascii_digit()) {
+                return false;
+            }
+            // a single letter before (`a.s.`, `J.`) is an abbreviation
+            let single_letter = before
+                .is_some_and(|t| t.kind == Kind::Word && t.text.chars().count() == 1 && !last.gap);
+            let _ = text;
+            !single_letter
+        }
+        _ => false,
+    }
+}
+
+/// Characters that join a word instead of splitting it (soft hyphen, zero-width marks).
+fn is_ignorable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{FEFF}'
+    ) || ('\u{300}'..='\u{36F}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(t: &Tokens) -> Vec<&str> {
+        t.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    #[test]
+    fn letters_and_digits_split_and_spans_are_original() {
+        let text = "Morgen 20.00u Coolsingel! Kom je?";
+        let t = Tokens::new(text);
+        assert_eq!(
+            texts(&t),
+            [
+                "morgen",
+                "20",
+                ".",
+                "00",
+                "u",
+                "coolsingel",
+                "!",
+                "kom",
+                "je",
+                "?"
+            ]
+        );
+        assert_eq!(&text[t.tokens[5].start..t.tokens[5].end], "Coolsingel");
+        assert_eq!(t.sentences.len(), 2);
+        assert!(!t.sentences[0].question && t.sentences[1].question);
+    }
+
+    #[test]
+    fn dots_in_times_and_abbreviations_do_not_end_a_sentence() {
+        let t = Tokens::new("a.s. zaterdag om 14.30 verzamelen. Daarna naar huis\nEn dan");
+        assert_eq!(t.sentences.len(), 3);
+        assert_eq!(
+            t.tokens
+                .iter()
+                .find(|t| t.is("verzamelen"))
+                .unwrap()
+                .sentence,
+            0
+        );
+    }
+}
