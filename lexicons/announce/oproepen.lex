@@ -18,7 +18,7 @@ iedereen moet komen
 iedereen is welkom
 iedereen welkom
 verzamelen
-verzamel*                       # verzamelpunt, verzamelen we
+verzamel*                       | 1 | | verzameling; verzamelingen; verzamelaar; verzamelaars; verzamelwoede   # verzamelpunt, verzamelen we
 verzameluh
 verzamelplaats
 samenkomen
@@ -226,6 +226,16 @@ oproep circuleert
 oproepen circuleren
 gaat rond op
 gaan rond op
+is op de hoogte van
+op de hoogte van oproepen
+gaan oproepen rond
+oproepen gaan rond
+meldt de politie
+aldus de politie
+gemeente waarschuwt
+burgemeester waarschuwt
+na oproepen
+na een oproep
 police warn*
 police are aware
 police urge

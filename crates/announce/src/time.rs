@@ -155,9 +155,20 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         past: false,
         shape: String::new(),
     };
-    let day = parts.iter().find_map(|p| match p.0 {
-        Part::Day(d) => Some(d),
-        _ => None,
+    // Of several days, a past one rules (`vorige week zaterdag`), then the most precise
+    // (`zaterdag 12 december` is the 12th, whatever the weekday says).
+    let days = || {
+        parts.iter().filter_map(|p| match p.0 {
+            Part::Day(d) => Some(d),
+            _ => None,
+        })
+    };
+    let day = days().min_by_key(|d| match d {
+        Day::Past => 0,
+        Day::Date { .. } => 1,
+        Day::Offset(_) => 2,
+        Day::Weekday(_) => 3,
+        Day::Weekend => 4,
     });
     let clock = parts.iter().find_map(|p| match p.0 {
         Part::Clock {

@@ -30,6 +30,7 @@ fn clock_times_in_every_spelling() {
     expect("half negen", "2026-12-04T20:30:00+01:00");
     expect("kwart over negen", "2026-12-04T21:15:00+01:00");
     expect("kwart voor tien", "2026-12-04T21:45:00+01:00");
+    expect("19u30", "2026-12-04T19:30:00+01:00");
     expect("8pm", "2026-12-04T20:00:00+01:00");
     expect("8:30 pm", "2026-12-04T20:30:00+01:00");
     // 17:00 has passed at 18:00: tomorrow
@@ -97,6 +98,8 @@ fn dates() {
     expect("5/12 20:00", "2026-12-05T20:00:00+01:00");
     expect("5-12-2026 om 20:00", "2026-12-05T20:00:00+01:00");
     expect("december 12 at 8pm", "2026-12-12T20:00:00+01:00");
+    // a date is more precise than the weekday beside it
+    expect("Saturday 12 December, 14:00", "2026-12-12T14:00:00+01:00");
     // a date well past is next year's, in summer time there
     expect("12 juni 15:00", "2027-06-12T15:00:00+02:00");
     // a date just past is in the past

@@ -233,6 +233,17 @@ fn number_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
     if digits > 2 {
         return None;
     }
+    // 19u30
+    if word(tokens, i + 1) == Some("u")
+        && !tokens[i + 1].gap
+        && tokens
+            .get(i + 2)
+            .is_some_and(|t| t.kind == Kind::Number && t.text.len() == 2 && !t.gap)
+    {
+        let minute = number(tokens, i + 2)?;
+        let twelve = (1..=11).contains(&n) && !leading_zero(&tokens[i]);
+        return Some((clock(n, minute, twelve, None).into_iter().collect(), i + 3));
+    }
     // 21u, 8 uur, 8pm, 8 am
     match word(tokens, i + 1) {
         Some("u" | "uur" | "h" | "uhr") => {
