@@ -285,10 +285,10 @@ impl Announcer {
             .map(|p| p.municipality_code.clone())
             .or_else(|| cx.municipalities.first().cloned());
         let mut rule = format!(
-            "call {:?} ({} {})",
+            "call {:?} ({}: {})",
             &text[call.start..call.end],
             call.cue.category(),
-            call_term.text
+            websense_lexicon::render_glob(&call_term.text, call_term.kind)
         );
         if let Some(t) = time {
             rule += &format!(" + time {:?} ({})", &text[t.start..t.end], t.shape);
@@ -296,7 +296,7 @@ impl Announcer {
         if let (Some(s), Some((a, b))) = (square, square_span) {
             let term = self.cues.term(s.term);
             let glob = websense_lexicon::render_glob(&term.text, term.kind);
-            rule += &format!(" + place {:?} (plek {glob})", &text[a..b]);
+            rule += &format!(" + place {:?} (plek: {glob})", &text[a..b]);
         }
         match (place, &municipality_code) {
             (Some(p), Some(code)) => {

@@ -45,8 +45,8 @@
 //! `starts_at` is set when the time gives a day and a clock time (or a delay: `over een
 //! uur`); `null` with a day alone. The span covers call, time and place as written. The
 //! record ([`Announcement::rule`]) names the rule and the words: `call "kom allemaal"
-//! (oproep) + time "morgen 20:00" (relative day+clock) + place "Coolsingel" (plek *singel)
-//! + municipality GM0599 ("Rotterdam")`.
+//! (oproep: kom allemaal) + time "morgen 20:00" (relative day+clock) + place "de
+//! Coolsingel" (plek: coolsingel) + municipality GM0599 (Rotterdam from "Rotterdam")`.
 //!
 //! # Known limits
 //!

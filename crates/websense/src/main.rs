@@ -5,6 +5,7 @@
 // `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod bench_announce;
 mod bench_command;
 mod bench_lang;
 mod bench_match;
