@@ -111,6 +111,7 @@ fn generate(n: usize) -> Vec<ScoredItem> {
                 scores,
                 places: Vec::new(),
                 municipalities: Vec::new(),
+                announcements: Vec::new(),
             }
         })
         .collect()
