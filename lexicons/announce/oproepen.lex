@@ -18,7 +18,10 @@ iedereen moet komen
 iedereen is welkom
 iedereen welkom
 verzamelen
-verzamel*                       | 1 | | verzameling; verzamelingen; verzamelaar; verzamelaars; verzamelwoede   # verzamelpunt, verzamelen we
+verzamel                        # the imperative; not verzamelt, verzameling (no call)
+verzamelpunt
+verzamelplek
+verzamelen we
 verzameluh
 verzamelplaats
 samenkomen
@@ -39,6 +42,11 @@ zie je daar
 zie jullie daar
 zien jullie daar
 tot dan
+wie niet komt
+jullie weten wat je moet doen
+jullie weten wat te doen
+je weet wat je moet doen
+je weet wat je te doen staat
 wees erbij
 allen erheen
 iedereen erheen
@@ -51,7 +59,8 @@ relletje*
 rel schoppen
 rellen schoppen
 demo
-demonstratie*
+demonstratie                    # not demonstratieverbod, demonstratieregels
+demonstraties
 demonstreren
 demonstreer
 protest
@@ -179,6 +188,8 @@ discord
 space                           # a Twitter space
 podcast
 via de link
+live te volgen
+live te zien
 link in bio
 
 [wedstrijd]

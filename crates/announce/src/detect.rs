@@ -135,6 +135,28 @@ impl Announcer {
                 continue;
             }
             let text = post.field(field);
+            // The cheap tests first: most posts with a call word have neither a time nor a
+            // place, and need not be read.
+            let has_place = of_field.iter().any(|c| c.cue == Cue::Place)
+                || places.iter().any(|p| p.field == field);
+            let has_time = crate::words::may_hold_time(text);
+            let strong = of_field.iter().any(|c| c.cue == Cue::Call);
+            let cheap_reason = if !has_time && !has_place {
+                Some(Reason::NoTimeOrPlace)
+            } else if !strong && !(has_time && (has_place || !places.is_empty())) {
+                Some(Reason::WeakCall)
+            } else {
+                None
+            };
+            if let Some(reason) = cheap_reason {
+                let call = of_field.iter().find(|c| c.cue.is_call()).expect("checked");
+                out.push(Outcome::Rejected {
+                    field,
+                    call: text[call.start..call.end].to_string(),
+                    reason,
+                });
+                continue;
+            }
             let tokens = Tokens::new(text);
             let times = find_times(&tokens.tokens, post.published_at);
             let context = FieldContext {

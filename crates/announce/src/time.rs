@@ -23,8 +23,10 @@
 //!   passed more than two months ago (a date less than that ago is a past date);
 //! * an hour from 1 to 11 written without a leading zero, `am` or `pm` (`8 uur`, `8:30`,
 //!   `half negen`) is read by its day part (`'s avonds`: +12); without a day part, with a
-//!   day it means 7:00 to 11:59 as written and 1 to 6 in the afternoon (`zaterdag 3 uur` is
-//!   15:00), and without a day its next occurrence (either reading) after publication;
+//!   day, an hour said (`8 uur`, `om 8`, `half 9`) from 1 to 10 is in the afternoon or
+//!   evening (`zaterdag 3 uur` is 15:00, `morgen half 9` 20:30) and 11 in the morning, an
+//!   hour in digits (`8:30`) from 7 as written and below 7 in the afternoon; without a day,
+//!   its next occurrence (either reading) after publication;
 //! * a clock time without a day is its next occurrence after publication;
 //! * `'s nachts`/`nacht` with an hour before 6 is the next morning (`zaterdagnacht 2 uur`
 //!   is Sunday 02:00);
@@ -67,6 +69,8 @@ pub(crate) enum Part {
         minute: u32,
         /// Written as an hour 1 to 11 that may mean the afternoon or evening too.
         twelve: bool,
+        /// Written as spoken (`8 uur`, `om 8`, `half negen`), not as digits (`8:30`).
+        spoken: bool,
         pm: Option<bool>,
     },
     DayPart(DayPart),
@@ -119,7 +123,12 @@ pub fn find_times(tokens: &[Token], published: DateTime<Utc>) -> Vec<TimeExpr> {
                 Part::Clock { .. } => !has_clock && has_day,
                 _ => false,
             };
-            same_sentence && (near || complements)
+            // `Morgen! 12 uur!`, `Morgen. 20:00.`: only punctuation between a day and a time
+            let only_marks = part.1 <= last.2 + 3
+                && tokens
+                    .get(last.2..part.1)
+                    .is_some_and(|between| between.iter().all(|t| t.kind == Kind::Punct));
+            (same_sentence && (near || complements)) || (complements && only_marks)
         });
         if join {
             clusters.last_mut().expect("checked").push(part);
@@ -175,8 +184,9 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             hour,
             minute,
             twelve,
+            spoken,
             pm,
-        } => Some((hour, minute, twelve, pm)),
+        } => Some((hour, minute, twelve && !spoken, twelve && spoken, pm)),
         _ => None,
     });
     let day_part = parts.iter().find_map(|p| match p.0 {
@@ -195,7 +205,10 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         return expr;
     }
     // the hour the clock means, given the day part (and, where it is still open, the day)
-    let hour_of = |hour: u32, twelve: bool, pm: Option<bool>, with_day: bool| -> Vec<u32> {
+    // the hour the clock means, given the day part and whether a day is given; `digits`:
+    // an hour 1 to 11 written as digits with minutes (`8:30`), `spoken`: as said (`8 uur`)
+    let hour_of = |hour: u32, digits: bool, spoken: bool, pm: Option<bool>, with_day: bool| {
+        let twelve = digits || spoken;
         match (pm, day_part) {
             (Some(true), _) => vec![if hour < 12 { hour + 12 } else { hour }],
             (Some(false), _) => vec![if hour == 12 { 0 } else { hour }],
@@ -203,7 +216,11 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             (None, Some(DayPart::Night)) if hour == 12 => vec![0],
             (None, Some(DayPart::Night)) if twelve && hour >= 7 => vec![hour + 12],
             (None, Some(_)) => vec![hour],
-            (None, None) if twelve && with_day => {
+            // a gathering is more often in the afternoon or evening than at night or dawn
+            (None, None) if spoken && with_day => {
+                vec![if hour <= 10 { hour + 12 } else { hour }]
+            }
+            (None, None) if digits && with_day => {
                 vec![if hour >= 7 { hour } else { hour + 12 }]
             }
             (None, None) if twelve => vec![hour, hour + 12],
@@ -223,8 +240,8 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             let mut date = today + Duration::days(ahead);
             if ahead == 0 {
                 let still_ahead = match clock {
-                    Some((hour, minute, twelve, pm)) => {
-                        hour_of(hour, twelve, pm, true).iter().any(|&h| {
+                    Some((hour, minute, digits, spoken, pm)) => {
+                        hour_of(hour, digits, spoken, pm, true).iter().any(|&h| {
                             NaiveTime::from_hms_opt(h, minute, 0)
                                 .is_some_and(|t| today.and_time(t) > now)
                         })
@@ -270,9 +287,9 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         expr.past |= d < today;
     }
     expr.day = date;
-    if let Some((hour, minute, twelve, pm)) = clock {
+    if let Some((hour, minute, digits, spoken, pm)) = clock {
         shape.push("clock");
-        let readings = hour_of(hour, twelve, pm, date.is_some());
+        let readings = hour_of(hour, digits, spoken, pm, date.is_some());
         let at = match (date, day) {
             (Some(d), _) => NaiveTime::from_hms_opt(readings[0], minute, 0).map(|t| d.and_time(t)),
             (None, None) => readings
@@ -311,13 +328,20 @@ fn amsterdam(local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
         .map(|t| t.fixed_offset())
 }
 
-/// Whether a token is a number that can be an hour (0 to 24), as the parser accepts one.
-pub(crate) fn clock(hour: u32, minute: u32, twelve: bool, pm: Option<bool>) -> Option<Part> {
+/// A clock time, if it exists (`25:00` does not). `spoken`: written as said (`8 uur`).
+pub(crate) fn clock(
+    hour: u32,
+    minute: u32,
+    twelve: bool,
+    spoken: bool,
+    pm: Option<bool>,
+) -> Option<Part> {
     let valid = hour <= 23 && minute <= 59 && (pm.is_none() || (1..=12).contains(&hour));
     valid.then_some(Part::Clock {
         hour,
         minute,
         twelve,
+        spoken,
         pm,
     })
 }

@@ -57,6 +57,15 @@ fn relative_days() {
     expect("saturday 3pm", "2026-12-05T15:00:00+01:00");
     // with a day, an hour 1 to 6 without day part is in the afternoon
     expect("zaterdag 3 uur", "2026-12-05T15:00:00+01:00");
+    // an hour said, with a day: afternoon or evening up to 10, 11 in the morning; in digits
+    // from 7 as written
+    expect("morgen half 9", "2026-12-05T20:30:00+01:00");
+    expect("zondag 11 uur", "2026-12-06T11:00:00+01:00");
+    expect("morgen 8:00", "2026-12-05T08:00:00+01:00");
+    expect("tomorrow noon", "2026-12-05T12:00:00+01:00");
+    // a day and a time split by punctuation only
+    expect("Morgen. 20:00.", "2026-12-05T20:00:00+01:00");
+    expect("Morgen! 12 uur!", "2026-12-05T12:00:00+01:00");
     // the night after Saturday
     expect("zaterdagnacht 2 uur", "2026-12-06T02:00:00+01:00");
     expect("over een uur", "2026-12-04T19:00:00+01:00");

@@ -177,7 +177,10 @@ fn number_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
             _ => {}
         }
         let twelve = (1..=11).contains(&n) && !leading_zero(&tokens[i]) && pm.is_none();
-        return Some((clock(n, minute, twelve, pm).into_iter().collect(), end));
+        return Some((
+            clock(n, minute, twelve, false, pm).into_iter().collect(),
+            end,
+        ));
     }
     // 5/12, 5-12-2026
     if digits <= 2
@@ -242,16 +245,29 @@ fn number_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
     {
         let minute = number(tokens, i + 2)?;
         let twelve = (1..=11).contains(&n) && !leading_zero(&tokens[i]);
-        return Some((clock(n, minute, twelve, None).into_iter().collect(), i + 3));
+        return Some((
+            clock(n, minute, twelve, false, None).into_iter().collect(),
+            i + 3,
+        ));
     }
     // 21u, 8 uur, 8pm, 8 am
     match word(tokens, i + 1) {
         Some("u" | "uur" | "h" | "uhr") => {
             let twelve = (1..=11).contains(&n) && !leading_zero(&tokens[i]);
-            return Some((clock(n, 0, twelve, None).into_iter().collect(), i + 2));
+            return Some((clock(n, 0, twelve, true, None).into_iter().collect(), i + 2));
         }
-        Some("pm") => return Some((clock(n, 0, false, Some(true)).into_iter().collect(), i + 2)),
-        Some("am") => return Some((clock(n, 0, false, Some(false)).into_iter().collect(), i + 2)),
+        Some("pm") => {
+            return Some((
+                clock(n, 0, false, false, Some(true)).into_iter().collect(),
+                i + 2,
+            ))
+        }
+        Some("am") => {
+            return Some((
+                clock(n, 0, false, false, Some(false)).into_iter().collect(),
+                i + 2,
+            ))
+        }
         _ => {}
     }
     None
@@ -356,24 +372,24 @@ fn word_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
     }
     // half negen, kwart over acht, kwart voor negen
     if w == "half" {
-        let h = hour_at(tokens, i + 1)?;
+        let h = hour_at(tokens, i + 1).filter(|h| *h >= 1)?;
         let hour = if h == 1 { 12 } else { h - 1 };
         return Some((
-            clock(hour % 24, 30, (1..=11).contains(&hour), None)
+            clock(hour % 24, 30, (1..=11).contains(&hour), true, None)
                 .into_iter()
                 .collect(),
             i + 2,
         ));
     }
     if w == "kwart" && matches!(next, Some("over" | "voor")) {
-        let h = hour_at(tokens, i + 2)?;
+        let h = hour_at(tokens, i + 2).filter(|h| *h >= 1)?;
         let (hour, minute) = if next == Some("over") {
             (h, 15)
         } else {
             (if h == 1 { 12 } else { h - 1 }, 45)
         };
         return Some((
-            clock(hour % 24, minute, (1..=11).contains(&hour), None)
+            clock(hour % 24, minute, (1..=11).contains(&hour), true, None)
                 .into_iter()
                 .collect(),
             i + 3,
@@ -404,20 +420,29 @@ fn word_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
             return None;
         }
         let twelve = (1..=11).contains(&h) && !leading_zero(&tokens[i + 1]);
-        return Some((clock(h, 0, twelve, None).into_iter().collect(), i + 2));
+        return Some((clock(h, 0, twelve, true, None).into_iter().collect(), i + 2));
     }
     if let Some(h) = hour_word(w) {
         if next == Some("uur") {
-            return Some((clock(h, 0, h != 12, None).into_iter().collect(), i + 2));
+            return Some((
+                clock(h, 0, h != 12, true, None).into_iter().collect(),
+                i + 2,
+            ));
         }
         if matches!(next, Some("pm" | "am")) {
             return Some((
-                clock(h, 0, false, Some(next == Some("pm")))
+                clock(h, 0, false, false, Some(next == Some("pm")))
                     .into_iter()
                     .collect(),
                 i + 2,
             ));
         }
+    }
+    if matches!(w, "noon" | "midday") {
+        return Some((
+            clock(12, 0, false, false, None).into_iter().collect(),
+            i + 1,
+        ));
     }
     None
 }
@@ -452,4 +477,147 @@ fn delay_at(tokens: &[Token], i: usize) -> Option<(i64, usize)> {
 /// A day and month that exist in some year (29 February included).
 fn valid_date(day: u32, month: u32) -> bool {
     chrono::NaiveDate::from_ymd_opt(2024, month, day).is_some()
+}
+
+/// Word stems without which a field (with no number of one or two digits) holds no time
+/// expression this parser reads: the cheap test before a field is read at all. It may say
+/// yes too often (`uur` is in `buurt`), never no too often: every word a part starts with
+/// above has one of these inside it, case aside.
+const TIME_STEMS: &[&str] = &[
+    "vandaag",
+    "vanavond",
+    "vannacht",
+    "vanmiddag",
+    "vanochtend",
+    "vanmorgen",
+    "morgen",
+    "mrgn",
+    "straks",
+    "gister",
+    "weekend",
+    "weekeinde",
+    "dag",
+    "avond",
+    "middag",
+    "ochtend",
+    "nacht",
+    "uur",
+    "half",
+    "kwart",
+    "vroeg",
+    "today",
+    "tonight",
+    "tonite",
+    "tomorrow",
+    "tmrw",
+    "yesterday",
+    "day",
+    "morning",
+    "evening",
+    "night",
+    "noon",
+    "hour",
+    "minut",
+    "midday",
+    "vorig",
+    "afgelopen",
+    "last",
+    "past",
+    "januari",
+    "january",
+    "februari",
+    "february",
+    "maart",
+    "march",
+    "april",
+    "mei",
+    "may",
+    "juni",
+    "june",
+    "juli",
+    "july",
+    "augustus",
+    "august",
+    "september",
+    "oktober",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mrt",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "okt",
+    "oct",
+    "nov",
+    "dec",
+];
+
+/// Whether `text` may hold a time expression: a number of one or two digits, or a
+/// [`TIME_STEMS`] word part.
+pub(crate) fn may_hold_time(text: &str) -> bool {
+    use std::sync::OnceLock;
+    static STEMS: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (k, b) in bytes.iter().enumerate() {
+        if b.is_ascii_digit() {
+            run += 1;
+        } else {
+            if (1..=2).contains(&run) {
+                return true;
+            }
+            run = 0;
+        }
+        if k + 1 == bytes.len() && (1..=2).contains(&run) {
+            return true;
+        }
+    }
+    STEMS
+        .get_or_init(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(TIME_STEMS)
+                .expect("a few dozen short words always compile")
+        })
+        .is_match(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_gate_lets_every_kind_through_and_stops_plain_text() {
+        for text in [
+            "20:00",
+            "om 8",
+            "half negen",
+            "acht uur",
+            "Morgen",
+            "ZATERDAGAVOND",
+            "5/12",
+            "5 december",
+            "december",
+            "over een kwartier",
+            "in an hour",
+            "tonight",
+            "noon",
+            "vorige week",
+            "gisteren",
+            "komend weekend",
+            "'s avonds",
+            "8pm",
+            "21u",
+        ] {
+            assert!(may_hold_time(text), "{text}");
+        }
+        for text in ["kom allemaal naar het plein", "688 mensen", "protest!", ""] {
+            assert!(!may_hold_time(text), "{text}");
+        }
+    }
 }
