@@ -158,11 +158,16 @@ impl Announcer {
                 continue;
             }
             let tokens = Tokens::new(text);
-            let times = find_times(&tokens.tokens, post.published_at);
+            let times = if has_time {
+                find_times(&tokens.tokens, post.published_at)
+            } else {
+                Vec::new()
+            };
             let context = FieldContext {
                 text,
                 field,
                 tokens: &tokens,
+                facts: rules::Facts::of(&tokens),
                 times: &times,
                 squares: of_field.iter().filter(|c| c.cue == Cue::Place).collect(),
                 places: places.iter().filter(|p| p.field == field).collect(),
@@ -226,7 +231,7 @@ impl Announcer {
             .times
             .iter()
             .filter(|t| {
-                t.day.is_some() || t.starts_at.is_some() || t.past || t.shape.contains("weekend")
+                t.day.is_some() || t.starts_at.is_some() || t.past || t.shape.0 == "weekend"
             })
             .min_by_key(|t| distance(t.first, t.last));
         let square = cx
@@ -254,13 +259,13 @@ impl Announcer {
         if time.is_none() && square.is_none() {
             return Err(Reason::NoTimeOrPlace);
         }
-        if time.is_some_and(|t| t.past) || rules::past_tense(tokens, first) {
+        if time.is_some_and(|t| t.past) || cx.facts.past_tense(tokens, first) {
             return Err(Reason::Past);
         }
         if tokens.sentences[sentence as usize].question {
             return Err(Reason::Question);
         }
-        if rules::hypothetical(tokens, first) {
+        if cx.facts.hypothetical(tokens, first) {
             return Err(Reason::Hypothetical);
         }
         if rules::negated(tokens, first, end) {
@@ -313,7 +318,7 @@ impl Announcer {
             websense_lexicon::render_glob(&call_term.text, call_term.kind)
         );
         if let Some(t) = time {
-            rule += &format!(" + time {:?} ({})", &text[t.start..t.end], t.shape);
+            rule += &format!(" + time {:?} ({})", &text[t.start..t.end], t.shape_text());
         }
         if let (Some(s), Some((a, b))) = (square, square_span) {
             let term = self.cues.term(s.term);
@@ -347,7 +352,9 @@ impl Announcer {
 struct FieldContext<'a> {
     text: &'a str,
     field: Field,
-    tokens: &'a Tokens,
+    tokens: &'a Tokens<'a>,
+    /// What each sentence's words say (past, future, hypothetical).
+    facts: rules::Facts,
     times: &'a [TimeExpr],
     /// Squares, streets and landmarks (`plek` hits).
     squares: Vec<&'a CueHit>,

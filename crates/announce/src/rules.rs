@@ -142,33 +142,71 @@ const HYPOTHETICAL_START: &[&str] = &["als", "indien", "if", "wat"];
 /// Negations right beside a call.
 const NEGATION: &[&str] = &["niet", "nooit", "geen", "not", "never", "dont", "don", "t"];
 
-/// Whether the sentence of token `at` is in the past tense with no word of the future.
-pub fn past_tense(tokens: &Tokens, at: usize) -> bool {
-    let sentence = tokens.sentence(tokens.tokens[at].sentence);
-    let any = |list: &[&str]| {
-        sentence
-            .iter()
-            .any(|t| t.kind == Kind::Word && list.contains(&t.text.as_str()))
-    };
-    any(PAST_TENSE) && !any(FUTURE)
+const PAST: u8 = 1;
+const FUTURE_WORD: u8 = 2;
+const HYPOTHETICAL_WORD: u8 = 4;
+
+/// What the words of each sentence of a field say, read once per field: one look-up per
+/// word instead of one pass of every list per call.
+pub struct Facts {
+    /// Per sentence: [`PAST`], [`FUTURE_WORD`] and [`HYPOTHETICAL_WORD`] bits.
+    sentences: Vec<u8>,
 }
 
-/// Whether the sentence of token `at` is a hypothetical.
-pub fn hypothetical(tokens: &Tokens, at: usize) -> bool {
-    let sentence = tokens.sentence(tokens.tokens[at].sentence);
-    let words: Vec<&Token> = sentence.iter().filter(|t| t.kind == Kind::Word).collect();
-    let starts = words
-        .first()
-        .is_some_and(|t| HYPOTHETICAL_START.contains(&t.text.as_str()))
-        && !(words.first().is_some_and(|t| t.is("wat"))
-            && !words.get(1).is_some_and(|t| t.is("als")));
-    starts
-        || words
+impl Facts {
+    pub fn of(tokens: &Tokens) -> Facts {
+        use std::collections::HashMap;
+        use std::sync::OnceLock;
+        static CLASSES: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+        let classes = CLASSES.get_or_init(|| {
+            let mut map = HashMap::new();
+            for (list, bit) in [
+                (PAST_TENSE, PAST),
+                (FUTURE, FUTURE_WORD),
+                (HYPOTHETICAL, HYPOTHETICAL_WORD),
+            ] {
+                for w in list {
+                    *map.entry(*w).or_insert(0) |= bit;
+                }
+            }
+            map
+        });
+        let mut sentences = vec![0u8; tokens.sentences.len()];
+        for t in &tokens.tokens {
+            if t.kind == Kind::Word {
+                if let Some(bits) = classes.get(t.text.as_ref()) {
+                    sentences[t.sentence as usize] |= bits;
+                }
+            }
+        }
+        Facts { sentences }
+    }
+
+    /// Whether the sentence of token `at` is in the past tense with no word of the future.
+    pub fn past_tense(&self, tokens: &Tokens, at: usize) -> bool {
+        self.sentences[tokens.tokens[at].sentence as usize] & (PAST | FUTURE_WORD) == PAST
+    }
+
+    /// Whether the sentence of token `at` is a hypothetical.
+    pub fn hypothetical(&self, tokens: &Tokens, at: usize) -> bool {
+        let n = tokens.tokens[at].sentence;
+        if self.sentences[n as usize] & HYPOTHETICAL_WORD != 0 {
+            return true;
+        }
+        let mut words = tokens.sentence(n).iter().filter(|t| t.kind == Kind::Word);
+        let (first, second) = (words.next(), words.next());
+        let starts = first.is_some_and(|t| HYPOTHETICAL_START.contains(&t.text.as_ref()))
+            && !(first.is_some_and(|t| t.is("wat")) && !second.is_some_and(|t| t.is("als")));
+        let words: Vec<&Token> = tokens
+            .sentence(n)
             .iter()
-            .any(|t| HYPOTHETICAL.contains(&t.text.as_str()))
-        || words
-            .windows(2)
-            .any(|w| (w[0].is("what") && w[1].is("if")) || (w[0].is("wat") && w[1].is("als")))
+            .filter(|t| t.kind == Kind::Word)
+            .collect();
+        starts
+            || words
+                .windows(2)
+                .any(|w| (w[0].is("what") && w[1].is("if")) || (w[0].is("wat") && w[1].is("als")))
+    }
 }
 
 /// Whether the call at tokens `first..end` is negated: a negation among the two words
@@ -176,7 +214,7 @@ pub fn hypothetical(tokens: &Tokens, at: usize) -> bool {
 pub fn negated(tokens: &Tokens, first: usize, end: usize) -> bool {
     let sentence = tokens.tokens[first].sentence;
     let is_negation = |t: &Token| {
-        t.sentence == sentence && t.kind == Kind::Word && NEGATION.contains(&t.text.as_str())
+        t.sentence == sentence && t.kind == Kind::Word && NEGATION.contains(&t.text.as_ref())
     };
     let before = tokens.tokens[first.saturating_sub(2)..first]
         .iter()
@@ -191,7 +229,7 @@ pub fn negated(tokens: &Tokens, first: usize, end: usize) -> bool {
 pub fn after_fixture(tokens: &Tokens, at: usize) -> bool {
     let words: Vec<&str> = tokens.tokens[at.saturating_sub(2)..at]
         .iter()
-        .map(|t| t.text.as_str())
+        .map(|t| t.text.as_ref())
         .collect();
     words.contains(&"na") || words.contains(&"after") || words.contains(&"afloop")
 }
@@ -200,10 +238,18 @@ pub fn after_fixture(tokens: &Tokens, at: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn at(text: &str, word: &str) -> (Tokens, usize) {
+    fn at<'a>(text: &'a str, word: &str) -> (Tokens<'a>, usize) {
         let tokens = Tokens::new(text);
         let k = tokens.tokens.iter().position(|t| t.is(word)).unwrap();
         (tokens, k)
+    }
+
+    fn past_tense(t: &Tokens, k: usize) -> bool {
+        Facts::of(t).past_tense(t, k)
+    }
+
+    fn hypothetical(t: &Tokens, k: usize) -> bool {
+        Facts::of(t).hypothetical(t, k)
     }
 
     #[test]

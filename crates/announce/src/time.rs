@@ -93,8 +93,21 @@ pub struct TimeExpr {
     /// It names a time before publication (`gisteren`, a date just passed, a clock time
     /// today that has passed).
     pub past: bool,
-    /// What it was made of, for the explanation record: `day+clock`, `weekday`, `delay`, ...
-    pub shape: String,
+    /// What it was made of, for the explanation record: the kind of day (`relative day`,
+    /// `weekday`, `date`, `weekend`, `past day`, `delay`, or empty) and of time (`clock`,
+    /// `day part`, or empty). [`TimeExpr::shape_text`] joins them.
+    pub shape: (&'static str, &'static str),
+}
+
+impl TimeExpr {
+    /// What it was made of: `relative day+clock`, `weekday`, `delay`, `clock`, ...
+    pub fn shape_text(&self) -> String {
+        match self.shape {
+            (a, "") => a.to_string(),
+            ("", b) => b.to_string(),
+            (a, b) => format!("{a}+{b}"),
+        }
+    }
 }
 
 /// The time expressions of a field's tokens, in order.
@@ -162,7 +175,7 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         starts_at: None,
         day: None,
         past: false,
-        shape: String::new(),
+        shape: ("", ""),
     };
     // Of several days, a past one rules (`vorige week zaterdag`), then the most precise
     // (`zaterdag 12 december` is the 12th, whatever the weekday says).
@@ -193,7 +206,7 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         Part::DayPart(d) => Some(d),
         _ => None,
     });
-    let mut shape: Vec<&str> = Vec::new();
+    let mut shape: (&'static str, &'static str) = ("", "");
     if let Some(minutes) = parts.iter().find_map(|p| match p.0 {
         Part::In(m) => Some(m),
         _ => None,
@@ -201,7 +214,7 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
         let at = published + Duration::minutes(minutes);
         expr.starts_at = Some(at.with_timezone(&Amsterdam).fixed_offset());
         expr.day = Some(at.with_timezone(&Amsterdam).date_naive());
-        expr.shape = "delay".into();
+        expr.shape = ("delay", "");
         return expr;
     }
     // the hour the clock means, given the day part (and, where it is still open, the day)
@@ -229,11 +242,11 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
     };
     let mut date = match day {
         Some(Day::Offset(n)) => {
-            shape.push("relative day");
+            shape.0 = "relative day";
             Some(today + Duration::days(n))
         }
         Some(Day::Weekday(w)) => {
-            shape.push("weekday");
+            shape.0 = "weekday";
             let ahead = (7 + w.num_days_from_monday() as i64
                 - today.weekday().num_days_from_monday() as i64)
                 % 7;
@@ -255,7 +268,7 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             Some(date)
         }
         Some(Day::Date { day, month, year }) => {
-            shape.push("date");
+            shape.0 = "date";
             match year {
                 Some(y) => NaiveDate::from_ymd_opt(y, month, day),
                 None => NaiveDate::from_ymd_opt(today.year(), month, day).and_then(|d| {
@@ -268,11 +281,11 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             }
         }
         Some(Day::Weekend) => {
-            shape.push("weekend");
+            shape.0 = "weekend";
             None
         }
         Some(Day::Past) => {
-            shape.push("past day");
+            shape.0 = "past day";
             expr.past = true;
             None
         }
@@ -288,7 +301,7 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
     }
     expr.day = date;
     if let Some((hour, minute, digits, spoken, pm)) = clock {
-        shape.push("clock");
+        shape.1 = "clock";
         let readings = hour_of(hour, digits, spoken, pm, date.is_some());
         let at = match (date, day) {
             (Some(d), _) => NaiveTime::from_hms_opt(readings[0], minute, 0).map(|t| d.and_time(t)),
@@ -313,9 +326,9 @@ fn resolve(parts: &[(Part, usize, usize)], tokens: &[Token], published: DateTime
             expr.past |= at < published - Duration::minutes(30);
         }
     } else if day_part.is_some() {
-        shape.push("day part");
+        shape.1 = "day part";
     }
-    expr.shape = shape.join("+");
+    expr.shape = shape;
     expr
 }
 

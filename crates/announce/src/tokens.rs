@@ -4,6 +4,8 @@
 //! Letters and digits are separate tokens (`21u` is `21` `u`, `8pm` is `8` `pm`), so a time
 //! reads the same however it is glued; words are lower-cased (Unicode) for comparison.
 
+use std::borrow::Cow;
+
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -15,10 +17,11 @@ pub enum Kind {
 }
 
 #[derive(Clone, Debug)]
-pub struct Token {
+pub struct Token<'a> {
     pub kind: Kind,
-    /// Lower-cased (a word), the digits (a number) or the character.
-    pub text: String,
+    /// Lower-cased (a word), the digits (a number) or the character: borrowed from the
+    /// field unless lower-casing changed it.
+    pub text: Cow<'a, str>,
     pub start: usize,
     pub end: usize,
     /// Whitespace before it.
@@ -27,7 +30,7 @@ pub struct Token {
     pub sentence: u32,
 }
 
-impl Token {
+impl Token<'_> {
     pub fn is(&self, word: &str) -> bool {
         self.text == word
     }
@@ -53,14 +56,14 @@ pub struct Sentence {
 
 /// The tokens and sentences of a field.
 #[derive(Clone, Debug, Default)]
-pub struct Tokens {
-    pub tokens: Vec<Token>,
+pub struct Tokens<'a> {
+    pub tokens: Vec<Token<'a>>,
     pub sentences: Vec<Sentence>,
 }
 
-impl Tokens {
-    pub fn new(text: &str) -> Tokens {
-        let mut tokens: Vec<Token> = Vec::new();
+impl<'a> Tokens<'a> {
+    pub fn new(text: &'a str) -> Tokens<'a> {
+        let mut tokens: Vec<Token<'a>> = Vec::with_capacity(text.len() / 4);
         let mut gap = false;
         let mut newline = false;
         let mut sentence = 0u32;
@@ -79,11 +82,22 @@ impl Tokens {
                 Kind::Punct
             };
             let mut end = at + c.len_utf8();
+            // a word that lower-casing or dropping an invisible character changes is copied
+            let mut changes = c.is_uppercase();
             if kind != Kind::Punct {
                 while let Some(&(next_at, next)) = chars.peek() {
                     let same = match kind {
                         Kind::Number => next.is_ascii_digit(),
-                        _ => next.is_alphabetic() || is_ignorable(next),
+                        _ if next.is_ascii_lowercase() => true,
+                        _ if next.is_alphabetic() => {
+                            changes |= next.is_uppercase();
+                            true
+                        }
+                        _ if is_ignorable(next) => {
+                            changes = true;
+                            true
+                        }
+                        _ => false,
                     };
                     if !same {
                         break;
@@ -101,12 +115,13 @@ impl Tokens {
             tokens.push(Token {
                 kind,
                 text: match kind {
-                    Kind::Word => raw
-                        .chars()
-                        .filter(|c| !is_ignorable(*c))
-                        .collect::<String>()
-                        .to_lowercase(),
-                    _ => raw.to_string(),
+                    Kind::Word if changes => Cow::Owned(
+                        raw.chars()
+                            .filter(|c| !is_ignorable(*c))
+                            .collect::<String>()
+                            .to_lowercase(),
+                    ),
+                    _ => Cow::Borrowed(raw),
                 },
                 start: at,
                 end,
@@ -151,7 +166,7 @@ impl Tokens {
         (first, last.max(first))
     }
 
-    pub fn sentence(&self, n: u32) -> &[Token] {
+    pub fn sentence(&self, n: u32) -> &[Token<'a>] {
         let s = self.sentences[n as usize];
         &self.tokens[s.first..s.end]
     }
@@ -161,11 +176,11 @@ impl Tokens {
 /// a `.` unless it stands between digits (`20.00`) or closes `a.s.` or an initial.
 fn ends_sentence(
     text: &str,
-    tokens: &[Token],
+    tokens: &[Token<'_>],
     rest: &mut std::iter::Peekable<std::str::CharIndices>,
 ) -> bool {
     let last = tokens.last().expect("just pushed");
-    match last.text.as_str() {
+    match last.text.as_ref() {
         "!" | "?" => true,
         "." => {
             let before = tokens.len().checked_sub(2).map(|k| &tokens[k]);
@@ -196,8 +211,8 @@ fn is_ignorable(c: char) -> bool {
 mod tests {
     use super::*;
 
-    fn texts(t: &Tokens) -> Vec<&str> {
-        t.tokens.iter().map(|t| t.text.as_str()).collect()
+    fn texts<'a>(t: &'a Tokens<'_>) -> Vec<&'a str> {
+        t.tokens.iter().map(|t| t.text.as_ref()).collect()
     }
 
     #[test]
