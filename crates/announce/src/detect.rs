@@ -157,7 +157,12 @@ impl Announcer {
                 });
                 continue;
             }
-            let tokens = Tokens::new(text);
+            // only the words around the calls are read: an announcement's time and place
+            // stand near its call, and a long post costs no more than a short one
+            let windows = windows_around(text, &of_field);
+            let inside =
+                |start: usize, end: usize| windows.iter().any(|w| w.start <= start && end <= w.end);
+            let tokens = Tokens::in_windows(text, &windows);
             let times = if has_time {
                 find_times(&tokens.tokens, post.published_at)
             } else {
@@ -169,15 +174,21 @@ impl Announcer {
                 tokens: &tokens,
                 facts: rules::Facts::of(&tokens),
                 times: &times,
-                squares: of_field.iter().filter(|c| c.cue == Cue::Place).collect(),
-                places: places.iter().filter(|p| p.field == field).collect(),
+                squares: of_field
+                    .iter()
+                    .filter(|c| c.cue == Cue::Place && inside(c.start, c.end))
+                    .collect(),
+                places: places
+                    .iter()
+                    .filter(|p| p.field == field && inside(p.start, p.end))
+                    .collect(),
                 any_place: !places.is_empty(),
                 municipalities,
                 warning: in_post(Cue::Warning).next().is_some(),
                 online: in_post(Cue::Online).next().is_some(),
                 fixture: of_field
                     .iter()
-                    .filter(|c| c.cue == Cue::Fixture)
+                    .filter(|c| c.cue == Cue::Fixture && inside(c.start, c.end))
                     .map(|c| tokens.range_of(c.start, c.end).0)
                     .collect(),
             };
@@ -380,4 +391,44 @@ fn with_article(text: &str, start: usize, end: usize) -> (usize, usize) {
         }
     }
     (start, end)
+}
+
+/// Bytes read on each side of a call: about twenty words.
+const WINDOW: usize = 160;
+
+/// The stretches of `text` around its calls (merged where they meet), widened to whole
+/// words.
+fn windows_around(text: &str, cues: &[CueHit]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for call in cues.iter().filter(|c| c.cue.is_call()) {
+        let mut start = call.start.saturating_sub(WINDOW);
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        // back to the start of a word, so no word is cut
+        while start > 0 && !text[..start].ends_with(char::is_whitespace) {
+            start = text[..start]
+                .char_indices()
+                .next_back()
+                .map_or(0, |(k, _)| k);
+            if call.start - start > 2 * WINDOW {
+                break;
+            }
+        }
+        let mut end = (call.end + WINDOW).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        while end < text.len() && !text[end..].starts_with(char::is_whitespace) {
+            end += text[end..].chars().next().map_or(1, char::len_utf8);
+            if end - call.end > 2 * WINDOW {
+                break;
+            }
+        }
+        match out.last_mut() {
+            Some(last) if start <= last.end => last.end = last.end.max(end),
+            _ => out.push(start..end),
+        }
+    }
+    out
 }

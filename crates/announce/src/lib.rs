@@ -20,7 +20,8 @@
 //! `deel dit massaal`, `demo`, ...; `oproep_zwak`: `we gaan`, `kom`), in text order; the
 //! first call that passes makes the field's one announcement:
 //!
-//! 1. **Evidence.** The time expression nearest the call (in its sentence first) and the
+//! 1. **Evidence.** Only the words within 160 bytes of a call are read (a long post costs
+//!    no more than a short one). The time expression nearest the call (in its sentence first) and the
 //!    square, street or landmark nearest it (`plek`: `*plein`, `*straat`, `*singel`,
 //!    `*veld`, ..., `stadhuis`, `Malieveld`; an article before it is part of it: `het
 //!    Malieveld`); the municipality of the gazetteer place nearest it in the field, else
@@ -50,7 +51,8 @@
 //!
 //! # Known limits
 //!
-//! One announcement per field: a post announcing two gatherings gets the first. A call in
+//! A time or square more than about twenty words from the call is not seen. One
+//! announcement per field: a post announcing two gatherings gets the first. A call in
 //! the title with its time only in the text is not joined. The disguise readings of the
 //! matcher (leet, spaced letters) are not applied to calls: misspellings and slang are
 //! lexicon lines. The past and hypothetical rules read one sentence, so a report whose
@@ -74,3 +76,29 @@ pub use rules::Reason;
 pub use time::{find_times, first_time, TimeExpr};
 pub use tokens::{Token, Tokens};
 pub use websense_model::{Announcement, Place};
+
+/// FNV-1a, for the small static word sets looked up once per word of a post with a call:
+/// SipHash (the std default) cost more than the rest of the look-up. The keys are our own
+/// words, never chosen by a poster, so no flooding resistance is needed.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+pub(crate) struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

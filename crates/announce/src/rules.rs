@@ -157,9 +157,9 @@ impl Facts {
     pub fn of(tokens: &Tokens) -> Facts {
         use std::collections::HashMap;
         use std::sync::OnceLock;
-        static CLASSES: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+        static CLASSES: OnceLock<HashMap<&'static str, u8, crate::FastHash>> = OnceLock::new();
         let classes = CLASSES.get_or_init(|| {
-            let mut map = HashMap::new();
+            let mut map = HashMap::default();
             for (list, bit) in [
                 (PAST_TENSE, PAST),
                 (FUTURE, FUTURE_WORD),

@@ -63,77 +63,22 @@ pub struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     pub fn new(text: &'a str) -> Tokens<'a> {
-        let mut tokens: Vec<Token<'a>> = Vec::with_capacity(text.len() / 4);
-        let mut gap = false;
-        let mut newline = false;
+        Tokens::in_windows(text, &[0..text.len()])
+    }
+
+    /// The tokens of the byte ranges `windows` of `text` only (sorted, apart, on character
+    /// boundaries), with their spans in `text`; each window starts a new sentence.
+    pub fn in_windows(text: &'a str, windows: &[std::ops::Range<usize>]) -> Tokens<'a> {
+        let size: usize = windows.iter().map(|w| w.len()).sum();
+        let mut tokens: Vec<Token<'a>> = Vec::with_capacity(size / 5);
         let mut sentence = 0u32;
-        let mut chars = text.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            if c.is_whitespace() {
-                gap = true;
-                newline |= c == '\n';
-                continue;
-            }
-            let kind = if c.is_ascii_digit() {
-                Kind::Number
-            } else if c.is_alphabetic() {
-                Kind::Word
-            } else {
-                Kind::Punct
-            };
-            let mut end = at + c.len_utf8();
-            // a word that lower-casing or dropping an invisible character changes is copied
-            let mut changes = c.is_uppercase();
-            if kind != Kind::Punct {
-                while let Some(&(next_at, next)) = chars.peek() {
-                    let same = match kind {
-                        Kind::Number => next.is_ascii_digit(),
-                        _ if next.is_ascii_lowercase() => true,
-                        _ if next.is_alphabetic() => {
-                            changes |= next.is_uppercase();
-                            true
-                        }
-                        _ if is_ignorable(next) => {
-                            changes = true;
-                            true
-                        }
-                        _ => false,
-                    };
-                    if !same {
-                        break;
-                    }
-                    end = next_at + next.len_utf8();
-                    chars.next();
-                }
-            } else if is_ignorable(c) {
-                continue;
-            }
-            if newline && !tokens.is_empty() {
+        for window in windows {
+            if !tokens.is_empty() {
                 sentence += 1;
             }
-            let raw = &text[at..end];
-            tokens.push(Token {
-                kind,
-                text: match kind {
-                    Kind::Word if changes => Cow::Owned(
-                        raw.chars()
-                            .filter(|c| !is_ignorable(*c))
-                            .collect::<String>()
-                            .to_lowercase(),
-                    ),
-                    _ => Cow::Borrowed(raw),
-                },
-                start: at,
-                end,
-                gap,
-                sentence,
-            });
-            gap = false;
-            newline = false;
-            if kind == Kind::Punct && ends_sentence(text, &tokens, &mut chars) {
-                sentence += 1;
-            }
+            sentence = tokenize(text, window.clone(), sentence, &mut tokens);
         }
+
         // a sentence number bumped by a final mark names no tokens: sentences from tokens
         let mut sentences: Vec<Sentence> = Vec::new();
         for (k, t) in tokens.iter().enumerate() {
@@ -172,19 +117,111 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// Append the tokens of `text[window]` to `tokens`, numbering sentences from `sentence`;
+/// the number of the last sentence.
+fn tokenize<'a>(
+    text: &'a str,
+    window: std::ops::Range<usize>,
+    mut sentence: u32,
+    tokens: &mut Vec<Token<'a>>,
+) -> u32 {
+    let bytes = &text.as_bytes()[..window.end];
+    let first = tokens.len();
+    let mut gap = false;
+    let mut newline = false;
+    let mut at = window.start;
+    // ASCII (most of a post) is read byte by byte; other characters are decoded
+    while at < window.end {
+        let (c, len) = char_at(text, at);
+        if c.is_whitespace() {
+            gap = true;
+            newline |= c == '\n';
+            at += len;
+            continue;
+        }
+        let kind = if c.is_ascii_digit() {
+            Kind::Number
+        } else if c.is_alphabetic() {
+            Kind::Word
+        } else {
+            Kind::Punct
+        };
+        let mut end = at + len;
+        // a word that lower-casing or dropping an invisible character changes is copied
+        let mut changes = c.is_uppercase();
+        match kind {
+            Kind::Number => {
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                    end += 1;
+                }
+            }
+            Kind::Word => loop {
+                match bytes.get(end) {
+                    Some(b) if b.is_ascii_lowercase() => end += 1,
+                    Some(b) if b.is_ascii_uppercase() => {
+                        changes = true;
+                        end += 1;
+                    }
+                    Some(b) if b.is_ascii() => break,
+                    Some(_) => {
+                        let (next, len) = char_at(text, end);
+                        if next.is_alphabetic() {
+                            changes |= next.is_uppercase();
+                        } else if is_ignorable(next) {
+                            changes = true;
+                        } else {
+                            break;
+                        }
+                        end += len;
+                    }
+                    None => break,
+                }
+            },
+            Kind::Punct => {
+                if is_ignorable(c) {
+                    at = end;
+                    continue;
+                }
+            }
+        }
+        if newline && tokens.len() > first {
+            sentence += 1;
+        }
+        let raw = &text[at..end];
+        tokens.push(Token {
+            kind,
+            text: match kind {
+                Kind::Word if changes => Cow::Owned(
+                    raw.chars()
+                        .filter(|c| !is_ignorable(*c))
+                        .collect::<String>()
+                        .to_lowercase(),
+                ),
+                _ => Cow::Borrowed(raw),
+            },
+            start: at,
+            end,
+            gap,
+            sentence,
+        });
+        gap = false;
+        newline = false;
+        if kind == Kind::Punct && ends_sentence(&tokens, text[end..].chars().next()) {
+            sentence += 1;
+        }
+        at = end;
+    }
+    sentence
+}
+
 /// Whether the punctuation token just pushed ends its sentence: `!` and `?` do, and so does
 /// a `.` unless it stands between digits (`20.00`) or closes `a.s.` or an initial.
-fn ends_sentence(
-    text: &str,
-    tokens: &[Token<'_>],
-    rest: &mut std::iter::Peekable<std::str::CharIndices>,
-) -> bool {
+fn ends_sentence(tokens: &[Token<'_>], next: Option<char>) -> bool {
     let last = tokens.last().expect("just pushed");
     match last.text.as_ref() {
         "!" | "?" => true,
         "." => {
             let before = tokens.len().checked_sub(2).map(|k| &tokens[k]);
-            let next = rest.peek().map(|&(_, c)| c);
             let digit_before = before.is_some_and(|t| t.kind == Kind::Number && !last.gap);
             if digit_before && next.is_some_and(|c| c.is_ascii_digit()) {
                 return false;
@@ -192,11 +229,20 @@ fn ends_sentence(
             // a single letter before (`a.s.`, `J.`) is an abbreviation
             let single_letter = before
                 .is_some_and(|t| t.kind == Kind::Word && t.text.chars().count() == 1 && !last.gap);
-            let _ = text;
             !single_letter
         }
         _ => false,
     }
+}
+
+/// The character at byte `at` (a character boundary) and its length.
+fn char_at(text: &str, at: usize) -> (char, usize) {
+    let b = text.as_bytes()[at];
+    if b.is_ascii() {
+        return (b as char, 1);
+    }
+    let c = text[at..].chars().next().expect("at is inside the text");
+    (c, c.len_utf8())
 }
 
 /// Characters that join a word instead of splitting it (soft hyphen, zero-width marks).

@@ -44,9 +44,18 @@ fn weekday_compound(word: &str) -> Option<(Weekday, Option<DayPart>)> {
     if let Some(w) = weekday(word) {
         return Some((w, None));
     }
-    // only Dutch weekdays glue their day part on; all of them end in `dag`
-    let at = word.get(..word.len().min(10))?.find("dag")? + 3;
-    let (w, rest) = word.split_at(at);
+    // only Dutch weekdays glue their day part on
+    let (w, rest) = [
+        "maandag",
+        "dinsdag",
+        "woensdag",
+        "donderdag",
+        "vrijdag",
+        "zaterdag",
+        "zondag",
+    ]
+    .iter()
+    .find_map(|d| Some((*d, word.strip_prefix(d)?)))?;
     Some((weekday(w)?, Some(day_part(rest)?)))
 }
 
@@ -274,8 +283,204 @@ fn number_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
     None
 }
 
+/// Every word a part of a time expression can start with, for the quick test before the
+/// word is compared with each (a post has a hundred words, a few of them about time).
+const STARTERS: &[&str] = &[
+    "acht",
+    "afgelopen",
+    "after",
+    "afternoon",
+    "am",
+    "an",
+    "anderhalf",
+    "apr",
+    "april",
+    "around",
+    "at",
+    "aug",
+    "august",
+    "augustus",
+    "avond",
+    "avonds",
+    "day",
+    "dec",
+    "december",
+    "dinsdag",
+    "donderdag",
+    "drie",
+    "een",
+    "eergisteren",
+    "eight",
+    "eleven",
+    "elf",
+    "evening",
+    "eén",
+    "feb",
+    "februari",
+    "february",
+    "five",
+    "four",
+    "friday",
+    "from",
+    "gister",
+    "gisteravond",
+    "gisteren",
+    "gistermiddag",
+    "gisternacht",
+    "half",
+    "hour",
+    "hours",
+    "hr",
+    "hrs",
+    "in",
+    "jaar",
+    "jan",
+    "januari",
+    "january",
+    "jul",
+    "juli",
+    "july",
+    "jun",
+    "june",
+    "juni",
+    "keer",
+    "kwart",
+    "kwartier",
+    "last",
+    "maand",
+    "maandag",
+    "maart",
+    "march",
+    "may",
+    "mei",
+    "middag",
+    "middags",
+    "midday",
+    "min",
+    "mins",
+    "minuten",
+    "minutes",
+    "minuutjes",
+    "monday",
+    "month",
+    "morgen",
+    "morgens",
+    "morgenvroeg",
+    "morning",
+    "mrgn",
+    "mrt",
+    "nacht",
+    "nachts",
+    "negen",
+    "night",
+    "nine",
+    "noon",
+    "nov",
+    "november",
+    "ochtend",
+    "ochtends",
+    "oct",
+    "october",
+    "okt",
+    "oktober",
+    "om",
+    "one",
+    "over",
+    "overmorgen",
+    "past",
+    "pm",
+    "rond",
+    "s",
+    "saturday",
+    "savonds",
+    "sep",
+    "sept",
+    "september",
+    "seven",
+    "six",
+    "smiddags",
+    "smorgens",
+    "snachts",
+    "sochtends",
+    "straks",
+    "sunday",
+    "tegen",
+    "ten",
+    "the",
+    "three",
+    "thursday",
+    "tien",
+    "time",
+    "tmrw",
+    "today",
+    "tomorrow",
+    "tonight",
+    "tonite",
+    "tuesday",
+    "twaalf",
+    "twee",
+    "twelve",
+    "two",
+    "uhr",
+    "uur",
+    "uurtje",
+    "vanaf",
+    "vanavond",
+    "vandaag",
+    "vanmiddag",
+    "vanmorgen",
+    "vannacht",
+    "vanochtend",
+    "vier",
+    "vijf",
+    "voor",
+    "vorig",
+    "vorige",
+    "vrijdag",
+    "vroeg",
+    "wednesday",
+    "week",
+    "weekeinde",
+    "weekend",
+    "woensdag",
+    "year",
+    "yesterday",
+    "zaterdag",
+    "zes",
+    "zeven",
+    "zondag",
+    "één",
+    "a",
+];
+
+/// Whether a part can start at word `w`: one of [`STARTERS`], or a compound of a weekday or
+/// `morgen` with a day part (`zaterdagavond`, `morgenavond`).
+fn may_start(w: &str) -> bool {
+    use std::collections::HashSet;
+    use std::sync::OnceLock;
+    static SET: OnceLock<HashSet<&'static str, crate::FastHash>> = OnceLock::new();
+    SET.get_or_init(|| STARTERS.iter().copied().collect())
+        .contains(w)
+        || (w.len() > 6
+            && [
+                "morgen",
+                "maandag",
+                "dinsdag",
+                "woensdag",
+                "donderdag",
+                "vrijdag",
+                "zaterdag",
+                "zondag",
+            ]
+            .iter()
+            .any(|p| w.starts_with(p)))
+}
+
 fn word_at(tokens: &[Token], i: usize) -> Option<(Vec<Part>, usize)> {
     let w = word(tokens, i)?;
+    if !may_start(w) {
+        return None;
+    }
     let next = word(tokens, i + 1);
     let day = |d: Day| Part::Day(d);
     let single = |p: Part| Some((vec![p], i + 1));

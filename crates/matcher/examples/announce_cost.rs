@@ -4,7 +4,7 @@
 //! announcement detector; and the worst case, a corpus made only of our labelled set's posts
 //! (every post has a call, most a time and a place).
 //!
-//! `cargo run --release -p websense-matcher --example announce_cost [MB]`
+//! `cargo run --release -p websense-matcher --example announce_cost [MB [sparse|calls]]`
 //! (`websense bench match` has the same row, `def+ctx+places+announce`, beside the rest.)
 
 use std::sync::Arc;
@@ -30,6 +30,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20);
     let set = generate_lexicon(10_000, 0x5EED);
+    let set_for_terms = |_: &websense_lexicon::LexiconSet| set.clone();
     let places = || Some(Places::new(Arc::new(Gazetteer::shipped()), &[]));
     let without = Matcher::with_extras(&set, MatcherOptions::default(), places(), None).unwrap();
     let with = Matcher::with_extras(
@@ -39,6 +40,24 @@ fn main() {
         Some(Arc::new(Announcer::shipped())),
     )
     .unwrap();
+    // the same words in the automaton, none of them a call: what the walk alone costs
+    let walk_only = {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lexicons/announce");
+        let (mut set, _) = websense_lexicon::LexiconSet::load_dir(&dir).unwrap();
+        for l in &mut set.lexicons {
+            for t in &mut l.terms {
+                t.category = "plek".into();
+            }
+        }
+        let cues = websense_announce::Cues::from_set(&set);
+        Matcher::with_extras(
+            &set_for_terms(&set),
+            MatcherOptions::default(),
+            places(),
+            Some(Arc::new(Announcer::new(cues))),
+        )
+        .unwrap()
+    };
     let sparse = generate_corpus(mb * 1_000_000, 0x5EED);
     let cases = parse_cases(SHIPPED_SET).unwrap();
     let mut calls = Vec::new();
@@ -55,18 +74,23 @@ fn main() {
             calls.push(item);
         }
     }
+    // a second argument `sparse` or `calls` runs that corpus alone (for a profiler)
+    let only = std::env::args().nth(2);
     for (name, corpus) in [
         ("sparse (generated)", &sparse),
         ("calls only (labelled set)", &calls),
     ] {
+        if only.as_deref().is_some_and(|o| !name.starts_with(o)) {
+            continue;
+        }
         let size: usize = corpus
             .iter()
             .map(|i| i.text.len() + i.title.as_ref().map_or(0, |t| t.len()))
             .sum();
-        let mut best = [Duration::MAX; 2];
+        let mut best = [Duration::MAX; 3];
         let mut found = 0;
         for _ in 0..5 {
-            for (k, m) in [&without, &with].into_iter().enumerate() {
+            for (k, m) in [&without, &with, &walk_only].into_iter().enumerate() {
                 let items = corpus.clone();
                 let before = cpu();
                 let scored = m.score_sequential(items);
@@ -80,13 +104,16 @@ fn main() {
             }
         }
         let mbs = |d: Duration| size as f64 / 1e6 / d.as_secs_f64();
+        let extra = |d: Duration| 100.0 * (d.as_secs_f64() / best[0].as_secs_f64() - 1.0);
         println!(
-            "{name}: {:.1} MB, {} posts, {found} with an announcement: without {:.1} MB/s, with {:.1} MB/s ({:+.1} %)",
+            "{name}: {:.1} MB, {} posts, {found} with an announcement: without {:.1} MB/s, \
+             with {:.1} MB/s ({:+.1} %), of which the walk alone {:+.1} %",
             size as f64 / 1e6,
             corpus.len(),
             mbs(best[0]),
             mbs(best[1]),
-            100.0 * (best[1].as_secs_f64() / best[0].as_secs_f64() - 1.0)
+            extra(best[1]),
+            extra(best[2]),
         );
     }
 }
