@@ -24,9 +24,13 @@ use std::fmt::Write as _;
 /// The labelled set shipped with the crate, written beside the rules (in-sample).
 pub const SHIPPED_SET: &str = include_str!("../tests/data/announcements.txt");
 
-/// A second set written after the rules were frozen and not tuned on: its figures are the
-/// fairer estimate.
+/// A second set, written after the rules were frozen; its failures were then used to fix
+/// rules, so it is in-sample now too.
 pub const HOLDOUT_SET: &str = include_str!("../tests/data/announcements_holdout.txt");
+
+/// A third set, written with the rules frozen again and never tuned on: its figures are the
+/// fairer estimate.
+pub const FRESH_SET: &str = include_str!("../tests/data/announcements_fresh.txt");
 
 /// What a case expects.
 #[derive(Clone, Debug, PartialEq)]
