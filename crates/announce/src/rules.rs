@@ -140,7 +140,7 @@ const HYPOTHETICAL: &[&str] = &[
 const HYPOTHETICAL_START: &[&str] = &["als", "indien", "if", "wat"];
 
 /// Negations right beside a call.
-const NEGATION: &[&str] = &["niet", "nooit", "geen", "not", "never", "dont", "don", "t"];
+const NEGATION: &[&str] = &["niet", "nooit", "geen", "not", "never", "dont"];
 
 const PAST: u8 = 1;
 const FUTURE_WORD: u8 = 2;
@@ -210,17 +210,34 @@ impl Facts {
 }
 
 /// Whether the call at tokens `first..end` is negated: a negation among the two words
-/// before it or right after it (`kom niet`, `niet komen`, `don't come`).
+/// before it, or among the two words after it in its clause (`kom niet`, `kom morgen
+/// niet`, `niet komen`, `don't come`).
 pub fn negated(tokens: &Tokens, first: usize, end: usize) -> bool {
     let sentence = tokens.tokens[first].sentence;
     let is_negation = |t: &Token| {
-        t.sentence == sentence && t.kind == Kind::Word && NEGATION.contains(&t.text.as_ref())
+        t.sentence == sentence
+            && t.kind == Kind::Word
+            && NEGATION.contains(&t.text.as_ref())
+            && t.text != "t"
+    };
+    // `don't`, `can't`: the `t` after an apostrophe
+    let apostrophe_t = |k: usize| {
+        k >= 2
+            && tokens.tokens.get(k).is_some_and(|t| t.is("t") && !t.gap)
+            && tokens.tokens[k - 1].is_punct(&['\'', '’'])
+            && matches!(
+                tokens.tokens[k - 2].text.as_ref(),
+                "don" | "can" | "won" | "didn"
+            )
     };
     let before = tokens.tokens[first.saturating_sub(2)..first]
         .iter()
-        .any(|t| is_negation(t) && t.text != "t")
-        || (first >= 3 && tokens.tokens[first - 1].is("t") && tokens.tokens[first - 3].is("don"));
-    let after = tokens.tokens.get(end).is_some_and(is_negation);
+        .any(is_negation)
+        || (first >= 1 && apostrophe_t(first - 1));
+    // right after it, or after one more word in the same clause (`kom morgen niet`)
+    let after = (end..end + 2)
+        .take_while(|&k| tokens.tokens.get(k).is_some_and(|t| t.kind == Kind::Word))
+        .any(|k| is_negation(&tokens.tokens[k]));
     before || after
 }
 
@@ -281,6 +298,11 @@ mod tests {
         let (t, k) = at("Please don't come to the square", "come");
         assert!(negated(&t, k, k + 1));
         let (t, k) = at("Kom allemaal, niet vergeten", "kom");
+        assert!(!negated(&t, k, k + 2));
+        let (t, k) = at("Kom morgen niet naar de Dam", "kom");
+        assert!(negated(&t, k, k + 1));
+        // a stray `t` (`naar t stadhuis`) is no `don't`
+        let (t, k) = at("allemaal naar t stadhuis", "allemaal");
         assert!(!negated(&t, k, k + 2));
     }
 }
