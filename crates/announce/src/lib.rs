@@ -35,7 +35,8 @@
 //! 3. **Question**: the call's sentence ends in `?`.
 //! 4. **Hypothetical**: its sentence opens with `als`/`if`/`wat als`, or holds `stel`,
 //!    `zou`, `misschien`, `would`, `what if`, ...
-//! 5. **Negated**: a negation right before or after the call (`kom niet`, `don't come`).
+//! 5. **Negated**: a negation among the two words before the call or the two after it in
+//!    its clause (`kom niet`, `kom morgen niet`, `don't come`).
 //! 6. **Warning**: the post holds a `waarschuwing` word (`politie waarschuwt`, `er
 //!    circuleert een oproep`, `police warn`): a report or warning quoting a call.
 //! 7. **Online only**: an `online` word (`livestream`, `webinar`) and no square, street,

@@ -195,8 +195,9 @@ impl Facts {
         }
         let mut words = tokens.sentence(n).iter().filter(|t| t.kind == Kind::Word);
         let (first, second) = (words.next(), words.next());
-        let starts = first.is_some_and(|t| HYPOTHETICAL_START.contains(&t.text.as_ref()))
-            && !(first.is_some_and(|t| t.is("wat")) && !second.is_some_and(|t| t.is("als")));
+        // `wat` opens a hypothetical only as `wat als`
+        let opener = first.filter(|t| HYPOTHETICAL_START.contains(&t.text.as_ref()));
+        let starts = opener.is_some_and(|t| !t.is("wat") || second.is_some_and(|t| t.is("als")));
         let words: Vec<&Token> = tokens
             .sentence(n)
             .iter()

@@ -63,7 +63,7 @@ pub struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     pub fn new(text: &'a str) -> Tokens<'a> {
-        Tokens::in_windows(text, &[0..text.len()])
+        Tokens::in_windows(text, std::slice::from_ref(&(0..text.len())))
     }
 
     /// The tokens of the byte ranges `windows` of `text` only (sorted, apart, on character
@@ -206,7 +206,7 @@ fn tokenize<'a>(
         });
         gap = false;
         newline = false;
-        if kind == Kind::Punct && ends_sentence(&tokens, text[end..].chars().next()) {
+        if kind == Kind::Punct && ends_sentence(tokens, text[end..].chars().next()) {
             sentence += 1;
         }
         at = end;
