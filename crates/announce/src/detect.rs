@@ -139,7 +139,7 @@ impl Announcer {
             // place, and need not be read.
             let has_place = of_field.iter().any(|c| c.cue == Cue::Place)
                 || places.iter().any(|p| p.field == field);
-            let has_time = crate::words::may_hold_time(text);
+            let has_time = crate::gate::may_hold_time(text);
             let strong = of_field.iter().any(|c| c.cue == Cue::Call);
             let cheap_reason = if !has_time && !has_place {
                 Some(Reason::NoTimeOrPlace)

@@ -66,6 +66,7 @@
 mod cues;
 mod detect;
 pub mod eval;
+mod gate;
 mod rules;
 mod time;
 mod tokens;
