@@ -196,6 +196,7 @@ async fn scored_items_travel_their_own_queue() {
         scores: vec![],
         places: Vec::new(),
         municipalities: Vec::new(),
+        announcements: Vec::new(),
     };
     let sink = bus.scored_sink();
     let sent = vec![scored.clone()];

@@ -121,6 +121,7 @@ async fn round_trip_keeps_items_and_keys_them_by_id() {
             scores: vec![],
             places: Vec::new(),
             municipalities: Vec::new(),
+            announcements: Vec::new(),
         })
         .collect();
     bus.scored_sink().send_scored(scored.clone()).await.unwrap();

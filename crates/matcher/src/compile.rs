@@ -18,6 +18,7 @@ impl Matcher {
         set: &LexiconSet,
         options: MatcherOptions,
         places: Option<Places>,
+        announcer: Option<std::sync::Arc<websense_announce::Announcer>>,
     ) -> Result<Matcher, MatcherError> {
         let mut categories = Vec::new();
         let mut category_index = HashMap::new();
@@ -97,6 +98,14 @@ impl Matcher {
                     .map(|(name, number)| (name, Use::Place(number))),
             );
         }
+        if let Some(announcer) = &announcer {
+            wanted.extend(
+                announcer
+                    .cues()
+                    .pattern_forms()
+                    .map(|(form, p)| (form.to_string(), Use::Cue(p))),
+            );
+        }
         let mut strings: Vec<&str> = Vec::new();
         let mut string_index: HashMap<&str, usize> = HashMap::new();
         let mut uses_of: Vec<Vec<Use>> = Vec::new();
@@ -167,6 +176,7 @@ impl Matcher {
                 .clamp(1, 8),
             fuzzy,
             places,
+            announcer,
         })
     }
 }

@@ -11,6 +11,9 @@ pub(crate) struct FindingsRef<'m> {
     pub scores: Vec<CategoryScoreRef<'m>>,
     /// The places the item names (when the matcher has a gazetteer).
     pub places: Vec<websense_model::Place>,
+    /// The announcement lexicon's words in the item, when it holds a call (when the
+    /// matcher has an announcement detector).
+    pub cues: Vec<(Field, websense_announce::CueHit)>,
 }
 
 impl Matcher {
@@ -100,6 +103,7 @@ impl Matcher {
             matches,
             scores,
             places: Vec::new(),
+            cues: Vec::new(),
         }
     }
 }

@@ -138,6 +138,12 @@
 //! inputs 2.573G against 2.312G dense, and 1.052G against 0.867G on 2.4 MB of the sparse
 //! profile, where four posts in ten name a city.
 //!
+//! With an announcement detector ([`Matcher::with_extras`], `websense-announce`), the
+//! announcement lexicon's words (about 200: calls, squares and streets, ...) are patterns of
+//! the same automaton too; only an item whose walk found a word that can be a call has them
+//! resolved (`announce.rs`), and only one with a call left is read for times and places
+//! when it is scored. `websense bench match` reports the cost.
+//!
 //! Costs that remain: every byte of every post is normalised and walked (no prefilter can
 //! skip text for thousands of patterns); punctuation runs, diacritics and emoji take the
 //! normaliser off its eight-byte path (emoji and other characters above U+2FFF pay for a
@@ -147,6 +153,7 @@
 //! generates none); [`quality`] holds the disguise test set and `websense bench quality`
 //! what each option finds and adds.
 
+mod announce;
 mod compile;
 mod context;
 mod findings;
@@ -162,6 +169,8 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa;
 use aho_corasick::nfa::contiguous;
 use findings::FindingsRef;
+use std::sync::Arc;
+use websense_announce::Announcer;
 use websense_lexicon::{LexiconSet, Location, MatchOptions};
 use websense_model::{CategoryScore, Field, Hit, Item, ScoredItem, ScoredItemRef, TermKind};
 use websense_normalize::VariantOptions;
@@ -275,6 +284,8 @@ pub struct Matcher {
     fuzzy: Option<fuzzy::FuzzyIndex>,
     /// The gazetteer that attributes items to municipalities, when one is set.
     places: Option<Places>,
+    /// The announcement detector, when one is set.
+    announcer: Option<Arc<Announcer>>,
 }
 
 enum Compiled {
@@ -295,6 +306,8 @@ enum Use {
     Exclusion(u32),
     /// A gazetteer name ([`Places`]), by its number: found in the same walk as the terms.
     Place(u32),
+    /// A pattern of the announcement lexicon ([`Announcer`]), by its number.
+    Cue(u32),
 }
 
 struct CompiledTerm {
@@ -324,7 +337,7 @@ impl Matcher {
     /// Compile `set`. Fails with the term's location when a term is empty, not in normal
     /// form, names an undeclared category, or has a weight that is not a number.
     pub fn new(set: &LexiconSet, options: MatcherOptions) -> Result<Matcher, MatcherError> {
-        Matcher::build(set, options, None)
+        Matcher::build(set, options, None, None)
     }
 
     /// [`Matcher::new`], attributing every scored item to the municipalities it names with
@@ -334,7 +347,20 @@ impl Matcher {
         options: MatcherOptions,
         places: Places,
     ) -> Result<Matcher, MatcherError> {
-        Matcher::build(set, options, Some(places))
+        Matcher::build(set, options, Some(places), None)
+    }
+
+    /// [`Matcher::new`] with a gazetteer attribution and an announcement detector, each
+    /// when given: the announcement lexicon's words join the automaton too, and an item
+    /// holding a call goes on to the detector (after its places are attributed, which it
+    /// reads) and gets its [`websense_model::Announcement`]s.
+    pub fn with_extras(
+        set: &LexiconSet,
+        options: MatcherOptions,
+        places: Option<Places>,
+        announcer: Option<Arc<Announcer>>,
+    ) -> Result<Matcher, MatcherError> {
+        Matcher::build(set, options, places, announcer)
     }
 
     /// The lexicon version this matcher was compiled from.
@@ -472,12 +498,26 @@ impl Matcher {
         self.places.as_ref()
     }
 
+    /// The announcement detector in use, if any.
+    pub fn announcer(&self) -> Option<&Announcer> {
+        self.announcer.as_deref()
+    }
+
     fn scored<'m>(&'m self, item: Item, found: FindingsRef<'m>) -> ScoredItemRef<'m> {
         let municipalities = match &self.places {
             Some(p) => p.municipalities(&item, &found.places),
             None => Vec::new(),
         };
         let places = found.places;
+        let announcements = match &self.announcer {
+            Some(announcer) if !found.cues.is_empty() => announcer.detect(
+                &websense_announce::Post::of(&item),
+                &found.cues,
+                &places,
+                &municipalities,
+            ),
+            _ => Vec::new(),
+        };
         ScoredItemRef {
             item,
             lexicon_version: &self.version,
@@ -485,6 +525,7 @@ impl Matcher {
             scores: found.scores,
             places,
             municipalities,
+            announcements,
         }
     }
 
@@ -521,6 +562,9 @@ impl Matcher {
             }
             if let Some(places) = &self.places {
                 places.attribute_group(scratch, sources, items, &mut findings);
+            }
+            if let Some(announcer) = &self.announcer {
+                announce::cues_of_group(announcer, scratch, items, &mut findings);
             }
             findings
         })

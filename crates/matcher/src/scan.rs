@@ -79,6 +79,14 @@ impl Slot {
     }
 }
 
+/// What one slot's matches name besides terms: gazetteer names (start, end, name number)
+/// and announcement-lexicon patterns (start, end, pattern number).
+#[derive(Default)]
+pub(crate) struct SlotNames {
+    places: Vec<(usize, usize, usize)>,
+    cues: Vec<(usize, usize, u32)>,
+}
+
 /// Per-thread buffers, reused from group to group.
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -99,8 +107,11 @@ pub(crate) struct Scratch {
     /// Gazetteer names standing as whole words in the base slots (not in variants): (slot,
     /// start, end, name number) in normal-form offsets.
     pub place_names: Vec<(u32, usize, usize, usize)>,
-    /// Those of one slot, while it is resolved.
-    slot_places: Vec<(usize, usize, usize)>,
+    /// Announcement-lexicon patterns found in the base slots: (slot, start, end, pattern
+    /// number of `websense_announce::Cues`) in normal-form offsets, boundaries unchecked.
+    pub cue_patterns: Vec<(u32, usize, usize, u32)>,
+    /// The names and cue patterns of one slot, while it is resolved.
+    slot_names: SlotNames,
     /// Words and punctuation around the hits of one field, for their context tags.
     pub table: crate::tagging::Table,
 }
@@ -148,6 +159,7 @@ impl Scratch {
     ) {
         self.found.clear();
         self.place_names.clear();
+        self.cue_patterns.clear();
         let mut used = 0;
         for (item, &(title, text)) in items.iter().enumerate() {
             let fields = title
@@ -257,12 +269,19 @@ impl Scratch {
                 &mut self.candidates,
                 &mut self.exclusions,
                 &mut self.fuzzy,
-                &mut self.slot_places,
+                &mut self.slot_names,
             );
             self.place_names.extend(
-                self.slot_places
+                self.slot_names
+                    .places
                     .drain(..)
                     .map(|(start, end, name)| (slot_index, start, end, name)),
+            );
+            self.cue_patterns.extend(
+                self.slot_names
+                    .cues
+                    .drain(..)
+                    .map(|(start, end, p)| (slot_index, start, end, p)),
             );
             push_found(slot, &self.candidates, &mut self.found);
             rest = &rest[in_slot..];
@@ -284,7 +303,7 @@ impl Scratch {
                         &mut self.candidates,
                         &mut self.exclusions,
                         &mut self.fuzzy,
-                        &mut self.slot_places,
+                        &mut self.slot_names,
                     );
                     push_found(slot, &self.candidates, &mut self.found);
                 }
@@ -466,7 +485,8 @@ fn lockstep<A: Automaton, const N: usize>(
 /// In a variant slot a hit counts only where a reading changed a byte it covers (else the
 /// base slot has it already), and only if its term allows every reading it covers.
 ///
-/// Gazetteer names standing as whole words in a base slot go to `places`.
+/// Gazetteer names standing as whole words in a base slot go to `names.places`, and the
+/// announcement lexicon's patterns found in a base slot to `names.cues`.
 #[allow(clippy::too_many_arguments)]
 fn resolve<A: Automaton>(
     matcher: &Matcher,
@@ -476,7 +496,7 @@ fn resolve<A: Automaton>(
     candidates: &mut Vec<Candidate>,
     exclusions: &mut Vec<(u32, usize, usize)>,
     fuzzy: &mut Vec<(u32, usize, usize)>,
-    places: &mut Vec<(usize, usize, usize)>,
+    names: &mut SlotNames,
 ) {
     let normalized = slot.bytes();
     let variant = slot.is_variant.then_some(&slot.variant);
@@ -509,7 +529,13 @@ fn resolve<A: Automaton>(
                     }
                     Use::Place(name) => {
                         if before && after && variant.is_none() {
-                            places.push((start, end, name as usize));
+                            names.places.push((start, end, name as usize));
+                        }
+                        continue;
+                    }
+                    Use::Cue(pattern) => {
+                        if variant.is_none() {
+                            names.cues.push((start, end, pattern));
                         }
                         continue;
                     }

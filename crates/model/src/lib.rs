@@ -11,6 +11,7 @@
 //! * [`Language`] ([`language`]): language guess with confidence (`whichlang`, `whatlang`
 //!   where it cannot tell);
 //! * [`Hit`], [`CategoryScore`] and [`ScoredItem`]: what the matcher adds to an item;
+//!   [`Announcement`] ([`announcement`]): an announced gathering found in a post;
 //! * [`Backoff`] ([`backoff`]): the one retry policy (exponential, full jitter, cap, attempt
 //!   limit, `Retry-After`) every retry loop uses;
 //! * [`rng`]: the one seeded pseudo-random generator (SplitMix64), for the retry jitter,
@@ -31,6 +32,7 @@
 //! share (switches, Telegram discovery), whose formats it owns (read and written whole).
 //! Every other crate may depend on it; it depends on no sibling.
 
+pub mod announcement;
 pub mod backoff;
 mod bucket;
 pub mod duration;
@@ -48,6 +50,7 @@ mod state_file;
 pub mod switches;
 pub mod telegram;
 
+pub use announcement::Announcement;
 pub use backoff::{parse_retry_after, Backoff, Jitter};
 pub use bucket::BucketSize;
 pub use duration::{format_duration, parse_duration, DurationError};

@@ -1,4 +1,4 @@
-use crate::{Item, Place};
+use crate::{Announcement, Item, Place};
 use serde::{Deserialize, Serialize};
 
 /// How a term matches (see the matcher crate for the exact semantics).
@@ -206,6 +206,10 @@ pub struct ScoredItem {
     /// municipality first, then those of `places` in order of appearance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub municipalities: Vec<String>,
+    /// Gatherings the item announces (absent in JSON: none, or no announcement detector
+    /// was used).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub announcements: Vec<Announcement>,
 }
 
 impl ScoredItem {
@@ -286,6 +290,8 @@ pub struct ScoredItemRef<'a> {
     pub places: Vec<Place>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub municipalities: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub announcements: Vec<Announcement>,
 }
 
 impl ScoredItemRef<'_> {
@@ -303,6 +309,7 @@ impl ScoredItemRef<'_> {
             scores: self.scores.iter().map(CategoryScoreRef::to_score).collect(),
             places: self.places,
             municipalities: self.municipalities,
+            announcements: self.announcements,
         }
     }
 }
@@ -362,6 +369,7 @@ mod tests {
                 scores,
                 places: Vec::new(),
                 municipalities: Vec::new(),
+                announcements: Vec::new(),
             };
             let owned = borrowed.clone().into_owned();
             assert_eq!(

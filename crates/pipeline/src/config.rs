@@ -17,6 +17,8 @@ use websense_model::legacy_duration;
 /// places = true                # attribute items to municipalities (the shipped gazetteer)
 /// gazetteer = "my-gazetteer"   # a curator's edited copy of gazetteer/ instead
 /// region = ["Noord-Holland", "GM0479"]  # settles names shared by several municipalities
+/// announcements = true         # find announced gatherings (call + time + place)
+/// announce = "lexicons/announce"  # their lexicon (default: announce/ in lexicons, else shipped)
 /// ```
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -34,6 +36,11 @@ pub struct MatcherConfig {
     /// Where a name shared by several municipalities (`Bergen`) is resolved when a post
     /// does not settle it: CBS codes (`GM0479`) and province names.
     pub region: Vec<String>,
+    /// Find announced gatherings in every item (`websense-announce`).
+    pub announcements: bool,
+    /// The announcement lexicon directory (`lexicons/announce/`, edited); by default
+    /// `announce/` inside `lexicons` when it exists, else the shipped one. Read at start.
+    pub announce: Option<PathBuf>,
 }
 
 impl Default for MatcherConfig {
@@ -44,6 +51,8 @@ impl Default for MatcherConfig {
             places: true,
             gazetteer: None,
             region: Vec::new(),
+            announcements: true,
+            announce: None,
         }
     }
 }

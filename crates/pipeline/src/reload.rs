@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::watch;
+use websense_announce::{Announcer, Cues};
 use websense_gazetteer::Gazetteer;
 use websense_lexicon::{Category, LexiconSet, Problem};
 use websense_matcher::{Matcher, MatcherHandle, MatcherOptions, Places};
@@ -42,6 +43,8 @@ pub struct Lexicons {
     dir: PathBuf,
     /// The attribution every compiled version gets.
     places: Option<Places>,
+    /// The announcement detector every compiled version gets.
+    announcer: Option<Arc<Announcer>>,
     handle: Arc<MatcherHandle>,
     /// Hash of the files last looked at, and the categories of the version in use.
     state: Mutex<(Fingerprint, Vec<Category>)>,
@@ -59,6 +62,17 @@ impl Lexicons {
         places: Option<Places>,
         metrics: Arc<Metrics>,
     ) -> Result<Lexicons, LexiconError> {
+        Lexicons::load_with(dir, places, None, metrics)
+    }
+
+    /// [`Lexicons::load`], every version also compiled with `announcer`
+    /// ([`load_announcer`]).
+    pub fn load_with(
+        dir: &Path,
+        places: Option<Places>,
+        announcer: Option<Arc<Announcer>>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Lexicons, LexiconError> {
         let fingerprint = fingerprint(dir)?;
         let (set, problems) = LexiconSet::load_dir(dir).map_err(|e| LexiconError(e.to_string()))?;
         log_problems(&problems);
@@ -70,12 +84,13 @@ impl Lexicons {
                 "lexicon lines with errors are skipped (see `websense lexicon check`)"
             );
         }
-        let matcher = compile(&set, places.as_ref())?;
+        let matcher = compile(&set, places.as_ref(), announcer.as_ref())?;
         tracing::info!(dir = %dir.display(), version = %set.version, terms = set.terms().count(), "lexicons loaded");
         metrics.set_lexicon_version(&set.version);
         Ok(Lexicons {
             dir: dir.to_path_buf(),
             places,
+            announcer,
             handle: Arc::new(MatcherHandle::new(matcher)),
             state: Mutex::new((fingerprint, set.categories)),
             metrics,
@@ -130,7 +145,7 @@ impl Lexicons {
         if set.version == self.version() {
             return Reload::Unchanged;
         }
-        let matcher = match compile(&set, self.places.as_ref()) {
+        let matcher = match compile(&set, self.places.as_ref(), self.announcer.as_ref()) {
             Ok(m) => m,
             Err(e) => return reject(e.0),
         };
@@ -222,11 +237,46 @@ pub fn load_places(enabled: bool, dir: Option<&Path>, region: &[String]) -> Opti
     Some(Places::new(Arc::new(gazetteer), region))
 }
 
-fn compile(set: &LexiconSet, places: Option<&Places>) -> Result<Matcher, LexiconError> {
-    match places {
-        Some(places) => Matcher::with_places(set, MatcherOptions::default(), places.clone()),
-        None => Matcher::new(set, MatcherOptions::default()),
+/// The announcement detector `[matcher]` asks for: the lexicon of `dir`, else of
+/// `announce/` inside the lexicon directory `lexicons` when it exists, else the shipped one
+/// (each bad line logged with its file and line, and left out), or none.
+pub fn load_announcer(
+    enabled: bool,
+    dir: Option<&Path>,
+    lexicons: &Path,
+) -> Result<Option<Arc<Announcer>>, LexiconError> {
+    if !enabled {
+        return Ok(None);
     }
+    let beside = lexicons.join("announce");
+    let dir = dir.or_else(|| beside.is_dir().then_some(beside.as_path()));
+    let cues = match dir {
+        None => Cues::shipped(),
+        Some(dir) => {
+            let (cues, problems) = Cues::load_dir(dir).map_err(|e| {
+                LexiconError(format!(
+                    "cannot read announcement lexicon {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            log_problems(&problems);
+            cues
+        }
+    };
+    Ok(Some(Arc::new(Announcer::new(cues))))
+}
+
+fn compile(
+    set: &LexiconSet,
+    places: Option<&Places>,
+    announcer: Option<&Arc<Announcer>>,
+) -> Result<Matcher, LexiconError> {
+    Matcher::with_extras(
+        set,
+        MatcherOptions::default(),
+        places.cloned(),
+        announcer.cloned(),
+    )
     .map_err(|e| {
         LexiconError(format!(
             "cannot compile lexicon version {}: {e}",

@@ -62,6 +62,7 @@ mod tests {
             scores: vec![],
             places: Vec::new(),
             municipalities: Vec::new(),
+            announcements: Vec::new(),
         }
     }
 

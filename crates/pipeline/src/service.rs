@@ -321,9 +321,11 @@ async fn load_lexicons(
     let metrics = metrics.clone();
     let m = &settings.matcher;
     let (enabled, gazetteer, region) = (m.places, m.gazetteer.clone(), m.region.clone());
+    let (announcements, announce) = (m.announcements, m.announce.clone());
     tokio::task::spawn_blocking(move || {
         let places = crate::reload::load_places(enabled, gazetteer.as_deref(), &region);
-        Lexicons::load(&dir, places, metrics)
+        let announcer = crate::reload::load_announcer(announcements, announce.as_deref(), &dir)?;
+        Lexicons::load_with(&dir, places, announcer, metrics)
     })
     .await
     .map_err(|e| PipelineError::Config(format!("loading the lexicons failed: {e}")))?

@@ -596,6 +596,7 @@ impl Generator {
             scores,
             places: Vec::new(),
             municipalities: Vec::new(),
+            announcements: Vec::new(),
         }
     }
 }

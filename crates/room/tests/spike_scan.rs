@@ -124,6 +124,7 @@ impl Maker {
             scores,
             places: Vec::new(),
             municipalities: Vec::new(),
+            announcements: Vec::new(),
         });
     }
 }

@@ -145,6 +145,7 @@ fn generate(n: usize, with_municipalities: bool) -> Vec<ScoredItem> {
                 scores,
                 places,
                 municipalities,
+                announcements: Vec::new(),
             }
         })
         .collect()

@@ -52,6 +52,8 @@ pub struct OptionFigures {
     pub disguised_hits: usize,
     /// Hits with a context tag.
     pub tagged_hits: usize,
+    /// Announcements found.
+    pub announcements: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -61,38 +63,70 @@ pub struct OptionReport {
     pub rows: Vec<OptionFigures>,
 }
 
-/// The option sets measured: none, the default set with context (and with the shipped
-/// gazetteer's attribution: what `websense match` does by default), each option alone, all.
-/// (name, term options, context tags, places)
-fn variants() -> Vec<(String, MatchOptions, bool, bool)> {
+/// What a row compiles beside the terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Extras {
+    None,
+    /// The shipped gazetteer's attribution.
+    Places,
+    /// The attribution and the shipped announcement detector: what `websense match` does
+    /// by default.
+    PlacesAndAnnouncements,
+}
+
+/// The option sets measured: none, the default set with context (with the shipped
+/// gazetteer's attribution, and with announcements too: what `websense match` does by
+/// default), each option alone, all. (name, term options, context tags, extras)
+fn variants() -> Vec<(String, MatchOptions, bool, Extras)> {
     let mut v = vec![
-        ("none (plain)".to_string(), MatchOptions::NONE, false, false),
+        (
+            "none (plain)".to_string(),
+            MatchOptions::NONE,
+            false,
+            Extras::None,
+        ),
         (
             "default + context".to_string(),
             MatchOptions::DEFAULT,
             true,
-            false,
+            Extras::None,
         ),
         (
             "default + ctx + places".to_string(),
             MatchOptions::DEFAULT,
             true,
-            true,
+            Extras::Places,
         ),
-        ("context only".to_string(), MatchOptions::NONE, true, false),
+        (
+            "def+ctx+places+announce".to_string(),
+            MatchOptions::DEFAULT,
+            true,
+            Extras::PlacesAndAnnouncements,
+        ),
+        (
+            "context only".to_string(),
+            MatchOptions::NONE,
+            true,
+            Extras::None,
+        ),
         (
             "shipped + context".to_string(),
             MatchOptions::DEFAULT
                 .union(MatchOptions::FUZZY)
                 .union(MatchOptions::EMOJI),
             true,
-            false,
+            Extras::None,
         ),
     ];
     for (name, flag) in MatchOptions::NAMES {
-        v.push((format!("{name} only"), flag, false, false));
+        v.push((format!("{name} only"), flag, false, Extras::None));
     }
-    v.push(("all + context".to_string(), MatchOptions::ALL, true, false));
+    v.push((
+        "all + context".to_string(),
+        MatchOptions::ALL,
+        true,
+        Extras::None,
+    ));
     v
 }
 
@@ -117,18 +151,17 @@ pub fn run_option_bench(options: &OptionBenchOptions) -> OptionReport {
     let base = generate_lexicon(options.terms, options.seed);
     let matchers: Vec<(String, Matcher)> = variants()
         .into_iter()
-        .map(|(name, flags, context, places)| {
+        .map(|(name, flags, context, extras)| {
             let matcher_options = MatcherOptions {
                 context,
                 ..MatcherOptions::default()
             };
             let set = with_options(&base, flags);
-            let m = if places {
-                Matcher::with_places(&set, matcher_options, crate::load_places(None, &[]))
-            } else {
-                Matcher::new(&set, matcher_options)
-            }
-            .expect("generated lexicons are valid");
+            let places = (extras != Extras::None).then(|| crate::load_places(None, &[]));
+            let announcer = (extras == Extras::PlacesAndAnnouncements)
+                .then(|| std::sync::Arc::new(websense_announce::Announcer::shipped()));
+            let m = Matcher::with_extras(&set, matcher_options, places, announcer)
+                .expect("generated lexicons are valid");
             (name, m)
         })
         .collect();
@@ -145,6 +178,7 @@ pub fn run_option_bench(options: &OptionBenchOptions) -> OptionReport {
             hits: 0,
             disguised_hits: 0,
             tagged_hits: 0,
+            announcements: 0,
         })
         .collect();
     for _ in 0..options.runs.max(1) {
@@ -159,6 +193,7 @@ pub fn run_option_bench(options: &OptionBenchOptions) -> OptionReport {
                 .filter(|h| h.method != MatchMethod::Exact)
                 .count();
             row.tagged_hits = hits.filter(|h| !h.context.is_empty()).count();
+            row.announcements = scored.iter().map(|s| s.announcements.len()).sum();
             let one_thread = StreamOptions {
                 threads: 1,
                 ..StreamOptions::default()
@@ -215,7 +250,11 @@ impl fmt::Display for OptionReport {
              vs none: extra time against all options and context off (negative: noise).\n\
              shipped: the options the starter categories set (default, fuzzy, emoji).\n\
              places: items attributed to municipalities by the shipped gazetteer, as\n\
-             `websense match` does unless --no-places (compare with default + context)."
+             `websense match` does unless --no-places (compare with default + context).\n\
+             announce: and announced gatherings found by the shipped detector, as `websense\n\
+             match` does unless --no-announcements (compare with default + ctx + places;\n\
+             {} announcements found).",
+            self.rows.iter().map(|r| r.announcements).max().unwrap_or(0)
         )
     }
 }
@@ -232,7 +271,7 @@ mod tests {
             runs: 1,
             seed: 3,
         });
-        assert_eq!(report.rows.len(), 12);
+        assert_eq!(report.rows.len(), 13);
         assert!(report.rows.iter().all(|r| r.command_time > Duration::ZERO));
         assert_eq!(report.rows[0].disguised_hits, 0);
         assert_eq!(report.rows[0].tagged_hits, 0);

@@ -98,6 +98,21 @@ enum BenchWhat {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// Announced gatherings on our labelled sets, through the matcher as `websense match`
+    /// runs it: precision and recall of detection, exact start-time accuracy, per kind of
+    /// case, and every failing case with why.
+    Announcements {
+        /// Labelled sets to run (`published | expected | kind | text` lines, see
+        /// `websense_announce::eval`); default: the two shipped with websense-announce.
+        #[arg(long)]
+        set: Vec<std::path::PathBuf>,
+        /// The announcement lexicon directory (default: announce/ in --lexicons, else the
+        /// shipped one).
+        #[arg(long)]
+        announce: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "lexicons")]
+        lexicons: std::path::PathBuf,
+    },
     /// The pipeline: items/s end to end on the embedded path (bus + matcher + SQLite), each
     /// stage alone, and per stage on the distributed path (Kafka produce, score, ClickHouse
     /// store) when a broker and ClickHouse are given; with where the time goes.
@@ -166,6 +181,16 @@ pub fn run(args: BenchArgs) -> Result<ExitCode> {
             corpus_mb,
             out,
         } => bench_command::write_profile(profile, corpus_mb, &out)?,
+        BenchWhat::Announcements {
+            set,
+            announce,
+            lexicons,
+        } => {
+            print!(
+                "{}",
+                crate::bench_announce::run(&set, announce.as_deref(), &lexicons)?
+            );
+        }
         BenchWhat::Lang { samples, runs } => {
             println!("{}", crate::bench_lang::run_lang_bench(&samples, runs)?);
         }

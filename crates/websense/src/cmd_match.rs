@@ -42,7 +42,8 @@ pub struct MatchArgs {
     threads: usize,
     /// Write only these top-level fields (comma separated, written in the default order):
     /// id, source, url, author, published_at, fetched_at, language, title, text, links,
-    /// raw, lexicon_version, matches, scores, and `flagged` (the categories the item is
+    /// raw, lexicon_version, matches, scores, places, municipalities, announcements, and
+    /// `flagged` (the categories the item is
     /// flagged for, not in the default output).
     #[arg(long)]
     fields: Option<String>,
@@ -64,6 +65,14 @@ pub struct MatchArgs {
     /// No attribution to municipalities (no `places` and `municipalities` in the output).
     #[arg(long)]
     no_places: bool,
+    /// Find announced gatherings with this announcement lexicon directory (a curator's
+    /// edited copy of `lexicons/announce/`). Default: `announce/` inside `--lexicons` when
+    /// it exists, else the shipped one.
+    #[arg(long, conflicts_with = "no_announcements")]
+    announce: Option<PathBuf>,
+    /// No announcement detection (no `announcements` in the output).
+    #[arg(long)]
+    no_announcements: bool,
 }
 
 fn open_input(path: &str) -> Result<Box<dyn Read + Send>> {
@@ -91,13 +100,18 @@ pub fn run(args: MatchArgs) -> Result<ExitCode> {
     };
     let set = crate::load_lexicons(&args.lexicons)?;
     let options = MatcherOptions::default();
-    let matcher = if args.no_places {
-        Matcher::new(&set, options)
+    let places =
+        (!args.no_places).then(|| crate::load_places(args.gazetteer.as_deref(), &args.region));
+    let announcer = if args.no_announcements {
+        None
     } else {
-        let places = crate::load_places(args.gazetteer.as_deref(), &args.region);
-        Matcher::with_places(&set, options, places)
-    }
-    .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
+        Some(crate::load_announcer(
+            args.announce.as_deref(),
+            &args.lexicons,
+        )?)
+    };
+    let matcher = Matcher::with_extras(&set, options, places, announcer)
+        .with_context(|| format!("cannot compile lexicons in {}", args.lexicons.display()))?;
     let compiled = started.elapsed();
 
     let input = open_input(&args.input)?;
@@ -183,6 +197,9 @@ fn print_summary(
             s.municipalities.len(),
             list.join(", ")
         );
+    }
+    if s.announcements > 0 {
+        eprintln!("  {} announcements", s.announcements);
     }
     let mut top: Vec<_> = s.terms.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

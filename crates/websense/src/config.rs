@@ -160,6 +160,9 @@ impl Config {
         if let Some(gazetteer) = &mut self.matcher.gazetteer {
             resolve(base, gazetteer);
         }
+        if let Some(announce) = &mut self.matcher.announce {
+            resolve(base, announce);
+        }
         if let Some(demo) = &mut self.demo {
             resolve(base, &mut demo.feeds_dir);
             if let Some(posts) = &mut demo.history_posts {

@@ -5,6 +5,7 @@
 // `[store]`, `[[sources]]`: that is what users type, not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
+mod bench_announce;
 mod bench_command;
 mod bench_lang;
 mod bench_match;
@@ -26,7 +27,7 @@ mod match_json;
 mod match_output;
 mod match_stream;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::Path;
 use std::process::ExitCode;
@@ -119,6 +120,29 @@ pub(crate) fn load_places(dir: Option<&Path>, region: &[String]) -> websense_mat
         }
     };
     websense_matcher::Places::new(std::sync::Arc::new(gazetteer), region)
+}
+
+/// The announcement detector of `websense match` and the benches: the lexicon of `dir`, else
+/// of `announce/` inside the scoring lexicons' directory when it exists, else the shipped
+/// one. Problems are printed with their file and line; lines in error are left out.
+pub(crate) fn load_announcer(
+    dir: Option<&Path>,
+    lexicons: &Path,
+) -> Result<std::sync::Arc<websense_announce::Announcer>> {
+    let beside = lexicons.join("announce");
+    let dir = dir.or_else(|| beside.is_dir().then_some(beside.as_path()));
+    let cues = match dir {
+        None => websense_announce::Cues::shipped(),
+        Some(dir) => {
+            let (cues, problems) = websense_announce::Cues::load_dir(dir)
+                .with_context(|| format!("cannot read announcement lexicon {}", dir.display()))?;
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            cues
+        }
+    };
+    Ok(std::sync::Arc::new(websense_announce::Announcer::new(cues)))
 }
 
 /// Load a lexicon directory, printing every problem with its file and line on stderr.

@@ -62,6 +62,10 @@ impl<'m> JsonWriter<'m> {
             out.extend_from_slice(b",\"municipalities\":");
             serde_json::to_writer(&mut *out, &scored.municipalities)?;
         }
+        if !scored.announcements.is_empty() {
+            out.extend_from_slice(b",\"announcements\":");
+            serde_json::to_writer(&mut *out, &scored.announcements)?;
+        }
         out.push(b'}');
         Ok(())
     }
@@ -159,10 +163,11 @@ impl Hasher for AddressHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
     use websense_model::rng::Rng;
     use websense_model::{
-        CategoryScoreRef, ContextTag, Item, ItemId, Language, Place, PlaceBasis, PlaceKind,
-        SourceRef, TermKind,
+        Announcement, CategoryScoreRef, ContextTag, Item, ItemId, Language, Place, PlaceBasis,
+        PlaceKind, SourceRef, TermKind,
     };
 
     const STRINGS: &[&str] = &[
@@ -254,6 +259,27 @@ mod tests {
             })
             .collect();
         let municipalities = places.iter().map(|p| p.municipality_code.clone()).collect();
+        let announcements = (0..rng.below(3))
+            .map(|k| Announcement {
+                starts_at: rng.chance(0.6).then(|| {
+                    DateTime::parse_from_rfc3339(
+                        ["2026-10-25T20:00:00+01:00", "2026-06-12T14:30:00+02:00"][k % 2],
+                    )
+                    .unwrap()
+                }),
+                municipality_code: rng.chance(0.5).then(|| "GM0599".to_string()),
+                place: rng.chance(0.5).then(|| pick(rng).to_string()),
+                call: pick(rng).into(),
+                start: k,
+                end: k + 10,
+                field: if rng.chance(0.3) {
+                    Field::Title
+                } else {
+                    Field::Text
+                },
+                rule: pick(rng).into(),
+            })
+            .collect();
         ScoredItemRef {
             item,
             lexicon_version: pick(rng),
@@ -261,6 +287,7 @@ mod tests {
             scores,
             places,
             municipalities,
+            announcements,
         }
     }
 
@@ -304,6 +331,7 @@ mod tests {
                 scores: Vec::new(),
                 places: Vec::new(),
                 municipalities: Vec::new(),
+                announcements: Vec::new(),
             };
             let mut out = Vec::new();
             writer.write(&mut out, &scored).unwrap();

@@ -26,6 +26,7 @@ pub enum OutField {
     Scores,
     Places,
     Municipalities,
+    Announcements,
     /// Not in the default output: the names of the categories the item is flagged for.
     Flagged,
 }
@@ -48,6 +49,7 @@ const FIELDS: &[(OutField, &str)] = &[
     (OutField::Scores, "scores"),
     (OutField::Places, "places"),
     (OutField::Municipalities, "municipalities"),
+    (OutField::Announcements, "announcements"),
     (OutField::Flagged, "flagged"),
 ];
 
@@ -150,6 +152,8 @@ impl Serialize for Shaped<'_> {
                 OutField::Places => map.serialize_entry(name, &s.places)?,
                 OutField::Municipalities if s.municipalities.is_empty() => {}
                 OutField::Municipalities => map.serialize_entry(name, &s.municipalities)?,
+                OutField::Announcements if s.announcements.is_empty() => {}
+                OutField::Announcements => map.serialize_entry(name, &s.announcements)?,
                 OutField::Flagged => {
                     let flagged: Vec<&str> = s.flagged().collect();
                     map.serialize_entry(name, &flagged)?
@@ -268,6 +272,7 @@ mod tests {
             scores: Vec::new(),
             places: Vec::new(),
             municipalities: Vec::new(),
+            announcements: Vec::new(),
         }
     }
 

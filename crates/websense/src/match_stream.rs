@@ -134,6 +134,8 @@ pub struct StreamSummary {
     pub with_places: u64,
     /// Items per municipality code.
     pub municipalities: BTreeMap<String, u64>,
+    /// Announcements found (`announcements` of every item).
+    pub announcements: u64,
 }
 
 impl StreamSummary {
@@ -151,6 +153,7 @@ impl StreamSummary {
             *self.terms.entry(k).or_default() += v;
         }
         self.with_places += other.with_places;
+        self.announcements += other.announcements;
         for (k, v) in other.municipalities {
             *self.municipalities.entry(k).or_default() += v;
         }
@@ -477,6 +480,7 @@ fn count<'m>(summary: &mut StreamSummary, terms: &mut TermCounts<'m>, scored: &S
     if !scored.municipalities.is_empty() {
         summary.with_places += 1;
     }
+    summary.announcements += scored.announcements.len() as u64;
     for code in &scored.municipalities {
         match summary.municipalities.get_mut(code) {
             Some(n) => *n += 1,

@@ -181,3 +181,61 @@ fn items_are_attributed_to_municipalities_unless_told_not_to() {
         .iter()
         .all(|v| v.get("places").is_none() && v.get("municipalities").is_none()));
 }
+
+#[test]
+fn announcements_are_written_when_found_and_left_out_otherwise() {
+    let input = concat!(
+        "{\"id\":\"a\",\"published_at\":\"2026-10-24T19:00:00Z\",\"text\":\"Morgen 20:00 kom allemaal naar de Coolsingel in Rotterdam!\"}\n",
+        "{\"id\":\"b\",\"published_at\":\"2026-10-24T19:00:00Z\",\"text\":\"Gisteren om 20:00 verzamelden honderden mensen zich op de Coolsingel\"}\n",
+        "{\"id\":\"c\",\"text\":\"Niets hier.\"}\n",
+    );
+    let parse = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (code, out, err) = run_with_stdin(&["match", "--lexicons", "lexicons"], input);
+    assert_eq!(code, 0, "{err}");
+    let items = parse(&out);
+    let a = &items[0]["announcements"][0];
+    assert_eq!(a["starts_at"], "2026-10-25T20:00:00+01:00", "{a}");
+    assert_eq!(a["municipality_code"], "GM0599");
+    assert_eq!(a["place"], "de Coolsingel");
+    assert_eq!(a["call"], "kom allemaal");
+    let text = items[0]["text"].as_str().unwrap();
+    let (s, e) = (
+        a["start"].as_u64().unwrap() as usize,
+        a["end"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(&text[s..e], "Morgen 20:00 kom allemaal naar de Coolsingel");
+    assert!(a["rule"].as_str().unwrap().contains("kom allemaal"), "{a}");
+    // a report of the past is none, and an item without one has no key at all
+    assert!(items[1].get("announcements").is_none(), "{}", items[1]);
+    assert!(items[2].get("announcements").is_none(), "{}", items[2]);
+    assert!(err.contains("1 announcements"), "{err}");
+
+    let (_, out, _) = run_with_stdin(
+        &["match", "--lexicons", "lexicons", "--no-announcements"],
+        input,
+    );
+    assert!(parse(&out).iter().all(|v| v.get("announcements").is_none()));
+    // a curator's copy of the lexicon without the call finds nothing
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("categories.toml"),
+        std::fs::read_to_string(repo_root().join("lexicons/announce/categories.toml")).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("oproepen.lex"),
+        "name: eigen\n\n[oproep]\nverzamelen\n",
+    )
+    .unwrap();
+    let announce = dir.path().to_str().unwrap();
+    let (code, out, err) = run_with_stdin(
+        &["match", "--lexicons", "lexicons", "--announce", announce],
+        input,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(parse(&out).iter().all(|v| v.get("announcements").is_none()));
+}

@@ -64,6 +64,7 @@ fn item(n: usize, at: DateTime<Utc>) -> ScoredItem {
         }],
         places: Vec::new(),
         municipalities: Vec::new(),
+        announcements: Vec::new(),
     }
 }
 

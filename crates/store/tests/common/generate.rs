@@ -217,6 +217,7 @@ fn generate_one(rng: &mut Rng, id: &str, lexicon_version: &str) -> ScoredItem {
         scores,
         places: Vec::new(),
         municipalities: Vec::new(),
+        announcements: Vec::new(),
     }
 }
 
