@@ -500,9 +500,16 @@ fn is_capitalised(written: &str) -> bool {
     if !first.is_uppercase() {
         return false;
     }
-    let rest: Vec<char> = letters.collect();
-    // One capital (`Best`), or a Dutch `IJ` (`IJmuiden`), but not all capitals (`BEST`, `GOES`).
-    rest.is_empty() || rest.iter().any(|c| c.is_lowercase())
+    // One capital (`Best`), or a Dutch `IJ` (`IJmuiden`), but not all capitals (`BEST`, `GOES`):
+    // a single letter, or a lower-case one among the rest.
+    let mut single = true;
+    for c in letters {
+        if c.is_lowercase() {
+            return true;
+        }
+        single = false;
+    }
+    single
 }
 
 /// Whether a sentence starts at byte `at` of `text`: nothing before it but opening quotes and
@@ -521,4 +528,19 @@ fn sentence_starts_at(text: &str, at: usize) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_capitalised;
+
+    #[test]
+    fn a_capital_is_one_capital_first_not_all_capitals() {
+        for written in ["Best", "IJmuiden", "B", "#Goes", "Den Bosch"] {
+            assert!(is_capitalised(written), "{written}");
+        }
+        for written in ["best", "BEST", "GOES", "IJ", "", "123", "bEST"] {
+            assert!(!is_capitalised(written), "{written}");
+        }
+    }
 }

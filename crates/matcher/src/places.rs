@@ -115,15 +115,16 @@ impl Places {
                     &mut outs[..fields.len()],
                 );
                 let places = &mut findings[item as usize].places;
-                for (&(_, field, ..), out) in slots.iter().zip(outs.iter()) {
-                    places.extend(out.places.iter().map(|p| Place {
-                        text: p.text.clone(),
+                // Moved, not cloned: the gazetteer's strings become the item's.
+                for (&(_, field, ..), out) in slots.iter().zip(outs.iter_mut()) {
+                    places.extend(out.places.drain(..).map(|p| Place {
+                        text: p.text,
                         start: p.start,
                         end: p.end,
                         field,
-                        municipality_code: p.municipality_code.clone(),
-                        municipality: p.municipality.clone(),
-                        province: p.province.clone(),
+                        municipality_code: p.municipality_code,
+                        municipality: p.municipality,
+                        province: p.province,
                         kind: p.kind,
                         basis: p.basis,
                     }));

@@ -9,14 +9,17 @@
 //! values. So a [`JsonWriter`] (one per worker) keeps that prefix per term, found by the
 //! address of the term string the matcher lends ([`HitRef`] borrows it, so one term is
 //! one address for the run), and the formatted bytes of the weights it has seen; a hit
-//! then costs two copies and two integers. The item's own fields are still written by
-//! serde (they are written once per item, not per hit), the category scores too.
+//! then costs two copies and two integers. A place is written the same way: its name as
+//! written and its span, then the tail from `"municipality_code"` on, kept per
+//! municipality, kind and basis (a place's strings were otherwise escaped byte by byte for
+//! every place of every item). The item's own fields are still written by serde (they are
+//! written once per item, not per hit), the category scores too.
 //!
 //! The tests compare the two writers on generated items with every optional part.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use websense_model::{Field, HitRef, MatchMethod, ScoredItemRef};
+use websense_model::{Field, HitRef, MatchMethod, Place, ScoredItemRef};
 
 /// Per-worker caches of the hand-written default output, for hits whose strings live for
 /// `'m` (the matcher's): the writer cannot outlive them, so an address it keeps can never
@@ -28,8 +31,22 @@ pub struct JsonWriter<'m> {
     prefixes: AddressMap<(usize, usize, u8), Box<[u8]>>,
     /// Weights formatted as serde_json formats them: (bits, bytes).
     weights: Vec<(u64, Box<[u8]>)>,
+    /// The JSON from `,"municipality_code":` to the closing brace of each place tail seen,
+    /// keyed by its code (packed, see [`packed_code`]), kind and basis.
+    place_tails: AddressMap<(u64, u8, u8), PlaceTail>,
     strings: std::marker::PhantomData<&'m str>,
 }
+
+/// A cached place tail and the strings it was written from: a municipality's name and
+/// province come from the gazetteer, so one code has one of each, but the writer checks.
+struct PlaceTail {
+    municipality: String,
+    province: String,
+    json: Box<[u8]>,
+}
+
+/// Place tails kept at most: a gazetteer has a few hundred municipalities.
+const PLACE_TAILS_MAX: usize = 4096;
 
 impl<'m> JsonWriter<'m> {
     /// Append the JSON of `scored` (without line end) to `out`: exactly
@@ -55,8 +72,14 @@ impl<'m> JsonWriter<'m> {
         out.extend_from_slice(b"],\"scores\":");
         serde_json::to_writer(&mut *out, &scored.scores)?;
         if !scored.places.is_empty() {
-            out.extend_from_slice(b",\"places\":");
-            serde_json::to_writer(&mut *out, &scored.places)?;
+            out.extend_from_slice(b",\"places\":[");
+            for (k, place) in scored.places.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                self.write_place(out, place)?;
+            }
+            out.push(b']');
         }
         if !scored.municipalities.is_empty() {
             out.extend_from_slice(b",\"municipalities\":");
@@ -112,6 +135,41 @@ impl<'m> JsonWriter<'m> {
         Ok(())
     }
 
+    fn write_place(&mut self, out: &mut Vec<u8>, place: &Place) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"text\":");
+        serde_json::to_writer(&mut *out, &place.text)?;
+        let mut digits = itoa::Buffer::new();
+        out.extend_from_slice(b",\"start\":");
+        out.extend_from_slice(digits.format(place.start).as_bytes());
+        out.extend_from_slice(b",\"end\":");
+        out.extend_from_slice(digits.format(place.end).as_bytes());
+        if place.field != Field::Text {
+            out.extend_from_slice(b",\"field\":");
+            serde_json::to_writer(&mut *out, &place.field)?;
+        }
+        let Some(code) = packed_code(&place.municipality_code) else {
+            return write_place_tail(out, place);
+        };
+        let key = (code, place.kind as u8, place.basis as u8);
+        if let Some(tail) = self.place_tails.get(&key) {
+            if tail.municipality == place.municipality && tail.province == place.province {
+                out.extend_from_slice(&tail.json);
+                return Ok(());
+            }
+        }
+        let start = out.len();
+        write_place_tail(out, place)?;
+        if self.place_tails.len() < PLACE_TAILS_MAX || self.place_tails.contains_key(&key) {
+            let tail = PlaceTail {
+                municipality: place.municipality.clone(),
+                province: place.province.clone(),
+                json: out[start..].into(),
+            };
+            self.place_tails.insert(key, tail);
+        }
+        Ok(())
+    }
+
     fn write_weight(&mut self, out: &mut Vec<u8>, weight: f64) -> serde_json::Result<()> {
         let bits = weight.to_bits();
         if let Some((_, bytes)) = self.weights.iter().find(|(b, _)| *b == bits) {
@@ -126,6 +184,35 @@ impl<'m> JsonWriter<'m> {
         }
         Ok(())
     }
+}
+
+/// A place's JSON from `,"municipality_code":` on, as serde writes it.
+fn write_place_tail(out: &mut Vec<u8>, place: &Place) -> serde_json::Result<()> {
+    out.extend_from_slice(b",\"municipality_code\":");
+    serde_json::to_writer(&mut *out, &place.municipality_code)?;
+    out.extend_from_slice(b",\"municipality\":");
+    serde_json::to_writer(&mut *out, &place.municipality)?;
+    out.extend_from_slice(b",\"province\":");
+    serde_json::to_writer(&mut *out, &place.province)?;
+    out.extend_from_slice(b",\"kind\":");
+    serde_json::to_writer(&mut *out, &place.kind)?;
+    out.extend_from_slice(b",\"basis\":");
+    serde_json::to_writer(&mut *out, &place.basis)?;
+    out.push(b'}');
+    Ok(())
+}
+
+/// A municipality code of at most seven bytes (`GM0479`) as one number, its length in the
+/// top byte so that no two codes share one; longer codes are not cached.
+fn packed_code(code: &str) -> Option<u64> {
+    let bytes = code.as_bytes();
+    if bytes.len() > 7 {
+        return None;
+    }
+    let mut word = [0u8; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    word[7] = bytes.len() as u8;
+    Some(u64::from_le_bytes(word))
 }
 
 /// A hash map keyed by string addresses (and small numbers beside them).
@@ -251,11 +338,11 @@ mod tests {
                 } else {
                     Field::Text
                 },
-                municipality_code: "GM0479".into(),
+                municipality_code: ["GM0479", "GM0363", "X\"1", "GM04790000"][rng.below(4)].into(),
                 municipality: pick(rng).into(),
-                province: "Noord-Holland".into(),
-                kind: PlaceKind::Place,
-                basis: PlaceBasis::Hashtag,
+                province: ["Noord-Holland", "Fryslân", "a\\b"][rng.below(3)].into(),
+                kind: [PlaceKind::Place, PlaceKind::Variant, PlaceKind::District][rng.below(3)],
+                basis: [PlaceBasis::Hashtag, PlaceBasis::Name, PlaceBasis::Region][rng.below(3)],
             })
             .collect();
         let municipalities = places.iter().map(|p| p.municipality_code.clone()).collect();
@@ -307,6 +394,7 @@ mod tests {
         }
         // the caches were used, and stayed bounded
         assert!(writer.prefixes.len() > 100 && writer.weights.len() <= 64);
+        assert!(writer.place_tails.len() > 20 && writer.place_tails.len() < PLACE_TAILS_MAX);
     }
 
     #[test]
