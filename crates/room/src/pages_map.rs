@@ -217,9 +217,12 @@ pub(crate) async fn map_page(
         Ok(c) => c,
         Err(page) => return page,
     };
-    let now = chrono::Utc::now();
-    let body = match local::figures(room.store.as_ref(), &room.region, now).await {
-        Ok(figures) => {
+    let body = match room
+        .map_figures
+        .now(room.store.as_ref(), &room.region)
+        .await
+    {
+        Ok((_, figures)) => {
             let region = match (&room.region.label, room.region.configured) {
                 (Some(province), _) => province.clone(),
                 (None, true) => t(lang, "map.region").to_string(),
