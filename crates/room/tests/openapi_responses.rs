@@ -51,6 +51,10 @@ const NEVER_IN_THIS_FIXTURE: &[(&str, &str)] = &[
         "as Item.places: an item attributed to a municipality",
     ),
     (
+        "Signal.explanation.municipalities",
+        "as Item.municipalities: a signal of an attributed item or a municipality's spike",
+    ),
+    (
         "SpikeEvidence.municipalities",
         "written only for a spike of a municipality's series; this fixture's items name no \
          municipality (tests/municipality_spikes.rs has such spikes)",

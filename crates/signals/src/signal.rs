@@ -271,6 +271,10 @@ pub struct Explanation {
     pub terms: Vec<TermHits>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceSummary>,
+    /// Where it happens: the municipalities the post is attributed to, or those of the
+    /// spike's series, by code and name (empty: none, or all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<NamedMunicipality>,
     /// The post's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -351,6 +355,20 @@ pub fn candidate_from_item(
                 kind: item.source.kind,
                 tags: item.source.tags.clone(),
             }),
+            municipalities: stored
+                .municipalities
+                .iter()
+                .map(|code| NamedMunicipality {
+                    code: code.clone(),
+                    // The name the gazetteer gave a place of it; the code for a source's
+                    // configured municipality, which names no place.
+                    name: stored
+                        .places
+                        .iter()
+                        .find(|p| &p.municipality_code == code)
+                        .map_or_else(|| code.clone(), |p| p.municipality.clone()),
+                })
+                .collect(),
             link: item.url.as_deref().and_then(web_link),
             author: item.author.as_ref().map(|a| a.pseudonym.clone()),
             event_time: item.event_time(),
@@ -386,6 +404,7 @@ pub fn candidate_from_spike(
             categories: Vec::new(),
             terms: spike.top_terms.clone(),
             source: None,
+            municipalities: spike.municipalities.clone(),
             link: None,
             author: None,
             event_time: spike.bucket_start,
