@@ -225,6 +225,8 @@ pub struct Room {
     pub(crate) gazetteer: Arc<websense_gazetteer::Gazetteer>,
     /// `[region]`, resolved: the municipalities of the default view.
     pub(crate) region: region::Region,
+    /// The map's last figures ([`local::FiguresCache`]).
+    pub(crate) map_figures: local::FiguresCache,
 }
 
 impl Room {
@@ -301,6 +303,7 @@ impl Room {
             evaluations: evaluate::EvaluationJobs::default(),
             gazetteer,
             region,
+            map_figures: Default::default(),
         })
     }
 

@@ -179,12 +179,11 @@ pub fn map_table(lang: Lang, figures: &[MunicipalityFigures]) -> String {
     let mut html = format!(
         "<table id=\"map-table\"><caption>{}</caption><thead><tr>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         escape(t(lang, "map.table.caption")),
         escape(t(lang, "map.table.municipality")),
         escape(t(lang, "map.table.province")),
         escape(t(lang, "map.table.items")),
-        escape(t(lang, "map.table.flagged")),
         escape(t(lang, "map.table.baseline")),
         escape(t(lang, "map.table.rise")),
     );
@@ -192,13 +191,12 @@ pub fn map_table(lang: Lang, figures: &[MunicipalityFigures]) -> String {
         let _ = write!(
             html,
             "<tr data-code=\"{code}\"><th scope=\"row\"><a href=\"/gemeente?code={code}\">{name}</a></th>\
-             <td>{province}</td><td>{items}</td><td>{flagged}</td><td>{baseline:.1}</td>\
+             <td>{province}</td><td>{items}</td><td>{baseline:.1}</td>\
              <td><span class=\"rise {rise}\">{rise_text}</span></td></tr>",
             code = escape(&f.code),
             name = escape(&f.name),
             province = escape(&f.province),
             items = f.items,
-            flagged = f.flagged_items,
             baseline = f.baseline_per_day,
             rise = f.rise.as_str(),
             rise_text = escape(rise_text(lang, f.rise)),
@@ -219,9 +217,12 @@ pub(crate) async fn map_page(
         Ok(c) => c,
         Err(page) => return page,
     };
-    let now = chrono::Utc::now();
-    let body = match local::figures(room.store.as_ref(), &room.region, now).await {
-        Ok(figures) => {
+    let body = match room
+        .map_figures
+        .now(room.store.as_ref(), &room.region)
+        .await
+    {
+        Ok((_, figures)) => {
             let region = match (&room.region.label, room.region.configured) {
                 (Some(province), _) => province.clone(),
                 (None, true) => t(lang, "map.region").to_string(),

@@ -188,6 +188,11 @@ async fn every_store_endpoint_narrows_to_the_municipalities_asked_for() {
         .map(|s| s.item.id.as_str())
         .collect();
     assert_eq!(got, want);
+    // Each item says which municipalities it is about.
+    for item in r.json["items"].as_array().unwrap() {
+        let codes = item["municipalities"].as_array().unwrap();
+        assert!(codes.contains(&serde_json::json!(ZAANSTAD)), "{item}");
+    }
     // The read is audited with the municipality it was narrowed to.
     let read = t.audit_of("read_items");
     assert!(

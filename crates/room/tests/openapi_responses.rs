@@ -42,6 +42,19 @@ const NEVER_IN_THIS_FIXTURE: &[(&str, &str)] = &[
         "as SpikeEvidence.filter: a signal from a tag or language spike",
     ),
     (
+        "Item.places",
+        "only for an item whose text names a place; this fixture scores without the gazetteer \
+         (tests/municipality_filter.rs reads attributed items)",
+    ),
+    (
+        "Item.municipalities",
+        "as Item.places: an item attributed to a municipality",
+    ),
+    (
+        "Signal.explanation.municipalities",
+        "as Item.municipalities: a signal of an attributed item or a municipality's spike",
+    ),
+    (
         "SpikeEvidence.municipalities",
         "written only for a spike of a municipality's series; this fixture's items name no \
          municipality (tests/municipality_spikes.rs has such spikes)",

@@ -64,7 +64,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "spike_items",
     "spike_expected",
     "spike_score",
-    "spike_municipalities",
+    "municipalities",
     "created_at",
     "decided_by",
     "decided_at",
@@ -134,15 +134,11 @@ pub fn signals_csv(signals: &[Signal]) -> String {
             spike.map(|x| x.items.to_string()).unwrap_or_default(),
             spike.map(|x| x.expected.to_string()).unwrap_or_default(),
             spike.map(|x| x.score.to_string()).unwrap_or_default(),
-            spike
-                .map(|x| {
-                    x.municipalities
-                        .iter()
-                        .map(|m| format!("{} {}", m.code, m.name))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_default(),
+            e.municipalities
+                .iter()
+                .map(|m| format!("{} {}", m.code, m.name))
+                .collect::<Vec<_>>()
+                .join("; "),
             s.created_at.to_rfc3339(),
             decision.map(|d| d.by.clone()).unwrap_or_default(),
             time(decision.map(|d| d.at)),

@@ -118,7 +118,7 @@ fn conditions(filter: &SignalFilter, with_state: bool) -> (String, Vec<Value>) {
         }
         sql.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM json_each(explanation, '$.municipalities') \
-             WHERE value IN ({}))",
+             WHERE json_extract(value, '$.code') IN ({}))",
             any.join(", ")
         ));
     }

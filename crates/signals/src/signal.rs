@@ -271,6 +271,10 @@ pub struct Explanation {
     pub terms: Vec<TermHits>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceSummary>,
+    /// Where it happens: the municipalities the post is attributed to, or those of the
+    /// spike's series, by code and name (empty: none, or all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub municipalities: Vec<NamedMunicipality>,
     /// The post's URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
@@ -284,11 +288,6 @@ pub struct Explanation {
     pub fetched_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spike: Option<SpikeEvidence>,
-    /// The municipalities (CBS codes) the post is attributed to; for a spike, those its series
-    /// was limited to. Empty: none (absent in JSON). The Room shows a signal to an account
-    /// scoped to municipalities only when one of them is here.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub municipalities: Vec<String>,
 }
 
 /// A signal: a candidate, or a confirmed or dismissed one, with its explanation.
@@ -356,13 +355,26 @@ pub fn candidate_from_item(
                 kind: item.source.kind,
                 tags: item.source.tags.clone(),
             }),
+            municipalities: stored
+                .municipalities
+                .iter()
+                .map(|code| NamedMunicipality {
+                    code: code.clone(),
+                    // The name the gazetteer gave a place of it; the code for a source's
+                    // configured municipality, which names no place.
+                    name: stored
+                        .places
+                        .iter()
+                        .find(|p| &p.municipality_code == code)
+                        .map_or_else(|| code.clone(), |p| p.municipality.clone()),
+                })
+                .collect(),
             link: item.url.as_deref().and_then(web_link),
             author: item.author.as_ref().map(|a| a.pseudonym.clone()),
             event_time: item.event_time(),
             published_at: item.published_at,
             fetched_at: Some(item.fetched_at),
             spike: None,
-            municipalities: stored.municipalities.clone(),
         },
         created_at: now,
         decision: None,
@@ -392,14 +404,12 @@ pub fn candidate_from_spike(
             categories: Vec::new(),
             terms: spike.top_terms.clone(),
             source: None,
+            municipalities: spike.municipalities.clone(),
             link: None,
             author: None,
             event_time: spike.bucket_start,
             published_at: None,
             fetched_at: None,
-            // A spike of one municipality's series is that municipality's (the filter's codes
-            // once the spike scan watches municipalities); a region-wide one is nobody's.
-            municipalities: spike.filter.municipalities.clone(),
             spike: Some(spike),
         },
         created_at: now,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
-use websense_model::{CategoryScore, Hit, ItemId, Language, SourceRef};
+use websense_model::{CategoryScore, Hit, ItemId, Language, Place, SourceRef};
 use websense_signals::{Origin, SignalId};
 use websense_store::{BucketSize, ItemsQuery, Store, StoredItem, Subject};
 
@@ -37,8 +37,11 @@ pub struct ItemView {
     pub scores: Vec<CategoryScore>,
     /// The raw text was purged (retention): title, text, url, links and author are gone.
     pub text_purged: bool,
-    /// The municipalities (CBS codes) the post is attributed to; empty: none.
-    #[serde(default)]
+    /// The places the item names (spans like the hits'), with their municipalities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<Place>,
+    /// The CBS codes of the municipalities the item is attributed to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub municipalities: Vec<String>,
 }
 
@@ -62,6 +65,7 @@ impl From<StoredItem> for ItemView {
             matches: s.matches,
             scores: s.scores,
             text_purged: s.text_purged,
+            places: s.places,
             municipalities: s.municipalities,
         }
     }

@@ -48,14 +48,23 @@ pub(crate) async fn list(
     State(room): State<Arc<Room>>,
     ApiQuery(p): ApiQuery<MapParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let now = p.now.unwrap_or_else(Utc::now);
-    let figures = local::figures(room.store.as_ref(), &room.region, now).await?;
+    let (now, figures) = match p.now {
+        Some(now) => (
+            now,
+            Arc::new(local::figures(room.store.as_ref(), &room.region, now).await?),
+        ),
+        None => {
+            room.map_figures
+                .now(room.store.as_ref(), &room.region)
+                .await?
+        }
+    };
     Ok(Json(json!({
         "region": room.region.label,
         "from": now - Duration::hours(24),
         "to": now,
         "baseline_days": BASELINE_DAYS,
-        "municipalities": figures,
+        "municipalities": *figures,
     })))
 }
 

@@ -70,7 +70,13 @@ pub(crate) async fn load_visible(
         return Err(ApiError::not_found(format!("no signal {id}")));
     }
     // So is a signal outside a scoped account's municipalities (`scope`).
-    if !crate::scope::may_read(caller, &signal.explanation.municipalities) {
+    let codes: Vec<String> = signal
+        .explanation
+        .municipalities
+        .iter()
+        .map(|m| m.code.clone())
+        .collect();
+    if !crate::scope::may_read(caller, &codes) {
         return Err(ApiError::not_found(format!("no signal {id}")));
     }
     Ok(signal)
