@@ -138,6 +138,7 @@ async fn load(store: &dyn Store, region: &Region, n: u64, now: chrono::DateTime<
             }],
             places: Vec::new(),
             municipalities: vec![code.clone()],
+            announcements: Vec::new(),
         });
         if batch.len() == BATCH {
             store
