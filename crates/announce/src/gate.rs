@@ -180,18 +180,9 @@ pub(crate) fn may_start(w: &str) -> bool {
     SET.get_or_init(|| STARTERS.iter().copied().collect())
         .contains(w)
         || (w.len() > 6
-            && [
-                "morgen",
-                "maandag",
-                "dinsdag",
-                "woensdag",
-                "donderdag",
-                "vrijdag",
-                "zaterdag",
-                "zondag",
-            ]
-            .iter()
-            .any(|p| w.starts_with(p)))
+            && std::iter::once(&"morgen")
+                .chain(&crate::words::DUTCH_WEEKDAYS)
+                .any(|p| w.starts_with(p)))
 }
 
 /// Word parts without which a field (with no number of one or two digits) holds no time

@@ -40,23 +40,26 @@ fn weekday(word: &str) -> Option<Weekday> {
     })
 }
 
+/// The Dutch weekdays, which (unlike English ones) take a day part glued on.
+pub(crate) const DUTCH_WEEKDAYS: [&str; 7] = [
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+];
+
 /// A weekday, alone or with its day part glued on (`zaterdagavond`).
 fn weekday_compound(word: &str) -> Option<(Weekday, Option<DayPart>)> {
     if let Some(w) = weekday(word) {
         return Some((w, None));
     }
     // only Dutch weekdays glue their day part on
-    let (w, rest) = [
-        "maandag",
-        "dinsdag",
-        "woensdag",
-        "donderdag",
-        "vrijdag",
-        "zaterdag",
-        "zondag",
-    ]
-    .iter()
-    .find_map(|d| Some((*d, word.strip_prefix(d)?)))?;
+    let (w, rest) = DUTCH_WEEKDAYS
+        .iter()
+        .find_map(|d| Some((*d, word.strip_prefix(d)?)))?;
     Some((weekday(w)?, Some(day_part(rest)?)))
 }
 
