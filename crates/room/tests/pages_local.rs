@@ -33,15 +33,6 @@ async fn fetch(b: &Browser, path: &str) -> Value {
     .await
 }
 
-async fn choose(b: &Browser, select: &str, value: &str) {
-    b.exec(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![json!(select), json!(value)],
-    )
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_shows_the_region_is_keyboard_reachable_and_opens_a_municipalitys_overview() {
     let f = noord_holland().await;
@@ -179,7 +170,7 @@ async fn the_municipality_filter_narrows_each_page_and_is_remembered_for_the_acc
         45,
         "whole region + 44: {options}"
     );
-    choose(&b, "#i-municipality", ZAANSTAD).await;
+    b.choose("#i-municipality", ZAANSTAD).await;
     b.click("#items-form button[type=submit]").await;
     b.wait_for_text("#items-heading", "").await;
     let deadline = std::time::Instant::now() + WAIT;
@@ -258,7 +249,7 @@ async fn the_municipality_filter_narrows_each_page_and_is_remembered_for_the_acc
     assert!(items < whole["body"]["totals"]["items"].as_u64().unwrap());
     assert!(summary.contains(&items.to_string()), "{summary} / {items}");
     // Back to the whole region, remembered too.
-    choose(&b, "#o-municipality", "").await;
+    b.choose("#o-municipality", "").await;
     b.wait_for(".summary", WAIT).await;
     let settings = fetch(&b, "/api/settings").await;
     let deadline = std::time::Instant::now() + WAIT;

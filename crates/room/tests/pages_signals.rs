@@ -29,15 +29,6 @@ async fn card_ids(b: &Browser) -> Vec<String> {
     serde_json::from_value(ids).unwrap()
 }
 
-async fn choose(b: &Browser, select: &str, value: &str) {
-    b.exec(
-        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![json!(select), json!(value)],
-    )
-    .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_counts_pages_filters_and_dismisses_and_the_liaison_lands_on_confirmed() {
     let f = fixture().await;
@@ -106,12 +97,12 @@ async fn the_queue_counts_pages_filters_and_dismisses_and_the_liaison_lands_on_c
     );
 
     // A filter narrows the list, and stays in the address; sorting by score works too.
-    choose(&b, "#filter-category", "complot").await;
+    b.choose("#filter-category", "complot").await;
     b.wait_for("#signals-candidate article.signal", WAIT).await;
     let narrowed = b.wait_for_text("#tab-candidate", "(").await;
     assert!(count_in(&narrowed) < found, "{narrowed}");
     assert!(b.current_url().await.contains("category=complot"));
-    choose(&b, "#filter-sort", "score").await;
+    b.choose("#filter-sort", "score").await;
     let deadline = std::time::Instant::now() + WAIT;
     while !b.current_url().await.contains("sort=score") {
         assert!(std::time::Instant::now() < deadline, "sort not applied");
@@ -133,7 +124,7 @@ async fn the_queue_counts_pages_filters_and_dismisses_and_the_liaison_lands_on_c
     b.wait_for_text("#tab-candidate", "Te beoordelen").await;
 
     // Bulk dismiss: select two, one reason, both dismissed.
-    choose(&b, "#filter-category", "").await;
+    b.choose("#filter-category", "").await;
     b.wait_for_text("#tab-candidate", &format!("({found})"))
         .await;
     let picked = card_ids(&b).await[..2].to_vec();

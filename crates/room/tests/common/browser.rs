@@ -262,6 +262,17 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{}", excerpt(js)))
     }
 
+    /// Sets the `<select>` at `select` to `value` and fires its `change` event, as a person
+    /// choosing an option does.
+    pub async fn choose(&self, select: &str, value: &str) {
+        self.exec(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![json!(select), json!(value)],
+        )
+        .await;
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.unwrap();
