@@ -10,7 +10,7 @@
 use super::Evaluation;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -19,6 +19,9 @@ pub const KEEP_FINISHED: Duration = Duration::from_secs(15 * 60);
 /// The most jobs kept at once (running and finished); the oldest finished go first.
 pub const MAX_JOBS: usize = 256;
 
+/// [`Progress::done_at_cancel`] of a job not cancelled (no job reads that many items).
+const NOT_CANCELLED: u64 = u64::MAX;
+
 /// How far an evaluation is, shared between the evaluation and whoever watches it; and the
 /// watcher's wish to stop it.
 #[derive(Debug)]
@@ -26,7 +29,9 @@ pub struct Progress {
     done: AtomicU64,
     total: AtomicU64,
     rescored: AtomicU64,
-    cancelled: AtomicBool,
+    /// `done` when the job was cancelled ([`NOT_CANCELLED`] before): what the watcher is
+    /// shown from then on, so a page that was in flight cannot move a stopped job's count.
+    done_at_cancel: AtomicU64,
     started: Instant,
 }
 
@@ -42,7 +47,7 @@ impl Progress {
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
             rescored: AtomicU64::new(0),
-            cancelled: AtomicBool::new(false),
+            done_at_cancel: AtomicU64::new(NOT_CANCELLED),
             started: Instant::now(),
         }
     }
@@ -57,7 +62,10 @@ impl Progress {
 
     /// Items read so far (scored, skipped as unchangeable, or purged).
     pub fn done(&self) -> u64 {
-        self.done.load(Ordering::Relaxed)
+        match self.done_at_cancel.load(Ordering::SeqCst) {
+            NOT_CANCELLED => self.done.load(Ordering::SeqCst),
+            frozen => frozen,
+        }
     }
 
     /// Items the draft matcher re-scored (the rest could not change).
@@ -76,11 +84,17 @@ impl Progress {
 
     /// Ask the evaluation to stop; it does at its next page.
     pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Relaxed);
+        let done = self.done.load(Ordering::SeqCst);
+        let _first_cancel_only = self.done_at_cancel.compare_exchange(
+            NOT_CANCELLED,
+            done,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
+        self.done_at_cancel.load(Ordering::SeqCst) != NOT_CANCELLED
     }
 
     /// Seconds left at the pace so far; `None` until a first page is done.
@@ -300,5 +314,17 @@ mod tests {
         assert!((0.015..1.0).contains(&eta), "{eta}");
         p.cancel();
         assert!(p.is_cancelled());
+    }
+
+    #[test]
+    fn a_cancelled_jobs_count_stays_where_it_stopped() {
+        let p = Progress::new();
+        p.advance(10);
+        p.cancel();
+        // a page in flight when the job was cancelled still ends
+        p.advance(10);
+        assert_eq!(p.done(), 10);
+        p.cancel();
+        assert_eq!(p.done(), 10);
     }
 }
